@@ -1,0 +1,106 @@
+# provenance: build, test, demo, bench, install.
+#
+#   make                  build ./provenance
+#   make test             unit + CLI tests; ends with "N passed, N failed[, N skipped]"
+#   make check-asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-valgrind   the CLI tests under valgrind (leaks are failures)
+#   make demo             import the bundled example corpus and scan the example suspect
+#   make bench            throughput and latency on ../shared/data (or generated data)
+#   make install          PREFIX=/usr/local DESTDIR=
+#
+# Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings).
+
+PKG_CONFIG ?= pkg-config
+PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+BUILD ?= build
+PROG ?= provenance
+
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wvla -Wundef -Wwrite-strings
+ifdef DEVELOPER
+WARNINGS += -Wcast-align -Wmissing-declarations -Wredundant-decls -Wnull-dereference \
+	-Wdouble-promotion -Wimplicit-fallthrough
+endif
+ifdef SANITIZE
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. -I$(BUILD) $(PKG_CFLAGS) $(WARNINGS) $(SANFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC = $(sort $(wildcard detect/*.c corpus/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/patterns_data.o
+CMD_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean
+
+all: $(PROG)
+
+$(PROG): $(CMD_OBJ) $(BUILD)/libprov.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libprov.a $(LIBS)
+
+$(BUILD)/libprov.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+# The pattern library is data in the repository, built into the binary as a C string.
+$(BUILD)/gen/patterns_data.c: detect/patterns.tsv
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from detect/patterns.tsv by the Makefile; do not edit */'; \
+	   echo '#include <stddef.h>'; \
+	   echo 'extern const char pat_builtin_data[];'; \
+	   echo 'extern const size_t pat_builtin_size;'; \
+	   echo 'const char pat_builtin_data[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' detect/patterns.tsv; \
+	   echo ';'; \
+	   echo 'const size_t pat_builtin_size = sizeof(pat_builtin_data) - 1;'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libprov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libprov.a $(LIBS)
+
+unit: $(UNIT_BIN)
+
+test: $(PROG) $(UNIT_BIN)
+	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" sh tests/run.sh
+
+check-asan:
+	$(MAKE) BUILD=build/asan PROG=build/asan/provenance SANITIZE=address,undefined CFLAGS="-O1 -g" test
+
+check-valgrind: $(PROG) $(UNIT_BIN)
+	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" \
+	 PROVENANCE_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	 sh tests/run.sh
+
+demo: $(PROG)
+	@sh examples/demo.sh "$(abspath $(PROG))"
+
+bench: $(PROG)
+	@sh tests/bench.sh "$(abspath $(PROG))"
+
+install: $(PROG)
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 755 $(PROG) "$(DESTDIR)$(PREFIX)/bin/provenance"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/provenance"
+
+clean:
+	rm -rf build $(PROG)
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

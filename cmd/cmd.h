@@ -1,0 +1,85 @@
+/*
+ * cmd.h: the command layer. cmd/ is the only layer that parses arguments,
+ * prints, or decides the exit code.
+ *
+ * Adding a command:
+ *  1. write cmd/cmd_<name>.c with `int cmd_<name>(int argc, char **argv, struct cmd_ctx *ctx)`
+ *     (argv[0] is the command name; handle --help; return an exit code below);
+ *  2. declare it here and add a row to `commands[]` in cmd/main.c (kept sorted);
+ *  3. add CLI tests in tests/cli/ (success, bad input, exit codes);
+ *  4. document it in docs/usage.md.
+ */
+#ifndef PROV_CMD_H
+#define PROV_CMD_H
+
+#include <stdio.h>
+#include "detect/util.h"
+
+/* Exit codes (docs/usage.md, "Exit codes"). */
+enum prov_exit {
+	EXIT_OK = 0,
+	EXIT_TAMPERED = 1,   /* verify: stored evidence does not match its hashes */
+	EXIT_USAGE = 2,      /* bad command line */
+	EXIT_DATA = 3,       /* bad input data (malformed file, empty file) */
+	EXIT_IO = 4,         /* a file could not be read or written */
+	EXIT_DB = 5,         /* the database is corrupt, read-only, or too new */
+	EXIT_NOTFOUND = 6,   /* no such model or case */
+	EXIT_INTERNAL = 70   /* a bug in provenance */
+};
+
+struct cmd_ctx {
+	const char *db_path;     /* --db, $PROVENANCE_DB, or ./provenance.db */
+};
+
+typedef int (*cmd_fn)(int argc, char **argv, struct cmd_ctx *ctx);
+
+struct cmd_spec {
+	const char *name;
+	cmd_fn fn;
+	const char *summary;
+};
+
+int cmd_corpus(int argc, char **argv, struct cmd_ctx *ctx);
+
+/* Map a library error code (PROV_E*) to an exit code. */
+int cmd_exit_for(int prov_err);
+
+/* Print "provenance: <last library error>" and return the matching exit code. */
+int cmd_fail(int prov_err);
+
+/* Print "provenance <cmd>: <message>" plus a hint, and return EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Run a nested-verb table: argv[0] is the parent command, argv[1] the verb.
+ * Prints `usage` for --help or a missing verb.
+ */
+int cmd_dispatch(const struct cmd_spec *table, size_t n, const char *parent, const char *usage,
+	int argc, char **argv, struct cmd_ctx *ctx);
+
+/*
+ * getopt_long wrapper for commands: resets getopt state, reports unknown
+ * options and missing arguments in our own words. Returns the option, -1 at
+ * the end, or '?' after printing the error.
+ */
+struct option;
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	const char *cmd);
+void cmd_getopt_reset(void);
+
+/* Progress line on stderr, only when stderr is a terminal. */
+struct progress {
+	int enabled;
+	double last;
+	double start;
+	int shown;
+};
+void progress_init(struct progress *p);
+void progress_update(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress_done(struct progress *p);
+double progress_elapsed(const struct progress *p);
+
+/* Parse a non-negative integer option value; -1 if malformed. */
+long cmd_parse_long(const char *s);
+
+#endif

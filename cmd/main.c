@@ -1,0 +1,89 @@
+/*
+ * main.c: global options and the command table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+/* The command table, sorted by name. */
+static const struct cmd_spec commands[] = {
+	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
+};
+
+static void usage(FILE *fp)
+{
+	size_t i;
+
+	fputs("usage: provenance [--db FILE] COMMAND [ARGS]\n"
+	      "\n"
+	      "Finds out whether a language model's answers were distilled from another model's,\n"
+	      "keeps the evidence in an SQLite database and writes a report for legal review.\n"
+	      "\n"
+	      "Commands:\n", fp);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n"
+	      "Options:\n"
+	      "  --db FILE    the evidence database (default: $PROVENANCE_DB, else ./provenance.db)\n"
+	      "  --help       this text; `provenance COMMAND --help` for a command\n"
+	      "  --version    the version\n", fp);
+}
+
+/* A write error on stdout (a full disk, a closed pipe) is a failure, not a silent success. */
+static int finish_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "provenance: write error on standard output: %s\n", strerror(errno));
+		return code ? code : EXIT_IO;
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_ctx ctx;
+	const char *env = getenv("PROVENANCE_DB");
+	int i = 1;
+	size_t k;
+
+	ctx.db_path = env && *env ? env : "provenance.db";
+	while (i < argc && argv[i][0] == '-') {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return finish_stdout(EXIT_OK);
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("provenance %s\n", PROV_VERSION);
+			return finish_stdout(EXIT_OK);
+		} else if (!strcmp(a, "--db")) {
+			if (i + 1 >= argc || !argv[i + 1][0]) {
+				fprintf(stderr, "provenance: option '--db' needs a file name\n");
+				return EXIT_USAGE;
+			}
+			ctx.db_path = argv[++i];
+		} else if (!strncmp(a, "--db=", 5)) {
+			if (!a[5]) {
+				fprintf(stderr, "provenance: option '--db' needs a file name\n");
+				return EXIT_USAGE;
+			}
+			ctx.db_path = a + 5;
+		} else {
+			fprintf(stderr, "provenance: unknown option '%s' (see: provenance --help)\n", a);
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(commands[k].name, argv[i]))
+			return finish_stdout(commands[k].fn(argc - i, argv + i, &ctx));
+	fprintf(stderr, "provenance: unknown command '%s' (see: provenance --help)\n", argv[i]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,559 @@
+/*
+ * jsonl.c: JSONL(.gz) reader. Raw bytes -> SHA-256 -> (inflate) -> lines ->
+ * jansson -> one of three record shapes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <utf8proc.h>
+#include <zlib.h>
+
+#include "corpus/jsonl.h"
+
+#define RAW_CHUNK 65536
+#define DEC_CHUNK 262144
+
+struct jl_reader {
+	char *path;
+	FILE *fp;
+	size_t max_line;
+	struct prov_sha256 *sha;
+	char digest[PROV_SHA256_HEX];
+	uint64_t size;          /* raw bytes read */
+	uint64_t uncompressed;  /* decoded bytes */
+	long lineno;
+	long records;
+	int gzip;               /* -1 unknown, 0 plain, 1 gzip */
+	int eof;                /* raw input exhausted */
+	int stream_end;         /* gzip: last member ended cleanly */
+	int done;
+	z_stream zs;
+	int zs_live;
+	unsigned char raw[RAW_CHUNK];
+	size_t raw_len, raw_pos;
+	unsigned char dec[DEC_CHUNK];
+	size_t dec_len, dec_pos;
+	struct pbuf line;
+	struct pbuf prompt;     /* assembled prompt for chat/alpaca shapes */
+	struct pbuf response;
+	char idbuf[64];
+	json_t *json;           /* the current line's document */
+};
+
+/* Open an input file for reading; directories are refused. */
+static int open_input(FILE **out, const char *path)
+{
+	struct stat st;
+	FILE *fp = fopen(path, "rb");
+
+	*out = NULL;
+	if (!fp)
+		return prov_error(PROV_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		return prov_error(PROV_EIO, "%s: is a directory", path);
+	}
+	*out = fp;
+	return 0;
+}
+
+int jl_open(struct jl_reader **out, const char *path, const struct jl_opts *opts)
+{
+	struct jl_reader *r;
+	int rc;
+
+	*out = NULL;
+	r = prov_calloc(1, sizeof(*r));
+	if (!r)
+		return PROV_ENOMEM;
+	r->gzip = -1;
+	r->max_line = opts && opts->max_line ? opts->max_line : JL_MAX_LINE_DEFAULT;
+	pbuf_init(&r->line, r->max_line);
+	pbuf_init(&r->prompt, 0);
+	pbuf_init(&r->response, 0);
+	r->path = prov_strdup(path);
+	if (!r->path) {
+		jl_free(r);
+		return PROV_ENOMEM;
+	}
+	rc = open_input(&r->fp, path);
+	if (!rc)
+		rc = prov_sha256_new(&r->sha);
+	if (rc) {
+		jl_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void jl_free(struct jl_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fp)
+		fclose(r->fp);
+	if (r->zs_live)
+		inflateEnd(&r->zs);
+	prov_sha256_free(r->sha);
+	pbuf_release(&r->line);
+	pbuf_release(&r->prompt);
+	pbuf_release(&r->response);
+	json_decref(r->json);
+	free(r->path);
+	free(r);
+}
+
+const char *jl_sha256(const struct jl_reader *r) { return r->digest; }
+uint64_t jl_size(const struct jl_reader *r) { return r->size; }
+uint64_t jl_uncompressed(const struct jl_reader *r) { return r->uncompressed; }
+long jl_lines(const struct jl_reader *r) { return r->lineno; }
+long jl_records(const struct jl_reader *r) { return r->records; }
+int jl_is_gzip(const struct jl_reader *r) { return r->gzip == 1; }
+const char *jl_path(const struct jl_reader *r) { return r->path; }
+
+/* Refill r->raw from the file; 0 at EOF (sets r->eof), >0 bytes, <0 error. */
+static int fill_raw(struct jl_reader *r)
+{
+	size_t n;
+
+	if (r->eof)
+		return 0;
+	n = fread(r->raw, 1, sizeof(r->raw), r->fp);
+	if (n == 0) {
+		if (ferror(r->fp))
+			return prov_error(PROV_EIO, "%s: read error: %s", r->path, strerror(errno));
+		r->eof = 1;
+		return 0;
+	}
+	r->raw_len = n;
+	r->raw_pos = 0;
+	r->size += n;
+	if (prov_sha256_update(r->sha, r->raw, n))
+		return PROV_EINTERNAL;
+	return (int)n;
+}
+
+/*
+ * Produce the next block of decoded bytes in r->dec. Returns >0 bytes,
+ * 0 at the clean end of input, <0 on error (truncated or corrupt gzip).
+ */
+static int fill_dec(struct jl_reader *r)
+{
+	int rc;
+
+	if (r->raw_pos == r->raw_len) {
+		rc = fill_raw(r);
+		if (rc < 0)
+			return rc;
+	}
+	if (r->gzip < 0) {
+		if (r->eof)
+			return 0;
+		/* Decide by magic bytes; a one-byte file is plain text. */
+		if (r->raw_len - r->raw_pos >= 2 && r->raw[r->raw_pos] == 0x1f &&
+		    r->raw[r->raw_pos + 1] == 0x8b) {
+			memset(&r->zs, 0, sizeof(r->zs));
+			if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK)
+				return prov_error(PROV_EINTERNAL, "zlib: cannot start inflate");
+			r->zs_live = 1;
+			r->gzip = 1;
+		} else {
+			r->gzip = 0;
+		}
+	}
+	if (!r->gzip) {
+		size_t n;
+
+		if (r->raw_pos == r->raw_len)
+			return 0;
+		n = r->raw_len - r->raw_pos;
+		memcpy(r->dec, r->raw + r->raw_pos, n);
+		r->raw_pos = r->raw_len;
+		r->dec_len = n;
+		r->dec_pos = 0;
+		r->uncompressed += n;
+		return (int)n;
+	}
+	for (;;) {
+		int zrc;
+		size_t produced;
+
+		if (r->raw_pos == r->raw_len) {
+			rc = fill_raw(r);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				if (!r->stream_end)
+					return prov_error(PROV_EDATA,
+						"%s:%ld: truncated gzip stream (the file ends in the middle of compressed data)",
+						r->path, r->lineno + 1);
+				return 0;
+			}
+		}
+		if (r->stream_end) {
+			/* Another gzip member follows (concatenated .gz files are valid). */
+			if (r->raw[r->raw_pos] != 0x1f)
+				return prov_error(PROV_EDATA, "%s: trailing garbage after the gzip stream", r->path);
+			if (inflateReset(&r->zs) != Z_OK)
+				return prov_error(PROV_EINTERNAL, "zlib: inflateReset failed");
+			r->stream_end = 0;
+		}
+		r->zs.next_in = r->raw + r->raw_pos;
+		r->zs.avail_in = (uInt)(r->raw_len - r->raw_pos);
+		r->zs.next_out = r->dec;
+		r->zs.avail_out = sizeof(r->dec);
+		zrc = inflate(&r->zs, Z_NO_FLUSH);
+		r->raw_pos = r->raw_len - r->zs.avail_in;
+		produced = sizeof(r->dec) - r->zs.avail_out;
+		if (zrc == Z_STREAM_END)
+			r->stream_end = 1;
+		else if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+			return prov_error(PROV_EDATA, "%s:%ld: corrupt gzip data (%s)", r->path,
+				r->lineno + 1, r->zs.msg ? r->zs.msg : "inflate failed");
+		if (produced) {
+			r->dec_len = produced;
+			r->dec_pos = 0;
+			r->uncompressed += produced;
+			return (int)produced;
+		}
+	}
+}
+
+/* Read one line (without '\n', '\r' stripped) into r->line; 1, 0 at EOF, <0. */
+static int read_line(struct jl_reader *r)
+{
+	pbuf_reset(&r->line);
+	for (;;) {
+		unsigned char *start, *nl;
+		size_t avail, take;
+		int rc;
+
+		if (r->dec_pos == r->dec_len) {
+			rc = fill_dec(r);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				if (r->line.len == 0)
+					return 0;
+				break;   /* last line without a newline */
+			}
+		}
+		start = r->dec + r->dec_pos;
+		avail = r->dec_len - r->dec_pos;
+		nl = memchr(start, '\n', avail);
+		take = nl ? (size_t)(nl - start) : avail;
+		if (r->line.len + take > r->max_line)
+			return prov_error(PROV_EDATA, "%s:%ld: line longer than the limit of %zu bytes",
+				r->path, r->lineno + 1, r->max_line);
+		if (pbuf_add(&r->line, start, take))
+			return PROV_ENOMEM;
+		r->dec_pos += take + (nl ? 1 : 0);
+		if (nl)
+			break;
+	}
+	r->lineno++;
+	if (r->line.len && r->line.data[r->line.len - 1] == '\r')
+		r->line.data[--r->line.len] = '\0';
+	return 1;
+}
+
+/* 0 if the bytes are valid UTF-8; else the offset of the first bad byte + 1. */
+static size_t utf8_bad_offset(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0)
+			return i + 1;
+		i += (size_t)n;
+	}
+	return 0;
+}
+
+static int is_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Borrow a string member; PROV_EDATA if present but not a string. */
+static int get_string(struct jl_reader *r, json_t *obj, const char *key, const char **out, size_t *len_out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (len_out)
+		*len_out = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return prov_error(PROV_EDATA, "%s:%ld: \"%s\" must be a string", r->path, r->lineno, key);
+	*out = json_string_value(v);
+	if (len_out)
+		*len_out = json_string_length(v);
+	return 0;
+}
+
+/* Chat "content" is a string or an array of {"type": "text", "text": ...} parts. */
+static int append_content(struct jl_reader *r, struct pbuf *b, json_t *content, size_t msg)
+{
+	size_t i;
+	json_t *part;
+
+	if (json_is_string(content))
+		return pbuf_add(b, json_string_value(content), json_string_length(content));
+	if (!json_is_array(content))
+		return prov_error(PROV_EDATA, "%s:%ld: messages[%zu].content must be a string or an array of text parts",
+			r->path, r->lineno, msg);
+	json_array_foreach(content, i, part) {
+		json_t *text = json_object_get(part, "text");
+
+		if (!json_is_string(text))
+			return prov_error(PROV_EDATA, "%s:%ld: messages[%zu].content[%zu] has no \"text\" string",
+				r->path, r->lineno, msg, i);
+		if (pbuf_add(b, json_string_value(text), json_string_length(text)))
+			return PROV_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * OpenAI chat: the response is the last assistant message; the prompt is
+ * every user message before it, joined by blank lines (system messages and
+ * earlier assistant turns are left out so that the prompt does not depend on
+ * the model that answered).
+ */
+static int parse_chat(struct jl_reader *r, json_t *msgs, struct jl_record *out)
+{
+	size_t i, n, last = (size_t)-1;
+	int rc;
+
+	if (!json_is_array(msgs))
+		return prov_error(PROV_EDATA, "%s:%ld: \"messages\" must be an array", r->path, r->lineno);
+	n = json_array_size(msgs);
+	for (i = 0; i < n; i++) {
+		json_t *m = json_array_get(msgs, i);
+		json_t *role = json_object_get(m, "role");
+
+		if (!json_is_object(m) || !json_is_string(role))
+			return prov_error(PROV_EDATA, "%s:%ld: messages[%zu] must be an object with a \"role\" string",
+				r->path, r->lineno, i);
+		if (!json_object_get(m, "content"))
+			return prov_error(PROV_EDATA, "%s:%ld: messages[%zu] has no \"content\"", r->path, r->lineno, i);
+		if (strcmp(json_string_value(role), "assistant") == 0)
+			last = i;
+	}
+	if (last == (size_t)-1)
+		return prov_error(PROV_EDATA, "%s:%ld: \"messages\" has no assistant message (the response)",
+			r->path, r->lineno);
+	pbuf_reset(&r->prompt);
+	pbuf_reset(&r->response);
+	for (i = 0; i < last; i++) {
+		json_t *m = json_array_get(msgs, i);
+
+		if (strcmp(json_string_value(json_object_get(m, "role")), "user") != 0)
+			continue;
+		if (r->prompt.len && pbuf_adds(&r->prompt, "\n\n"))
+			return PROV_ENOMEM;
+		rc = append_content(r, &r->prompt, json_object_get(json_array_get(msgs, i), "content"), i);
+		if (rc)
+			return rc;
+	}
+	if (!r->prompt.len)
+		return prov_error(PROV_EDATA, "%s:%ld: \"messages\" has no user message before the assistant's answer",
+			r->path, r->lineno);
+	rc = append_content(r, &r->response, json_object_get(json_array_get(msgs, last), "content"), last);
+	if (rc)
+		return rc;
+	if (pbuf_grow(&r->response, 0))
+		return PROV_ENOMEM;
+	out->prompt = r->prompt.data;
+	out->prompt_len = r->prompt.len;
+	out->response = r->response.data;
+	out->response_len = r->response.len;
+	out->shape = JL_CHAT;
+	return 0;
+}
+
+static int parse_alpaca(struct jl_reader *r, json_t *doc, struct jl_record *out)
+{
+	const char *ins, *input, *output;
+	size_t ins_len, input_len, output_len;
+	int rc;
+
+	if ((rc = get_string(r, doc, "instruction", &ins, &ins_len)) ||
+	    (rc = get_string(r, doc, "input", &input, &input_len)) ||
+	    (rc = get_string(r, doc, "output", &output, &output_len)))
+		return rc;
+	if (!ins)
+		return prov_error(PROV_EDATA, "%s:%ld: \"instruction\" must be a string", r->path, r->lineno);
+	if (!output)
+		return prov_error(PROV_EDATA, "%s:%ld: missing \"output\" (the response)", r->path, r->lineno);
+	if (input && input_len) {
+		pbuf_reset(&r->prompt);
+		if (pbuf_add(&r->prompt, ins, ins_len) || pbuf_adds(&r->prompt, "\n\n") ||
+		    pbuf_add(&r->prompt, input, input_len))
+			return PROV_ENOMEM;
+		out->prompt = r->prompt.data;
+		out->prompt_len = r->prompt.len;
+	} else {
+		out->prompt = ins;
+		out->prompt_len = ins_len;
+	}
+	out->response = output;
+	out->response_len = output_len;
+	out->shape = JL_ALPACA;
+	return 0;
+}
+
+static int parse_plain(struct jl_reader *r, json_t *doc, struct jl_record *out)
+{
+	int rc;
+
+	if ((rc = get_string(r, doc, "prompt", &out->prompt, &out->prompt_len)) ||
+	    (rc = get_string(r, doc, "response", &out->response, &out->response_len)))
+		return rc;
+	if (!out->prompt)
+		return prov_error(PROV_EDATA, "%s:%ld: missing \"prompt\"", r->path, r->lineno);
+	if (!out->response)
+		return prov_error(PROV_EDATA, "%s:%ld: missing \"response\"", r->path, r->lineno);
+	out->shape = JL_PLAIN;
+	return 0;
+}
+
+static int parse_id(struct jl_reader *r, json_t *doc, struct jl_record *out)
+{
+	static const char *const keys[] = { "id", "question_id" };
+	size_t k;
+
+	out->id = NULL;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		json_t *v = json_object_get(doc, keys[k]);
+
+		if (!v || json_is_null(v))
+			continue;
+		if (json_is_string(v)) {
+			if (json_string_length(v) == 0 || json_string_length(v) > 256)
+				return prov_error(PROV_EDATA, "%s:%ld: \"%s\" must be 1 to 256 characters",
+					r->path, r->lineno, keys[k]);
+			out->id = json_string_value(v);
+		} else if (json_is_integer(v)) {
+			snprintf(r->idbuf, sizeof(r->idbuf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			out->id = r->idbuf;
+		} else {
+			return prov_error(PROV_EDATA, "%s:%ld: \"%s\" must be a string or an integer",
+				r->path, r->lineno, keys[k]);
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int jl_next(struct jl_reader *r, struct jl_record *out)
+{
+	json_error_t jerr;
+	json_t *msgs;
+	size_t bad;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	json_decref(r->json);
+	r->json = NULL;
+	if (r->done)
+		return 0;
+	for (;;) {
+		rc = read_line(r);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			r->done = 1;
+			if (prov_sha256_final(r->sha, r->digest))
+				return PROV_EINTERNAL;
+			if (r->records == 0)
+				return prov_error(PROV_EDATA, "%s:%ld: no records (empty file)", r->path, r->lineno);
+			return 0;
+		}
+		if (!is_blank(r->line.data, r->line.len))
+			break;
+	}
+	bad = utf8_bad_offset(r->line.data, r->line.len);
+	if (bad)
+		return prov_error(PROV_EDATA, "%s:%ld: invalid UTF-8 at byte %zu of the line", r->path, r->lineno, bad);
+	r->json = json_loadb(r->line.data, r->line.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!r->json)
+		return prov_error(PROV_EDATA, "%s:%ld: invalid JSON at column %d: %s", r->path, r->lineno,
+			jerr.column, jerr.text);
+	if (!json_is_object(r->json))
+		return prov_error(PROV_EDATA, "%s:%ld: expected a JSON object", r->path, r->lineno);
+	out->line = r->lineno;
+	msgs = json_object_get(r->json, "messages");
+	if (msgs)
+		rc = parse_chat(r, msgs, out);
+	else if (json_object_get(r->json, "instruction") || json_object_get(r->json, "output"))
+		rc = parse_alpaca(r, r->json, out);
+	else if (json_object_get(r->json, "prompt") || json_object_get(r->json, "response"))
+		rc = parse_plain(r, r->json, out);
+	else
+		rc = prov_error(PROV_EDATA,
+			"%s:%ld: no response found (expected \"prompt\"/\"response\", \"instruction\"/\"output\" or \"messages\")",
+			r->path, r->lineno);
+	if (rc)
+		return rc;
+	if ((rc = parse_id(r, r->json, out)))
+		return rc;
+	if ((rc = get_string(r, r->json, "model", &out->model, NULL)))
+		return rc;
+	if (!out->model && (rc = get_string(r, r->json, "generator", &out->model, NULL)))
+		return rc;
+	if (out->model && !out->model[0])
+		return prov_error(PROV_EDATA, "%s:%ld: \"model\" is empty", r->path, r->lineno);
+	if ((rc = get_string(r, r->json, "label", &out->label, NULL)))
+		return rc;
+	r->records++;
+	return 1;
+}
+
+int jl_hash_file(char out[PROV_SHA256_HEX], uint64_t *size_out, const char *path)
+{
+	struct prov_sha256 *sha = NULL;
+	unsigned char buf[RAW_CHUNK];
+	uint64_t size = 0;
+	FILE *fp;
+	size_t n;
+	int rc;
+
+	if ((rc = open_input(&fp, path)))
+		return rc;
+	rc = prov_sha256_new(&sha);
+	while (!rc && (n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		size += n;
+		rc = prov_sha256_update(sha, buf, n);
+	}
+	if (!rc && ferror(fp))
+		rc = prov_error(PROV_EIO, "%s: read error: %s", path, strerror(errno));
+	if (!rc)
+		rc = prov_sha256_final(sha, out);
+	prov_sha256_free(sha);
+	fclose(fp);
+	if (size_out)
+		*size_out = size;
+	return rc;
+}

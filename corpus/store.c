@@ -1,0 +1,856 @@
+/*
+ * store.c: the SQLite store: opening, migrations, import, listing, removal.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "corpus/store.h"
+#include "corpus/zpack.h"
+
+#define ZLEVEL 6
+
+/*
+ * Migrations: migrations[k] takes the schema from version k to k + 1.
+ * Never edit a released entry; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: the corpus */
+	"CREATE TABLE models("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  family TEXT,"
+	"  role TEXT NOT NULL CHECK (role IN ('teacher', 'reference')),"
+	"  created_at TEXT NOT NULL);"
+	"CREATE TABLE sources("
+	"  id INTEGER PRIMARY KEY,"
+	"  path TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  lines INTEGER NOT NULL DEFAULT 0,"
+	"  records INTEGER NOT NULL DEFAULT 0,"
+	"  params TEXT NOT NULL,"
+	"  imported_at TEXT NOT NULL,"
+	"  tool_version TEXT NOT NULL,"
+	"  UNIQUE (sha256, params));"
+	"CREATE TABLE model_sources("
+	"  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
+	"  responses INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (model_id, source_id));"
+	"CREATE TABLE prompts("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  ext_id TEXT,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  text BLOB NOT NULL);"
+	"CREATE INDEX prompts_ext_id ON prompts(ext_id);"
+	"CREATE TABLE responses("
+	"  id INTEGER PRIMARY KEY,"
+	"  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+	"  prompt_id INTEGER NOT NULL REFERENCES prompts(id),"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  line INTEGER NOT NULL,"
+	"  ext_id TEXT,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  text BLOB NOT NULL,"
+	"  UNIQUE (model_id, prompt_id));"
+	"CREATE INDEX responses_prompt ON responses(prompt_id);"
+	"CREATE INDEX responses_source ON responses(source_id);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+struct model_slot {
+	char *name;
+	int64_t id;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	int in_tx;
+	/* the import in progress */
+	int64_t source_id;
+	char *source_path;
+	struct model_slot *models;
+	size_t nmodels;
+	struct pbuf z;
+	sqlite3_stmt *st_model_get, *st_model_new, *st_model_upd, *st_prompt_get, *st_prompt_new,
+		*st_resp_get, *st_resp_new, *st_link;
+};
+
+static int db_error(struct store *s, const char *what)
+{
+	return prov_error(PROV_EDB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		prov_error(PROV_EDB, "%s: %s", s->path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return PROV_EDB;
+	}
+	return 0;
+}
+
+static int query_int(struct store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot read the database");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = db_error(s, "cannot read the database");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void store_now(char out[32])
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (sde && *sde) {
+		char *end;
+		long long v = strtoll(sde, &end, 10);
+
+		if (!*end && v >= 0)
+			t = (time_t)v;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int migrate(struct store *s, int from, int to)
+{
+	int v;
+	char sql[64];
+
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return PROV_EDB;
+	for (v = from; v < to; v++) {
+		if (exec(s, migrations[v]))
+			goto fail;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", to);
+	if (exec(s, sql))
+		goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", STORE_APPLICATION_ID);
+	if (exec(s, sql))
+		goto fail;
+	if (exec(s, "COMMIT"))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return prov_error(PROV_EDB, "%s: cannot create or upgrade the schema: %s", s->path, prov_error_msg());
+}
+
+static int is_uri(const char *path)
+{
+	return strncmp(path, "file:", 5) == 0;
+}
+
+int store_open_at_version(struct store **out, const char *path, int flags, int version)
+{
+	struct store *s;
+	struct stat st;
+	int64_t appid = 0, uv = 0, ntables = 0;
+	int oflags, rc;
+
+	*out = NULL;
+	if (!is_uri(path) && stat(path, &st) != 0) {
+		if (flags & (STORE_MUST_EXIST | STORE_RDONLY))
+			return prov_error(PROV_ENOTFOUND,
+				"%s: no such database (import a corpus first: provenance corpus import FILE)", path);
+	} else if (!is_uri(path) && S_ISDIR(st.st_mode)) {
+		return prov_error(PROV_EIO, "%s: is a directory, not a database file", path);
+	}
+	s = prov_calloc(1, sizeof(*s));
+	if (!s)
+		return PROV_ENOMEM;
+	pbuf_init(&s->z, 0);
+	s->path = prov_strdup(path);
+	if (!s->path) {
+		free(s);
+		return PROV_ENOMEM;
+	}
+	s->readonly = !!(flags & STORE_RDONLY);
+	oflags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
+		(s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+		rc = prov_error(PROV_EDB, "%s: cannot open database: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return rc;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 10000);
+	if (query_int(s, "PRAGMA application_id", &appid) || query_int(s, "PRAGMA user_version", &uv) ||
+	    query_int(s, "SELECT count(*) FROM sqlite_master", &ntables)) {
+		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
+			sqlite3_errmsg(s->db));
+		store_close(s);
+		return rc;
+	}
+	if (appid != STORE_APPLICATION_ID && (appid != 0 || ntables != 0)) {
+		rc = prov_error(PROV_EDB, "%s: not a provenance database (it holds other tables)", path);
+		store_close(s);
+		return rc;
+	}
+	if (uv > NMIGRATIONS) {
+		rc = prov_error(PROV_EDB,
+			"%s: schema version %lld is newer than this provenance understands (%d); upgrade provenance",
+			path, (long long)uv, NMIGRATIONS);
+		store_close(s);
+		return rc;
+	}
+	if (version > NMIGRATIONS)
+		version = NMIGRATIONS;
+	if (uv < version) {
+		if (s->readonly) {
+			rc = prov_error(PROV_EDB, "%s: schema version %lld needs an upgrade; open it writable once",
+				path, (long long)uv);
+			store_close(s);
+			return rc;
+		}
+		if ((rc = migrate(s, (int)uv, version))) {
+			store_close(s);
+			return rc;
+		}
+	}
+	if (exec(s, "PRAGMA foreign_keys = ON")) {
+		store_close(s);
+		return PROV_EDB;
+	}
+	if (!s->readonly && exec(s, "PRAGMA journal_mode = WAL")) {
+		store_close(s);
+		return PROV_EDB;
+	}
+	*out = s;
+	return 0;
+}
+
+int store_open(struct store **out, const char *path, int flags)
+{
+	return store_open_at_version(out, path, flags, NMIGRATIONS);
+}
+
+static void finalize_import_stmts(struct store *s)
+{
+	sqlite3_stmt **sts[] = { &s->st_model_get, &s->st_model_new, &s->st_model_upd, &s->st_prompt_get,
+		&s->st_prompt_new, &s->st_resp_get, &s->st_resp_new, &s->st_link };
+	size_t i;
+
+	for (i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
+		sqlite3_finalize(*sts[i]);
+		*sts[i] = NULL;
+	}
+}
+
+static void clear_import(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmodels; i++)
+		free(s->models[i].name);
+	free(s->models);
+	s->models = NULL;
+	s->nmodels = 0;
+	free(s->source_path);
+	s->source_path = NULL;
+	s->source_id = 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	store_import_rollback(s);
+	finalize_import_stmts(s);
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	pbuf_release(&s->z);
+	free(s->path);
+	free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+int store_schema_version(struct store *s)
+{
+	int64_t v = -1;
+
+	if (query_int(s, "PRAGMA user_version", &v))
+		return -1;
+	return (int)v;
+}
+
+int store_source_seen(struct store *s, const char *sha256, const char *params, char when_out[32])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT imported_at FROM sources WHERE sha256 = ?1 AND params = ?2", -1,
+		&st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot look up sources");
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, params, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (when_out)
+			snprintf(when_out, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = db_error(s, "cannot look up sources");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int prepare(struct store *s, sqlite3_stmt **st, const char *sql)
+{
+	if (*st)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot prepare a statement");
+	return 0;
+}
+
+static int prepare_import(struct store *s)
+{
+	if (prepare(s, &s->st_model_get, "SELECT id, family, role FROM models WHERE name = ?1") ||
+	    prepare(s, &s->st_model_new,
+		"INSERT INTO models(name, family, role, created_at) VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(s, &s->st_model_upd, "UPDATE models SET family = ?2, role = ?3 WHERE id = ?1") ||
+	    prepare(s, &s->st_prompt_get, "SELECT id FROM prompts WHERE key = ?1") ||
+	    prepare(s, &s->st_prompt_new,
+		"INSERT INTO prompts(key, ext_id, sha256, size, text) VALUES (?1, ?2, ?3, ?4, ?5)") ||
+	    prepare(s, &s->st_resp_get,
+		"SELECT r.sha256, r.line, r.source_id, so.path FROM responses r JOIN sources so ON so.id = r.source_id"
+		" WHERE r.model_id = ?1 AND r.prompt_id = ?2") ||
+	    prepare(s, &s->st_resp_new,
+		"INSERT INTO responses(model_id, prompt_id, source_id, line, ext_id, sha256, size, text)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") ||
+	    prepare(s, &s->st_link,
+		"INSERT INTO model_sources(model_id, source_id, responses) VALUES (?1, ?2, 1)"
+		" ON CONFLICT(model_id, source_id) DO UPDATE SET responses = responses + 1"))
+		return PROV_EDB;
+	return 0;
+}
+
+int store_import_begin(struct store *s, const char *path, const char *sha256, uint64_t size,
+	const char *params)
+{
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	int rc;
+
+	if (s->readonly)
+		return prov_error(PROV_EDB, "%s: opened read-only", s->path);
+	if (s->in_tx)
+		return prov_error(PROV_EINTERNAL, "an import is already in progress");
+	if ((rc = prepare_import(s)))
+		return rc;
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return prov_error(PROV_EDB, "%s: cannot write: %s", s->path, sqlite3_errmsg(s->db));
+	s->in_tx = 1;
+	store_now(now);
+	if (sqlite3_prepare_v2(s->db,
+		"INSERT INTO sources(path, sha256, size, params, imported_at, tool_version)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(s, "cannot record the source file");
+		goto fail;
+	}
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, PROV_VERSION, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(s, "cannot record the source file");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	s->source_id = sqlite3_last_insert_rowid(s->db);
+	s->source_path = prov_strdup(path);
+	if (!s->source_path) {
+		store_import_rollback(s);
+		return PROV_ENOMEM;
+	}
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	store_import_rollback(s);
+	return rc;
+}
+
+void store_import_rollback(struct store *s)
+{
+	if (!s || !s->in_tx)
+		return;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+	clear_import(s);
+}
+
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, what);
+	return 0;
+}
+
+static int bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static int eq_opt(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Find or create the model, applying family and role when given. */
+static int resolve_model(struct store *s, const struct store_item *it, int64_t *id_out,
+	struct store_import_stats *stats)
+{
+	struct model_slot *grown;
+	sqlite3_stmt *st = s->st_model_get;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->nmodels; i++) {
+		if (strcmp(s->models[i].name, it->model) == 0) {
+			*id_out = s->models[i].id;
+			return 0;
+		}
+	}
+	sqlite3_bind_text(st, 1, it->model, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *fam = (const char *)sqlite3_column_text(st, 1);
+		const char *role = (const char *)sqlite3_column_text(st, 2);
+		int64_t id = sqlite3_column_int64(st, 0);
+		int change = (it->family && !eq_opt(fam, it->family)) || (it->role && !eq_opt(role, it->role));
+		char *keep_fam = fam ? prov_strdup(fam) : NULL;
+		char *keep_role = role ? prov_strdup(role) : NULL;
+
+		sqlite3_reset(st);
+		*id_out = id;
+		if (change) {
+			sqlite3_bind_int64(s->st_model_upd, 1, id);
+			bind_opt_text(s->st_model_upd, 2, it->family ? it->family : keep_fam);
+			bind_opt_text(s->st_model_upd, 3, it->role ? it->role : keep_role);
+			rc = step_done(s, s->st_model_upd, "cannot update the model");
+			if (!rc && stats)
+				stats->models_updated++;
+		} else {
+			rc = 0;
+		}
+		free(keep_fam);
+		free(keep_role);
+		if (rc)
+			return rc;
+	} else if (rc == SQLITE_DONE) {
+		char now[32];
+
+		sqlite3_reset(st);
+		store_now(now);
+		sqlite3_bind_text(s->st_model_new, 1, it->model, -1, SQLITE_STATIC);
+		bind_opt_text(s->st_model_new, 2, it->family);
+		sqlite3_bind_text(s->st_model_new, 3, it->role ? it->role : "teacher", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->st_model_new, 4, now, -1, SQLITE_TRANSIENT);
+		if ((rc = step_done(s, s->st_model_new, "cannot add the model")))
+			return rc;
+		*id_out = sqlite3_last_insert_rowid(s->db);
+		if (stats)
+			stats->models_created++;
+	} else {
+		sqlite3_reset(st);
+		return db_error(s, "cannot look up the model");
+	}
+	grown = prov_reallocarray(s->models, s->nmodels + 1, sizeof(*grown));
+	if (!grown)
+		return PROV_ENOMEM;
+	s->models = grown;
+	s->models[s->nmodels].name = prov_strdup(it->model);
+	if (!s->models[s->nmodels].name)
+		return PROV_ENOMEM;
+	s->models[s->nmodels].id = *id_out;
+	s->nmodels++;
+	return 0;
+}
+
+static int resolve_prompt(struct store *s, const struct store_item *it, int64_t *id_out,
+	struct store_import_stats *stats)
+{
+	sqlite3_stmt *st = s->st_prompt_get;
+	char sha[PROV_SHA256_HEX];
+	int rc;
+
+	sqlite3_bind_text(st, 1, it->prompt_key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_out = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot look up the prompt");
+	if ((rc = prov_sha256_hex(sha, it->prompt, it->prompt_len)))
+		return rc;
+	if ((rc = zpack(&s->z, it->prompt, it->prompt_len, ZLEVEL)))
+		return rc;
+	st = s->st_prompt_new;
+	sqlite3_bind_text(st, 1, it->prompt_key, -1, SQLITE_STATIC);
+	bind_opt_text(st, 2, it->ext_id);
+	sqlite3_bind_text(st, 3, sha, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)it->prompt_len);
+	sqlite3_bind_blob(st, 5, s->z.data, (int)s->z.len, SQLITE_STATIC);
+	if ((rc = step_done(s, st, "cannot store the prompt")))
+		return rc;
+	*id_out = sqlite3_last_insert_rowid(s->db);
+	if (stats)
+		stats->prompts_added++;
+	return 0;
+}
+
+int store_import_add(struct store *s, const struct store_item *it, struct store_import_stats *stats)
+{
+	sqlite3_stmt *st;
+	int64_t model_id = 0, prompt_id = 0;
+	char sha[PROV_SHA256_HEX];
+	int rc;
+
+	if (!s->in_tx)
+		return prov_error(PROV_EINTERNAL, "store_import_add outside an import");
+	if ((rc = resolve_model(s, it, &model_id, stats)) || (rc = resolve_prompt(s, it, &prompt_id, stats)))
+		return rc;
+	if ((rc = prov_sha256_hex(sha, it->response, it->response_len)))
+		return rc;
+	st = s->st_resp_get;
+	sqlite3_bind_int64(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, prompt_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int same = strcmp((const char *)sqlite3_column_text(st, 0), sha) == 0;
+
+		if (!same) {
+			rc = prov_error(PROV_EDATA,
+				"%s:%ld: model \"%s\" already has a different response to this prompt (%s:%lld)",
+				s->source_path, it->line, it->model, (const char *)sqlite3_column_text(st, 3),
+				(long long)sqlite3_column_int64(st, 1));
+			sqlite3_reset(st);
+			return rc;
+		}
+		sqlite3_reset(st);
+		if (stats)
+			stats->responses_present++;
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot look up the response");
+	if ((rc = zpack(&s->z, it->response, it->response_len, ZLEVEL)))
+		return rc;
+	st = s->st_resp_new;
+	sqlite3_bind_int64(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, prompt_id);
+	sqlite3_bind_int64(st, 3, s->source_id);
+	sqlite3_bind_int64(st, 4, it->line);
+	bind_opt_text(st, 5, it->ext_id);
+	sqlite3_bind_text(st, 6, sha, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)it->response_len);
+	sqlite3_bind_blob(st, 8, s->z.data, (int)s->z.len, SQLITE_STATIC);
+	if ((rc = step_done(s, st, "cannot store the response")))
+		return rc;
+	st = s->st_link;
+	sqlite3_bind_int64(st, 1, model_id);
+	sqlite3_bind_int64(st, 2, s->source_id);
+	if ((rc = step_done(s, st, "cannot link the model to its source")))
+		return rc;
+	if (stats)
+		stats->responses_added++;
+	return 0;
+}
+
+int store_import_commit(struct store *s, long lines, long records)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (!s->in_tx)
+		return prov_error(PROV_EINTERNAL, "store_import_commit outside an import");
+	if (sqlite3_prepare_v2(s->db, "UPDATE sources SET lines = ?2, records = ?3 WHERE id = ?1", -1, &st,
+		NULL) != SQLITE_OK)
+		rc = db_error(s, "cannot finish the source record");
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, s->source_id);
+		sqlite3_bind_int64(st, 2, lines);
+		sqlite3_bind_int64(st, 3, records);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(s, "cannot finish the source record");
+	}
+	sqlite3_finalize(st);
+	/* A file that added nothing to any model leaves no source record behind. */
+	if (!rc && exec(s, "DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM model_sources)"
+		" AND id NOT IN (SELECT source_id FROM responses)"))
+		rc = PROV_EDB;
+	if (!rc && exec(s, "COMMIT"))
+		rc = PROV_EDB;
+	if (rc) {
+		store_import_rollback(s);
+		return rc;
+	}
+	s->in_tx = 0;
+	clear_import(s);
+	return 0;
+}
+
+void store_models_free(struct store_model_info *m, size_t n)
+{
+	size_t i, j;
+
+	if (!m)
+		return;
+	for (i = 0; i < n; i++) {
+		free(m[i].name);
+		free(m[i].family);
+		free(m[i].role);
+		for (j = 0; j < m[i].nsources; j++) {
+			free(m[i].sources[j].path);
+			free(m[i].sources[j].tool_version);
+		}
+		free(m[i].sources);
+	}
+	free(m);
+}
+
+static char *col_strdup(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v ? prov_strdup(v) : NULL;
+}
+
+int store_models(struct store *s, struct store_model_info **out, size_t *n_out)
+{
+	sqlite3_stmt *st = NULL, *ss = NULL;
+	struct store_model_info *m = NULL;
+	size_t n = 0;
+	int rc = 0, step;
+
+	*out = NULL;
+	*n_out = 0;
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT m.id, m.name, m.family, m.role,"
+		" (SELECT count(*) FROM responses r WHERE r.model_id = m.id),"
+		" (SELECT count(DISTINCT prompt_id) FROM responses r WHERE r.model_id = m.id)"
+		" FROM models m ORDER BY m.name", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+		"SELECT so.path, so.sha256, so.size, so.lines, ms.responses, so.imported_at, so.tool_version"
+		" FROM model_sources ms JOIN sources so ON so.id = ms.source_id"
+		" WHERE ms.model_id = ?1 ORDER BY so.id", -1, &ss, NULL) != SQLITE_OK) {
+		rc = db_error(s, "cannot list models");
+		goto done;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_model_info *grown = prov_reallocarray(m, n + 1, sizeof(*m)), *cur;
+
+		if (!grown) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		m = grown;
+		cur = &m[n++];
+		memset(cur, 0, sizeof(*cur));
+		cur->id = sqlite3_column_int64(st, 0);
+		cur->name = col_strdup(st, 1);
+		cur->family = col_strdup(st, 2);
+		cur->role = col_strdup(st, 3);
+		cur->responses = (long)sqlite3_column_int64(st, 4);
+		cur->prompts = (long)sqlite3_column_int64(st, 5);
+		if (!cur->name || !cur->role) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		sqlite3_bind_int64(ss, 1, cur->id);
+		while ((step = sqlite3_step(ss)) == SQLITE_ROW) {
+			struct store_source_info *sg = prov_reallocarray(cur->sources, cur->nsources + 1,
+				sizeof(*sg)), *src;
+
+			if (!sg) {
+				rc = PROV_ENOMEM;
+				goto done;
+			}
+			cur->sources = sg;
+			src = &sg[cur->nsources++];
+			memset(src, 0, sizeof(*src));
+			src->path = col_strdup(ss, 0);
+			snprintf(src->sha256, sizeof(src->sha256), "%s", (const char *)sqlite3_column_text(ss, 1));
+			src->size = (uint64_t)sqlite3_column_int64(ss, 2);
+			src->lines = (long)sqlite3_column_int64(ss, 3);
+			src->responses = (long)sqlite3_column_int64(ss, 4);
+			snprintf(src->imported_at, sizeof(src->imported_at), "%s",
+				(const char *)sqlite3_column_text(ss, 5));
+			src->tool_version = col_strdup(ss, 6);
+			if (!src->path || !src->tool_version) {
+				rc = PROV_ENOMEM;
+				goto done;
+			}
+		}
+		sqlite3_reset(ss);
+		if (step != SQLITE_DONE) {
+			rc = db_error(s, "cannot list sources");
+			goto done;
+		}
+	}
+	if (step != SQLITE_DONE)
+		rc = db_error(s, "cannot list models");
+done:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ss);
+	if (rc) {
+		store_models_free(m, n);
+		return rc;
+	}
+	*out = m;
+	*n_out = n;
+	return 0;
+}
+
+int store_remove_model(struct store *s, const char *name, long *responses_out)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0, nresp = 0;
+	int rc = 0, step;
+
+	if (responses_out)
+		*responses_out = 0;
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return prov_error(PROV_EDB, "%s: cannot write: %s", s->path, sqlite3_errmsg(s->db));
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT id, (SELECT count(*) FROM responses WHERE model_id = models.id) FROM models WHERE name = ?1",
+		-1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(s, "cannot look up the model");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		nresp = sqlite3_column_int64(st, 1);
+	} else if (step == SQLITE_DONE) {
+		rc = prov_error(PROV_ENOTFOUND, "no model named \"%s\" in %s (see: provenance corpus list)", name,
+			s->path);
+		goto done;
+	} else {
+		rc = db_error(s, "cannot look up the model");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM models WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(s, "cannot remove the model");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(s, "cannot remove the model");
+		goto done;
+	}
+	if (exec(s, "DELETE FROM prompts WHERE id NOT IN (SELECT prompt_id FROM responses)") ||
+	    exec(s, "DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM model_sources)"
+		" AND id NOT IN (SELECT source_id FROM responses)"))
+		rc = PROV_EDB;
+done:
+	sqlite3_finalize(st);
+	if (rc) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	if (exec(s, "COMMIT")) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return PROV_EDB;
+	}
+	if (responses_out)
+		*responses_out = (long)nresp;
+	return 0;
+}
+
+int store_each_prompt(struct store *s, const char *model, store_prompt_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct pbuf text = PBUF_INIT(0);
+	int rc = 0, step;
+
+	if (model) {
+		int64_t dummy;
+		sqlite3_stmt *chk = NULL;
+
+		if (sqlite3_prepare_v2(s->db, "SELECT id FROM models WHERE name = ?1", -1, &chk, NULL) != SQLITE_OK)
+			return db_error(s, "cannot look up the model");
+		sqlite3_bind_text(chk, 1, model, -1, SQLITE_STATIC);
+		step = sqlite3_step(chk);
+		dummy = step == SQLITE_ROW;
+		sqlite3_finalize(chk);
+		if (!dummy)
+			return prov_error(PROV_ENOTFOUND, "no model named \"%s\" in %s (see: provenance corpus list)",
+				model, s->path);
+	}
+	if (sqlite3_prepare_v2(s->db, model ?
+		"SELECT p.ext_id, p.text, p.size FROM prompts p WHERE p.id IN"
+		" (SELECT r.prompt_id FROM responses r JOIN models m ON m.id = r.model_id WHERE m.name = ?1)"
+		" ORDER BY p.id" :
+		"SELECT p.ext_id, p.text, p.size FROM prompts p ORDER BY p.id", -1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot list prompts");
+	if (model)
+		sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = zunpack(&text, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+			(size_t)sqlite3_column_int64(st, 2));
+		if (rc)
+			break;
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), text.data, text.len);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, "cannot list prompts");
+	sqlite3_finalize(st);
+	pbuf_release(&text);
+	return rc;
+}

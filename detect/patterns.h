@@ -1,0 +1,84 @@
+/*
+ * patterns.h: the PCRE2 pattern library: refusal templates and identity
+ * claims, each tagged with the family whose house style it is.
+ *
+ * The library is a text file (detect/patterns.tsv, built into the binary;
+ * `--patterns FILE` replaces it): one pattern per line,
+ *     name <TAB> family <TAB> kind <TAB> language <TAB> regex
+ * kind is one of: refusal, identity, cutoff, false_friend.
+ * Blank lines and lines starting with '#' are ignored. Every regex is
+ * compiled once (UTF, UCP, caseless) and JIT-compiled where available.
+ * Pure: no I/O; the caller reads the file.
+ */
+#ifndef PROV_PATTERNS_H
+#define PROV_PATTERNS_H
+
+#include <stddef.h>
+#include "detect/util.h"
+
+enum pat_kind {
+	PAT_REFUSAL = 1,      /* "I'm sorry, but I can't assist with that." */
+	PAT_IDENTITY = 2,     /* "I am ChatGPT", "developed by OpenAI" */
+	PAT_CUTOFF = 3,       /* "my knowledge cutoff is September 2021" */
+	PAT_FALSE_FRIEND = 4  /* looks like a refusal, is not: "I'm sorry to hear that" */
+};
+
+struct pat_lib;
+
+/* The built-in library text (detect/patterns.tsv); borrowed, static. */
+const char *pat_builtin_text(size_t *len_out);
+
+/*
+ * Parse and compile a library. `origin` names it in error messages
+ * ("FILE:LINE: what is wrong", PROV_EDATA). The caller owns *out.
+ */
+int pat_lib_new(struct pat_lib **out, const char *text, size_t len, const char *origin);
+void pat_lib_free(struct pat_lib *lib);
+
+/* SHA-256 of the library text, for the evidence record. Borrowed. */
+const char *pat_lib_sha256(const struct pat_lib *lib);
+size_t pat_lib_count(const struct pat_lib *lib);
+
+struct pat_info {
+	const char *name;
+	const char *family;
+	enum pat_kind kind;
+	const char *lang;
+	const char *regex;
+};
+/* Borrowed view of pattern i (0 <= i < pat_lib_count). */
+const struct pat_info *pat_lib_pattern(const struct pat_lib *lib, size_t i);
+
+/* What the refusal detector decided about one response. */
+struct pat_refusal {
+	int refused;             /* 1 if the response refuses (fully or partly) */
+	int pattern;             /* index of the deciding pattern, -1 if none */
+	const char *family;      /* family of that pattern (borrowed), NULL if none */
+	size_t start, end;       /* byte span of the matching sentence in the text */
+};
+
+/*
+ * Decide whether `text` (UTF-8) refuses. Sentence-aware: a refusal template
+ * counts in the opening sentences of the answer, also after a short preamble
+ * ("That's a great question. However, I cannot ..."); a false friend
+ * ("I'm sorry to hear that") does not. Thread-safe (no shared mutable state).
+ */
+int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out);
+
+/* One identity or knowledge-cutoff claim found in a response. */
+struct pat_claim {
+	int pattern;             /* index into the library */
+	const char *family;      /* the family claimed (borrowed) */
+	enum pat_kind kind;      /* PAT_IDENTITY or PAT_CUTOFF */
+	size_t start, end;       /* byte span of the match */
+	size_t sent_start, sent_end; /* byte span of the sentence around it, for quoting */
+};
+
+/*
+ * Every identity/cutoff claim in `text`, in order of position, at most one per
+ * sentence and family. The caller frees *out with free(). Thread-safe.
+ */
+int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
+	size_t *n_out);
+
+#endif

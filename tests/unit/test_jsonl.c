@@ -1,0 +1,294 @@
+/* Unit tests for corpus/jsonl.c: the three shapes, gzip, and every kind of bad input. */
+#include <unistd.h>
+#include <zlib.h>
+
+#include "unit.h"
+#include "corpus/jsonl.h"
+
+static char tmpdir[] = "/tmp/prov-unit-jsonl.XXXXXX";
+static int have_tmpdir;
+
+static const char *path_of(const char *name)
+{
+	static char buf[256];
+
+	if (!have_tmpdir) {
+		CHECK(mkdtemp(tmpdir) != NULL);
+		have_tmpdir = 1;
+	}
+	snprintf(buf, sizeof(buf), "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static const char *write_file(const char *name, const void *data, size_t len)
+{
+	const char *p = path_of(name);
+	FILE *fp = fopen(p, "wb");
+
+	CHECK(fp != NULL);
+	fwrite(data, 1, len, fp);
+	fclose(fp);
+	return p;
+}
+
+static const char *write_text(const char *name, const char *s)
+{
+	return write_file(name, s, strlen(s));
+}
+
+static const char *write_gzip(const char *name, const char *s)
+{
+	const char *p = path_of(name);
+	gzFile gz = gzopen(p, "wb");
+
+	CHECK(gz != NULL);
+	gzwrite(gz, s, (unsigned)strlen(s));
+	gzclose(gz);
+	return p;
+}
+
+/* Read the whole file; return the error code of the first failure or the record count. */
+static int read_all(const char *path, const struct jl_opts *opts, struct jl_record *last)
+{
+	struct jl_reader *r = NULL;
+	struct jl_record rec;
+	int rc, n = 0;
+
+	rc = jl_open(&r, path, opts);
+	if (rc)
+		return rc;
+	while ((rc = jl_next(r, &rec)) == 1) {
+		n++;
+		if (last) {
+			/* keep copies of the strings we check */
+			static char prompt[256], response[256], id[64], model[64];
+
+			snprintf(prompt, sizeof(prompt), "%s", rec.prompt);
+			snprintf(response, sizeof(response), "%s", rec.response);
+			snprintf(id, sizeof(id), "%s", rec.id ? rec.id : "(none)");
+			snprintf(model, sizeof(model), "%s", rec.model ? rec.model : "(none)");
+			*last = rec;
+			last->prompt = prompt;
+			last->response = response;
+			last->id = id;
+			last->model = model;
+		}
+	}
+	jl_free(r);
+	return rc < 0 ? rc : n;
+}
+
+static void plain_shape(void)
+{
+	struct jl_record rec;
+	const char *p = write_text("plain.jsonl",
+		"{\"id\": \"a1\", \"prompt\": \"Hi?\", \"response\": \"Hello.\", \"model\": \"m1\"}\n"
+		"\n"
+		"{\"prompt\": \"Two\", \"response\": \"\"}\r\n");
+
+	CHECK_INT(read_all(p, NULL, &rec), 2);
+	CHECK_STR(rec.prompt, "Two");
+	CHECK_STR(rec.response, "");     /* an empty answer is an answer */
+	CHECK_STR(rec.id, "(none)");
+	CHECK_INT(rec.line, 3);           /* blank lines count as lines */
+}
+
+static void alpaca_shape_with_input_and_integer_id(void)
+{
+	struct jl_record rec;
+	const char *p = write_text("alpaca.jsonl",
+		"{\"instruction\": \"Translate\", \"input\": \"chat\", \"output\": \"cat\","
+		" \"generator\": \"alpaca-7b\", \"question_id\": 17}\n");
+
+	CHECK_INT(read_all(p, NULL, &rec), 1);
+	CHECK_STR(rec.prompt, "Translate\n\nchat");
+	CHECK_STR(rec.response, "cat");
+	CHECK_STR(rec.model, "alpaca-7b");
+	CHECK_STR(rec.id, "17");
+	CHECK_INT(rec.shape, JL_ALPACA);
+}
+
+static void chat_shape_takes_last_assistant_and_user_turns(void)
+{
+	struct jl_record rec;
+	const char *p = write_text("chat.jsonl",
+		"{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+		" {\"role\": \"user\", \"content\": \"First?\"},"
+		" {\"role\": \"assistant\", \"content\": \"One.\"},"
+		" {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"Second?\"}]},"
+		" {\"role\": \"assistant\", \"content\": \"Two.\"}], \"model\": \"bot\"}\n");
+
+	CHECK_INT(read_all(p, NULL, &rec), 1);
+	CHECK_STR(rec.prompt, "First?\n\nSecond?");
+	CHECK_STR(rec.response, "Two.");
+	CHECK_STR(rec.model, "bot");
+	CHECK_INT(rec.shape, JL_CHAT);
+}
+
+static void gzip_is_detected_by_magic_not_name(void)
+{
+	struct jl_record rec;
+	struct jl_reader *r = NULL;
+	const char *p = write_gzip("compressed.txt",
+		"{\"prompt\": \"p\", \"response\": \"r\", \"model\": \"m\"}\n"
+		"{\"prompt\": \"q\", \"response\": \"s\", \"model\": \"m\"}\n");
+	char sha[PROV_SHA256_HEX];
+	uint64_t size;
+
+	CHECK_INT(read_all(p, NULL, &rec), 2);
+	CHECK_STR(rec.response, "s");
+	/* the digest is of the raw (compressed) bytes, the same as hashing the file */
+	CHECK_INT(jl_open(&r, p, NULL), 0);
+	while (jl_next(r, &rec) == 1)
+		;
+	CHECK_INT(jl_hash_file(sha, &size, p), 0);
+	CHECK_STR(jl_sha256(r), sha);
+	CHECK(jl_is_gzip(r));
+	CHECK_INT(jl_size(r), size);
+	CHECK_INT(jl_lines(r), 2);
+	jl_free(r);
+}
+
+static void concatenated_gzip_members_are_one_stream(void)
+{
+	const char *a = "{\"prompt\": \"p\", \"response\": \"r\", \"model\": \"m\"}\n";
+	const char *p1 = write_gzip("m1.gz", a), *p2;
+	FILE *f1, *out;
+	char buf[4096], path2[256];
+	size_t n;
+
+	snprintf(path2, sizeof(path2), "%s", p1);
+	p2 = write_gzip("m2.gz", "{\"prompt\": \"q\", \"response\": \"s\", \"model\": \"m\"}\n");
+	out = fopen(path2, "ab");
+	f1 = fopen(p2, "rb");
+	while ((n = fread(buf, 1, sizeof(buf), f1)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(f1);
+	fclose(out);
+	CHECK_INT(read_all(path2, NULL, NULL), 2);
+}
+
+static void expect_data_error(const char *name, const char *content, const char *needle)
+{
+	const char *p = write_text(name, content);
+	int rc = read_all(p, NULL, NULL);
+
+	CHECK_INT(rc, PROV_EDATA);
+	if (!strstr(prov_error_msg(), needle)) {
+		printf("#   message \"%s\" lacks \"%s\"\n", prov_error_msg(), needle);
+		unit_failed = 1;
+	}
+}
+
+static void bad_lines_name_file_line_and_problem(void)
+{
+	expect_data_error("broken.jsonl",
+		"{\"prompt\": \"a\", \"response\": \"b\", \"model\": \"m\"}\n{\"prompt\": \"a\", \n",
+		"broken.jsonl:2: invalid JSON");
+	expect_data_error("noresp.jsonl", "{\"prompt\": \"a\", \"model\": \"m\"}\n",
+		"noresp.jsonl:1: missing \"response\"");
+	expect_data_error("noprompt.jsonl", "{\"response\": \"a\", \"model\": \"m\"}\n",
+		"noprompt.jsonl:1: missing \"prompt\"");
+	expect_data_error("type.jsonl", "{\"prompt\": \"a\", \"response\": 5}\n",
+		"type.jsonl:1: \"response\" must be a string");
+	expect_data_error("modeltype.jsonl", "{\"prompt\": \"a\", \"response\": \"b\", \"model\": [1]}\n",
+		"modeltype.jsonl:1: \"model\" must be a string");
+	expect_data_error("array.jsonl", "[1, 2]\n", "array.jsonl:1: expected a JSON object");
+	expect_data_error("none.jsonl", "{\"text\": \"a\"}\n", "none.jsonl:1: no response found");
+	expect_data_error("dup.jsonl", "{\"prompt\": \"a\", \"prompt\": \"b\", \"response\": \"c\"}\n",
+		"dup.jsonl:1: invalid JSON");
+	expect_data_error("nul.jsonl", "{\"prompt\": \"a\\u0000\", \"response\": \"c\"}\n", "nul.jsonl:1:");
+	expect_data_error("empty.jsonl", "", "empty.jsonl:0: no records (empty file)");
+	expect_data_error("blank.jsonl", "\n  \n", "no records (empty file)");
+	expect_data_error("chat1.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n",
+		"chat1.jsonl:1: \"messages\" has no assistant message");
+	expect_data_error("chat2.jsonl", "{\"messages\": {\"role\": \"user\"}}\n",
+		"chat2.jsonl:1: \"messages\" must be an array");
+	expect_data_error("badid.jsonl", "{\"id\": 1.5, \"prompt\": \"a\", \"response\": \"b\"}\n",
+		"badid.jsonl:1: \"id\" must be a string or an integer");
+}
+
+static void invalid_utf8_is_named(void)
+{
+	const char bad[] = "{\"prompt\": \"caf\xc3\", \"response\": \"b\"}\n";
+
+	expect_data_error("utf8.jsonl", bad, "utf8.jsonl:1: invalid UTF-8 at byte 16");
+}
+
+static void line_over_cap_is_rejected(void)
+{
+	struct jl_opts o = { 64 };
+	const char *p = write_text("long.jsonl",
+		"{\"prompt\": \"short\", \"response\": \"ok\"}\n"
+		"{\"prompt\": \"0123456789012345678901234567890123456789\", \"response\": \"too long\"}\n");
+
+	CHECK_INT(read_all(p, &o, NULL), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "long.jsonl:2: line longer than the limit of 64 bytes") != NULL);
+	o.max_line = 1000;
+	CHECK_INT(read_all(p, &o, NULL), 2);
+}
+
+static void truncated_gzip_is_a_data_error(void)
+{
+	char big[20000], name[32];
+	const char *p;
+	FILE *fp;
+	long size;
+	char *data;
+	size_t i, off = 0;
+
+	for (i = 0; i < 100; i++)
+		off += (size_t)snprintf(big + off, sizeof(big) - off,
+			"{\"prompt\": \"prompt %zu\", \"response\": \"response number %zu\"}\n", i, i * 7919);
+	p = write_gzip("full.gz", big);
+	fp = fopen(p, "rb");
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)size);
+	CHECK(fread(data, 1, (size_t)size, fp) == (size_t)size);
+	fclose(fp);
+	snprintf(name, sizeof(name), "cut.gz");
+	p = write_file(name, data, (size_t)size / 2);
+	CHECK_INT(read_all(p, NULL, NULL), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "truncated gzip stream") != NULL);
+	/* a stream cut just before its 8-byte trailer is truncated too */
+	p = write_file(name, data, (size_t)size - 4);
+	CHECK_INT(read_all(p, NULL, NULL), PROV_EDATA);
+	free(data);
+}
+
+static void missing_file_and_directory_are_io_errors(void)
+{
+	struct jl_reader *r = NULL;
+
+	CHECK_INT(jl_open(&r, "/nonexistent/x.jsonl", NULL), PROV_EIO);
+	CHECK(r == NULL);
+	CHECK(strstr(prov_error_msg(), "/nonexistent/x.jsonl: cannot open") != NULL);
+	CHECK_INT(jl_open(&r, "/tmp", NULL), PROV_EIO);
+	CHECK(strstr(prov_error_msg(), "is a directory") != NULL);
+	jl_free(NULL);
+}
+
+static void cleanup(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (have_tmpdir)
+		CHECK(system(cmd) == 0);
+}
+
+UNIT_MAIN(
+	UNIT_TEST(plain_shape),
+	UNIT_TEST(alpaca_shape_with_input_and_integer_id),
+	UNIT_TEST(chat_shape_takes_last_assistant_and_user_turns),
+	UNIT_TEST(gzip_is_detected_by_magic_not_name),
+	UNIT_TEST(concatenated_gzip_members_are_one_stream),
+	UNIT_TEST(bad_lines_name_file_line_and_problem),
+	UNIT_TEST(invalid_utf8_is_named),
+	UNIT_TEST(line_over_cap_is_rejected),
+	UNIT_TEST(truncated_gzip_is_a_data_error),
+	UNIT_TEST(missing_file_and_directory_are_io_errors),
+	UNIT_TEST(cleanup)
+)

@@ -1,0 +1,231 @@
+/* Unit tests for corpus/store.c: schema, import transactions, listing, removal. */
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "corpus/store.h"
+#include "detect/text.h"
+
+static char dbpath[256];
+
+static const char *fresh_db(const char *name)
+{
+	char cmd[1024];
+
+	snprintf(dbpath, sizeof(dbpath), "/tmp/prov-unit-store-%ld-%s.db", (long)getpid(), name);
+	snprintf(cmd, sizeof(cmd), "rm -f '%s' '%s-wal' '%s-shm'", dbpath, dbpath, dbpath);
+	CHECK(system(cmd) == 0);
+	return dbpath;
+}
+
+static void drop_db(void)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "rm -f '%s' '%s-wal' '%s-shm'", dbpath, dbpath, dbpath);
+	CHECK(system(cmd) == 0);
+}
+
+static long count(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void run_sql(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int add(struct store *s, const char *model, const char *prompt, const char *response, long line,
+	struct store_import_stats *st)
+{
+	struct store_item it;
+	char key[PROV_SHA256_HEX];
+
+	memset(&it, 0, sizeof(it));
+	CHECK_INT(text_prompt_key(key, prompt, strlen(prompt)), 0);
+	it.model = model;
+	it.prompt = prompt;
+	it.prompt_len = strlen(prompt);
+	it.prompt_key = key;
+	it.response = response;
+	it.response_len = strlen(response);
+	it.line = line;
+	return store_import_add(s, &it, st);
+}
+
+static void new_store_has_current_schema(void)
+{
+	struct store *s = NULL;
+	const char *p = fresh_db("schema");
+
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	CHECK_INT(count(p, "PRAGMA application_id"), STORE_APPLICATION_ID);
+	CHECK_INT(count(p, "SELECT count(*) FROM sqlite_master WHERE name = 'responses'"), 1);
+	/* reopening does not migrate again */
+	CHECK_INT(store_open(&s, p, STORE_RDONLY), 0);
+	store_close(s);
+	store_close(NULL);
+	drop_db();
+}
+
+static void import_commit_and_idempotence(void)
+{
+	struct store *s = NULL;
+	struct store_import_stats st;
+	const char *p = fresh_db("import");
+	char when[32];
+
+	memset(&st, 0, sizeof(st));
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_source_seen(s, "aa", "{}", when), 0);
+	CHECK_INT(store_import_begin(s, "f.jsonl", "aa", 10, "{}"), 0);
+	CHECK_INT(add(s, "m1", "Hello?", "Hi.", 1, &st), 0);
+	CHECK_INT(add(s, "m1", "  hello? ", "Hi.", 2, &st), 0);   /* same prompt, same answer */
+	CHECK_INT(add(s, "m2", "Hello?", "Hey.", 3, &st), 0);
+	CHECK_INT(store_import_commit(s, 3, 3), 0);
+	CHECK_INT(st.responses_added, 2);
+	CHECK_INT(st.responses_present, 1);
+	CHECK_INT(st.prompts_added, 1);
+	CHECK_INT(st.models_created, 2);
+	CHECK_INT(store_source_seen(s, "aa", "{}", when), 1);
+	CHECK_INT(store_source_seen(s, "aa", "{\"model\":\"x\"}", when), 0);
+	store_close(s);
+	CHECK_INT(count(p, "SELECT count(*) FROM responses"), 2);
+	CHECK_INT(count(p, "SELECT count(*) FROM prompts"), 1);
+	CHECK_INT(count(p, "SELECT count(*) FROM sources"), 1);
+	CHECK_INT(count(p, "SELECT lines FROM sources"), 3);
+	drop_db();
+}
+
+static void conflict_rolls_back_the_whole_file(void)
+{
+	struct store *s = NULL;
+	const char *p = fresh_db("conflict");
+
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_import_begin(s, "g.jsonl", "bb", 10, "{}"), 0);
+	CHECK_INT(add(s, "m1", "Q1", "A1", 1, NULL), 0);
+	CHECK_INT(add(s, "m1", "Q1", "A different answer", 2, NULL), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "g.jsonl:2: model \"m1\" already has a different response") != NULL);
+	store_import_rollback(s);
+	store_close(s);
+	CHECK_INT(count(p, "SELECT count(*) FROM responses"), 0);
+	CHECK_INT(count(p, "SELECT count(*) FROM models"), 0);
+	CHECK_INT(count(p, "SELECT count(*) FROM sources"), 0);
+	drop_db();
+}
+
+static int count_prompt(void *ctx, const char *ext_id, const char *text, size_t len)
+{
+	(void)ext_id;
+	(void)text;
+	(void)len;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void list_and_remove(void)
+{
+	struct store *s = NULL;
+	struct store_model_info *m = NULL;
+	size_t n = 0;
+	long removed = 0;
+	int np = 0;
+	const char *p = fresh_db("remove");
+
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_import_begin(s, "h.jsonl", "cc", 10, "{}"), 0);
+	CHECK_INT(add(s, "keep", "Shared", "a", 1, NULL), 0);
+	CHECK_INT(add(s, "gone", "Shared", "b", 2, NULL), 0);
+	CHECK_INT(add(s, "gone", "Only gone", "c", 3, NULL), 0);
+	CHECK_INT(store_import_commit(s, 3, 3), 0);
+	CHECK_INT(store_models(s, &m, &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(m[0].name, "gone");
+	CHECK_INT(m[0].responses, 2);
+	CHECK_INT(m[0].nsources, 1);
+	CHECK_STR(m[0].sources[0].sha256, "cc");
+	CHECK_STR(m[1].role, "teacher");
+	CHECK(m[1].family == NULL);
+	store_models_free(m, n);
+	CHECK_INT(store_each_prompt(s, "gone", count_prompt, &np), 0);
+	CHECK_INT(np, 2);
+	CHECK_INT(store_remove_model(s, "gone", &removed), 0);
+	CHECK_INT(removed, 2);
+	CHECK_INT(store_remove_model(s, "gone", &removed), PROV_ENOTFOUND);
+	np = 0;
+	CHECK_INT(store_each_prompt(s, NULL, count_prompt, &np), 0);
+	CHECK_INT(np, 1);   /* the prompt only "gone" answered went with it */
+	CHECK_INT(store_each_prompt(s, "gone", count_prompt, &np), PROV_ENOTFOUND);
+	store_close(s);
+	CHECK_INT(count(p, "SELECT count(*) FROM sources"), 1);   /* still used by "keep" */
+	drop_db();
+}
+
+static void refuses_foreign_newer_and_corrupt_databases(void)
+{
+	struct store *s = NULL;
+	const char *p = fresh_db("foreign");
+	FILE *fp;
+
+	run_sql(p, "CREATE TABLE other(x)");
+	CHECK_INT(store_open(&s, p, 0), PROV_EDB);
+	CHECK(strstr(prov_error_msg(), "not a provenance database") != NULL);
+	p = fresh_db("newer");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	store_close(s);
+	run_sql(p, "PRAGMA user_version = 99");
+	CHECK_INT(store_open(&s, p, 0), PROV_EDB);
+	CHECK(strstr(prov_error_msg(), "newer than this provenance understands") != NULL);
+	p = fresh_db("garbage");
+	fp = fopen(p, "wb");
+	fputs("this is not an SQLite database, just some text that is long enough to be a header......\n", fp);
+	fclose(fp);
+	CHECK_INT(store_open(&s, p, 0), PROV_EDB);
+	CHECK(s == NULL);
+	p = fresh_db("missing");
+	CHECK_INT(store_open(&s, p, STORE_RDONLY), PROV_ENOTFOUND);
+	CHECK(access(p, F_OK) != 0);   /* a read-only open never creates the file */
+	drop_db();
+}
+
+static void migration_from_an_empty_file(void)
+{
+	struct store *s = NULL;
+	const char *p = fresh_db("migrate");
+
+	CHECK_INT(store_open_at_version(&s, p, 0, 0), 0);
+	CHECK_INT(store_schema_version(s), 0);
+	store_close(s);
+	CHECK_INT(store_open(&s, p, STORE_RDONLY), PROV_EDB);   /* read-only cannot upgrade */
+	CHECK(strstr(prov_error_msg(), "needs an upgrade") != NULL);
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	drop_db();
+}
+
+UNIT_MAIN(
+	UNIT_TEST(new_store_has_current_schema),
+	UNIT_TEST(import_commit_and_idempotence),
+	UNIT_TEST(conflict_rolls_back_the_whole_file),
+	UNIT_TEST(list_and_remove),
+	UNIT_TEST(refuses_foreign_newer_and_corrupt_databases),
+	UNIT_TEST(migration_from_an_empty_file)
+)
