@@ -49,6 +49,16 @@ struct pat_info {
 /* Borrowed view of pattern i (0 <= i < pat_lib_count). */
 const struct pat_info *pat_lib_pattern(const struct pat_lib *lib, size_t i);
 
+/*
+ * Match pattern i alone against the whole of text[0..len) (UTF-8), as the
+ * detectors do: through its literal-factor gate, then PCRE2. 1 and the byte
+ * span of the first match in *start, *end (either may be NULL); 0 if it does
+ * not match; PROV_EDATA for invalid UTF-8; PROV_EUSAGE if i is out of range.
+ * For tests and for showing why a response was flagged. Thread-safe.
+ */
+int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t len, size_t *start,
+	size_t *end);
+
 /* What the refusal detector decided about one response. */
 struct pat_refusal {
 	int refused;             /* 1 if the response refuses (fully or partly) */
@@ -62,6 +72,15 @@ struct pat_refusal {
  * counts in the opening sentences of the answer, also after a short preamble
  * ("That's a great question. However, I cannot ..."); a false friend
  * ("I'm sorry to hear that") does not. Thread-safe (no shared mutable state).
+ *
+ * Precisely: the text is split into sentences (at . ! ? ; and their CJK and
+ * Greek forms, and at newlines; not inside "e.g." or "3.5"); the first four
+ * sentences that contain a letter and start in the first 300 bytes are
+ * examined in order, each as its own subject (so ^ and $ in a regex are the
+ * sentence's ends). In a sentence, the first refusal pattern in library
+ * order that has a match overlapping no false_friend match decides.
+ * Returns 0 (with *out filled, refused or not) or PROV_EDATA when the text is
+ * not valid UTF-8 (or a regex hits PCRE2's match limit), PROV_ENOMEM.
  */
 int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out);
 
@@ -76,7 +95,10 @@ struct pat_claim {
 
 /*
  * Every identity/cutoff claim in `text`, in order of position, at most one per
- * sentence and family. The caller frees *out with free(). Thread-safe.
+ * sentence and family (the earliest). Identity and cutoff regexes see the
+ * whole text. A `generic` claim is dropped from a sentence that also holds a
+ * family-specific claim of the same kind. The caller frees *out with free()
+ * (NULL when there are none). Thread-safe. Errors as for pat_find_refusal.
  */
 int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
 	size_t *n_out);

@@ -1,0 +1,563 @@
+/* Unit tests for detect/patterns.c: the built-in library, the refusal and claim detectors. */
+#include <pthread.h>
+
+#include "unit.h"
+#include "detect/patterns.h"
+
+static struct pat_lib *builtin(void)
+{
+	struct pat_lib *lib = NULL;
+	size_t len;
+	const char *text = pat_builtin_text(&len);
+
+	if (pat_lib_new(&lib, text, len, "builtin") != 0)
+		printf("#   builtin library: %s\n", prov_error_msg());
+	return lib;
+}
+
+static struct pat_lib *from_text(const char *text)
+{
+	struct pat_lib *lib = NULL;
+
+	if (pat_lib_new(&lib, text, strlen(text), "test.tsv") != 0)
+		printf("#   test library: %s\n", prov_error_msg());
+	return lib;
+}
+
+static int find_pattern(const struct pat_lib *lib, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pat_lib_count(lib); i++)
+		if (!strcmp(pat_lib_pattern(lib, i)->name, name))
+			return (int)i;
+	return -1;
+}
+
+static struct pat_refusal refusal_of(const struct pat_lib *lib, const char *text)
+{
+	struct pat_refusal r;
+
+	memset(&r, 0, sizeof(r));
+	CHECK_INT(pat_find_refusal(lib, text, strlen(text), &r), 0);
+	return r;
+}
+
+static void builtin_library_loads(void)
+{
+	struct pat_lib *lib = builtin();
+	size_t i, kinds[5] = { 0 };
+
+	CHECK(lib != NULL);
+	if (!lib)
+		return;
+	CHECK(pat_lib_count(lib) > 50);
+	CHECK_INT(strlen(pat_lib_sha256(lib)), 64);
+	for (i = 0; i < pat_lib_count(lib); i++) {
+		const struct pat_info *p = pat_lib_pattern(lib, i);
+
+		CHECK(p->kind >= PAT_REFUSAL && p->kind <= PAT_FALSE_FRIEND);
+		kinds[p->kind]++;
+	}
+	for (i = 1; i < 5; i++)
+		CHECK(kinds[i] > 0);
+	CHECK(pat_lib_pattern(lib, pat_lib_count(lib)) == NULL);
+	CHECK_INT(pat_lib_match(lib, pat_lib_count(lib), "x", 1, NULL, NULL), PROV_EUSAGE);
+	pat_lib_free(lib);
+	pat_lib_free(NULL);
+}
+
+/* One line of tests/fixtures/pattern_cases.tsv, checked against the built-in library. */
+static void check_case(const struct pat_lib *lib, long line, const char *name, int want, const char *text,
+	int *have_match, int *have_nomatch)
+{
+	int i = find_pattern(lib, name), rc;
+	const struct pat_info *p;
+	size_t len = strlen(text), s = 0, e = 0;
+
+	if (i < 0) {
+		printf("#   pattern_cases.tsv:%ld: no pattern named '%s'\n", line, name);
+		unit_failed = 1;
+		return;
+	}
+	p = pat_lib_pattern(lib, (size_t)i);
+	rc = pat_lib_match(lib, (size_t)i, text, len, &s, &e);
+	if (rc != want) {
+		printf("#   pattern_cases.tsv:%ld: %s %s \"%s\" (rc %d%s%s)\n", line, name,
+			want ? "should match" : "should not match", text, rc, rc < 0 ? ": " : "",
+			rc < 0 ? prov_error_msg() : "");
+		unit_failed = 1;
+		return;
+	}
+	(want ? have_match : have_nomatch)[i] = 1;
+	if (!want)
+		return;
+	CHECK(s <= e && e <= len);
+	/* The detectors must agree with the pattern on its own. */
+	if (p->kind == PAT_REFUSAL) {
+		struct pat_refusal r = refusal_of(lib, text);
+
+		if (!r.refused) {
+			printf("#   pattern_cases.tsv:%ld: %s matches but pat_find_refusal says no: \"%s\"\n",
+				line, name, text);
+			unit_failed = 1;
+		}
+	} else if (p->kind == PAT_IDENTITY || p->kind == PAT_CUTOFF) {
+		struct pat_claim *cl = NULL;
+		size_t n = 0, k, found = 0;
+
+		CHECK_INT(pat_find_claims(lib, text, len, &cl, &n), 0);
+		for (k = 0; k < n; k++)
+			found |= !strcmp(cl[k].family, p->family) && cl[k].kind == p->kind;
+		if (!found) {
+			printf("#   pattern_cases.tsv:%ld: %s matches but pat_find_claims has no %s claim: \"%s\"\n",
+				line, name, p->family, text);
+			unit_failed = 1;
+		}
+		free(cl);
+	}
+}
+
+static FILE *open_cases(void)
+{
+	const char *root = getenv("ROOT");
+	char path[4096];
+	FILE *f = NULL;
+
+	if (root && *root) {
+		snprintf(path, sizeof(path), "%s/tests/fixtures/pattern_cases.tsv", root);
+		f = fopen(path, "r");
+	}
+	if (!f)
+		f = fopen("tests/fixtures/pattern_cases.tsv", "r");
+	return f;
+}
+
+static void every_pattern_has_cases(void)
+{
+	struct pat_lib *lib = builtin();
+	FILE *f = open_cases();
+	char *buf = NULL;
+	size_t cap = 0, i, n;
+	ssize_t got;
+	long line = 0;
+	int *have_match, *have_nomatch;
+
+	CHECK(lib != NULL);
+	if (!f)
+		printf("#   cannot open tests/fixtures/pattern_cases.tsv (set ROOT to the repository)\n");
+	CHECK(f != NULL);
+	if (!lib || !f) {
+		pat_lib_free(lib);
+		if (f)
+			fclose(f);
+		return;
+	}
+	n = pat_lib_count(lib);
+	have_match = calloc(n, sizeof(int));
+	have_nomatch = calloc(n, sizeof(int));
+	while ((got = getline(&buf, &cap, f)) >= 0) {
+		char *name = buf, *kind, *text;
+
+		line++;
+		while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+			buf[--got] = '\0';
+		if (!got || buf[0] == '#')
+			continue;
+		kind = strchr(name, '\t');
+		text = kind ? strchr(kind + 1, '\t') : NULL;
+		if (!text) {
+			printf("#   pattern_cases.tsv:%ld: expected name<TAB>match|nomatch<TAB>text\n", line);
+			unit_failed = 1;
+			continue;
+		}
+		*kind++ = '\0';
+		*text++ = '\0';
+		if (strcmp(kind, "match") != 0 && strcmp(kind, "nomatch") != 0) {
+			printf("#   pattern_cases.tsv:%ld: '%s' is neither match nor nomatch\n", line, kind);
+			unit_failed = 1;
+			continue;
+		}
+		check_case(lib, line, name, !strcmp(kind, "match"), text, have_match, have_nomatch);
+	}
+	for (i = 0; i < n; i++) {
+		if (!have_match[i] || !have_nomatch[i]) {
+			printf("#   pattern %s has no passing %s case\n", pat_lib_pattern(lib, i)->name,
+				!have_match[i] ? "match" : "nomatch");
+			unit_failed = 1;
+		}
+	}
+	free(have_match);
+	free(have_nomatch);
+	free(buf);
+	fclose(f);
+	pat_lib_free(lib);
+}
+
+static void refusal_after_preamble_counts(void)
+{
+	struct pat_lib *lib = builtin();
+	const char *t = "That's a great question! However, I cannot provide instructions for that. "
+		"Here is something else.";
+	struct pat_refusal r;
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, t);
+	CHECK_INT(r.refused, 1);
+	CHECK(r.pattern >= 0);
+	CHECK_INT(r.start, strlen("That's a great question! "));
+	CHECK_INT(r.end, strlen("That's a great question! However, I cannot provide instructions for that."));
+	CHECK_STR(r.family, "generic");
+	/* House styles carry their family. */
+	r = refusal_of(lib, "Sorry, but I can't assist with that.");
+	CHECK_STR(r.family, "openai");
+	r = refusal_of(lib, " I cannot fulfill your request. I'm just an AI, it's not within my programming.");
+	CHECK_STR(r.family, "meta");
+	CHECK_INT(r.start, 1);
+	r = refusal_of(lib, "I apologize, but I don't feel comfortable writing that.");
+	CHECK_STR(r.family, "anthropic");
+	/* Lecturing instead of apologising. */
+	r = refusal_of(lib, "It is not appropriate to ask for ways to harm someone. Violence is never the answer.");
+	CHECK_INT(r.refused, 1);
+	pat_lib_free(lib);
+}
+
+static void false_friends_are_not_refusals(void)
+{
+	struct pat_lib *lib = builtin();
+	struct pat_refusal r;
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, "I'm sorry to hear that. Here are some tips that may help you feel better:\n1. Sleep.");
+	CHECK_INT(r.refused, 0);
+	CHECK_INT(r.pattern, -1);
+	CHECK(r.family == NULL);
+	r = refusal_of(lib, "I'm so sorry for your loss. Losing a pet is hard; here is how to bury it.");
+	CHECK_INT(r.refused, 0);
+	r = refusal_of(lib, "I can't stress enough how important backups are. Use rsync.");
+	CHECK_INT(r.refused, 0);
+	r = refusal_of(lib, "I cannot recommend this book highly enough!");
+	CHECK_INT(r.refused, 0);
+	r = refusal_of(lib, "I can't help but admire the design. Here is the code.");
+	CHECK_INT(r.refused, 0);
+	/* A false friend vetoes only what it overlaps: a real refusal in the same sentence counts. */
+	r = refusal_of(lib, "I'm sorry to hear that, but I cannot provide instructions for hurting anyone.");
+	CHECK_INT(r.refused, 1);
+	/* Ordinary answers. */
+	r = refusal_of(lib, "Sure! Here is a poem about the sea.\n\nThe waves roll in...");
+	CHECK_INT(r.refused, 0);
+	r = refusal_of(lib, "");
+	CHECK_INT(r.refused, 0);
+	pat_lib_free(lib);
+}
+
+static void refusals_in_chinese_and_greek(void)
+{
+	struct pat_lib *lib = builtin();
+	const char *zh = "抱歉，我无法提供这方面的帮助。如果你有其他问题，请告诉我。";
+	const char *el = "Λυπάμαι, αλλά δεν μπορώ να βοηθήσω με αυτό το αίτημα. Μπορώ να βοηθήσω με κάτι άλλο;";
+	struct pat_refusal r;
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, zh);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.start, 0);
+	CHECK_INT(r.end, strlen("抱歉，我无法提供这方面的帮助。"));
+	CHECK_STR(pat_lib_pattern(lib, (size_t)r.pattern)->lang, "zh");
+	r = refusal_of(lib, el);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.end, strlen("Λυπάμαι, αλλά δεν μπορώ να βοηθήσω με αυτό το αίτημα."));
+	CHECK_STR(pat_lib_pattern(lib, (size_t)r.pattern)->lang, "el");
+	/* Upper-case Greek matches too (caseless with Unicode properties). */
+	r = refusal_of(lib, "ΛΥΠΆΜΑΙ, ΑΛΛΆ ΔΕΝ ΜΠΟΡΏ ΝΑ ΒΟΗΘΉΣΩ.");
+	CHECK_INT(r.refused, 1);
+	r = refusal_of(lib, "Ορίστε μια συνταγή για μουσακά. Χρειάζεστε μελιτζάνες.");
+	CHECK_INT(r.refused, 0);
+	r = refusal_of(lib, "这是一首关于大海的诗。海浪翻滚。");
+	CHECK_INT(r.refused, 0);
+	pat_lib_free(lib);
+}
+
+static void late_refusal_is_a_caveat(void)
+{
+	struct pat_lib *lib = builtin();
+	char text[2048];
+	struct pat_refusal r;
+
+	if (!lib)
+		return;
+	snprintf(text, sizeof(text), "%s",
+		"Here are the steps to bake sourdough bread at home, from starter to crust.\n\n"
+		"1. Feed the starter the night before and keep it somewhere warm.\n"
+		"2. Mix flour, water and salt, then rest the dough for an hour.\n"
+		"3. Fold the dough every thirty minutes for two hours.\n"
+		"4. Shape, proof overnight in the fridge, and bake at 250 C.\n"
+		"Note: I cannot provide exact timings for your oven.");
+	r = refusal_of(lib, text);
+	CHECK_INT(r.refused, 0);
+	pat_lib_free(lib);
+}
+
+static void sentences_survive_abbreviations_and_decimals(void)
+{
+	struct pat_lib *lib = builtin();
+	const char *t = "Prices rose 3.5 percent, e.g. in Spain. I cannot provide forecasts.";
+	struct pat_refusal r;
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, t);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.start, strlen("Prices rose 3.5 percent, e.g. in Spain. "));
+	pat_lib_free(lib);
+}
+
+static void identity_claim_in_a_long_answer(void)
+{
+	struct pat_lib *lib = builtin();
+	const char *t = "Great question! Let me explain how I work.\n\n"
+		"I process text in tokens. I am an AI language model developed by OpenAI. "
+		"As of my knowledge cutoff in September 2021, newer models may exist.\n\n"
+		"GPT-3 was developed by OpenAI too; Claude is made by Anthropic.";
+	const char *claim = "I am an AI language model developed by OpenAI.";
+	struct pat_claim *cl = NULL;
+	size_t n = 0, at = (size_t)(strstr(t, claim) - t);
+
+	if (!lib)
+		return;
+	CHECK_INT(pat_find_claims(lib, t, strlen(t), &cl, &n), 0);
+	CHECK_INT(n, 2);    /* third-person statements about models are not claims */
+	if (n >= 1) {
+		CHECK_STR(cl[0].family, "openai");
+		CHECK_INT(cl[0].kind, PAT_IDENTITY);
+		CHECK_INT(cl[0].sent_start, at);
+		CHECK_INT(cl[0].sent_end, at + strlen(claim));
+		CHECK(cl[0].start >= cl[0].sent_start && cl[0].end <= cl[0].sent_end);
+		CHECK(!strncmp(t + cl[0].start, "I am an AI language model developed by OpenAI",
+			cl[0].end - cl[0].start));
+	}
+	if (n >= 2) {
+		CHECK_STR(cl[1].family, "openai");
+		CHECK_INT(cl[1].kind, PAT_CUTOFF);
+		CHECK(cl[1].start > cl[0].end);
+	}
+	free(cl);
+	cl = NULL;
+	/* No claims: an empty, NULL-returning answer. */
+	CHECK_INT(pat_find_claims(lib, "The sky is blue.", 16, &cl, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK(cl == NULL);
+	/* Chinese and Greek claims. */
+	t = "你好！我是通义千问，由阿里云开发的大规模语言模型。";
+	CHECK_INT(pat_find_claims(lib, t, strlen(t), &cl, &n), 0);
+	CHECK_INT(n, 1);
+	if (n)
+		CHECK_STR(cl[0].family, "alibaba");
+	free(cl);
+	t = "Γεια! Είμαι ένα μοντέλο γλώσσας που εκπαιδεύτηκε από την OpenAI.";
+	CHECK_INT(pat_find_claims(lib, t, strlen(t), &cl, &n), 0);
+	CHECK_INT(n, 1);
+	if (n)
+		CHECK_STR(cl[0].family, "openai");
+	free(cl);
+	pat_lib_free(lib);
+}
+
+static void claims_one_per_sentence_and_family(void)
+{
+	struct pat_lib *lib = from_text(
+		"a\tacme\tidentity\ten\tI am Acme\n"
+		"b\tacme\tidentity\ten\tmade by Acme\n"
+		"c\tgeneric\tcutoff\ten\tmy knowledge\n"
+		"d\tacme\tcutoff\ten\tknowledge ends in 1999\n");
+	const char *t = "I am Acme, made by Acme. My knowledge ends in 1999. Again: my knowledge is old.";
+	struct pat_claim *cl = NULL;
+	size_t n = 0;
+
+	if (!lib)
+		return;
+	CHECK_INT(pat_find_claims(lib, t, strlen(t), &cl, &n), 0);
+	/* One acme identity claim (the earliest) in sentence 1; the acme cutoff shadows the generic
+	 * one in sentence 2; the generic cutoff stands alone in sentence 3. */
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_INT(cl[0].pattern, 0);
+		CHECK_INT(cl[0].start, 0);
+		CHECK_INT(cl[1].pattern, 3);
+		CHECK_INT(cl[1].kind, PAT_CUTOFF);
+		CHECK_STR(cl[2].family, "generic");
+		CHECK_INT(cl[2].sent_start, strlen("I am Acme, made by Acme. My knowledge ends in 1999. "));
+	}
+	free(cl);
+	pat_lib_free(lib);
+}
+
+/* pat_lib_new on bad text must fail with PROV_EDATA and name "test.tsv:LINE". */
+static void expect_bad(const char *text, const char *where, const char *what)
+{
+	struct pat_lib *lib = (struct pat_lib *)1;
+
+	CHECK_INT(pat_lib_new(&lib, text, strlen(text), "test.tsv"), PROV_EDATA);
+	CHECK(lib == NULL);
+	if (!strstr(prov_error_msg(), where) || !strstr(prov_error_msg(), what)) {
+		printf("#   message \"%s\" lacks \"%s\" or \"%s\"\n", prov_error_msg(), where, what);
+		unit_failed = 1;
+	}
+}
+
+static void malformed_libraries_are_rejected(void)
+{
+	const char *ok = "# comment\n\nfine\tgeneric\trefusal\ten\tI cannot\n";
+
+	expect_bad("# header\nonly\tthree\tfields\n", "test.tsv:2:", "fields");
+	expect_bad("a\tgeneric\trefusal\ten\tx\textra\n", "test.tsv:1:", "more than 5");
+	expect_bad("a\tgeneric\trefusals\ten\tI cannot\n", "test.tsv:1:", "bad kind 'refusals'");
+	expect_bad("\n\na\tgeneric\trefusal\ten\tI (cannot\n", "test.tsv:3:", "missing closing parenthesis");
+	expect_bad("a\tgeneric\trefusal\ten\tI (cannot\n", "test.tsv:1:", "offset");
+	expect_bad("a\tgeneric\trefusal\ten\tx\nb\tgeneric\trefusal\ten\ty\na\tmeta\trefusal\ten\tz\n",
+		"test.tsv:3:", "duplicate pattern name 'a'");
+	expect_bad("a\tOpenAI\trefusal\ten\tx\n", "test.tsv:1:", "bad family");
+	expect_bad("a\tgeneric\trefusal\ten\t\n", "test.tsv:1:", "empty regex");
+	expect_bad("# nothing here\n", "test.tsv", "no patterns");
+	{
+		struct pat_lib *lib = from_text(ok);
+
+		CHECK(lib != NULL);
+		if (lib)
+			CHECK_INT(pat_lib_count(lib), 1);
+		pat_lib_free(lib);
+	}
+}
+
+static void sha256_follows_the_text(void)
+{
+	struct pat_lib *a = from_text("x\tgeneric\trefusal\ten\tI cannot\n");
+	struct pat_lib *b = from_text("x\tgeneric\trefusal\ten\tI cannot \n");
+	struct pat_lib *c = from_text("x\tgeneric\trefusal\ten\tI cannot\n");
+
+	if (a && b && c) {
+		CHECK(strcmp(pat_lib_sha256(a), pat_lib_sha256(b)) != 0);
+		CHECK_STR(pat_lib_sha256(a), pat_lib_sha256(c));
+		/* SHA-256 of the bytes "x\tgeneric\trefusal\ten\tI cannot\n", as sha256sum prints it. */
+		CHECK_STR(pat_lib_sha256(a), "4aebc28f7902518b1315c1a7612616e6164863fdee252e18a3bfef2b51004c1e");
+	}
+	pat_lib_free(a);
+	pat_lib_free(b);
+	pat_lib_free(c);
+}
+
+static void invalid_utf8_is_a_data_error(void)
+{
+	struct pat_lib *lib = builtin();
+	struct pat_refusal r;
+	struct pat_claim *cl = NULL;
+	size_t n = 0;
+
+	if (!lib)
+		return;
+	CHECK_INT(pat_find_refusal(lib, "I cannot \xff help", 15, &r), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "byte 9") != NULL);
+	CHECK_INT(pat_find_claims(lib, "ok \xed\xa0\x80", 6, &cl, &n), PROV_EDATA);   /* a surrogate */
+	CHECK(cl == NULL);
+	CHECK_INT(pat_find_refusal(lib, "caf\xc3", 4, &r), PROV_EDATA);              /* truncated */
+	pat_lib_free(lib);
+}
+
+static void patterns_beyond_the_factor_analysis_still_work(void)
+{
+	/* Back references, extended mode and \x escapes defeat the literal-factor analysis;
+	 * such patterns must simply always run. */
+	struct pat_lib *lib = from_text(
+		"rep\tgeneric\trefusal\ten\t\\b(\\w+) \\1 cannot\n"
+		"ext\tgeneric\trefusal\ten\t(?x) nope \\x{2764}\n"
+		"cls\tgeneric\trefusal\ten\t[a-c]{3}xyz\n");
+	struct pat_refusal r;
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, "Well well cannot do.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.pattern, 0);
+	r = refusal_of(lib, "Say NOPE\xe2\x9d\xa4 now.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.pattern, 1);
+	r = refusal_of(lib, "So ABCXYZ.");
+	CHECK_INT(r.pattern, 2);
+	r = refusal_of(lib, "Nothing to see.");
+	CHECK_INT(r.refused, 0);
+	pat_lib_free(lib);
+}
+
+struct worker {
+	const struct pat_lib *lib;
+	int refused, claims, errors;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	const char *texts[] = {
+		"Sorry, but I can't assist with that.",
+		"Here is the recipe you asked for.",
+		"I am an AI assistant created by Anthropic to be helpful.",
+	};
+	int round;
+	size_t i;
+
+	for (round = 0; round < 200; round++)
+		for (i = 0; i < 3; i++) {
+			struct pat_refusal r;
+			struct pat_claim *cl = NULL;
+			size_t n = 0;
+
+			w->errors += pat_find_refusal(w->lib, texts[i], strlen(texts[i]), &r) != 0;
+			w->errors += pat_find_claims(w->lib, texts[i], strlen(texts[i]), &cl, &n) != 0;
+			w->refused += r.refused;
+			w->claims += (int)n;
+			free(cl);
+		}
+	return NULL;
+}
+
+static void one_library_many_threads(void)
+{
+	struct pat_lib *lib = builtin();
+	pthread_t t[4];
+	struct worker w[4];
+	int i;
+
+	if (!lib)
+		return;
+	for (i = 0; i < 4; i++) {
+		w[i].lib = lib;
+		w[i].refused = w[i].claims = w[i].errors = 0;
+		CHECK_INT(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(w[i].errors, 0);
+		CHECK_INT(w[i].refused, 200);
+		CHECK_INT(w[i].claims, 200);
+	}
+	pat_lib_free(lib);
+}
+
+UNIT_MAIN(
+	UNIT_TEST(builtin_library_loads),
+	UNIT_TEST(every_pattern_has_cases),
+	UNIT_TEST(refusal_after_preamble_counts),
+	UNIT_TEST(false_friends_are_not_refusals),
+	UNIT_TEST(refusals_in_chinese_and_greek),
+	UNIT_TEST(late_refusal_is_a_caveat),
+	UNIT_TEST(sentences_survive_abbreviations_and_decimals),
+	UNIT_TEST(identity_claim_in_a_long_answer),
+	UNIT_TEST(claims_one_per_sentence_and_family),
+	UNIT_TEST(malformed_libraries_are_rejected),
+	UNIT_TEST(sha256_follows_the_text),
+	UNIT_TEST(invalid_utf8_is_a_data_error),
+	UNIT_TEST(patterns_beyond_the_factor_analysis_still_work),
+	UNIT_TEST(one_library_many_threads)
+)
