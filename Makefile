@@ -37,6 +37,7 @@ LIB_SRC = $(sort $(wildcard detect/*.c corpus/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/patterns_data.o
 CMD_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
+CMDLIB_OBJ = $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -44,8 +45,12 @@ UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 all: $(PROG)
 
-$(PROG): $(CMD_OBJ) $(BUILD)/libprov.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libprov.a $(LIBS)
+$(PROG): $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
+
+$(BUILD)/libcmd.a: $(CMDLIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(CMDLIB_OBJ)
 
 $(BUILD)/libprov.a: $(LIB_OBJ)
 	@rm -f $@
@@ -70,9 +75,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libprov.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcmd.a $(BUILD)/libprov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libprov.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
 unit: $(UNIT_BIN)
 
