@@ -40,6 +40,11 @@ struct cmd_spec {
 };
 
 int cmd_corpus(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx);
+
+/* Write data to path ("-" or NULL: standard output). */
+int cmd_write_output(const char *path, const char *data, size_t len);
 
 /* Map a library error code (PROV_E*) to an exit code. */
 int cmd_exit_for(int prov_err);

@@ -11,6 +11,8 @@
 #include "cmd/cmd.h"
 #include "corpus/jsonl.h"
 #include "corpus/store.h"
+#include "detect/features.h"
+#include "detect/patterns.h"
 #include "detect/text.h"
 
 #define MAX_NAME 200
@@ -55,6 +57,8 @@ static int valid_name(const char *s)
 
 struct import_opts {
 	const char *model, *family, *role;
+	const struct pat_lib *lib;
+	char fver[80];
 };
 
 static char *import_params(const struct import_opts *o)
@@ -79,11 +83,14 @@ static int import_file(struct store *st, const char *path, const struct import_o
 	struct jl_reader *r = NULL;
 	struct store_import_stats stats;
 	struct jl_record rec;
+	struct feat ft;
+	struct pbuf blob = PBUF_INIT(0);
 	char sha[PROV_SHA256_HEX], key[PROV_SHA256_HEX], when[32];
 	uint64_t size = 0;
 	int rc, got;
 
 	memset(&stats, 0, sizeof(stats));
+	memset(&ft, 0, sizeof(ft));
 	if ((rc = jl_hash_file(sha, &size, path)))
 		return rc;
 	rc = store_source_seen(st, sha, params, when);
@@ -114,6 +121,12 @@ static int import_file(struct store *st, const char *path, const struct import_o
 		}
 		if ((rc = text_prompt_key(key, rec.prompt, rec.prompt_len)))
 			goto done;
+		if ((rc = feat_compute(&ft, rec.response, rec.response_len, o->lib, NULL)) ||
+		    (rc = feat_encode(&blob, &ft)))
+			goto done;
+		it.features = blob.data;
+		it.features_len = blob.len;
+		it.features_version = o->fver;
 		it.family = o->family;
 		it.role = o->role;
 		it.prompt = rec.prompt;
@@ -148,6 +161,8 @@ done:
 	progress_done(pg);
 	if (rc)
 		store_import_rollback(st);
+	feat_release(&ft);
+	pbuf_release(&blob);
 	jl_free(r);
 	return rc;
 }
@@ -161,12 +176,14 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct import_opts o = { NULL, NULL, NULL };
+	struct import_opts o;
+	struct pat_lib *lib = NULL;
 	struct store *st = NULL;
 	struct progress pg;
 	char *params = NULL;
 	int c, i, rc, worst = 0, failed = 0, nfiles;
 
+	memset(&o, 0, sizeof(o));
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":m:f:r:h", longopts, "corpus import")) != -1) {
 		switch (c) {
@@ -198,8 +215,20 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 	params = import_params(&o);
 	if (!params)
 		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	{
+		size_t plen = 0;
+		const char *ptext = pat_builtin_text(&plen);
+
+		if ((rc = pat_lib_new(&lib, ptext, plen, "built-in patterns"))) {
+			free(params);
+			return cmd_fail(rc);
+		}
+	}
+	o.lib = lib;
+	feat_version_string(o.fver, lib);
 	if ((rc = store_open(&st, ctx->db_path, 0))) {
 		free(params);
+		pat_lib_free(lib);
 		return cmd_fail(rc);
 	}
 	progress_init(&pg);
@@ -221,6 +250,7 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 	if (failed && nfiles > 1)
 		fprintf(stderr, "provenance: %d of %d files failed\n", failed, nfiles);
 	store_close(st);
+	pat_lib_free(lib);
 	free(params);
 	return worst;
 }

@@ -11,6 +11,8 @@
 /* The command table, sorted by name. */
 static const struct cmd_spec commands[] = {
 	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
+	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
+	{ "scan", cmd_scan, "compare a suspect's answers with the corpus and report" },
 };
 
 static void usage(FILE *fp)

@@ -64,6 +64,16 @@ static const char *const migrations[] = {
 	"  UNIQUE (model_id, prompt_id));"
 	"CREATE INDEX responses_prompt ON responses(prompt_id);"
 	"CREATE INDEX responses_source ON responses(source_id);",
+	/* 1 -> 2: engine features per response, and a cache of corpus-derived data */
+	"CREATE TABLE features("
+	"  response_id INTEGER PRIMARY KEY REFERENCES responses(id) ON DELETE CASCADE,"
+	"  version TEXT NOT NULL,"
+	"  blob BLOB NOT NULL);"
+	"CREATE TABLE cache("
+	"  key TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  value BLOB NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -85,7 +95,7 @@ struct store {
 	size_t nmodels;
 	struct pbuf z;
 	sqlite3_stmt *st_model_get, *st_model_new, *st_model_upd, *st_prompt_get, *st_prompt_new,
-		*st_resp_get, *st_resp_new, *st_link;
+		*st_resp_get, *st_resp_new, *st_link, *st_feat_put;
 };
 
 static int db_error(struct store *s, const char *what)
@@ -259,7 +269,7 @@ int store_open(struct store **out, const char *path, int flags)
 static void finalize_import_stmts(struct store *s)
 {
 	sqlite3_stmt **sts[] = { &s->st_model_get, &s->st_model_new, &s->st_model_upd, &s->st_prompt_get,
-		&s->st_prompt_new, &s->st_resp_get, &s->st_resp_new, &s->st_link };
+		&s->st_prompt_new, &s->st_resp_get, &s->st_resp_new, &s->st_link, &s->st_feat_put };
 	size_t i;
 
 	for (i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
@@ -359,7 +369,9 @@ static int prepare_import(struct store *s)
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") ||
 	    prepare(s, &s->st_link,
 		"INSERT INTO model_sources(model_id, source_id, responses) VALUES (?1, ?2, 1)"
-		" ON CONFLICT(model_id, source_id) DO UPDATE SET responses = responses + 1"))
+		" ON CONFLICT(model_id, source_id) DO UPDATE SET responses = responses + 1") ||
+	    prepare(s, &s->st_feat_put,
+		"INSERT OR REPLACE INTO features(response_id, version, blob) VALUES (?1, ?2, ?3)"))
 		return PROV_EDB;
 	return 0;
 }
@@ -597,6 +609,14 @@ int store_import_add(struct store *s, const struct store_item *it, struct store_
 	sqlite3_bind_blob(st, 8, s->z.data, (int)s->z.len, SQLITE_STATIC);
 	if ((rc = step_done(s, st, "cannot store the response")))
 		return rc;
+	if (it->features && it->features_version) {
+		st = s->st_feat_put;
+		sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
+		sqlite3_bind_text(st, 2, it->features_version, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, it->features, (int)it->features_len, SQLITE_STATIC);
+		if ((rc = step_done(s, st, "cannot store the features")))
+			return rc;
+	}
 	st = s->st_link;
 	sqlite3_bind_int64(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, s->source_id);
@@ -852,5 +872,419 @@ int store_each_prompt(struct store *s, const char *model, store_prompt_fn fn, vo
 		rc = db_error(s, "cannot list prompts");
 	sqlite3_finalize(st);
 	pbuf_release(&text);
+	return rc;
+}
+
+/* ---- the corpus as the engine sees it ---- */
+
+void store_snapshot_free(struct store_snapshot *snap)
+{
+	size_t i;
+
+	if (!snap)
+		return;
+	for (i = 0; i < snap->nmodels; i++) {
+		free(snap->models[i].name);
+		free(snap->models[i].family);
+	}
+	for (i = 0; i < snap->nprompts; i++)
+		free(snap->prompts[i].ext_id);
+	for (i = 0; i < snap->nrows; i++)
+		free(snap->rows[i].blob);
+	free(snap->models);
+	free(snap->prompts);
+	free(snap->rows);
+	free(snap->by_key);
+	free(snap->by_id);
+	free(snap);
+}
+
+/* qsort has no context argument: the snapshot being indexed. Loading is single-threaded per call. */
+static _Thread_local const struct store_snapshot *index_snap;
+
+static int cmp_by_key(const void *a, const void *b)
+{
+	const struct store_prompt_ref *x = &index_snap->prompts[*(const size_t *)a];
+	const struct store_prompt_ref *y = &index_snap->prompts[*(const size_t *)b];
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct store_prompt_ref *x = &index_snap->prompts[*(const size_t *)a];
+	const struct store_prompt_ref *y = &index_snap->prompts[*(const size_t *)b];
+	int c = strcmp(x->ext_id, y->ext_id);
+
+	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+static int index_prompts(struct store_snapshot *sn)
+{
+	size_t i;
+
+	sn->by_key = prov_calloc(sn->nprompts + 1, sizeof(*sn->by_key));
+	sn->by_id = prov_calloc(sn->nprompts + 1, sizeof(*sn->by_id));
+	if (!sn->by_key || !sn->by_id)
+		return PROV_ENOMEM;
+	for (i = 0; i < sn->nprompts; i++) {
+		sn->by_key[i] = i;
+		if (sn->prompts[i].ext_id)
+			sn->by_id[sn->nby_id++] = i;
+	}
+	index_snap = sn;
+	qsort(sn->by_key, sn->nprompts, sizeof(*sn->by_key), cmp_by_key);
+	qsort(sn->by_id, sn->nby_id, sizeof(*sn->by_id), cmp_by_id);
+	index_snap = NULL;
+	return 0;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Index of id in a sorted-by-id array via binary search; -1 if absent. */
+static long find_model(const struct store_snapshot *sn, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sn->nmodels; i++)
+		if (sn->models[i].id == id)
+			return (long)i;
+	return -1;
+}
+
+struct pid {
+	int64_t id;
+	size_t idx;
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct pid *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out)
+{
+	struct store_snapshot *sn;
+	sqlite3_stmt *st = NULL;
+	struct pid *pids = NULL;
+	char **lines = NULL;
+	struct prov_sha256 *h = NULL;
+	int rc = 0, step;
+	size_t i;
+
+	*out = NULL;
+	sn = prov_calloc(1, sizeof(*sn));
+	if (!sn)
+		return PROV_ENOMEM;
+	/* models, by name */
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name, family, role FROM models ORDER BY name", -1, &st, NULL)) {
+		rc = db_error(s, "cannot read models");
+		goto done;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_model_ref *g = prov_reallocarray(sn->models, sn->nmodels + 1, sizeof(*g)), *m;
+
+		if (!g) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		sn->models = g;
+		m = &g[sn->nmodels++];
+		m->id = sqlite3_column_int64(st, 0);
+		m->name = col_strdup(st, 1);
+		m->family = col_strdup(st, 2);
+		m->teacher = !strcmp((const char *)sqlite3_column_text(st, 3), "teacher");
+		if (!m->name) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(s, "cannot read models");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* prompts that some model answered, in import order */
+	if (sqlite3_prepare_v2(s->db, "SELECT id, key, ext_id FROM prompts ORDER BY id", -1, &st, NULL)) {
+		rc = db_error(s, "cannot read prompts");
+		goto done;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_prompt_ref *g = prov_reallocarray(sn->prompts, sn->nprompts + 1, sizeof(*g)), *p;
+
+		if (!g) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		sn->prompts = g;
+		p = &g[sn->nprompts++];
+		p->id = sqlite3_column_int64(st, 0);
+		snprintf(p->key, sizeof(p->key), "%s", (const char *)sqlite3_column_text(st, 1));
+		p->ext_id = col_strdup(st, 2);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(s, "cannot read prompts");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	pids = prov_calloc(sn->nprompts + 1, sizeof(*pids));
+	if (!pids) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < sn->nprompts; i++) {
+		pids[i].id = sn->prompts[i].id;
+		pids[i].idx = i;
+	}
+	qsort(pids, sn->nprompts, sizeof(*pids), cmp_pid);
+	/* responses with their features */
+	if (sqlite3_prepare_v2(s->db,
+		"SELECT r.id, r.model_id, r.prompt_id, r.sha256, f.version, f.blob FROM responses r"
+		" LEFT JOIN features f ON f.response_id = r.id ORDER BY r.id", -1, &st, NULL)) {
+		rc = db_error(s, "cannot read responses");
+		goto done;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_row *g, *r;
+		struct pid key, *hit;
+		long mi = find_model(sn, sqlite3_column_int64(st, 1));
+		const char *ver = (const char *)sqlite3_column_text(st, 4);
+
+		key.id = sqlite3_column_int64(st, 2);
+		hit = bsearch(&key, pids, sn->nprompts, sizeof(*pids), cmp_pid);
+		if (mi < 0 || !hit) {
+			rc = prov_error(PROV_EDB, "%s: response %lld refers to a missing model or prompt", s->path,
+				(long long)sqlite3_column_int64(st, 0));
+			goto done;
+		}
+		if (sn->nrows % 1024 == 0) {
+			g = prov_reallocarray(sn->rows, sn->nrows + 1024, sizeof(*g));
+			if (!g) {
+				rc = PROV_ENOMEM;
+				goto done;
+			}
+			sn->rows = g;
+		}
+		r = &sn->rows[sn->nrows++];
+		memset(r, 0, sizeof(*r));
+		r->response_id = sqlite3_column_int64(st, 0);
+		r->model = (size_t)mi;
+		r->prompt = hit->idx;
+		snprintf(r->sha256, sizeof(r->sha256), "%s", (const char *)sqlite3_column_text(st, 3));
+		if (ver && fver && !strcmp(ver, fver)) {
+			size_t n = (size_t)sqlite3_column_bytes(st, 5);
+
+			r->blob = malloc(n ? n : 1);
+			if (!r->blob) {
+				rc = prov_error(PROV_ENOMEM, "out of memory");
+				goto done;
+			}
+			memcpy(r->blob, sqlite3_column_blob(st, 5), n);
+			r->blob_len = n;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(s, "cannot read responses");
+		goto done;
+	}
+	/* the snapshot hash */
+	lines = prov_calloc(sn->nrows + 1, sizeof(*lines));
+	if (!lines || (rc = prov_sha256_new(&h)))
+		goto done;
+	for (i = 0; i < sn->nrows; i++)
+		lines[i] = sn->rows[i].sha256;
+	qsort(lines, sn->nrows, sizeof(*lines), cmp_str_ptr);
+	for (i = 0; i < sn->nrows && !rc; i++)
+		rc = prov_sha256_update(h, lines[i], strlen(lines[i])) || prov_sha256_update(h, "\n", 1);
+	for (i = 0; i < sn->nmodels && !rc; i++) {
+		const struct store_model_ref *m = &sn->models[i];
+		const char *role = m->teacher ? "teacher" : "reference";
+
+		rc = prov_sha256_update(h, m->name, strlen(m->name)) || prov_sha256_update(h, "\t", 1) ||
+		     prov_sha256_update(h, m->family ? m->family : "", m->family ? strlen(m->family) : 0) ||
+		     prov_sha256_update(h, "\t", 1) || prov_sha256_update(h, role, strlen(role)) ||
+		     prov_sha256_update(h, "\n", 1);
+	}
+	if (!rc)
+		rc = prov_sha256_final(h, sn->sha256);
+	if (!rc)
+		rc = index_prompts(sn);
+done:
+	sqlite3_finalize(st);
+	prov_sha256_free(h);
+	free(lines);
+	free(pids);
+	if (rc) {
+		store_snapshot_free(sn);
+		return rc < 0 ? rc : PROV_EINTERNAL;
+	}
+	*out = sn;
+	return 0;
+}
+
+/* First position in a sorted index whose string is >= want. */
+static size_t lower_bound(const struct store_snapshot *sn, const size_t *idx, size_t n, const char *want, int by_key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct store_prompt_ref *p = &sn->prompts[idx[mid]];
+
+		if (strcmp(by_key ? p->key : p->ext_id, want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+long store_snapshot_match(const struct store_snapshot *snap, const char *ext_id, const char *key,
+	enum store_match *how)
+{
+	size_t i, nid = 0;
+	long by_id = -1;
+
+	*how = MATCH_NONE;
+	if (ext_id) {
+		for (i = lower_bound(snap, snap->by_id, snap->nby_id, ext_id, 0);
+		     i < snap->nby_id && !strcmp(snap->prompts[snap->by_id[i]].ext_id, ext_id); i++) {
+			const struct store_prompt_ref *p = &snap->prompts[snap->by_id[i]];
+
+			if (key && !strcmp(p->key, key)) {
+				*how = MATCH_ID_AND_TEXT;
+				return (long)snap->by_id[i];
+			}
+			if (by_id < 0)
+				by_id = (long)snap->by_id[i];
+			nid++;
+		}
+		if (nid == 1) {
+			*how = MATCH_ID;
+			return by_id;
+		}
+	}
+	if (key) {
+		i = lower_bound(snap, snap->by_key, snap->nprompts, key, 1);
+		if (i < snap->nprompts && !strcmp(snap->prompts[snap->by_key[i]].key, key)) {
+			*how = MATCH_TEXT;
+			return (long)snap->by_key[i];
+		}
+	}
+	return -1;
+}
+
+int store_response_text(struct store *s, int64_t response_id, struct pbuf *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[PROV_SHA256_HEX];
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT text, size, sha256 FROM responses WHERE id = ?1", -1, &st, NULL))
+		return db_error(s, "cannot read a response");
+	sqlite3_bind_int64(st, 1, response_id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? prov_error(PROV_ENOTFOUND, "no response %lld", (long long)response_id) :
+			db_error(s, "cannot read a response");
+	}
+	rc = zunpack(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		(size_t)sqlite3_column_int64(st, 1));
+	if (!rc && !(rc = prov_sha256_hex(sha, out->data, out->len)) &&
+	    strcmp(sha, (const char *)sqlite3_column_text(st, 2)) != 0)
+		rc = prov_error(PROV_ETAMPER, "%s: response %lld does not match its SHA-256", s->path,
+			(long long)response_id);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_begin(struct store *s)
+{
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return prov_error(PROV_EDB, "%s: cannot write: %s", s->path, sqlite3_errmsg(s->db));
+	return 0;
+}
+
+int store_commit(struct store *s)
+{
+	if (exec(s, "COMMIT")) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return PROV_EDB;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_features_put(struct store *s, int64_t response_id, const char *fver, const void *blob, size_t len)
+{
+	int rc;
+
+	if ((rc = prepare(s, &s->st_feat_put,
+		"INSERT OR REPLACE INTO features(response_id, version, blob) VALUES (?1, ?2, ?3)")))
+		return rc;
+	sqlite3_bind_int64(s->st_feat_put, 1, response_id);
+	sqlite3_bind_text(s->st_feat_put, 2, fver, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s->st_feat_put, 3, blob, (int)len, SQLITE_STATIC);
+	return step_done(s, s->st_feat_put, "cannot store features");
+}
+
+int store_cache_get(struct store *s, const char *key, struct pbuf *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM cache WHERE key = ?1", -1, &st, NULL))
+		return db_error(s, "cannot read the cache");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		pbuf_reset(out);
+		rc = pbuf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		rc = rc ? rc : 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read the cache");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_cache_put(struct store *s, const char *key, const char *kind, const void *value, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM cache WHERE kind = ?1", -1, &st, NULL))
+		return db_error(s, "cannot write the cache");
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, "cannot write the cache");
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	store_now(now);
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO cache(key, kind, created_at, value) VALUES (?1, ?2, ?3, ?4)", -1,
+		&st, NULL))
+		return db_error(s, "cannot write the cache");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, value, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, "cannot write the cache");
+	sqlite3_finalize(st);
 	return rc;
 }

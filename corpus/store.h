@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "detect/util.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_APPLICATION_ID 0x50524f56 /* "PROV" */
 
 enum store_flags {
@@ -66,6 +66,7 @@ struct store_item {
 	long line;
 	const void *features;     /* engine features blob (detect/features.h), or NULL */
 	size_t features_len;
+	const char *features_version;   /* feat_version_string() of the blob */
 };
 
 struct store_import_stats {
@@ -129,5 +130,72 @@ int store_remove_model(struct store *s, const char *name, long *responses_out);
  */
 typedef int (*store_prompt_fn)(void *ctx, const char *ext_id, const char *text, size_t len);
 int store_each_prompt(struct store *s, const char *model, store_prompt_fn fn, void *ctx);
+
+/* ---- the corpus as the engine sees it ---- */
+
+struct store_model_ref {
+	int64_t id;
+	char *name;
+	char *family;             /* NULL: none recorded */
+	int teacher;              /* 1 teacher, 0 reference */
+};
+
+struct store_prompt_ref {
+	int64_t id;
+	char key[PROV_SHA256_HEX];   /* the normalised-text key */
+	char *ext_id;             /* NULL if none */
+};
+
+struct store_row {
+	int64_t response_id;
+	size_t model;             /* index into models */
+	size_t prompt;            /* index into prompts */
+	char sha256[PROV_SHA256_HEX];
+	void *blob;               /* the stored features, NULL if missing or of another version */
+	size_t blob_len;
+};
+
+struct store_snapshot {
+	size_t nmodels;
+	struct store_model_ref *models;     /* sorted by name */
+	size_t nprompts;
+	struct store_prompt_ref *prompts;   /* in import order */
+	size_t nrows;
+	struct store_row *rows;
+	char sha256[PROV_SHA256_HEX];       /* the corpus snapshot hash (docs/report-format.md) */
+	size_t *by_key, *by_id;             /* prompt indexes sorted by key / by ext_id (matching) */
+	size_t nby_id;
+};
+
+/*
+ * Load every model, prompt and response of the corpus, with the features
+ * stored under version `fver` (rows whose features are missing or of another
+ * version have blob == NULL: the caller computes and stores them). The
+ * snapshot hash is SHA-256 over the sorted response SHA-256s, one per line,
+ * followed by one "name<TAB>family<TAB>role" line per model in name order.
+ */
+int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out);
+void store_snapshot_free(struct store_snapshot *snap);
+
+/* Find a prompt: by id and text key, else by id alone if unique, else by key. -1 if none. */
+enum store_match { MATCH_NONE = 0, MATCH_ID_AND_TEXT, MATCH_ID, MATCH_TEXT };
+long store_snapshot_match(const struct store_snapshot *snap, const char *ext_id, const char *key,
+	enum store_match *how);
+
+/* The text of a stored response (decompressed, SHA-256 checked: PROV_ETAMPER on mismatch). */
+int store_response_text(struct store *s, int64_t response_id, struct pbuf *out);
+
+/* Store features computed for an existing response (cached on first use). */
+int store_features_put(struct store *s, int64_t response_id, const char *fver, const void *blob, size_t len);
+
+/* Transactions for batches of store_features_put / cache writes. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* The cache of corpus-derived data. get: 1 found (value in *out), 0 not, <0 error. */
+int store_cache_get(struct store *s, const char *key, struct pbuf *out);
+/* put: replaces every entry of the same kind (only the newest preparation is kept). */
+int store_cache_put(struct store *s, const char *key, const char *kind, const void *value, size_t len);
 
 #endif

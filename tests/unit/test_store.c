@@ -221,7 +221,36 @@ static void migration_from_an_empty_file(void)
 	drop_db();
 }
 
+static void migration_keeps_the_data(void)
+{
+	struct store *s = NULL;
+	struct store_snapshot *sn = NULL;
+	const char *p = fresh_db("migrate-data");
+
+	/* a version-1 store with one response, written the way version 1 wrote it */
+	CHECK_INT(store_open_at_version(&s, p, 0, 1), 0);
+	CHECK_INT(store_schema_version(s), 1);
+	store_close(s);
+	run_sql(p, "INSERT INTO models(id, name, family, role, created_at) VALUES (1, 'm', 'f', 'teacher', 'now');"
+		"INSERT INTO sources(id, path, sha256, size, params, imported_at, tool_version)"
+		" VALUES (1, 'x.jsonl', 'aa', 1, '{}', 'now', '0.1.0');"
+		"INSERT INTO prompts(id, key, ext_id, sha256, size, text) VALUES (1, 'k', 'q1', 's', 1, x'00');"
+		"INSERT INTO responses(id, model_id, prompt_id, source_id, line, sha256, size, text)"
+		" VALUES (1, 1, 1, 1, 1, 'r', 1, x'00');");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_schema_version(s), STORE_SCHEMA_VERSION);
+	CHECK_INT(store_snapshot_load(s, "2:x", &sn), 0);
+	CHECK_INT(sn->nrows, 1);
+	CHECK_INT(sn->nmodels, 1);
+	CHECK(sn->rows[0].blob == NULL);   /* features are computed on first use */
+	store_snapshot_free(sn);
+	store_close(s);
+	CHECK_INT(count(p, "SELECT count(*) FROM features"), 0);
+	drop_db();
+}
+
 UNIT_MAIN(
+	UNIT_TEST(migration_keeps_the_data),
 	UNIT_TEST(new_store_has_current_schema),
 	UNIT_TEST(import_commit_and_idempotence),
 	UNIT_TEST(conflict_rolls_back_the_whole_file),

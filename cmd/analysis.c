@@ -1,0 +1,1071 @@
+/*
+ * analysis.c: sessions, suspects, and the report document.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/analysis.h"
+#include "corpus/jsonl.h"
+#include "detect/spans.h"
+#include "detect/stats.h"
+#include "detect/text.h"
+
+#define SPAN_MIN_TOKENS 8
+#define EXCERPT_CONTEXT 90
+#define MAX_LISTED 50
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int session_load_patterns(struct pat_lib **out, const char *file)
+{
+	size_t len = 0;
+	const char *text;
+	struct pbuf b = PBUF_INIT((size_t)16 << 20);
+	FILE *fp;
+	int rc;
+
+	if (!file) {
+		text = pat_builtin_text(&len);
+		return pat_lib_new(out, text, len, "built-in patterns");
+	}
+	fp = fopen(file, "rb");
+	if (!fp)
+		return prov_error(PROV_EIO, "%s: cannot open the pattern library", file);
+	for (;;) {
+		char chunk[8192];
+		size_t n = fread(chunk, 1, sizeof(chunk), fp);
+
+		if (n && (rc = pbuf_add(&b, chunk, n))) {
+			fclose(fp);
+			pbuf_release(&b);
+			return rc == PROV_EDATA ? prov_error(PROV_EDATA, "%s: larger than 16 MiB", file) : rc;
+		}
+		if (n < sizeof(chunk))
+			break;
+	}
+	rc = ferror(fp) ? prov_error(PROV_EIO, "%s: read error", file) : 0;
+	fclose(fp);
+	if (!rc)
+		rc = pat_lib_new(out, b.data ? b.data : "", b.len, file);
+	pbuf_release(&b);
+	return rc;
+}
+
+static uint8_t fold_of(const char *key)
+{
+	char c = key[0];
+	int v = c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0);
+
+	return (uint8_t)(v & 1);
+}
+
+/* Compute the features of rows stored without them (or with another version) and store them. */
+static int fill_features(struct session *se, int readonly)
+{
+	struct store_snapshot *sn = se->snap;
+	struct pbuf text = PBUF_INIT(0), blob = PBUF_INIT(0);
+	size_t i, missing = 0;
+	int rc = 0, in_tx = 0;
+
+	for (i = 0; i < sn->nrows; i++)
+		if (!sn->rows[i].blob)
+			missing++;
+	if (missing && !readonly) {
+		if ((rc = store_begin(se->store)))
+			return rc;
+		in_tx = 1;
+	}
+	for (i = 0; i < sn->nrows && !rc; i++) {
+		struct store_row *r = &sn->rows[i];
+
+		if (r->blob) {
+			rc = feat_decode(&se->feats[i], r->blob, r->blob_len);
+			continue;
+		}
+		if ((rc = store_response_text(se->store, r->response_id, &text)) ||
+		    (rc = feat_compute(&se->feats[i], text.data, text.len, se->lib, NULL)))
+			break;
+		if (in_tx && !(rc = feat_encode(&blob, &se->feats[i])))
+			rc = store_features_put(se->store, r->response_id, se->fver, blob.data, blob.len);
+	}
+	if (in_tx) {
+		if (rc)
+			store_rollback(se->store);
+		else
+			rc = store_commit(se->store);
+	}
+	pbuf_release(&text);
+	pbuf_release(&blob);
+	return rc;
+}
+
+static void params_key(char *out, size_t n, const struct eng_params *p)
+{
+	char hex[PROV_SHA256_HEX];
+
+	prov_sha256_hex(hex, p, sizeof(*p));
+	snprintf(out, n, "%.16s", hex);
+}
+
+int session_open(struct session **out, const char *db_path, const char *patterns_file, int readonly)
+{
+	struct session *se;
+	size_t i, nm, np;
+	int rc, any_teacher = 0;
+
+	*out = NULL;
+	se = prov_calloc(1, sizeof(*se));
+	if (!se)
+		return PROV_ENOMEM;
+	eng_params_default(&se->params);
+	if ((rc = session_load_patterns(&se->lib, patterns_file)))
+		goto fail;
+	feat_version_string(se->fver, se->lib);
+	if ((rc = store_open(&se->store, db_path, readonly ? STORE_RDONLY : 0)))
+		goto fail;
+	if ((rc = store_snapshot_load(se->store, se->fver, &se->snap)))
+		goto fail;
+	nm = se->snap->nmodels;
+	np = se->snap->nprompts;
+	se->feats = prov_calloc(se->snap->nrows + 1, sizeof(*se->feats));
+	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
+	se->models = prov_calloc(nm + 1, sizeof(*se->models));
+	se->fold = prov_calloc(np + 1, sizeof(*se->fold));
+	if (!se->feats || !se->resp || !se->models || !se->fold) {
+		rc = PROV_ENOMEM;
+		goto fail;
+	}
+	if ((rc = fill_features(se, readonly)))
+		goto fail;
+	for (i = 0; i < se->snap->nrows; i++) {
+		const struct store_row *r = &se->snap->rows[i];
+
+		se->resp[r->prompt * nm + r->model] = &se->feats[i];
+	}
+	for (i = 0; i < nm; i++) {
+		se->models[i].name = se->snap->models[i].name;
+		se->models[i].family = se->snap->models[i].family;
+		se->models[i].teacher = se->snap->models[i].teacher;
+		any_teacher |= se->models[i].teacher;
+	}
+	for (i = 0; i < np; i++)
+		se->fold[i] = fold_of(se->snap->prompts[i].key);
+	se->corpus.nmodels = nm;
+	se->corpus.models = se->models;
+	se->corpus.nprompts = np;
+	se->corpus.fold = se->fold;
+	se->corpus.resp = se->resp;
+	if (any_teacher) {
+		char key[256], pk[20];
+		struct pbuf blob = PBUF_INIT(0);
+		double t0 = now_seconds();
+
+		params_key(pk, sizeof(pk), &se->params);
+		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
+		rc = store_cache_get(se->store, key, &blob);
+		if (rc == 1 && eng_prep_decode(&se->prep, blob.data, blob.len, &se->corpus, &se->params) == 0) {
+			se->prep_cached = 1;
+			rc = 0;
+		} else if (rc >= 0) {
+			rc = eng_prepare(&se->prep, &se->corpus, &se->params);
+			if (!rc && !readonly && !(rc = eng_prep_encode(&blob, se->prep)))
+				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
+		}
+		se->prep_seconds = now_seconds() - t0;
+		pbuf_release(&blob);
+		if (rc)
+			goto fail;
+	}
+	*out = se;
+	return 0;
+fail:
+	session_close(se);
+	return rc;
+}
+
+void session_close(struct session *se)
+{
+	size_t i;
+
+	if (!se)
+		return;
+	eng_prep_free(se->prep);
+	if (se->feats && se->snap)
+		for (i = 0; i < se->snap->nrows; i++)
+			feat_release(&se->feats[i]);
+	free(se->feats);
+	free(se->resp);
+	free(se->models);
+	free(se->fold);
+	store_snapshot_free(se->snap);
+	store_close(se->store);
+	pat_lib_free(se->lib);
+	free(se);
+}
+
+/* ------------------------------------------------------------ suspects */
+
+void suspect_free(struct suspect *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++) {
+		free(s->recs[i].id);
+		free(s->recs[i].prompt);
+		free(s->recs[i].response);
+		free(s->recs[i].model);
+		if (s->feats)
+			feat_release(&s->feats[i]);
+	}
+	free(s->recs);
+	free(s->feats);
+	free(s->path);
+	free(s);
+}
+
+int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib)
+{
+	struct suspect *s;
+	struct jl_reader *r = NULL;
+	struct jl_record rec;
+	size_t cap = 0, i;
+	int rc, got;
+
+	*out = NULL;
+	s = prov_calloc(1, sizeof(*s));
+	if (!s)
+		return PROV_ENOMEM;
+	s->path = prov_strdup(path);
+	if (!s->path) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	if ((rc = jl_open(&r, path, NULL)))
+		goto done;
+	while ((got = jl_next(r, &rec)) == 1) {
+		struct srec *sr;
+
+		if (s->n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct srec *g = prov_reallocarray(s->recs, nc, sizeof(*g));
+
+			if (!g) {
+				rc = PROV_ENOMEM;
+				goto done;
+			}
+			s->recs = g;
+			cap = nc;
+		}
+		sr = &s->recs[s->n++];
+		memset(sr, 0, sizeof(*sr));
+		sr->line = rec.line;
+		sr->prompt = prov_strndup(rec.prompt, rec.prompt_len);
+		sr->prompt_len = rec.prompt_len;
+		sr->response = prov_strndup(rec.response, rec.response_len);
+		sr->response_len = rec.response_len;
+		sr->id = rec.id ? prov_strdup(rec.id) : NULL;
+		sr->model = rec.model ? prov_strdup(rec.model) : NULL;
+		if (!sr->prompt || !sr->response || (rec.id && !sr->id) || (rec.model && !sr->model)) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		if ((rc = text_prompt_key(sr->key, rec.prompt, rec.prompt_len)))
+			goto done;
+	}
+	if (got < 0) {
+		rc = got;
+		goto done;
+	}
+	snprintf(s->sha256, sizeof(s->sha256), "%s", jl_sha256(r));
+	s->size = jl_size(r);
+	s->lines = jl_lines(r);
+	s->feats = prov_calloc(s->n + 1, sizeof(*s->feats));
+	if (!s->feats) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < s->n; i++) {
+		if ((rc = feat_compute(&s->feats[i], s->recs[i].response, s->recs[i].response_len, lib, NULL))) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", prov_error_msg());
+			rc = prov_error(rc, "%s:%ld: %s", path, s->recs[i].line, msg);
+			goto done;
+		}
+	}
+done:
+	jl_free(r);
+	if (rc) {
+		suspect_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+const char *suspect_default_name(const struct suspect *s)
+{
+	const char *m = s->n ? s->recs[0].model : NULL, *base;
+	size_t i;
+
+	for (i = 1; m && i < s->n; i++)
+		if (!s->recs[i].model || strcmp(s->recs[i].model, m))
+			m = NULL;
+	if (m)
+		return m;
+	base = strrchr(s->path, '/');
+	return base ? base + 1 : s->path;
+}
+
+/* ------------------------------------------------------------ the report document */
+
+static json_t *jnum(double x)
+{
+	if (!isfinite(x))
+		return json_null();
+	return json_real(x);
+}
+
+/* Round to a fixed number of significant digits, so the document reads well and stays stable. */
+static double sig(double x, int digits)
+{
+	char buf[64];
+
+	if (!isfinite(x) || x == 0)
+		return x;
+	snprintf(buf, sizeof(buf), "%.*g", digits, x);
+	return strtod(buf, NULL);
+}
+
+static json_t *jsig(double x, int digits)
+{
+	return jnum(sig(x, digits));
+}
+
+static const char *fmt_p(char *buf, size_t n, double p)
+{
+	if (p < 0.001)
+		snprintf(buf, n, "%.1e", p);
+	else
+		snprintf(buf, n, "%.3g", p);
+	return buf;
+}
+
+/* Cut an excerpt around [start, end) of text, snapped to UTF-8 and word boundaries. */
+static json_t *excerpt(const char *text, size_t len, size_t start, size_t end)
+{
+	size_t a = start > EXCERPT_CONTEXT ? start - EXCERPT_CONTEXT : 0, b = end + EXCERPT_CONTEXT;
+	json_t *o = json_object();
+
+	if (b > len)
+		b = len;
+	while (a > 0 && a < start && ((unsigned char)text[a] & 0xc0) == 0x80)
+		a--;
+	if (a > 0)
+		while (a < start && text[a - 1] != ' ' && text[a - 1] != '\n')
+			a++;
+	while (b < len && ((unsigned char)text[b] & 0xc0) == 0x80)
+		b++;
+	if (b < len)
+		while (b > end && text[b] != ' ' && text[b] != '\n')
+			b--;
+	json_object_set_new(o, "before", json_stringn(text + a, start - a));
+	json_object_set_new(o, "match", json_stringn(text + start, end - start));
+	json_object_set_new(o, "after", json_stringn(text + end, b - end));
+	json_object_set_new(o, "start", json_integer((json_int_t)start));
+	json_object_set_new(o, "end", json_integer((json_int_t)end));
+	return o;
+}
+
+/* The sentence (or up to 300 bytes) of text around [start, end). */
+static json_t *quote(const char *text, size_t len, size_t start, size_t end)
+{
+	if (end > len)
+		end = len;
+	if (end - start > 300) {
+		end = start + 300;
+		while (end > start && ((unsigned char)text[end] & 0xc0) == 0x80)
+			end--;
+	}
+	return json_stringn(text + start, end - start);
+}
+
+static const char *rec_id(const struct srec *r, char *buf, size_t n)
+{
+	if (r->id)
+		return r->id;
+	snprintf(buf, n, "line %ld", r->line);
+	return buf;
+}
+
+struct ctx {
+	struct session *se;
+	const struct suspect *s;
+	size_t first, count;
+	long *pidx;
+	uint8_t *fold;
+	const struct feat **fp;
+	long by_id_and_text, by_id, by_text;
+};
+
+/* Response row of model m to prompt q, or NULL. */
+static const struct store_row *row_of(const struct session *se, size_t q, size_t m)
+{
+	const struct feat *f = se->resp[q * se->snap->nmodels + m];
+
+	return f ? &se->snap->rows[f - se->feats] : NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
+{
+	struct session *se = cx->se;
+	size_t nm = se->snap->nmodels, k, j;
+	struct pbuf ttext = PBUF_INIT(0);
+	struct tokens ts = TOKENS_INIT, tt = TOKENS_INIT, tp = TOKENS_INIT;
+	int rc = 0;
+
+	for (k = 0; k < et->nspans && !rc; k++) {
+		long r = et->span_resp[k];
+		const struct srec *sr = &cx->s->recs[cx->first + (size_t)r];
+		long q = cx->pidx[r];
+		const struct store_row *trow;
+		uint64_t *common = NULL, *more = NULL;
+		size_t ncommon = 0, nmore = 0;
+		struct span *sp = NULL;
+		size_t nsp = 0;
+		char idbuf[32];
+
+		if (q < 0 || !(trow = row_of(se, (size_t)q, (size_t)et->model)))
+			continue;
+		if ((rc = store_response_text(se->store, trow->response_id, &ttext)) ||
+		    (rc = text_tokenize(&ts, sr->response, sr->response_len)) ||
+		    (rc = text_tokenize(&tt, ttext.data, ttext.len)) ||
+		    (rc = text_tokenize(&tp, sr->prompt, sr->prompt_len)))
+			break;
+		/* passages the controls or the prompt also contain are not evidence of copying */
+		{
+			uint32_t *ph = prov_calloc(tp.n + 1, sizeof(*ph));
+			size_t i, total = 0;
+
+			if (!ph) {
+				rc = PROV_ENOMEM;
+				break;
+			}
+			for (i = 0; i < tp.n; i++)
+				ph[i] = tp.v[i].hash;
+			rc = spans_ngrams(&common, &ncommon, ph, tp.n, SPAN_MIN_TOKENS);
+			free(ph);
+			total = ncommon;
+			for (j = 0; !rc && j < nm; j++) {
+				const struct feat *fc = se->resp[(size_t)q * nm + j];
+				uint64_t *g;
+
+				if (!fc || (int)j == et->model || !strcmp(eng_family(&se->models[j]),
+					eng_family(&se->models[et->model])))
+					continue;
+				if ((rc = spans_ngrams(&more, &nmore, fc->tok, fc->ntok, SPAN_MIN_TOKENS)))
+					break;
+				g = prov_reallocarray(common, total + nmore + 1, sizeof(*g));
+				if (!g) {
+					rc = PROV_ENOMEM;
+					break;
+				}
+				common = g;
+				memcpy(common + total, more, nmore * sizeof(*more));
+				total += nmore;
+				free(more);
+				more = NULL;
+			}
+			if (!rc) {
+				qsort(common, total, sizeof(*common), cmp_u64);
+				ncommon = total;
+			}
+		}
+		if (!rc)
+			rc = spans_find(&sp, &nsp, &ts, &tt, SPAN_MIN_TOKENS, common, ncommon, 1);
+		if (!rc && nsp) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
+			json_object_set_new(o, "tokens", json_integer((json_int_t)sp[0].ntok));
+			json_object_set_new(o, "suspect", excerpt(sr->response, sr->response_len, sp[0].a_start, sp[0].a_end));
+			json_object_set_new(o, "teacher", excerpt(ttext.data, ttext.len, sp[0].b_start, sp[0].b_end));
+			json_array_append_new(arr, o);
+		}
+		free(sp);
+		free(common);
+		free(more);
+	}
+	pbuf_release(&ttext);
+	tokens_release(&ts);
+	tokens_release(&tt);
+	tokens_release(&tp);
+	return rc;
+}
+
+static int add_refusal_pairs(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
+{
+	struct session *se = cx->se;
+	struct pbuf ttext = PBUF_INIT(0);
+	size_t r;
+	int rc = 0;
+
+	for (r = 0; r < cx->count && json_array_size(arr) < 5; r++) {
+		const struct srec *sr = &cx->s->recs[cx->first + r];
+		const struct feat *fs = cx->fp[r];
+		long q = cx->pidx[r];
+		const struct store_row *trow;
+		struct pat_refusal a, b;
+		char idbuf[32];
+		json_t *o;
+
+		if (!fs->refused || q < 0 || !(trow = row_of(se, (size_t)q, (size_t)et->model)) ||
+		    !se->feats[trow - se->snap->rows].refused)
+			continue;
+		if ((rc = store_response_text(se->store, trow->response_id, &ttext)) ||
+		    (rc = pat_find_refusal(se->lib, sr->response, sr->response_len, &a)) ||
+		    (rc = pat_find_refusal(se->lib, ttext.data, ttext.len, &b)))
+			break;
+		o = json_object();
+		json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
+		json_object_set_new(o, "suspect", quote(sr->response, sr->response_len, a.start, a.end));
+		json_object_set_new(o, "teacher", quote(ttext.data, ttext.len, b.start, b.end));
+		json_object_set_new(o, "family", a.family ? json_string(a.family) : json_null());
+		json_object_set_new(o, "same_template", json_boolean(a.family && b.family && !strcmp(a.family, b.family)));
+		json_array_append_new(arr, o);
+	}
+	pbuf_release(&ttext);
+	return rc;
+}
+
+/* Every identity claim and refusal of the suspect, with quotes (at most MAX_LISTED each). */
+static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
+{
+	json_t *claims = json_array(), *refs = json_array();
+	size_t r, k;
+	int rc = 0;
+
+	json_object_set_new(doc, "identity_claims", claims);
+	json_object_set_new(doc, "refusals", refs);
+	for (r = 0; r < cx->count && !rc; r++) {
+		const struct srec *sr = &cx->s->recs[cx->first + r];
+		const struct feat *fs = cx->fp[r];
+		char idbuf[32];
+
+		if (fs->nclaims && json_array_size(claims) < MAX_LISTED) {
+			struct pat_claim *cl = NULL;
+			size_t n = 0;
+
+			if ((rc = pat_find_claims(cx->se->lib, sr->response, sr->response_len, &cl, &n)))
+				break;
+			for (k = 0; k < n && json_array_size(claims) < MAX_LISTED; k++) {
+				json_t *o = json_object();
+				const struct pat_info *pi = pat_lib_pattern(cx->se->lib, (size_t)cl[k].pattern);
+
+				json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
+				json_object_set_new(o, "claims", json_string(cl[k].family));
+				json_object_set_new(o, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
+				json_object_set_new(o, "pattern", json_string(pi ? pi->name : "?"));
+				json_object_set_new(o, "text", quote(sr->response, sr->response_len, cl[k].sent_start,
+					cl[k].sent_end));
+				json_array_append_new(claims, o);
+			}
+			free(cl);
+		}
+		if (fs->refused && json_array_size(refs) < MAX_LISTED) {
+			struct pat_refusal a;
+			json_t *o;
+			const struct pat_info *pi;
+
+			if ((rc = pat_find_refusal(cx->se->lib, sr->response, sr->response_len, &a)))
+				break;
+			pi = a.pattern >= 0 ? pat_lib_pattern(cx->se->lib, (size_t)a.pattern) : NULL;
+			o = json_object();
+			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
+			json_object_set_new(o, "family", a.family ? json_string(a.family) : json_null());
+			json_object_set_new(o, "pattern", pi ? json_string(pi->name) : json_null());
+			json_object_set_new(o, "text", quote(sr->response, sr->response_len, a.start, a.end));
+			json_array_append_new(refs, o);
+		}
+	}
+	return rc;
+}
+
+static int add_identity_evidence(json_t *arr, const json_t *claims, const char *family)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(claims, i, c) {
+		if (json_array_size(arr) >= 5)
+			break;
+		if (!strcmp(json_string_value(json_object_get(c, "claims")), family))
+			json_array_append(arr, c);
+	}
+	return 0;
+}
+
+static json_t *signal_json(const struct eng_sigres *sr, const struct session *se)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "available", json_boolean(sr->available));
+	json_object_set_new(o, "statistic", jsig(sr->available ? sr->z : 0, 4));
+	json_object_set_new(o, "effect", jsig(sr->available ? sr->effect : 0, 4));
+	json_object_set_new(o, "p_value", jsig(sr->available ? sr->p : 1, 3));
+	json_object_set_new(o, "n", json_integer(sr->n));
+	json_object_set_new(o, "closest_control", sr->available && sr->closest >= 0 ?
+		json_string(se->models[sr->closest].name) : json_null());
+	json_object_set_new(o, "panel_statistic", jsig(sr->available ? sr->panel_z : 0, 4));
+	json_object_set_new(o, "panel_effect", jsig(sr->available ? sr->panel_effect : 0, 4));
+	json_object_set_new(o, "panel_p_value", jsig(sr->available ? sr->panel_p : 1, 3));
+	return o;
+}
+
+static json_t *distribution(const double *d, size_t n)
+{
+	json_t *o = json_object(), *edges = json_array(), *counts = json_array();
+	long c[12];
+	size_t i;
+	int k;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < n; i++) {
+		int b = (int)floor(d[i]) + 6;
+
+		c[b < 0 ? 0 : b > 11 ? 11 : b]++;
+	}
+	for (k = 0; k <= 12; k++)
+		json_array_append_new(edges, json_integer(k - 6));
+	for (k = 0; k < 12; k++)
+		json_array_append_new(counts, json_integer(c[k]));
+	json_object_set_new(o, "edges", edges);
+	json_object_set_new(o, "counts", counts);
+	json_object_set_new(o, "note", json_string("per-prompt composite difference against the closest control;"
+		" the first and last bins also hold everything beyond them"));
+	return o;
+}
+
+static char *summary_sentence(const struct eng_teacher *et, const struct session *se)
+{
+	const char *t = se->models[et->model].name;
+	char p[32], buf[512];
+
+	fmt_p(p, sizeof(p), et->p_holm);
+	switch (et->verdict) {
+	case V_STRONG:
+		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than to every independent model's"
+			" (p = %s, effect %.2f), by more than any independent model in the panel is: strong evidence.", t,
+			p, et->effect);
+		break;
+	case V_MODERATE:
+		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than to every independent model's"
+			" (p = %s, effect %.2f), by more than the typical independent model in the panel is: moderate"
+			" evidence.", t, p, et->effect);
+		break;
+	case V_WEAK:
+		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than to every independent"
+			" model's (p = %s, effect %.2f), but not by more than typical independent models are: weak"
+			" evidence.", t, p, et->effect);
+		break;
+	case V_INCONCLUSIVE:
+		snprintf(buf, sizeof(buf), "Too little could be compared with %s's answers (%ld prompts; at least %d"
+			" prompts and a median answer of %.0f words are needed): inconclusive.", t, et->n,
+			se->params.min_prompts, se->params.min_tokens);
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "The suspect's answers are not closer to %s's than independent models'"
+			" answers are (p = %s): no evidence.", t, p);
+	}
+	return prov_strdup(buf);
+}
+
+static json_t *parameters_json(const struct session *se)
+{
+	const struct eng_params *p = &se->params;
+	json_t *o = json_object(), *a;
+
+	json_object_set_new(o, "test", json_string("one-sided sign-flip (randomisation) test over prompts; normal"
+		" approximation for n >= 30, 20000 seeded random sign vectors below"));
+	json_object_set_new(o, "combination", json_string("per-prompt Stouffer: each signal's per-prompt difference"
+		" is divided by its root mean square and the signals are summed per prompt before testing"));
+	json_object_set_new(o, "controls", json_string("every reference model and every teacher of another family"));
+	json_object_set_new(o, "teacher_test", json_string("intersection-union: the suspect must be closer to the"
+		" teacher than to every control; the teacher's p is the largest per-control p and its effect the one"
+		" against that (closest) control"));
+	json_object_set_new(o, "correction", json_string("Holm across the teachers tested"));
+	json_object_set_new(o, "null", json_string("every panel model outside the teacher's family, scanned as a"
+		" suspect against the rest of the panel, gives the effect an independent model shows"));
+	a = json_array();
+	json_array_append_new(a, json_integer(1));
+	json_array_append_new(a, json_integer(p->lex_max_n));
+	json_object_set_new(o, "lexical_ngrams", a);
+	a = json_array();
+	json_array_append_new(a, json_integer(1));
+	json_array_append_new(a, json_integer(p->phrase_max_n));
+	json_object_set_new(o, "phrase_ngrams", a);
+	json_object_set_new(o, "phrase_markers", json_integer(p->phrase_markers));
+	json_object_set_new(o, "phrase_min_z", jnum(p->phrase_min_z));
+	json_object_set_new(o, "phrase_prior_answers", jnum(p->phrase_prior));
+	json_object_set_new(o, "phrase_min_answers", json_integer(p->phrase_min_docs));
+	json_object_set_new(o, "span_min_tokens", json_integer(SPAN_MIN_TOKENS));
+	json_object_set_new(o, "min_prompts", json_integer(p->min_prompts));
+	json_object_set_new(o, "min_median_words", jnum(p->min_tokens));
+	a = json_object();
+	json_object_set_new(a, "p", jnum(p->strong_p));
+	json_object_set_new(a, "effect", json_string("at least the largest null effect and at least 0.2"));
+	json_object_set_new(o, "strong", a);
+	a = json_object();
+	json_object_set_new(a, "p", jnum(p->moderate_p));
+	json_object_set_new(a, "effect", json_string("at least the median null effect and at least 0.1"));
+	json_object_set_new(o, "moderate", a);
+	a = json_object();
+	json_object_set_new(a, "p", jnum(p->weak_p));
+	json_object_set_new(a, "effect", json_string("above 0"));
+	json_object_set_new(o, "weak", a);
+	json_object_set_new(o, "seed", json_integer((json_int_t)p->seed));
+	return o;
+}
+
+static json_t *limitations_json(void)
+{
+	json_t *a = json_array();
+
+	json_array_append_new(a, json_string("Similarity of outputs is evidence consistent with derivation, not proof"
+		" of copying: shared training data, a shared base model or convergent fine-tuning can also make outputs"
+		" similar."));
+	json_array_append_new(a, json_string("Identity claims (\"As an AI language model developed by OpenAI\") are a"
+		" signal, never proof on their own: models also repeat such claims from public web text."));
+	json_array_append_new(a, json_string("The conclusion is only as good as the control panel: a control that was"
+		" itself trained on a teacher's outputs makes the test conservative for that teacher; a panel without"
+		" assistants of other families makes it liberal."));
+	json_array_append_new(a, json_string("Teachers of one family are not told apart reliably: a model distilled"
+		" from one of them usually resembles its siblings too. The family is the more reliable conclusion."));
+	json_array_append_new(a, json_string("Sampling settings (temperature, system prompts) of the suspect and of"
+		" the corpus models are unknown to the tool and change how similar answers look."));
+	return a;
+}
+
+int analyse(json_t **out, struct session *se, const struct suspect *s, size_t first, size_t count,
+	const char *name, const char *const *teachers, size_t nteachers)
+{
+	struct ctx cx;
+	struct eng_suspect es;
+	struct eng_result *res = NULL;
+	json_t *doc = NULL, *tarr, *o, *models;
+	int *tidx = NULL, rc = 0;
+	size_t i, j, nm = se->snap->nmodels;
+	char buf[1024];
+
+	*out = NULL;
+	memset(&cx, 0, sizeof(cx));
+	cx.se = se;
+	cx.s = s;
+	cx.first = first;
+	cx.count = count;
+	cx.pidx = prov_calloc(count + 1, sizeof(*cx.pidx));
+	cx.fold = prov_calloc(count + 1, sizeof(*cx.fold));
+	cx.fp = prov_calloc(count + 1, sizeof(*cx.fp));
+	tidx = prov_calloc(nteachers + 1, sizeof(*tidx));
+	if (!cx.pidx || !cx.fold || !cx.fp || !tidx) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < nteachers; i++) {
+		tidx[i] = -1;
+		for (j = 0; j < nm; j++)
+			if (!strcmp(se->models[j].name, teachers[i]))
+				tidx[i] = (int)j;
+		if (tidx[i] < 0 || !se->models[tidx[i]].teacher) {
+			rc = prov_error(PROV_ENOTFOUND, "no teacher named \"%s\" in the corpus (see: provenance corpus list)",
+				teachers[i]);
+			goto done;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		const struct srec *sr = &s->recs[first + i];
+		enum store_match how;
+
+		cx.fp[i] = &s->feats[first + i];
+		cx.pidx[i] = store_snapshot_match(se->snap, sr->id, sr->key, &how);
+		cx.fold[i] = fold_of(sr->key);
+		if (how == MATCH_ID_AND_TEXT)
+			cx.by_id_and_text++;
+		else if (how == MATCH_ID)
+			cx.by_id++;
+		else if (how == MATCH_TEXT)
+			cx.by_text++;
+	}
+	doc = json_object();
+	json_object_set_new(doc, "schema", json_string("provenance.report/1"));
+	o = json_object();
+	json_object_set_new(o, "name", json_string("provenance"));
+	json_object_set_new(o, "version", json_string(PROV_VERSION));
+	json_object_set_new(o, "engine", json_string(ENG_VERSION));
+	json_object_set_new(o, "patterns_sha256", json_string(pat_lib_sha256(se->lib)));
+	json_object_set_new(doc, "tool", o);
+	json_object_set_new(doc, "parameters", parameters_json(se));
+	o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "path", json_string(s->path));
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "size", json_integer((json_int_t)s->size));
+	json_object_set_new(o, "lines", json_integer(s->lines));
+	if (first != 0 || count != s->n) {
+		json_object_set_new(o, "slice_first", json_integer((json_int_t)first));
+		json_object_set_new(o, "slice_count", json_integer((json_int_t)count));
+	}
+	json_object_set_new(o, "responses", json_integer((json_int_t)count));
+	json_object_set_new(o, "matched", json_integer(cx.by_id_and_text + cx.by_id + cx.by_text));
+	json_object_set_new(o, "matched_by_id", json_integer(cx.by_id_and_text + cx.by_id));
+	json_object_set_new(o, "matched_by_id_only", json_integer(cx.by_id));
+	json_object_set_new(o, "matched_by_text", json_integer(cx.by_text));
+	json_object_set_new(o, "unmatched", json_integer((json_int_t)count - cx.by_id_and_text - cx.by_id - cx.by_text));
+	json_object_set_new(doc, "suspect", o);
+	o = json_object();
+	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));
+	json_object_set_new(o, "prompts", json_integer((json_int_t)se->snap->nprompts));
+	models = json_array();
+	for (j = 0; j < nm; j++) {
+		json_t *m = json_object();
+		size_t q, cnt = 0;
+
+		for (q = 0; q < se->snap->nprompts; q++)
+			cnt += se->resp[q * nm + j] != NULL;
+		json_object_set_new(m, "model", json_string(se->models[j].name));
+		json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) : json_null());
+		json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
+		json_object_set_new(m, "responses", json_integer((json_int_t)cnt));
+		json_array_append_new(models, m);
+	}
+	json_object_set_new(o, "models", models);
+	json_object_set_new(doc, "corpus", o);
+	if ((rc = add_claims_and_refusals(doc, &cx)))
+		goto done;
+	tarr = json_array();
+	json_object_set_new(doc, "teachers", tarr);
+	es.n = count;
+	es.resp = (const struct feat *const *)cx.fp;
+	es.prompt = cx.pidx;
+	es.fold = cx.fold;
+	if (se->prep) {
+		if ((rc = eng_scan(&res, se->prep, &se->corpus, &es, nteachers ? tidx : NULL, nteachers)))
+			goto done;
+		json_object_set_new(o, "median_words", jnum(res->median_tokens));
+		for (i = 0; i < res->nteachers; i++) {
+			const struct eng_teacher *et = &res->t[i];
+			const struct eng_model *tm = &se->models[et->model];
+			json_t *t = json_object(), *sg = json_object(), *ev = json_object(), *ctrls = json_array(), *x, *arr;
+			char *sum = summary_sentence(et, se);
+			size_t k;
+
+			json_object_set_new(t, "model", json_string(tm->name));
+			json_object_set_new(t, "family", tm->family ? json_string(tm->family) : json_null());
+			json_object_set_new(t, "rank", json_integer((json_int_t)i + 1));
+			json_object_set_new(t, "score", jsig(et->score, 4));
+			json_object_set_new(t, "p_value", jsig(et->p_holm, 3));
+			json_object_set_new(t, "p_raw", jsig(et->p_raw, 3));
+			json_object_set_new(t, "effect", jsig(et->effect, 4));
+			json_object_set_new(t, "verdict", json_string(eng_verdict_name(et->verdict)));
+			json_object_set_new(t, "n", json_integer(et->n));
+			json_object_set_new(t, "closest_control", et->closest >= 0 ?
+				json_string(se->models[et->closest].name) : json_null());
+			json_object_set_new(t, "summary", sum ? json_string(sum) : json_null());
+			free(sum);
+			x = json_object();
+			json_object_set_new(x, "z", jsig(et->panel_z, 4));
+			json_object_set_new(x, "effect", jsig(et->panel_effect, 4));
+			json_object_set_new(x, "p_value", jsig(et->panel_p, 3));
+			json_object_set_new(t, "panel", x);
+			x = json_object();
+			json_object_set_new(x, "models", json_integer(et->null_n));
+			json_object_set_new(x, "mean_effect", jsig(et->null_mean, 4));
+			json_object_set_new(x, "sd_effect", jsig(et->null_sd, 4));
+			json_object_set_new(x, "max_effect", jsig(et->null_n ? et->null_max : 0, 4));
+			json_object_set_new(x, "median_effect", jsig(et->null_median, 4));
+			json_object_set_new(x, "max_model", et->null_max_model >= 0 ?
+				json_string(se->models[et->null_max_model].name) : json_null());
+			{
+				json_t *ne = json_array();
+
+				for (k = 0; k < nm; k++) {
+					json_t *e;
+
+					if (!et->null_effects || isnan(et->null_effects[k]))
+						continue;
+					e = json_object();
+					json_object_set_new(e, "model", json_string(se->models[k].name));
+					json_object_set_new(e, "effect", jsig(et->null_effects[k], 4));
+					json_array_append_new(ne, e);
+				}
+				json_object_set_new(x, "effects", ne);
+			}
+			json_object_set_new(t, "null", x);
+			for (k = 0; k < et->ncontrols; k++) {
+				json_t *c = json_object();
+
+				json_object_set_new(c, "model", json_string(se->models[et->controls[k].model].name));
+				json_object_set_new(c, "z", jsig(et->controls[k].z, 4));
+				json_object_set_new(c, "effect", jsig(et->controls[k].effect, 4));
+				json_object_set_new(c, "p_value", jsig(et->controls[k].p, 3));
+				json_object_set_new(c, "n", json_integer(et->controls[k].n));
+				json_array_append_new(ctrls, c);
+			}
+			json_object_set_new(t, "controls", ctrls);
+			for (k = 0; k < SIG_COUNT; k++)
+				json_object_set_new(sg, eng_signal_name((enum eng_signal)k), signal_json(&et->sig[k], se));
+			x = json_object_get(sg, "lexical");
+			json_object_set_new(x, "similarity_teacher", jsig(et->lex_teacher, 4));
+			json_object_set_new(x, "similarity_controls", jsig(et->lex_controls, 4));
+			json_object_set_new(x, "containment", jsig(et->containment, 4));
+			x = json_object_get(sg, "phrases");
+			arr = json_array();
+			for (k = 0; k < et->nphrases; k++) {
+				const struct eng_phrase *ph = &et->phrases[k];
+				const struct srec *sr = &s->recs[first + (size_t)ph->resp];
+				struct tokens tk = TOKENS_INIT;
+				json_t *po = json_object();
+
+				if ((rc = text_tokenize(&tk, sr->response, sr->response_len))) {
+					json_decref(po);
+					json_decref(t);
+					json_decref(sg);
+					json_decref(ev);
+					goto done;
+				}
+				if (ph->tokpos + ph->n <= tk.n && ph->n) {
+					char *norm = NULL;
+					size_t a = tk.v[ph->tokpos].start, b = tk.v[ph->tokpos + ph->n - 1].end;
+
+					if (!text_normalize_phrase(&norm, sr->response + a, b - a))
+						json_object_set_new(po, "phrase", json_string(norm));
+					free(norm);
+				}
+				tokens_release(&tk);
+				json_object_set_new(po, "suspect_share", jsig(ph->suspect_rate, 3));
+				json_object_set_new(po, "teacher_share", jsig(ph->teacher_rate, 3));
+				json_object_set_new(po, "controls_share", jsig(ph->control_rate, 3));
+				json_array_append_new(arr, po);
+			}
+			json_object_set_new(x, "top", arr);
+			x = json_object_get(sg, "style");
+			json_object_set_new(x, "opener_agreement", jsig(et->open_teacher, 4));
+			json_object_set_new(x, "opener_agreement_controls", jsig(et->open_controls, 4));
+			arr = json_array();
+			for (k = 0; k < et->nstyle; k++) {
+				json_t *so = json_object();
+
+				json_object_set_new(so, "name", json_string(feat_style_name((size_t)et->style[k].dim)));
+				json_object_set_new(so, "suspect", jsig(et->style[k].suspect, 3));
+				json_object_set_new(so, "teacher", jsig(et->style[k].teacher, 3));
+				json_object_set_new(so, "controls", jsig(et->style[k].controls, 3));
+				json_array_append_new(arr, so);
+			}
+			json_object_set_new(x, "features", arr);
+			x = json_object_get(sg, "refusal");
+			json_object_set_new(x, "suspect_refusals", json_integer(et->suspect_refusals));
+			json_object_set_new(x, "shared_with_teacher", json_integer(et->shared_refusals));
+			json_object_set_new(x, "same_template", json_integer(et->same_template));
+			x = json_object_get(sg, "identity");
+			json_object_set_new(x, "suspect_claims", json_integer(et->suspect_claims));
+			json_object_set_new(x, "control_rate", jsig(et->control_claim_rate, 3));
+			json_object_set_new(t, "signals", sg);
+			json_object_set_new(t, "distribution", distribution(et->dist, et->ndist));
+			arr = json_array();
+			json_object_set_new(ev, "spans", arr);
+			if (i < 3 || et->verdict == V_STRONG || et->verdict == V_MODERATE || et->verdict == V_WEAK)
+				rc = add_spans(arr, &cx, et);
+			arr = json_array();
+			json_object_set_new(ev, "refusals", arr);
+			if (!rc)
+				rc = add_refusal_pairs(arr, &cx, et);
+			arr = json_array();
+			json_object_set_new(ev, "identity", arr);
+			if (!rc)
+				rc = add_identity_evidence(arr, json_object_get(doc, "identity_claims"), eng_family(tm));
+			json_object_set_new(t, "evidence", ev);
+			json_array_append_new(tarr, t);
+			if (rc)
+				goto done;
+		}
+	}
+	o = json_object();
+	if (res && res->conclusion >= 0) {
+		const struct eng_teacher *et = &res->t[res->conclusion];
+		const struct eng_model *tm = &se->models[et->model];
+		char p[32];
+
+		json_object_set_new(o, "teacher", json_string(tm->name));
+		json_object_set_new(o, "family", tm->family ? json_string(tm->family) : json_null());
+		json_object_set_new(o, "verdict", json_string(eng_verdict_name(et->verdict)));
+		snprintf(buf, sizeof(buf), "Of the teachers in the corpus, the suspect's answers resemble %s's (family %s)"
+			" the most beyond what independent models share with it (p = %s, effect %.2f): %s evidence that"
+			" the suspect's outputs derive from that family. This is a statement about similarity of outputs,"
+			" not proof of copying.", tm->name, eng_family(tm), fmt_p(p, sizeof(p), et->p_holm), et->effect,
+			eng_verdict_name(et->verdict));
+	} else {
+		enum eng_verdict v = res ? res->verdict : V_INCONCLUSIVE;
+
+		json_object_set_new(o, "teacher", json_null());
+		json_object_set_new(o, "family", json_null());
+		json_object_set_new(o, "verdict", json_string(eng_verdict_name(v)));
+		if (!se->prep)
+			snprintf(buf, sizeof(buf), "No teacher comparison was possible: the corpus holds no teacher. The"
+				" identity claims and refusal templates below need no corpus.");
+		else if (v == V_INCONCLUSIVE)
+			snprintf(buf, sizeof(buf), "Too few of the suspect's answers could be compared with the corpus:"
+				" inconclusive. Ask the suspect the corpus prompts (provenance corpus prompts).");
+		else
+			snprintf(buf, sizeof(buf), "No teacher in the corpus is closer to the suspect's answers than the"
+				" independent models are: no evidence of distillation from any teacher in this corpus.");
+	}
+	json_object_set_new(o, "statement", json_string(buf));
+	json_object_set_new(doc, "conclusion", o);
+	o = json_object();
+	json_object_set_new(o, "status", json_string("none"));
+	json_object_set_new(o, "statement", json_string("No validation of this tool version against this corpus has"
+		" been recorded; no error rate is established for these verdicts."));
+	json_object_set_new(doc, "error_rates", o);
+	json_object_set_new(doc, "limitations", limitations_json());
+	o = json_array();
+	if (!se->prep)
+		json_array_append_new(o, json_string(nm ? "The corpus holds no teacher, only references: import at least one"
+			" teacher with `provenance corpus import --role teacher --family FAMILY FILE`." :
+			"Teacher comparison needs a corpus: import teacher and reference responses to the same prompts with"
+			" `provenance corpus import --role teacher --family FAMILY FILE` and"
+			" `provenance corpus import --role reference --family none FILE`, then scan again."));
+	if (cx.by_id)
+		json_array_append_new(o, json_string("Some prompts were matched by id although their text differs from the"
+			" stored prompt (suspect.matched_by_id_only)."));
+	json_object_set_new(doc, "notes", o);
+done:
+	eng_result_free(res);
+	free(cx.pidx);
+	free(cx.fold);
+	free(cx.fp);
+	free(tidx);
+	if (rc) {
+		json_decref(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}

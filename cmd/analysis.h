@@ -1,0 +1,82 @@
+/*
+ * analysis.h: what scan, validate and audit share: a session (store,
+ * pattern library, the corpus as the engine sees it, the cached
+ * preparation), suspects loaded from files, and the report document
+ * (schema provenance.report/1, docs/report-format.md) built from an engine
+ * result plus evidence excerpts.
+ */
+#ifndef PROV_ANALYSIS_H
+#define PROV_ANALYSIS_H
+
+#include <jansson.h>
+
+#include "corpus/store.h"
+#include "detect/engine.h"
+#include "detect/features.h"
+#include "detect/patterns.h"
+
+struct session {
+	struct store *store;
+	struct pat_lib *lib;
+	char fver[80];
+	struct store_snapshot *snap;
+	struct feat *feats;              /* per snapshot row */
+	const struct feat **resp;        /* nprompts * nmodels */
+	struct eng_model *models;
+	uint8_t *fold;
+	struct eng_corpus corpus;
+	struct eng_params params;
+	struct eng_prep *prep;           /* NULL when the corpus has no teachers */
+	double prep_seconds;
+	int prep_cached;
+};
+
+/*
+ * Open the store (created if missing unless `readonly`), load the pattern
+ * library (built-in, or `patterns_file`), the corpus and its features
+ * (computing and storing missing ones unless `readonly`), and the engine
+ * preparation (from the cache, or computed and cached).
+ */
+int session_open(struct session **out, const char *db_path, const char *patterns_file, int readonly);
+void session_close(struct session *se);
+
+/* The built-in pattern library, or the one in `file` (PROV_EIO, PROV_EDATA with FILE:LINE). */
+int session_load_patterns(struct pat_lib **out, const char *file);
+
+struct srec {
+	long line;
+	char *id;
+	char *prompt;
+	size_t prompt_len;
+	char *response;
+	size_t response_len;
+	char key[PROV_SHA256_HEX];
+	char *model;
+};
+
+struct suspect {
+	char *path;
+	char sha256[PROV_SHA256_HEX];
+	uint64_t size;
+	long lines;
+	size_t n;
+	struct srec *recs;
+	struct feat *feats;
+};
+
+/* Read a suspect file (any input shape) and compute its features. */
+int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib);
+void suspect_free(struct suspect *s);
+
+/* The name to report: --name, else the file's single model name, else the file name. */
+const char *suspect_default_name(const struct suspect *s);
+
+/*
+ * Analyse records [first, first + count) of the suspect (all: 0, s->n) and
+ * build the report document. `teachers` names the teachers to test (NULL:
+ * all). The caller owns *out. The "case" member is left for the caller.
+ */
+int analyse(json_t **out, struct session *se, const struct suspect *s, size_t first, size_t count,
+	const char *name, const char *const *teachers, size_t nteachers);
+
+#endif

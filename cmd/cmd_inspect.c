@@ -1,0 +1,135 @@
+/*
+ * cmd_inspect.c: `provenance inspect FILE`: what the engine sees in each response.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/analysis.h"
+#include "cmd/cmd.h"
+
+static const char inspect_usage[] =
+	"usage: provenance inspect FILE [--format text|jsonl] [--patterns FILE]\n"
+	"\n"
+	"For every line of FILE (JSONL or JSONL.gz, any input shape): the refusal verdict and its\n"
+	"template family, identity and knowledge-cutoff claims with the quoted sentence, and the\n"
+	"stylometric numbers. Needs no database.\n"
+	"\n"
+	"  --format text    one line per response (default)\n"
+	"  --format jsonl   one JSON object per response:\n"
+	"                   {\"id\", \"line\", \"words\", \"refusal\", \"refusal_style\", \"refusal_text\",\n"
+	"                    \"identity\": [{\"claims\", \"kind\", \"text\"}], \"style\": {...}}\n";
+
+static json_t *record_json(const struct srec *r, const struct feat *f, const struct pat_lib *lib)
+{
+	json_t *o = json_object(), *ids = json_array(), *st = json_object();
+	struct pat_refusal ref;
+	struct pat_claim *cl = NULL;
+	size_t n = 0, k;
+
+	json_object_set_new(o, "id", r->id ? json_string(r->id) : json_null());
+	json_object_set_new(o, "line", json_integer(r->line));
+	json_object_set_new(o, "words", json_integer(f->ntok));
+	json_object_set_new(o, "refusal", json_boolean(f->refused));
+	json_object_set_new(o, "refusal_style", f->refused && f->refusal_family[0] ?
+		json_string(f->refusal_family) : json_null());
+	if (f->refused && pat_find_refusal(lib, r->response, r->response_len, &ref) == 0 && ref.refused)
+		json_object_set_new(o, "refusal_text", json_stringn(r->response + ref.start, ref.end - ref.start));
+	else
+		json_object_set_new(o, "refusal_text", json_null());
+	if (f->nclaims && pat_find_claims(lib, r->response, r->response_len, &cl, &n) == 0) {
+		for (k = 0; k < n; k++) {
+			json_t *c = json_object();
+
+			json_object_set_new(c, "claims", json_string(cl[k].family));
+			json_object_set_new(c, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
+			json_object_set_new(c, "text", json_stringn(r->response + cl[k].sent_start,
+				cl[k].sent_end - cl[k].sent_start));
+			json_array_append_new(ids, c);
+		}
+		free(cl);
+	}
+	json_object_set_new(o, "identity", ids);
+	for (k = 0; k < FEAT_STYLE_DIM; k++)
+		json_object_set_new(st, feat_style_name(k), json_real((double)f->style[k]));
+	json_object_set_new(o, "style", st);
+	return o;
+}
+
+int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "patterns", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *format = "text", *patterns = NULL;
+	struct pat_lib *lib = NULL;
+	struct suspect *s = NULL;
+	size_t i;
+	int c, rc = 0;
+
+	(void)ctx;
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(argc, argv, ":f:p:h", longopts, "inspect")) != -1) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'p':
+			patterns = optarg;
+			break;
+		case 'h':
+			fputs(inspect_usage, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "jsonl"))
+		return cmd_usage_error("inspect", "--format must be text or jsonl, not '%s'", format);
+	if (optind + 1 != argc)
+		return cmd_usage_error("inspect", optind >= argc ? "no input file given" : "one file at a time");
+	if ((rc = session_load_patterns(&lib, patterns)) || (rc = suspect_load(&s, argv[optind], lib)))
+		goto done;
+	if (!strcmp(format, "text"))
+		printf("%-12s %6s  %-22s %s\n", "ID", "WORDS", "REFUSAL", "IDENTITY CLAIMS");
+	for (i = 0; i < s->n; i++) {
+		const struct srec *r = &s->recs[i];
+		const struct feat *f = &s->feats[i];
+
+		if (!strcmp(format, "jsonl")) {
+			json_t *o = record_json(r, f, lib);
+			char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+
+			json_decref(o);
+			if (!line) {
+				rc = prov_error(PROV_ENOMEM, "out of memory");
+				goto done;
+			}
+			puts(line);
+			free(line);
+		} else {
+			char idbuf[32], claims[128] = "";
+			size_t k, off = 0;
+
+			if (!r->id)
+				snprintf(idbuf, sizeof(idbuf), "line %ld", r->line);
+			for (k = 0; k < f->nclaims && off < sizeof(claims) - 40; k++)
+				off += (size_t)snprintf(claims + off, sizeof(claims) - off, "%s%s (%s)", k ? ", " : "",
+					f->claims[k], f->claim_kind[k] == PAT_CUTOFF ? "cutoff" : "identity");
+			printf("%-12.12s %6u  %-22s %s\n", r->id ? r->id : idbuf, f->ntok,
+				f->refused ? (f->refusal_family[0] ? f->refusal_family : "yes") : "-", off ? claims : "-");
+		}
+		if (ferror(stdout)) {
+			rc = prov_error(PROV_EIO, "write error on standard output");
+			goto done;
+		}
+	}
+done:
+	suspect_free(s);
+	pat_lib_free(lib);
+	return rc ? cmd_fail(rc) : EXIT_OK;
+}

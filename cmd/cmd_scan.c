@@ -1,0 +1,123 @@
+/*
+ * cmd_scan.c: `provenance scan SUSPECT`: compare a suspect's answers with the
+ * corpus and report, per teacher, the evidence of derivation.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/analysis.h"
+#include "cmd/cmd.h"
+
+#define MAX_TEACHERS 256
+
+static const char scan_usage[] =
+	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html] [-o FILE]\n"
+	"                          [--patterns FILE]\n"
+	"\n"
+	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape) with every teacher in the\n"
+	"corpus against the control panel, and writes the report.\n"
+	"\n"
+	"  --name NAME       the suspect's name in the report (default: the lines' model, else the file name)\n"
+	"  --teacher NAME    test only this teacher (repeatable); the control panel stays the whole corpus\n"
+	"  --format FORMAT   json (default), md or html\n"
+	"  -o FILE           write the report to FILE instead of standard output\n"
+	"  --patterns FILE   use this pattern library instead of the built-in one\n";
+
+int cmd_write_output(const char *path, const char *data, size_t len)
+{
+	FILE *fp;
+
+	if (!path || !strcmp(path, "-")) {
+		if (fwrite(data, 1, len, stdout) != len)
+			return prov_error(PROV_EIO, "write error on standard output");
+		return 0;
+	}
+	fp = fopen(path, "wb");
+	if (!fp)
+		return prov_error(PROV_EIO, "%s: cannot write: %s", path, strerror(errno));
+	if (fwrite(data, 1, len, fp) != len || fclose(fp) != 0)
+		return prov_error(PROV_EIO, "%s: write error", path);
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "teacher", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "patterns", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *format = "json", *output = NULL, *patterns = NULL;
+	const char *teachers[MAX_TEACHERS];
+	size_t nteachers = 0;
+	struct session *se = NULL;
+	struct suspect *sus = NULL;
+	json_t *doc = NULL;
+	char *text = NULL;
+	int c, rc = 0;
+
+	cmd_getopt_reset();
+	while ((c = cmd_getopt(argc, argv, ":n:t:f:o:p:h", longopts, "scan")) != -1) {
+		switch (c) {
+		case 'n':
+			name = optarg;
+			break;
+		case 't':
+			if (nteachers == MAX_TEACHERS)
+				return cmd_usage_error("scan", "at most %d --teacher options", MAX_TEACHERS);
+			teachers[nteachers++] = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'p':
+			patterns = optarg;
+			break;
+		case 'h':
+			fputs(scan_usage, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
+		return cmd_usage_error("scan", "--format must be json, md or html, not '%s'", format);
+	if (optind >= argc)
+		return cmd_usage_error("scan", "no suspect file given");
+	if (optind + 1 < argc)
+		return cmd_usage_error("scan", "one suspect file at a time (for many, use: provenance audit)");
+	if ((rc = session_open(&se, ctx->db_path, patterns, 0)))
+		goto done;
+	if ((rc = suspect_load(&sus, argv[optind], se->lib)))
+		goto done;
+	if ((rc = analyse(&doc, se, sus, 0, sus->n, name ? name : suspect_default_name(sus), teachers, nteachers)))
+		goto done;
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	if (!text) {
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	{
+		size_t len = strlen(text);
+
+		text[len] = '\n';
+		rc = cmd_write_output(output, text, len + 1);
+		text[len] = '\0';
+	}
+done:
+	free(text);
+	json_decref(doc);
+	suspect_free(sus);
+	session_close(se);
+	return rc ? cmd_fail(rc) : EXIT_OK;
+}

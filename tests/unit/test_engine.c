@@ -1,0 +1,257 @@
+/*
+ * Unit tests for detect/engine.c on a synthetic corpus with a known answer:
+ * teacher "tea" (family f1) and "tu" (family f2), references "r1", "r2", "r3";
+ * a suspect that copies tea's house style and content, and one that does not.
+ */
+#include "unit.h"
+#include "detect/engine.h"
+
+#define NP 60
+#define NM 5
+
+static const char *const names[NM] = { "r1", "r2", "r3", "tea", "tu" };
+static const char *const fams[NM] = { "none", "none", "none", "f1", "f2" };
+static const int teach[NM] = { 0, 0, 0, 1, 1 };
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+static const char *const vocab[] = { "river", "stone", "light", "garden", "market", "winter", "signal", "forest",
+	"engine", "letter", "bridge", "harbor", "circle", "ladder", "mirror", "pocket", "silver", "thunder",
+	"velvet", "window", "anchor", "candle", "desert", "feather", "glacier", "island", "jungle", "kettle" };
+#define NV (sizeof(vocab) / sizeof(vocab[0]))
+
+static void words(char *buf, size_t n, uint64_t seed, int count)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < count && off + 16 < n; i++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? " " : "", vocab[lcg(&seed) % NV]);
+}
+
+/* The answer of model m (or a suspect style) to prompt p. */
+static void answer(char *out, size_t n, const char *style, int p, uint64_t salt)
+{
+	char topic[128], extra[256];
+
+	words(topic, sizeof(topic), (uint64_t)p * 7919 + 1, 3);          /* what the prompt is about */
+	words(extra, sizeof(extra), (uint64_t)p * 104729 + salt, 12);    /* this model's own content */
+	if (!strcmp(style, "tea"))
+		snprintf(out, n, "Certainly! Here is an overview of %s:\n\n1. **Background**: %s.\n"
+			"2. **Details**: it's important to note that %s matters.\n\nIn summary, %s. I hope this helps!",
+			topic, extra, topic, topic);
+	else if (!strcmp(style, "tu"))
+		snprintf(out, n, "I'd be happy to help with %s. %s, which is worth considering. Let me know if you have"
+			" any other questions about %s!", topic, extra, topic);
+	else if (!strcmp(style, "r"))
+		snprintf(out, n, "%s is a thing people ask about. %s. That's about it.", topic, extra);
+	else   /* the independent suspect: terse dashes */
+		snprintf(out, n, "- %s\n- %s\n- done", topic, extra);
+}
+
+struct world {
+	struct feat f[NP * NM];
+	const struct feat *resp[NP * NM];
+	struct eng_model models[NM];
+	uint8_t fold[NP];
+	struct eng_corpus c;
+};
+
+static void build_world(struct world *w)
+{
+	char buf[1024];
+	int p, m;
+
+	memset(w, 0, sizeof(*w));
+	for (m = 0; m < NM; m++) {
+		w->models[m].name = names[m];
+		w->models[m].family = fams[m];
+		w->models[m].teacher = teach[m];
+	}
+	for (p = 0; p < NP; p++) {
+		w->fold[p] = (uint8_t)(p & 1);
+		for (m = 0; m < NM; m++) {
+			const char *style = m < 3 ? "r" : names[m];
+
+			answer(buf, sizeof(buf), style, p, (uint64_t)m * 31 + 5);
+			CHECK_INT(feat_compute(&w->f[p * NM + m], buf, strlen(buf), NULL, NULL), 0);
+			w->resp[p * NM + m] = &w->f[p * NM + m];
+		}
+	}
+	w->c.nmodels = NM;
+	w->c.models = w->models;
+	w->c.nprompts = NP;
+	w->c.fold = w->fold;
+	w->c.resp = w->resp;
+}
+
+static void free_world(struct world *w)
+{
+	size_t i;
+
+	for (i = 0; i < NP * NM; i++)
+		feat_release(&w->f[i]);
+}
+
+struct sus {
+	struct feat f[NP];
+	const struct feat *fp[NP];
+	long prompt[NP];
+	uint8_t fold[NP];
+	struct eng_suspect s;
+};
+
+/* A suspect: "copy" (tea's style and tea's own content), "indie", or a short "few". */
+static void build_suspect(struct sus *s, const char *kind, size_t n)
+{
+	char buf[1024];
+	size_t p;
+
+	memset(s, 0, sizeof(*s));
+	for (p = 0; p < n; p++) {
+		if (!strcmp(kind, "copy"))
+			answer(buf, sizeof(buf), "tea", (int)p, 3 * 31 + 5);   /* tea's salt: same content */
+		else
+			answer(buf, sizeof(buf), "indie", (int)p, 999);
+		CHECK_INT(feat_compute(&s->f[p], buf, strlen(buf), NULL, NULL), 0);
+		s->fp[p] = &s->f[p];
+		s->prompt[p] = (long)p;
+		s->fold[p] = (uint8_t)(p & 1);
+	}
+	s->s.n = n;
+	s->s.resp = s->fp;
+	s->s.prompt = s->prompt;
+	s->s.fold = s->fold;
+}
+
+static void free_suspect(struct sus *s)
+{
+	size_t i;
+
+	for (i = 0; i < NP; i++)
+		feat_release(&s->f[i]);
+}
+
+static struct world W;
+
+static void copying_suspect_is_attributed_to_its_teacher(void)
+{
+	struct eng_prep *pr = NULL;
+	struct eng_result *r = NULL;
+	struct sus s;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(r->nteachers, 2);
+	CHECK(r->conclusion == 0);
+	CHECK_STR(names[r->t[0].model], "tea");
+	CHECK(r->t[0].verdict == V_STRONG || r->t[0].verdict == V_MODERATE);
+	CHECK(r->t[0].p_holm < 1e-3);
+	CHECK(r->t[0].effect > 0.2);
+	CHECK(r->t[0].sig[SIG_LEXICAL].available && r->t[0].sig[SIG_LEXICAL].z > 2);
+	CHECK(r->t[0].sig[SIG_STYLE].z > 2);
+	CHECK(r->t[0].nspans > 0);
+	CHECK_INT(r->t[1].verdict, V_NONE);
+	CHECK(r->t[1].p_holm > 0.05);
+	eng_result_free(r);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+static void independent_suspect_shows_no_evidence(void)
+{
+	struct eng_prep *pr = NULL;
+	struct eng_result *r = NULL;
+	struct sus s;
+	size_t i;
+
+	build_world(&W);
+	build_suspect(&s, "indie", NP);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(r->conclusion, -1);
+	CHECK_INT(r->verdict, V_NONE);
+	for (i = 0; i < r->nteachers; i++) {
+		CHECK(r->t[i].p_holm > 0.05);
+		CHECK_INT(r->t[i].verdict, V_NONE);
+	}
+	eng_result_free(r);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+static void results_are_deterministic_and_survive_the_cache(void)
+{
+	struct eng_prep *pr = NULL, *pr2 = NULL;
+	struct eng_result *a = NULL, *b = NULL, *c = NULL;
+	struct pbuf blob = PBUF_INIT(0);
+	struct eng_params other;
+	struct sus s;
+	size_t i;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_scan(&a, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(eng_scan(&b, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(eng_prep_encode(&blob, pr), 0);
+	CHECK_INT(eng_prep_decode(&pr2, blob.data, blob.len, &W.c, NULL), 0);
+	CHECK_INT(eng_scan(&c, pr2, &W.c, &s.s, NULL, 0), 0);
+	for (i = 0; i < a->nteachers; i++) {
+		CHECK(a->t[i].score == b->t[i].score && a->t[i].p_raw == b->t[i].p_raw);
+		CHECK(a->t[i].score == c->t[i].score && a->t[i].p_raw == c->t[i].p_raw);
+		CHECK(a->t[i].effect == c->t[i].effect && a->t[i].null_max == c->t[i].null_max);
+	}
+	/* a cache made with other parameters, or damaged, is refused */
+	eng_params_default(&other);
+	other.phrase_markers = 10;
+	eng_prep_free(pr2);
+	pr2 = NULL;
+	CHECK_INT(eng_prep_decode(&pr2, blob.data, blob.len, &W.c, &other), PROV_ENOTFOUND);
+	CHECK_INT(eng_prep_decode(&pr2, blob.data, blob.len / 2, &W.c, NULL), PROV_ENOTFOUND);
+	CHECK(pr2 == NULL);
+	eng_result_free(a);
+	eng_result_free(b);
+	eng_result_free(c);
+	eng_prep_free(pr);
+	pbuf_release(&blob);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+static void too_few_prompts_is_inconclusive(void)
+{
+	struct eng_prep *pr = NULL;
+	struct eng_result *r = NULL;
+	struct sus s;
+	int only_tea = 3;
+
+	build_world(&W);
+	build_suspect(&s, "copy", 8);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, &only_tea, 1), 0);
+	CHECK_INT(r->nteachers, 1);
+	CHECK_INT(r->t[0].verdict, V_INCONCLUSIVE);
+	CHECK_INT(r->verdict, V_INCONCLUSIVE);
+	CHECK_INT(r->conclusion, -1);
+	eng_result_free(r);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+UNIT_MAIN(
+	UNIT_TEST(copying_suspect_is_attributed_to_its_teacher),
+	UNIT_TEST(independent_suspect_shows_no_evidence),
+	UNIT_TEST(results_are_deterministic_and_survive_the_cache),
+	UNIT_TEST(too_few_prompts_is_inconclusive)
+)
