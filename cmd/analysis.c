@@ -353,12 +353,26 @@ static json_t *jsig(double x, int digits)
 	return jnum(sig(x, digits));
 }
 
+/* p-values in sentences, by the renderers' rule: "5.2e-9", "0.023", "1". */
 static const char *fmt_p(char *buf, size_t n, double p)
 {
-	if (p < 0.001)
-		snprintf(buf, n, "%.1e", p);
-	else
-		snprintf(buf, n, "%.3g", p);
+	if (p < 0.001 && p > 0) {
+		char tmp[32], *e;
+
+		snprintf(tmp, sizeof(tmp), "%.1e", p);
+		e = strchr(tmp, 'e');
+		if (e && e[1] == '-') {
+			char *d = e + 2;
+
+			while (*d == '0' && d[1])
+				d++;
+			snprintf(buf, n, "%.*se-%s", (int)(e - tmp), tmp, d);
+			return buf;
+		}
+		snprintf(buf, n, "%s", tmp);
+	} else {
+		snprintf(buf, n, "%.2g", p);
+	}
 	return buf;
 }
 
@@ -383,7 +397,9 @@ static json_t *excerpt(const char *text, size_t len, size_t start, size_t end)
 	json_object_set_new(o, "before", json_stringn(text + a, start - a));
 	json_object_set_new(o, "match", json_stringn(text + start, end - start));
 	json_object_set_new(o, "after", json_stringn(text + end, b - end));
-	json_object_set_new(o, "start", json_integer((json_int_t)start));
+	json_object_set_new(o, "before_truncated", json_boolean(a > 0));
+	json_object_set_new(o, "after_truncated", json_boolean(b < len));
+	json_object_set_new(o, "start", json_integer((json_int_t)start));   /* byte offsets into the answer */
 	json_object_set_new(o, "end", json_integer((json_int_t)end));
 	return o;
 }
@@ -628,15 +644,15 @@ static json_t *signal_json(const struct eng_sigres *sr, const struct session *se
 	json_t *o = json_object();
 
 	json_object_set_new(o, "available", json_boolean(sr->available));
-	json_object_set_new(o, "statistic", jsig(sr->available ? sr->z : 0, 4));
-	json_object_set_new(o, "effect", jsig(sr->available ? sr->effect : 0, 4));
-	json_object_set_new(o, "p_value", jsig(sr->available ? sr->p : 1, 3));
+	json_object_set_new(o, "statistic", sr->available ? jsig(sr->z, 4) : json_null());
+	json_object_set_new(o, "effect", sr->available ? jsig(sr->effect, 4) : json_null());
+	json_object_set_new(o, "p_value", sr->available ? jsig(sr->p, 3) : json_null());
 	json_object_set_new(o, "n", json_integer(sr->n));
 	json_object_set_new(o, "closest_control", sr->available && sr->closest >= 0 ?
 		json_string(se->models[sr->closest].name) : json_null());
-	json_object_set_new(o, "panel_statistic", jsig(sr->available ? sr->panel_z : 0, 4));
-	json_object_set_new(o, "panel_effect", jsig(sr->available ? sr->panel_effect : 0, 4));
-	json_object_set_new(o, "panel_p_value", jsig(sr->available ? sr->panel_p : 1, 3));
+	json_object_set_new(o, "panel_statistic", sr->available ? jsig(sr->panel_z, 4) : json_null());
+	json_object_set_new(o, "panel_effect", sr->available ? jsig(sr->panel_effect, 4) : json_null());
+	json_object_set_new(o, "panel_p_value", sr->available ? jsig(sr->panel_p, 3) : json_null());
 	return o;
 }
 
@@ -960,6 +976,7 @@ int analyse(json_t **out, struct session *se, const struct suspect *s, size_t fi
 					free(norm);
 				}
 				tokens_release(&tk);
+				json_object_set_new(po, "opening", json_boolean(ph->opening));
 				json_object_set_new(po, "suspect_share", jsig(ph->suspect_rate, 3));
 				json_object_set_new(po, "teacher_share", jsig(ph->teacher_rate, 3));
 				json_object_set_new(po, "controls_share", jsig(ph->control_rate, 3));

@@ -42,6 +42,9 @@ struct cmd_spec {
 int cmd_corpus(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_report(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* Write data to path ("-" or NULL: standard output). */
 int cmd_write_output(const char *path, const char *data, size_t len);

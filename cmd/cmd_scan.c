@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/analysis.h"
+#include "cmd/casedoc.h"
 #include "cmd/cmd.h"
 
 #define MAX_TEACHERS 256
@@ -59,8 +60,10 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	size_t nteachers = 0;
 	struct session *se = NULL;
 	struct suspect *sus = NULL;
-	json_t *doc = NULL;
-	char *text = NULL;
+	json_t *doc = NULL, *full = NULL;
+	struct pbuf stored = PBUF_INIT(0), rendered = PBUF_INIT(0);
+	struct case_info ci;
+	const char *nm;
 	int c, rc = 0;
 
 	cmd_getopt_reset();
@@ -100,22 +103,22 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto done;
 	if ((rc = suspect_load(&sus, argv[optind], se->lib)))
 		goto done;
-	if ((rc = analyse(&doc, se, sus, 0, sus->n, name ? name : suspect_default_name(sus), teachers, nteachers)))
+	nm = name ? name : suspect_default_name(sus);
+	if ((rc = analyse(&doc, se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	if (!text) {
-		rc = prov_error(PROV_ENOMEM, "out of memory");
+	/* store the case, then render what was stored, exactly as `report` will */
+	if ((rc = casedoc_store(&ci, &stored, se->store, doc, sus, 0, sus->n, nm, NULL)) ||
+	    (rc = casedoc_build(&full, stored.data, stored.len, &ci)) ||
+	    (rc = casedoc_render(&rendered, full, format)))
 		goto done;
-	}
-	{
-		size_t len = strlen(text);
-
-		text[len] = '\n';
-		rc = cmd_write_output(output, text, len + 1);
-		text[len] = '\0';
-	}
+	rc = cmd_write_output(output, rendered.data, rendered.len);
+	if (!rc && output)
+		fprintf(stderr, "provenance: case %lld stored (%s); report written to %s\n", (long long)ci.id,
+			ci.verdict, output);
 done:
-	free(text);
+	pbuf_release(&stored);
+	pbuf_release(&rendered);
+	json_decref(full);
 	json_decref(doc);
 	suspect_free(sus);
 	session_close(se);

@@ -10,9 +10,12 @@
 
 /* The command table, sorted by name. */
 static const struct cmd_spec commands[] = {
+	{ "cases", cmd_cases, "list the stored cases" },
 	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
 	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
-	{ "scan", cmd_scan, "compare a suspect's answers with the corpus and report" },
+	{ "report", cmd_report, "re-render a stored case (md, html, json)" },
+	{ "scan", cmd_scan, "compare a suspect's answers with the corpus, store the case, report" },
+	{ "verify", cmd_verify, "check a case against its hashes and the evidence chain" },
 };
 
 static void usage(FILE *fp)

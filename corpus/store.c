@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "corpus/store.h"
+#include "corpus/store_internal.h"
 #include "corpus/zpack.h"
 
 #define ZLEVEL 6
@@ -74,6 +75,70 @@ static const char *const migrations[] = {
 	"  kind TEXT NOT NULL,"
 	"  created_at TEXT NOT NULL,"
 	"  value BLOB NOT NULL);",
+	/* 2 -> 3: cases and the evidence chain */
+	"CREATE TABLE cases("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  suspect_path TEXT NOT NULL,"
+	"  suspect_sha256 TEXT NOT NULL,"
+	"  suspect_size INTEGER NOT NULL,"
+	"  suspect_lines INTEGER NOT NULL,"
+	"  snapshot_sha256 TEXT NOT NULL,"
+	"  tool_version TEXT NOT NULL,"
+	"  patterns_sha256 TEXT NOT NULL,"
+	"  params TEXT NOT NULL,"
+	"  conclusion_teacher TEXT,"
+	"  conclusion_family TEXT,"
+	"  verdict TEXT NOT NULL,"
+	"  report BLOB NOT NULL,"
+	"  report_size INTEGER NOT NULL,"
+	"  report_sha256 TEXT NOT NULL,"
+	"  answers INTEGER NOT NULL,"
+	"  answers_sha256 TEXT NOT NULL,"
+	"  origin TEXT,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE case_answers("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  seq INTEGER NOT NULL,"
+	"  ext_id TEXT,"
+	"  line INTEGER NOT NULL,"
+	"  prompt_sha256 TEXT NOT NULL,"
+	"  prompt_size INTEGER NOT NULL,"
+	"  prompt BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  text BLOB NOT NULL,"
+	"  PRIMARY KEY (case_id, seq));"
+	"CREATE TABLE case_results("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  teacher TEXT NOT NULL,"
+	"  family TEXT,"
+	"  rank INTEGER NOT NULL,"
+	"  score REAL,"
+	"  p_value REAL,"
+	"  effect REAL,"
+	"  verdict TEXT NOT NULL,"
+	"  signals TEXT NOT NULL,"
+	"  PRIMARY KEY (case_id, teacher));"
+	"CREATE TABLE case_evidence("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  seq INTEGER NOT NULL,"
+	"  teacher TEXT,"
+	"  kind TEXT NOT NULL,"
+	"  prompt_id TEXT,"
+	"  data TEXT NOT NULL,"
+	"  PRIMARY KEY (case_id, seq));"
+	/* append-only: a guard against accidents (verify catches deliberate edits) */
+	"CREATE TRIGGER cases_append_only_u BEFORE UPDATE ON cases BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER cases_append_only_d BEFORE DELETE ON cases BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER case_answers_append_only_u BEFORE UPDATE ON case_answers BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER case_answers_append_only_d BEFORE DELETE ON case_answers BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER case_results_append_only_u BEFORE UPDATE ON case_results BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER case_results_append_only_d BEFORE DELETE ON case_results BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER case_evidence_append_only_u BEFORE UPDATE ON case_evidence BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
+	"CREATE TRIGGER case_evidence_append_only_d BEFORE DELETE ON case_evidence BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -308,6 +373,11 @@ void store_close(struct store *s)
 const char *store_path(const struct store *s)
 {
 	return s->path;
+}
+
+sqlite3 *store_db(struct store *s)
+{
+	return s->db;
 }
 
 int store_schema_version(struct store *s)
@@ -940,11 +1010,6 @@ static int index_prompts(struct store_snapshot *sn)
 	return 0;
 }
 
-static int cmp_str_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Index of id in a sorted-by-id array via binary search; -1 if absent. */
 static long find_model(const struct store_snapshot *sn, int64_t id)
 {
@@ -973,8 +1038,6 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 	struct store_snapshot *sn;
 	sqlite3_stmt *st = NULL;
 	struct pid *pids = NULL;
-	char **lines = NULL;
-	struct prov_sha256 *h = NULL;
 	int rc = 0, step;
 	size_t i;
 
@@ -1095,39 +1158,52 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 		rc = db_error(s, "cannot read responses");
 		goto done;
 	}
-	/* the snapshot hash */
-	lines = prov_calloc(sn->nrows + 1, sizeof(*lines));
-	if (!lines || (rc = prov_sha256_new(&h)))
-		goto done;
-	for (i = 0; i < sn->nrows; i++)
-		lines[i] = sn->rows[i].sha256;
-	qsort(lines, sn->nrows, sizeof(*lines), cmp_str_ptr);
-	for (i = 0; i < sn->nrows && !rc; i++)
-		rc = prov_sha256_update(h, lines[i], strlen(lines[i])) || prov_sha256_update(h, "\n", 1);
-	for (i = 0; i < sn->nmodels && !rc; i++) {
-		const struct store_model_ref *m = &sn->models[i];
-		const char *role = m->teacher ? "teacher" : "reference";
-
-		rc = prov_sha256_update(h, m->name, strlen(m->name)) || prov_sha256_update(h, "\t", 1) ||
-		     prov_sha256_update(h, m->family ? m->family : "", m->family ? strlen(m->family) : 0) ||
-		     prov_sha256_update(h, "\t", 1) || prov_sha256_update(h, role, strlen(role)) ||
-		     prov_sha256_update(h, "\n", 1);
-	}
-	if (!rc)
-		rc = prov_sha256_final(h, sn->sha256);
-	if (!rc)
+	if (!(rc = store_snapshot_hash(s, sn->sha256)))
 		rc = index_prompts(sn);
 done:
 	sqlite3_finalize(st);
-	prov_sha256_free(h);
-	free(lines);
 	free(pids);
 	if (rc) {
 		store_snapshot_free(sn);
-		return rc < 0 ? rc : PROV_EINTERNAL;
+		return rc;
 	}
 	*out = sn;
 	return 0;
+}
+
+int store_snapshot_hash(struct store *s, char out[PROV_SHA256_HEX])
+{
+	sqlite3_stmt *st = NULL;
+	struct prov_sha256 *h = NULL;
+	int rc = 0, step;
+
+	if ((rc = prov_sha256_new(&h)))
+		return rc;
+	/* the response hashes in byte order, then the models by name */
+	if (sqlite3_prepare_v2(s->db, "SELECT sha256 FROM responses ORDER BY sha256", -1, &st, NULL)) {
+		prov_sha256_free(h);
+		return db_error(s, "cannot read responses");
+	}
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = prov_sha256_update(h, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)) ||
+		     prov_sha256_update(h, "\n", 1);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!rc && sqlite3_prepare_v2(s->db, "SELECT name, coalesce(family, ''), role FROM models ORDER BY name", -1,
+		&st, NULL))
+		rc = db_error(s, "cannot read models");
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t k;
+
+		for (k = 0; k < 3 && !rc; k++)
+			rc = prov_sha256_update(h, sqlite3_column_text(st, (int)k), (size_t)sqlite3_column_bytes(st, (int)k)) ||
+			     prov_sha256_update(h, k < 2 ? "\t" : "\n", 1);
+	}
+	sqlite3_finalize(st);
+	if (!rc)
+		rc = prov_sha256_final(h, out);
+	prov_sha256_free(h);
+	return rc ? (rc < 0 ? rc : PROV_EINTERNAL) : 0;
 }
 
 /* First position in a sorted index whose string is >= want. */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "detect/util.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_APPLICATION_ID 0x50524f56 /* "PROV" */
 
 enum store_flags {
@@ -176,6 +176,9 @@ struct store_snapshot {
  */
 int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out);
 void store_snapshot_free(struct store_snapshot *snap);
+
+/* Just the corpus snapshot hash (as store_snapshot_load computes it). */
+int store_snapshot_hash(struct store *s, char out[PROV_SHA256_HEX]);
 
 /* Find a prompt: by id and text key, else by id alone if unique, else by key. -1 if none. */
 enum store_match { MATCH_NONE = 0, MATCH_ID_AND_TEXT, MATCH_ID, MATCH_TEXT };

@@ -1785,10 +1785,11 @@ static int describe_phrases(struct eng_teacher *et, const struct eng_prep *pr, c
 				ph->n = 3;
 				ph->tokpos = (uint32_t)(k - (2 * ntok - 1));
 			} else {
-				/* an opening phrase */
+				/* an opening phrase: make_grams puts the first-token one, then the two-token one */
 				ph->n = (uint8_t)(k == (size_t)pr->params.phrase_max_n * ntok -
 					(size_t)(pr->params.phrase_max_n * (pr->params.phrase_max_n - 1) / 2) ? 1 : 2);
 				ph->tokpos = 0;
+				ph->opening = 1;
 			}
 			used[best] = 0;
 		}

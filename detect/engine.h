@@ -107,6 +107,7 @@ struct eng_ctrl {
 struct eng_phrase {
 	uint64_t gram;
 	uint8_t n;                /* tokens */
+	uint8_t opening;          /* 1: the phrase opens the answer (its first n tokens) */
 	long resp;                /* a suspect answer that uses it (index into the suspect) */
 	uint32_t tokpos;          /* its token position there */
 	double suspect_rate;      /* share of the suspect's answers that use it */

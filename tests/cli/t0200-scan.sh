@@ -50,12 +50,17 @@ test_expect "the report carries every teacher, signal, hash and the evidence" '
 	check_contains report.json "\"model\": \"example-claude\""
 '
 
-test_expect "same inputs, same bytes" '
-	load_example &&
+test_expect "same inputs, same bytes (two databases built alike; two scans in one differ only in the case header)" '
 	export SOURCE_DATE_EPOCH=1700000000 &&
-	expect_code 0 prov scan -o a.json "$EX/suspect-distilled.jsonl" &&
-	expect_code 0 prov scan -o b.json "$EX/suspect-distilled.jsonl" &&
-	check_same a.json b.json
+	mkdir one two &&
+	(cd one && load_example && prov scan --format md -o ../a.md "$EX/suspect-distilled.jsonl" 2>/dev/null) &&
+	(cd two && load_example && prov scan --format md -o ../b.md "$EX/suspect-distilled.jsonl" 2>/dev/null) &&
+	check_same a.md b.md &&
+	(cd one && prov scan -o ../c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
+		prov scan -o ../c2.json "$EX/suspect-distilled.jsonl" 2>/dev/null) &&
+	sed "/\"case\": {/,/}/d" c1.json >c1.body && sed "/\"case\": {/,/}/d" c2.json >c2.body &&
+	check_same c1.body c2.body &&
+	check_contains c1.json "\"created_at\": \"2023-11-14T22:13:20Z\""
 '
 
 test_expect "--teacher limits the teachers tested; an unknown one is not found (exit 6)" '

@@ -1,0 +1,124 @@
+/*
+ * casedoc.c: from a stored case to the document people read, and storing a
+ * scan as a case. Shared by scan, report and audit so that a case renders to
+ * the same bytes whichever command renders it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/casedoc.h"
+#include "cmd/render.h"
+
+int casedoc_build(json_t **out, const char *stored, size_t len, const struct case_info *ci)
+{
+	json_error_t err;
+	json_t *body = json_loadb(stored, len, 0, &err), *doc, *c;
+	const char *key;
+	json_t *val;
+
+	*out = NULL;
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return prov_error(PROV_ETAMPER, "case %lld: the stored report is not a JSON document (%s)",
+			(long long)ci->id, err.text);
+	}
+	doc = json_object();
+	c = json_object();
+	json_object_set(doc, "schema", json_object_get(body, "schema"));
+	json_object_set_new(c, "id", json_integer(ci->id));
+	json_object_set_new(c, "name", json_string(ci->name));
+	json_object_set_new(c, "created_at", json_string(ci->created_at));
+	json_object_set_new(c, "hash", json_string(ci->hash));
+	json_object_set_new(c, "previous_hash", json_string(ci->prev_hash));
+	json_object_set_new(doc, "case", c);
+	json_object_foreach(body, key, val)
+		if (strcmp(key, "schema"))
+			json_object_set(doc, key, val);
+	json_decref(body);
+	*out = doc;
+	return 0;
+}
+
+int casedoc_render(struct pbuf *out, const json_t *doc, const char *format)
+{
+	int rc;
+
+	pbuf_reset(out);
+	if (!strcmp(format, "md"))
+		return render_md(out, doc);
+	if (!strcmp(format, "html"))
+		return render_html(out, doc);
+	{
+		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+
+		if (!s)
+			return prov_error(PROV_ENOMEM, "out of memory");
+		rc = pbuf_adds(out, s);
+		if (!rc)
+			rc = pbuf_addc(out, '\n');
+		free(s);
+	}
+	return rc;
+}
+
+int casedoc_store(struct case_info *info, struct pbuf *stored, struct store *st, json_t *report,
+	const struct suspect *s, size_t first, size_t count, const char *name, const char *origin)
+{
+	struct case_answer *ans = NULL;
+	const json_t *concl = json_object_get(report, "conclusion"), *tool = json_object_get(report, "tool");
+	char *compact = NULL, *params = NULL;
+	struct case_new cn;
+	size_t i;
+	int rc;
+
+	compact = json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	params = json_dumps(json_object_get(report, "parameters"), JSON_COMPACT | JSON_SORT_KEYS |
+		JSON_REAL_PRECISION(10));
+	ans = prov_calloc(count + 1, sizeof(*ans));
+	if (!compact || !params || !ans) {
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < count; i++) {
+		const struct srec *r = &s->recs[first + i];
+
+		ans[i].ext_id = r->id;
+		ans[i].line = r->line;
+		ans[i].prompt = r->prompt;
+		ans[i].prompt_len = r->prompt_len;
+		ans[i].text = r->response;
+		ans[i].len = r->response_len;
+	}
+	memset(&cn, 0, sizeof(cn));
+	cn.name = name;
+	cn.suspect_path = s->path;
+	cn.suspect_sha256 = s->sha256;
+	cn.suspect_size = s->size;
+	cn.suspect_lines = s->lines;
+	cn.snapshot_sha256 = json_string_value(json_object_get(json_object_get(report, "corpus"), "snapshot_sha256"));
+	cn.tool_version = json_string_value(json_object_get(tool, "version"));
+	cn.patterns_sha256 = json_string_value(json_object_get(tool, "patterns_sha256"));
+	cn.params = params;
+	cn.conclusion_teacher = json_string_value(json_object_get(concl, "teacher"));
+	cn.conclusion_family = json_string_value(json_object_get(concl, "family"));
+	cn.verdict = json_string_value(json_object_get(concl, "verdict"));
+	cn.report = compact;
+	cn.report_len = strlen(compact);
+	cn.nanswers = count;
+	cn.answers = ans;
+	cn.origin = origin;
+	if (!cn.snapshot_sha256 || !cn.tool_version || !cn.patterns_sha256 || !cn.verdict) {
+		rc = prov_error(PROV_EINTERNAL, "the report lacks its header fields");
+		goto done;
+	}
+	if ((rc = case_append(st, &cn, NULL, info)))
+		goto done;
+	pbuf_reset(stored);
+	rc = pbuf_add(stored, compact, cn.report_len);
+done:
+	free(compact);
+	free(params);
+	free(ans);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * casedoc.h: a stored case as the document people read (the stored report
+ * plus the case header), rendered as JSON, Markdown or HTML; and storing a
+ * fresh report as a case.
+ */
+#ifndef PROV_CASEDOC_H
+#define PROV_CASEDOC_H
+
+#include <jansson.h>
+
+#include "cmd/analysis.h"
+#include "corpus/cases.h"
+
+/* The document: the stored report bytes with the "case" header added. The caller owns *out. */
+int casedoc_build(json_t **out, const char *stored, size_t len, const struct case_info *ci);
+
+/* Render as "json", "md" or "html" into *out (replacing its content). */
+int casedoc_render(struct pbuf *out, const json_t *doc, const char *format);
+
+/*
+ * Append the report of records [first, first + count) of the suspect as a
+ * case; *stored receives the exact report bytes stored, *info the case header.
+ */
+int casedoc_store(struct case_info *info, struct pbuf *stored, struct store *st, json_t *report,
+	const struct suspect *s, size_t first, size_t count, const char *name, const char *origin);
+
+#endif

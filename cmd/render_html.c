@@ -1,0 +1,1314 @@
+/*
+ * render_html.c: the report document as one self-contained HTML file.
+ *
+ * Inline CSS and inline SVG charts, no JavaScript, no external resource (a
+ * Content-Security-Policy forbids scripts and fetches even if a value were
+ * ever mis-escaped). Print CSS: A4, every major section on a new page, rows,
+ * figures and excerpt pairs kept whole, no dark backgrounds. Every value from
+ * the document goes through h_text(), which escapes & < > " ' and turns
+ * control characters and bidirectional overrides into visible text.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/render.h"
+
+struct ht {
+	struct pbuf *out;
+	const json_t *doc;
+	struct pbuf tmp;   /* plain text being built, see h_plain */
+	int rc;            /* the first error; later calls do nothing */
+	int figure;        /* figures numbered in order */
+};
+
+static const char css[] =
+	":root{--ink:#1a1a1a;--muted:#595959;--rule:#8c8c8c;--faint:#dedede;--vc:#555}\n"
+	"*{box-sizing:border-box}\n"
+	"body{margin:0 auto;max-width:54rem;padding:2.5rem 3.2rem 3rem;background:#fff;color:var(--ink);"
+	"font:15.5px/1.5 Charter,'Bitstream Charter','Sitka Text',Cambria,'DejaVu Serif',Georgia,serif}\n"
+	"h1,h2,h3,h4,table,figcaption,nav,.lab,.verdict,.head,.who,footer,.chart text{"
+	"font-family:'Helvetica Neue',Arial,'Liberation Sans','DejaVu Sans',sans-serif}\n"
+	"h1{font-size:1.85rem;margin:.3rem 0 .1rem;letter-spacing:.01em}\n"
+	".sub{margin:0 0 1rem;color:var(--muted)}\n"
+	"h2{font-size:1.3rem;border-bottom:2px solid var(--ink);padding-bottom:.2rem;margin:2.6rem 0 1rem}\n"
+	"h2 .num{display:inline-block;min-width:1.6em;color:var(--muted)}\n"
+	"h3{font-size:1.08rem;margin:2rem 0 .6rem;border-bottom:1px solid var(--faint);padding-bottom:.15rem}\n"
+	"h4{font-size:.8rem;margin:1.5rem 0 .4rem;text-transform:uppercase;letter-spacing:.06em;color:#3a3a3a}\n"
+	"p{margin:.5rem 0}\n"
+	".masthead{border-top:6px solid var(--ink);padding-top:.7rem}\n"
+	".lab{font-size:.72rem;text-transform:uppercase;letter-spacing:.14em;color:var(--muted)}\n"
+	"table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.82rem;line-height:1.4}\n"
+	"th,td{text-align:left;vertical-align:top;padding:.28rem .5rem;border-bottom:1px solid var(--faint)}\n"
+	"table.data{border-top:2px solid var(--ink);border-bottom:2px solid var(--ink)}\n"
+	"table.data thead th{border-bottom:1px solid var(--ink);font-weight:600;vertical-align:bottom}\n"
+	"table.kv{border-top:1px solid var(--rule);border-bottom:1px solid var(--rule)}\n"
+	"table.kv th{width:30%;font-weight:600;color:#333}\n"
+	".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"code{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.86em}\n"
+	"code.hash{word-break:break-all}\n"
+	".q{white-space:pre-wrap}\n"
+	".ctl{font-family:monospace;font-size:.85em;color:#8c1c13}\n"
+	".absent{color:var(--muted)}\n"
+	"nav{font-size:.85rem;border:1px solid var(--faint);padding:.5rem 1rem;margin:1.2rem 0}\n"
+	"nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}\n"
+	"nav a{color:inherit}\n"
+	".v-strong{--vc:#8c1c13}.v-moderate{--vc:#b25a12}.v-weak{--vc:#9a7d12}"
+	".v-inconclusive{--vc:#6e6e6e}.v-none{--vc:#3f5f7f}.v-other{--vc:#555}\n"
+	".verdict{white-space:nowrap;font-weight:600;color:var(--vc)}\n"
+	".verdict::before{content:'';display:inline-block;width:.62em;height:.62em;margin-right:.35em;"
+	"background:var(--vc)}\n"
+	".conclusion{border:1px solid var(--rule);border-left:7px solid var(--vc);padding:.7rem 1rem;"
+	"margin:1rem 0 1.2rem}\n"
+	".conclusion .head{font-size:1.05rem;font-weight:700;margin:0 0 .3rem}\n"
+	".scope{border:1px solid var(--rule);padding:.4rem 1.1rem;margin:1.2rem 0;background:#f7f7f5}\n"
+	".scope h3{border:0;margin:.6rem 0 .2rem}\n"
+	".scope li{margin:.3rem 0}\n"
+	".notes{border-left:3px solid var(--rule);padding:.1rem .9rem;margin:1rem 0}\n"
+	"figure{margin:1rem 0 1.3rem}\n"
+	"figcaption{font-size:.78rem;color:var(--muted);margin-top:.3rem}\n"
+	".chart{display:block;width:100%;height:auto}\n"
+	".chart text{font-size:11px;fill:#1a1a1a}\n"
+	".excerpt{margin:.8rem 0 1.2rem}\n"
+	".excerpt .head{font-size:.82rem;margin-bottom:.3rem}\n"
+	".pair{display:grid;grid-template-columns:1fr 1fr;gap:.8rem}\n"
+	".who{font-size:.78rem;color:var(--muted);margin-bottom:.2rem}\n"
+	".role{text-transform:uppercase;letter-spacing:.06em;font-size:.72rem;font-weight:600}\n"
+	"td.detail{width:36%}td.ctl-model{min-width:9.5em}\n"
+	"blockquote{margin:0;padding:.45rem .7rem;border-left:3px solid var(--rule);background:#fafafa;"
+	"white-space:pre-wrap;font-size:.92rem}\n"
+	"mark{background:#fce9a6;color:inherit;border-bottom:1.5px solid #9a7500;padding:0 .04em}\n"
+	"ul.claims{padding-left:1.2rem}ul.claims li{margin:.35rem 0}\n"
+	"pre{background:#f7f7f5;border:1px solid var(--faint);padding:.6rem .8rem;white-space:pre-wrap;"
+	"word-break:break-all;font-size:.8rem}\n"
+	"footer{margin-top:3rem;border-top:1px solid var(--rule);padding-top:.4rem;font-size:.75rem;color:var(--muted)}\n"
+	"@media screen{html{background:#e9e7e3}body{box-shadow:0 0 0 1px #d3d0ca;min-height:100vh}}\n"
+	"@media print{\n"
+	"@page{size:A4;margin:16mm 15mm 17mm}\n"
+	"html,body{background:#fff}\n"
+	"body{max-width:none;padding:0;font-size:10pt}\n"
+	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+	"section.major{break-before:page}\n"
+	"section.first{break-before:auto}\n"
+	".teacher+.teacher{break-before:page}\n"
+	"h2,h3,h4,.head,.who{break-after:avoid}\n"
+	"tr,figure,.excerpt,.conclusion,.scope,.keep,blockquote,li,pre{break-inside:avoid}\n"
+	"nav ol{columns:3}\n"
+	".masthead .sub{margin-bottom:.5rem}\n"
+	"thead{display:table-header-group}\n"
+	"nav a{text-decoration:none}\n"
+	"}\n";
+
+/* ------------------------------------------------------------------ */
+/* Output and escaping                                                  */
+
+static void h_raw(struct ht *h, const char *s)
+{
+	if (!h->rc)
+		h->rc = pbuf_adds(h->out, s);
+}
+
+static void h_f(struct ht *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void h_f(struct ht *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (h->rc)
+		return;
+	va_start(ap, fmt);
+	h->rc = pbuf_vaddf(h->out, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Untrusted text: & < > " ' as references; a line break stays (shown where
+ * the element keeps white space); other control characters become U+FFFD and
+ * bidirectional overrides a visible "[U+202E]".
+ */
+static int html_escape(struct pbuf *out, const char *s, size_t len)
+{
+	size_t i, k;
+	unsigned cp;
+	int rc = 0;
+
+	for (i = 0; i < len && !rc; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '&':
+			rc = pbuf_adds(out, "&amp;");
+			continue;
+		case '<':
+			rc = pbuf_adds(out, "&lt;");
+			continue;
+		case '>':
+			rc = pbuf_adds(out, "&gt;");
+			continue;
+		case '"':
+			rc = pbuf_adds(out, "&quot;");
+			continue;
+		case '\'':
+			rc = pbuf_adds(out, "&#39;");
+			continue;
+		case '\r':
+			if (i + 1 < len && s[i + 1] == '\n')
+				continue;
+			rc = pbuf_addc(out, '\n');
+			continue;
+		case '\n':
+		case '\t':
+			rc = pbuf_addc(out, (char)c);
+			continue;
+		default:
+			break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			rc = pbuf_adds(out, "\xef\xbf\xbd");
+		} else if ((k = render_bidi_control(s + i, len - i, &cp))) {
+			rc = pbuf_addf(out, "<span class=\"ctl\">[U+%04X]</span>", cp);
+			i += k - 1;
+		} else {
+			rc = pbuf_addc(out, (char)c);
+		}
+	}
+	return rc;
+}
+
+static void h_text(struct ht *h, const char *s, size_t len)
+{
+	if (!h->rc && s)
+		h->rc = html_escape(h->out, s, len);
+}
+
+static void h_s(struct ht *h, const char *s)
+{
+	if (s)
+		h_text(h, s, strlen(s));
+}
+
+static void h_jstr(struct ht *h, const json_t *v)
+{
+	if (json_is_string(v))
+		h_text(h, json_string_value(v), json_string_length(v));
+}
+
+static void h_absent(struct ht *h, const char *absent)
+{
+	if (!strcmp(absent, RENDER_ABSENT))
+		h_raw(h, "<span class=\"absent\">" RENDER_ABSENT "</span>");
+	else
+		h_s(h, absent);
+}
+
+/* o[key] (a string or a number) as text, or `absent` when missing. */
+static void h_field(struct ht *h, const json_t *o, const char *key, const char *absent)
+{
+	struct rfmt tmp;
+	const char *s;
+	size_t len;
+
+	s = rf_text(json_object_get(o, key), &tmp, &len);
+	if (s)
+		h_text(h, s, len);
+	else
+		h_absent(h, absent);
+}
+
+/* A formatted number (ours): the em dash for "not recorded" is greyed. */
+static void h_num(struct ht *h, struct rfmt f)
+{
+	if (!strcmp(f.s, RENDER_ABSENT))
+		h_absent(h, RENDER_ABSENT);
+	else
+		h_raw(h, f.s);
+}
+
+/* A table cell with a right-aligned number. */
+static void h_td_num(struct ht *h, struct rfmt f)
+{
+	h_raw(h, "<td class=\"n\">");
+	h_num(h, f);
+	h_raw(h, "</td>");
+}
+
+/* A JSON string (a hash, a path) as code, or `absent` when it is missing or empty. */
+static void h_code(struct ht *h, const json_t *v, const char *absent)
+{
+	if (!v || !json_string_length(v)) {
+		h_absent(h, absent);
+		return;
+	}
+	h_raw(h, "<code class=\"hash\">");
+	h_jstr(h, v);
+	h_raw(h, "</code>");
+}
+
+/* Escape and append the plain text a render_*_line() call built in h->tmp, then empty it. */
+static void h_plain(struct ht *h, int rc)
+{
+	if (!h->rc)
+		h->rc = rc;
+	if (h->tmp.len)
+		h_text(h, h->tmp.data, h->tmp.len);
+	pbuf_reset(&h->tmp);
+}
+
+static void h_value(struct ht *h, const json_t *v)
+{
+	h_plain(h, render_plain(&h->tmp, v));
+}
+
+static const char *verdict_class(enum render_verdict v)
+{
+	static const char *const cls[] = { "v-strong", "v-moderate", "v-weak", "v-inconclusive",
+		"v-none", "v-other" };
+
+	return cls[v];
+}
+
+static const char *verdict_colour(enum render_verdict v)
+{
+	static const char *const col[] = { "#8c1c13", "#b25a12", "#9a7d12", "#6e6e6e", "#3f5f7f",
+		"#555555" };
+
+	return col[v];
+}
+
+static void h_verdict(struct ht *h, const char *v)
+{
+	enum render_verdict rv = render_verdict_of(v);
+
+	if (!v) {
+		h_absent(h, RENDER_ABSENT);
+		return;
+	}
+	h_f(h, "<span class=\"verdict %s\">", verdict_class(rv));
+	if (render_verdict_words(rv))
+		h_raw(h, render_verdict_words(rv));
+	else
+		h_s(h, v);
+	h_raw(h, "</span>");
+}
+
+static size_t arr_size(const json_t *a)
+{
+	return a ? json_array_size(a) : 0;
+}
+
+/* o[key] exists and is not null. */
+static int present(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return v && !json_is_null(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Charts (inline SVG)                                                  */
+
+/* Coordinates: one decimal, '.' whatever the locale. */
+#define C1(v) rf_fix((v), 1).s
+
+/* Charts plot values within +-CHART_LIMIT (the tables carry the exact numbers). */
+#define CHART_LIMIT 1e6
+
+static double clamp(double v)
+{
+	return v > CHART_LIMIT ? CHART_LIMIT : v < -CHART_LIMIT ? -CHART_LIMIT : v;
+}
+
+/*
+ * A step of 1, 2 or 5 times a power of ten giving at most 8 intervals over
+ * `range` (0 < range <= 2 * CHART_LIMIT).
+ */
+static double nice_step(double range)
+{
+	static const double mant[] = { 1, 2, 5 };
+	double p = 0.001;
+	int i;
+
+	for (; p < 10 * CHART_LIMIT; p *= 10)
+		for (i = 0; i < 3; i++)
+			if (range / (mant[i] * p) <= 8)
+				return mant[i] * p;
+	return p;
+}
+
+/* At most `max` code points of s, with an ellipsis when cut (never inside a UTF-8 sequence). */
+static void h_label(struct ht *h, const char *s, size_t len, size_t max)
+{
+	size_t i, cps = 0;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && cps++ == max) {
+			h_text(h, s, i);
+			h_raw(h, "\xe2\x80\xa6");
+			return;
+		}
+	}
+	h_text(h, s, len);
+}
+
+#define BAR_W 720
+#define BAR_LEFT 190
+#define BAR_RIGHT 200
+#define BAR_ROW 28
+
+/* Score per teacher as horizontal bars from 0, coloured (and labelled) by verdict. */
+static void h_bars(struct ht *h, const json_t *teachers)
+{
+	double lo = 0, hi = 0, step, x0, x1, v, t;
+	size_t i, k, n = arr_size(teachers);
+	double plot = BAR_W - BAR_LEFT - BAR_RIGHT, height;
+
+	for (i = 0; i < n; i++) {
+		if (!rj_num(rj_at(teachers, i), "score", &v))
+			continue;
+		v = clamp(v);
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	step = nice_step(hi - lo > 0 ? hi - lo : 1);
+	lo = floor(lo / step) * step;
+	hi = ceil(hi / step) * step;
+	if (hi - lo <= 0)
+		hi = lo + step;
+#define BX(val) (BAR_LEFT + ((val) - lo) / (hi - lo) * plot)
+	height = 12 + (double)n * BAR_ROW + 34;
+	h->figure++;
+	h_f(h, "<figure><svg class=\"chart\" viewBox=\"0 0 %d %s\" width=\"%d\" role=\"img\" "
+		"aria-labelledby=\"fig%d\" xmlns=\"http://www.w3.org/2000/svg\">\n", BAR_W, C1(height),
+		BAR_W, h->figure);
+	/* grid and tick labels: at most 9, since step >= (hi - lo) / 8 before rounding out */
+	for (t = lo, k = 0; t <= hi + step / 2 && k < 12; t += step, k++) {
+		x0 = BX(t);
+		h_f(h, "<line x1=\"%s\" y1=\"8\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"1\"/>",
+			C1(x0), C1(x0), C1(height - 26), fabs(t) < step / 1000 ? "#1a1a1a" : "#dddddd");
+		h_f(h, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s</text>\n", C1(x0),
+			C1(height - 12), rf_num(fabs(t) < step / 1000 ? 0 : t).s);
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *te = rj_at(teachers, i), *name = rj_strv(te, "model");
+		enum render_verdict rv = render_verdict_of(rj_str(te, "verdict"));
+		double y = 12 + (double)i * BAR_ROW;
+
+		h_f(h, "<text x=\"%d\" y=\"%s\" text-anchor=\"end\">", BAR_LEFT - 8, C1(y + 18));
+		if (name)
+			h_label(h, json_string_value(name), json_string_length(name), 28);
+		else
+			h_raw(h, "(unnamed)");
+		h_raw(h, "</text>");
+		if (rj_num(te, "score", &v)) {
+			x0 = BX(0);
+			x1 = BX(clamp(v));
+			h_f(h, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"16\" fill=\"%s\"/>",
+				C1(x0 < x1 ? x0 : x1), C1(y + 6), C1(fabs(x1 - x0) < 1 ? 1 : fabs(x1 - x0)),
+				verdict_colour(rv));
+		}
+		h_f(h, "<text x=\"%d\" y=\"%s\">%s</text><text x=\"%d\" y=\"%s\" "
+			"style=\"fill:%s;font-weight:600\">", BAR_W - BAR_RIGHT + 14, C1(y + 18),
+			rf_get(te, "score", RF_FIX2).s, BAR_W - BAR_RIGHT + 64, C1(y + 18),
+			verdict_colour(rv));
+		if (render_verdict_words(rv))
+			h_raw(h, render_verdict_words(rv));
+		else if (rj_str(te, "verdict"))
+			h_label(h, rj_str(te, "verdict"), strlen(rj_str(te, "verdict")), 20);
+		h_raw(h, "</text>\n");
+	}
+	h_f(h, "</svg><figcaption id=\"fig%d\">Figure %d. Score per teacher (combined test "
+		"statistic; larger is stronger evidence, 0 or below is none), coloured and labelled "
+		"by verdict.</figcaption></figure>\n", h->figure, h->figure);
+#undef BX
+}
+
+#define HIST_W 380
+#define HIST_H 180
+#define HIST_L 40
+#define HIST_R 12
+#define HIST_T 16
+#define HIST_B 36
+
+/* The per-prompt differences against the closest control as a histogram. */
+static void h_histogram(struct ht *h, const json_t *t)
+{
+	const json_t *dist = rj_obj(t, "distribution");
+	const json_t *edges = rj_arr(dist, "edges"), *counts = rj_arr(dist, "counts");
+	const json_t *name = rj_strv(t, "model");
+	size_t i, n = arr_size(counts), every;
+	double lo, hi, top = 0, c, pw = HIST_W - HIST_L - HIST_R, ph = HIST_H - HIST_T - HIST_B;
+
+	if (!edges || !n || json_array_size(edges) != n + 1)
+		return;
+	lo = json_number_value(json_array_get(edges, 0));
+	hi = json_number_value(json_array_get(edges, n));
+	if (!(hi - lo > 0) || !isfinite(hi - lo) || fabs(lo) > CHART_LIMIT || fabs(hi) > CHART_LIMIT) {
+		h_raw(h, "<p>The distribution's range is too wide to draw.</p>\n");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if ((c = json_number_value(json_array_get(counts, i))) > top)
+			top = c;
+	if (top <= 0)
+		top = 1;
+#define HX(val) (HIST_L + ((val) - lo) / (hi - lo) * pw)
+#define HY(cnt) (HIST_T + ph - (cnt) / top * ph)
+	h->figure++;
+	h_f(h, "<figure><svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" role=\"img\" "
+		"aria-labelledby=\"fig%d\" xmlns=\"http://www.w3.org/2000/svg\" style=\"max-width:%dpx\">\n",
+		HIST_W, HIST_H, HIST_W, h->figure, HIST_W);
+	for (i = 0; i < n; i++) {
+		double a = json_number_value(json_array_get(edges, i));
+		double b = json_number_value(json_array_get(edges, i + 1));
+		const char *fill = a >= 0 ? "#3f4f60" : b <= 0 ? "#b9c2cb" : "#7d8b99";
+
+		c = json_number_value(json_array_get(counts, i));
+		h_f(h, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"%s\"/>",
+			C1(HX(a) + 0.5), C1(HY(c)), C1(HX(b) - HX(a) - 1 > 0.5 ? HX(b) - HX(a) - 1 : 0.5),
+			C1(HIST_T + ph - HY(c)), fill);
+		if (n <= 16 && c > 0)
+			h_f(h, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" style=\"font-size:9px\">%s"
+				"</text>", C1((HX(a) + HX(b)) / 2), C1(HY(c) - 3), rf_num(c).s);
+		h_raw(h, "\n");
+	}
+	/* axes: base line, count scale, edge labels, the zero line */
+	h_f(h, "<line x1=\"%d\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#1a1a1a\"/>", HIST_L,
+		C1(HIST_T + ph), C1(HIST_L + pw), C1(HIST_T + ph));
+	h_f(h, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%s\" stroke=\"#1a1a1a\"/>", HIST_L, HIST_T,
+		HIST_L, C1(HIST_T + ph));
+	h_f(h, "<text x=\"%d\" y=\"%s\" text-anchor=\"end\">0</text><text x=\"%d\" y=\"%d\" "
+		"text-anchor=\"end\">%s</text>\n", HIST_L - 4, C1(HIST_T + ph + 4), HIST_L - 4,
+		HIST_T + 4, rf_num(top).s);
+	every = (n + 1 + 7) / 8;
+	for (i = 0; i <= n; i += every) {
+		double e = json_number_value(json_array_get(edges, i));
+
+		h_f(h, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#1a1a1a\"/>"
+			"<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s</text>", C1(HX(e)), C1(HIST_T + ph),
+			C1(HX(e)), C1(HIST_T + ph + 4), C1(HX(e)), C1(HIST_T + ph + 16), rf_num(e).s);
+	}
+	if (lo < 0 && hi > 0)
+		h_f(h, "<line x1=\"%s\" y1=\"%d\" x2=\"%s\" y2=\"%s\" stroke=\"#8c1c13\" "
+			"stroke-dasharray=\"4 3\"/>", C1(HX(0)), HIST_T - 6, C1(HX(0)), C1(HIST_T + ph));
+	h_f(h, "\n<text x=\"%s\" y=\"%d\" text-anchor=\"middle\" style=\"fill:#595959\">"
+		"\xe2\x86\x90 closer to the control \xc2\xb7 closer to the teacher \xe2\x86\x92</text>\n",
+		C1(HIST_L + pw / 2), HIST_H - 2);
+	h_f(h, "</svg><figcaption id=\"fig%d\">Figure %d. Per-prompt differences for ", h->figure,
+		h->figure);
+	if (name)
+		h_jstr(h, name);
+	else
+		h_raw(h, "this teacher");
+	h_raw(h, ": how many prompts show each difference between the suspect's similarity to the "
+		"teacher and to the closest control. Bars right of the dashed line at 0 are prompts "
+		"where the suspect is closer to the teacher.</figcaption></figure>\n");
+#undef HX
+#undef HY
+}
+
+/* ------------------------------------------------------------------ */
+/* Sections                                                             */
+
+static void h_section(struct ht *h, int num)
+{
+	h_f(h, "\n<section id=\"s%d\" class=\"major%s\">\n<h2><span class=\"num\">%d</span>%s</h2>\n",
+		num, num == 1 ? " first" : "", num, render_sections[num - 1]);
+}
+
+/* A row of a two-column key/value table whose value is o[key] as text. */
+static void h_kv_field(struct ht *h, const char *label, const json_t *o, const char *key)
+{
+	h_f(h, "<tr><th>%s</th><td>", label);
+	h_field(h, o, key, RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n");
+}
+
+static void h_kv_code(struct ht *h, const char *label, const json_t *value, const char *absent)
+{
+	h_f(h, "<tr><th>%s</th><td>", label);
+	h_code(h, value, absent);
+	h_raw(h, "</td></tr>\n");
+}
+
+static void h_header(struct ht *h)
+{
+	const json_t *cs = rj_obj(h->doc, "case"), *tool = rj_obj(h->doc, "tool");
+	const json_t *sus = rj_obj(h->doc, "suspect"), *teachers = rj_arr(h->doc, "teachers");
+	size_t i;
+
+	h_raw(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		"style-src 'unsafe-inline'; img-src data:\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<meta name=\"generator\" content=\"");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", "");
+	h_raw(h, "\">\n<title>Provenance report");
+	if (present(cs, "id")) {
+		h_raw(h, ": case ");
+		h_field(h, cs, "id", "");
+	}
+	if (rj_str(cs, "name")) {
+		h_raw(h, " (");
+		h_field(h, cs, "name", "");
+		h_raw(h, ")");
+	}
+	h_f(h, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+
+	h_raw(h, "<header class=\"masthead\">\n<div class=\"lab\">Forensic comparison of "
+		"language-model outputs</div>\n<h1>Provenance report</h1>\n<p class=\"sub\">Is the "
+		"suspect model's output closer to a teacher model's than independent models' output "
+		"is?</p>\n<table class=\"kv\">\n<tr><th>Case</th><td>");
+	h_field(h, cs, "id", RENDER_ABSENT);
+	if (rj_str(cs, "name")) {
+		h_raw(h, " \xc2\xb7 ");
+		h_field(h, cs, "name", "");
+	}
+	h_raw(h, "</td></tr>\n");
+	h_kv_field(h, "Created (UTC)", cs, "created_at");
+	h_kv_field(h, "Suspect model", sus, "name");
+	h_kv_code(h, "Suspect file SHA-256", rj_strv(sus, "sha256"), RENDER_ABSENT);
+	h_kv_code(h, "Case hash", rj_strv(cs, "hash"), RENDER_ABSENT);
+	h_raw(h, "<tr><th>Tool</th><td>");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n</table>\n</header>\n<nav><strong>Contents</strong>\n<ol>\n");
+	for (i = 0; i < 6; i++) {
+		h_f(h, "<li><a href=\"#s%zu\">%s</a>", i + 1, render_sections[i]);
+		if (i == 2 && arr_size(teachers)) {
+			size_t k;
+
+			h_raw(h, ": ");
+			for (k = 0; k < json_array_size(teachers); k++) {
+				h_f(h, "%s<a href=\"#t%zu\">", k ? ", " : "", k + 1);
+				h_field(h, rj_at(teachers, k), "model", "(unnamed)");
+				h_raw(h, "</a>");
+			}
+		}
+		h_raw(h, "</li>\n");
+	}
+	h_raw(h, "</ol>\n</nav>\n");
+}
+
+static void h_summary(struct ht *h)
+{
+	const json_t *concl = rj_obj(h->doc, "conclusion"), *teachers = rj_arr(h->doc, "teachers");
+	const json_t *notes = rj_arr(h->doc, "notes");
+	const char *verdict = rj_str(concl, "verdict");
+	enum render_verdict rv = render_verdict_of(verdict);
+	size_t i, n = arr_size(teachers);
+
+	h_section(h, 1);
+	h_f(h, "<div class=\"conclusion %s\">\n<p class=\"head\">", verdict_class(rv));
+	if (verdict) {
+		h_raw(h, "Conclusion: ");
+		h_verdict(h, verdict);
+	} else {
+		h_raw(h, "Conclusion");
+	}
+	h_raw(h, "</p>\n<p>");
+	if (rj_str(concl, "statement"))
+		h_field(h, concl, "statement", "");
+	else
+		h_raw(h, "The report records no conclusion statement.");
+	h_raw(h, "</p>\n</div>\n");
+	if (!n)
+		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
+	if (n) {
+		h_raw(h, "<ul>\n");
+		for (i = 0; i < n; i++) {
+			const json_t *t = rj_at(teachers, i);
+
+			h_raw(h, "<li><strong>");
+			h_field(h, t, "model", "(unnamed teacher)");
+			h_raw(h, "</strong>: ");
+			h_field(h, t, "summary", "no summary recorded.");
+			h_raw(h, "</li>\n");
+		}
+		h_raw(h, "</ul>\n<table class=\"data\">\n<thead><tr><th>Teacher</th><th>Family</th>"
+			"<th>Verdict</th><th class=\"n\">Score</th><th class=\"n\">p-value (corrected)</th>"
+			"<th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n<tbody>\n");
+		for (i = 0; i < n; i++) {
+			const json_t *t = rj_at(teachers, i);
+
+			h_f(h, "<tr><td><a href=\"#t%zu\">", i + 1);
+			h_field(h, t, "model", RENDER_ABSENT);
+			h_raw(h, "</a></td><td>");
+			h_field(h, t, "family", RENDER_ABSENT);
+			h_raw(h, "</td><td>");
+			h_verdict(h, rj_str(t, "verdict"));
+			h_raw(h, "</td>");
+			h_td_num(h, rf_get(t, "score", RF_FIX2));
+			h_td_num(h, rf_get(t, "p_value", RF_P));
+			h_td_num(h, rf_get(t, "effect", RF_FIX2));
+			h_td_num(h, rf_get(t, "n", RF_NUM));
+			h_raw(h, "</tr>\n");
+		}
+		h_raw(h, "</tbody>\n</table>\n");
+		h_bars(h, teachers);
+	}
+	if (arr_size(notes)) {
+		h_raw(h, "<div class=\"notes\"><p><strong>Notes</strong></p>\n<ul>\n");
+		for (i = 0; i < json_array_size(notes); i++) {
+			h_raw(h, "<li class=\"q\">");
+			h_jstr(h, json_array_get(notes, i));
+			h_raw(h, "</li>\n");
+		}
+		h_raw(h, "</ul></div>\n");
+	}
+	h_raw(h, "<div class=\"scope\">\n<h3>What this report does and does not show</h3>\n<ul>\n");
+	for (i = 0; i < 4; i++) {
+		h_raw(h, "<li>");
+		h_s(h, render_scope[i]);
+		h_raw(h, "</li>\n");
+	}
+	h_raw(h, "</ul>\n</div>\n</section>\n");
+}
+
+static const struct {
+	const char *key, *label;
+} param_labels[] = {
+	{ "test", "Test" },
+	{ "combination", "Combination of signals" },
+	{ "controls", "Controls" },
+	{ "teacher_test", "Test against each control" },
+	{ "correction", "Correction for several teachers" },
+	{ "lexical_ngrams", "Word-sequence lengths (word overlap)" },
+	{ "phrase_ngrams", "Phrase lengths (characteristic phrases)" },
+	{ "phrase_markers", "Characteristic phrases kept per teacher" },
+	{ "phrase_min_z", "Minimum distinctiveness of a phrase (z)" },
+	{ "span_min_tokens", "Shortest shared passage kept (words)" },
+	{ "min_prompts", "Fewest usable prompts for a verdict" },
+	{ "min_tokens", "Shortest usable answer (words)" },
+	{ "seed", "Random seed" },
+};
+
+static int is_level(const char *key)
+{
+	return !strcmp(key, "strong") || !strcmp(key, "moderate") || !strcmp(key, "weak");
+}
+
+static int param_known(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(param_labels) / sizeof(param_labels[0]); i++)
+		if (!strcmp(param_labels[i].key, key))
+			return 1;
+	return is_level(key);
+}
+
+static void h_method(struct ht *h)
+{
+	const json_t *params = rj_obj(h->doc, "parameters"), *corpus = rj_obj(h->doc, "corpus");
+	const json_t *models = rj_arr(corpus, "models"), *tool = rj_obj(h->doc, "tool"), *v;
+	static const char *const levels[] = { "strong", "moderate", "weak" };
+	const char *key;
+	size_t i;
+
+	h_section(h, 2);
+	h_raw(h, "<h3>Signals</h3>\n<p>Five independent kinds of evidence are measured for each "
+		"teacher:</p>\n<table class=\"kv\">\n");
+	for (i = 0; i < 5; i++) {
+		h_f(h, "<tr><th>%s <code>%s</code></th><td>", render_signals[i].label,
+			render_signals[i].key);
+		h_s(h, render_signals[i].plain);
+		h_raw(h, "</td></tr>\n");
+	}
+	h_raw(h, "</table>\n<h3>Reading the numbers</h3>\n<ul>\n");
+	for (i = 0; i < 4; i++) {
+		h_raw(h, "<li>");
+		h_s(h, render_glossary[i]);
+		h_raw(h, "</li>\n");
+	}
+	h_raw(h, "</ul>\n<h3>Control panel</h3>\n<p>");
+	h_plain(h, render_suspect_line(&h->tmp, h->doc));
+	h_raw(h, "</p>\n");
+	if (arr_size(models)) {
+		h_raw(h, "<table class=\"data\">\n<thead><tr><th>Model</th><th>Family</th><th>Role</th>"
+			"<th class=\"n\">Responses</th></tr></thead>\n<tbody>\n");
+		for (i = 0; i < json_array_size(models); i++) {
+			const json_t *mo = rj_at(models, i);
+
+			h_raw(h, "<tr><td>");
+			h_field(h, mo, "model", RENDER_ABSENT);
+			h_raw(h, "</td><td>");
+			h_field(h, mo, "family", RENDER_ABSENT);
+			h_raw(h, "</td><td>");
+			h_field(h, mo, "role", RENDER_ABSENT);
+			h_raw(h, "</td>");
+			h_td_num(h, rf_get(mo, "responses", RF_NUM));
+			h_raw(h, "</tr>\n");
+		}
+		h_raw(h, "</tbody>\n</table>\n<p>A teacher is compared with every reference model and "
+			"every teacher of another family (its controls).</p>\n");
+	} else {
+		h_raw(h, "<p>The corpus lists no models.</p>\n");
+	}
+
+	h_raw(h, "<h3>Test and thresholds</h3>\n");
+	if (!params)
+		h_raw(h, "<p>The report records no parameters.</p>\n");
+	h_raw(h, "<table class=\"kv\">\n");
+	if (params) {
+		for (i = 0; i < sizeof(param_labels) / sizeof(param_labels[0]); i++) {
+			if (!(v = json_object_get(params, param_labels[i].key)) || json_is_null(v))
+				continue;
+			h_f(h, "<tr><th>%s</th><td>", param_labels[i].label);
+			h_value(h, v);
+			h_raw(h, "</td></tr>\n");
+		}
+		for (i = 0; i < 3; i++) {
+			const json_t *lv = rj_obj(params, levels[i]);
+
+			if (!lv)
+				continue;
+			h_f(h, "<tr><th>Verdict <span class=\"verdict v-%s\">%s</span></th><td>"
+				"p-value (corrected) at most ", levels[i],
+				render_verdict_words(render_verdict_of(levels[i])));
+			h_num(h, rf_get(lv, "p", RF_P));
+			if (present(lv, "effect")) {
+				h_raw(h, "; effect ");
+				h_field(h, lv, "effect", "");
+			}
+			h_raw(h, "</td></tr>\n");
+		}
+		json_object_foreach((json_t *)params, key, v) {
+			/* the rest, as recorded: keys this renderer has no words for */
+			if (param_known(key) || json_is_null(v))
+				continue;
+			h_raw(h, "<tr><th><code>");
+			h_s(h, key);
+			h_raw(h, "</code></th><td>");
+			h_value(h, v);
+			h_raw(h, "</td></tr>\n");
+		}
+	}
+	h_raw(h, "<tr><th>Tool</th><td>");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", RENDER_ABSENT);
+	h_raw(h, ", engine ");
+	h_field(h, tool, "engine", RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n");
+	h_kv_code(h, "Pattern library SHA-256", rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
+	h_raw(h, "</table>\n</section>\n");
+}
+
+static void h_signal_row(struct ht *h, const char *key, const json_t *sig)
+{
+	const struct render_signal *rs = render_signal_find(key);
+
+	h_raw(h, "<tr><td>");
+	if (rs)
+		h_raw(h, rs->label);
+	else
+		h_s(h, key);
+	h_raw(h, "</td>");
+	if (json_is_false(json_object_get(sig, "available"))) {
+		/* the numbers of a signal that was not measured mean nothing */
+		h_raw(h, "<td class=\"n\"><span class=\"absent\">" RENDER_ABSENT "</span></td>"
+			"<td class=\"n\"><span class=\"absent\">" RENDER_ABSENT "</span></td>"
+			"<td class=\"n\"><span class=\"absent\">" RENDER_ABSENT "</span></td>");
+	} else {
+		h_td_num(h, rf_get(sig, "statistic", RF_FIX2));
+		h_td_num(h, rf_get(sig, "effect", RF_FIX2));
+		h_td_num(h, rf_get(sig, "p_value", RF_P));
+	}
+	h_td_num(h, rf_get(sig, "n", RF_NUM));
+	h_raw(h, "<td class=\"ctl-model\">");
+	h_field(h, sig, "closest_control", RENDER_ABSENT);
+	h_raw(h, "</td><td class=\"detail\">");
+	h_plain(h, render_signal_detail(&h->tmp, key, sig));
+	h_raw(h, "</td></tr>\n");
+}
+
+static void h_signals(struct ht *h, const json_t *t)
+{
+	const json_t *signals = rj_obj(t, "signals"), *sig;
+	const char *key;
+	size_t i;
+
+	if (!signals || !json_object_size(signals)) {
+		h_raw(h, "<p>No signal was recorded for this teacher.</p>\n");
+		return;
+	}
+	h_raw(h, "<table class=\"data\">\n<thead><tr><th>Signal</th><th class=\"n\">Statistic</th>"
+		"<th class=\"n\">Effect</th><th class=\"n\">p-value</th><th class=\"n\">Prompts</th>"
+		"<th>Closest control</th><th>Detail</th></tr></thead>\n<tbody>\n");
+	/* the known signals in report order, then any others in document order */
+	for (i = 0; i < 5; i++)
+		if ((sig = rj_obj(signals, render_signals[i].key)))
+			h_signal_row(h, render_signals[i].key, sig);
+	json_object_foreach((json_t *)signals, key, sig)
+		if (json_is_object(sig) && !render_signal_find(key))
+			h_signal_row(h, key, sig);
+	h_raw(h, "</tbody>\n</table>\n");
+}
+
+/* One side of a shared passage: before, <mark>match</mark>, after. */
+static void h_side(struct ht *h, const char *who, const json_t *who_name, const json_t *side)
+{
+	h_f(h, "<div class=\"side\"><div class=\"who\"><span class=\"role\">%s</span>", who);
+	if (who_name) {
+		h_raw(h, " \xc2\xb7 ");
+		h_jstr(h, who_name);
+	}
+	h_raw(h, "</div><blockquote>");
+	if (!side) {
+		h_raw(h, "<span class=\"absent\">not recorded</span>");
+	} else {
+		h_jstr(h, rj_strv(side, "before"));
+		h_raw(h, "<mark>");
+		h_jstr(h, rj_strv(side, "match"));
+		h_raw(h, "</mark>");
+		h_jstr(h, rj_strv(side, "after"));
+	}
+	h_raw(h, "</blockquote></div>\n");
+}
+
+static void h_spans(struct ht *h, const json_t *t, const json_t *spans)
+{
+	const json_t *sname = rj_strv(rj_obj(h->doc, "suspect"), "name");
+	size_t i;
+
+	for (i = 0; i < arr_size(spans); i++) {
+		const json_t *sp = rj_at(spans, i), *su = rj_obj(sp, "suspect"), *te = rj_obj(sp, "teacher");
+
+		h_f(h, "<div class=\"excerpt\">\n<div class=\"head\"><strong>Passage %zu</strong> \xc2\xb7 "
+			"prompt <code>", i + 1);
+		h_field(h, sp, "prompt_id", "(no id)");
+		h_raw(h, "</code>");
+		if (present(sp, "tokens"))
+			h_f(h, " \xc2\xb7 %s words shared verbatim", rf_get(sp, "tokens", RF_NUM).s);
+		if (present(su, "start") || present(te, "start"))
+			h_f(h, " \xc2\xb7 suspect characters %s\xe2\x80\x93%s, teacher characters %s\xe2\x80\x93%s",
+				rf_get(su, "start", RF_NUM).s, rf_get(su, "end", RF_NUM).s,
+				rf_get(te, "start", RF_NUM).s, rf_get(te, "end", RF_NUM).s);
+		h_raw(h, "</div>\n<div class=\"pair\">\n");
+		h_side(h, "Suspect", sname, su);
+		h_side(h, "Teacher", rj_strv(t, "model"), te);
+		h_raw(h, "</div>\n</div>\n");
+	}
+}
+
+static void h_refusals(struct ht *h, const json_t *refusals)
+{
+	size_t i;
+
+	h_raw(h, "<table class=\"data\">\n<thead><tr><th>Prompt</th><th>Template family</th>"
+		"<th>Suspect's answer</th><th>Teacher's answer</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < arr_size(refusals); i++) {
+		const json_t *r = rj_at(refusals, i);
+
+		h_raw(h, "<tr><td><code>");
+		h_field(h, r, "prompt_id", "(no id)");
+		h_raw(h, "</code></td><td>");
+		h_field(h, r, "family", RENDER_ABSENT);
+		h_raw(h, "</td><td class=\"q\">");
+		h_field(h, r, "suspect", RENDER_ABSENT);
+		h_raw(h, "</td><td class=\"q\">");
+		h_field(h, r, "teacher", RENDER_ABSENT);
+		h_raw(h, "</td></tr>\n");
+	}
+	h_raw(h, "</tbody>\n</table>\n");
+}
+
+/* Each claim quoted with its prompt id, what it claims and the pattern that found it. */
+static void h_claims(struct ht *h, const json_t *claims)
+{
+	size_t i;
+
+	h_raw(h, "<ul class=\"claims\">\n");
+	for (i = 0; i < arr_size(claims); i++) {
+		const json_t *c = rj_at(claims, i);
+
+		h_raw(h, "<li>Prompt <code>");
+		h_field(h, c, "prompt_id", "(no id)");
+		h_raw(h, "</code>");
+		if (rj_str(c, "claims")) {
+			h_raw(h, ", claims <strong>");
+			h_field(h, c, "claims", "");
+			h_raw(h, "</strong>");
+		}
+		if (rj_str(c, "family")) {
+			h_raw(h, ", template family <strong>");
+			h_field(h, c, "family", "");
+			h_raw(h, "</strong>");
+		}
+		if (rj_str(c, "kind")) {
+			h_raw(h, " (");
+			h_field(h, c, "kind", "");
+			h_raw(h, ")");
+		}
+		if (rj_str(c, "pattern")) {
+			h_raw(h, ", pattern <code>");
+			h_field(h, c, "pattern", "");
+			h_raw(h, "</code>");
+		}
+		h_raw(h, ":<blockquote>");
+		h_field(h, c, "text", "(no text recorded)");
+		h_raw(h, "</blockquote></li>\n");
+	}
+	h_raw(h, "</ul>\n");
+}
+
+static void h_phrases(struct ht *h, const json_t *top)
+{
+	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
+	size_t i;
+
+	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th class=\"n\">Suspect<br>%s</th>"
+		"<th class=\"n\">Teacher</th><th class=\"n\">Controls</th></tr></thead>\n<tbody>\n",
+		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
+	for (i = 0; i < arr_size(top); i++) {
+		const json_t *p = rj_at(top, i);
+
+		h_raw(h, "<tr><td>\xe2\x80\x9c");
+		h_field(h, p, "phrase", RENDER_ABSENT);
+		h_raw(h, "\xe2\x80\x9d</td>");
+		h_td_num(h, rf_get(p, f[0], RF_NUM));
+		h_td_num(h, rf_get(p, f[1], RF_NUM));
+		h_td_num(h, rf_get(p, f[2], RF_NUM));
+		h_raw(h, "</tr>\n");
+	}
+	h_raw(h, "</tbody>\n</table>\n");
+}
+
+static void h_features(struct ht *h, const json_t *features)
+{
+	size_t i;
+
+	h_raw(h, "<table class=\"data\">\n<thead><tr><th>Feature</th><th class=\"n\">Suspect</th>"
+		"<th class=\"n\">Teacher</th><th class=\"n\">Controls (mean)</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < arr_size(features); i++) {
+		const json_t *f = rj_at(features, i);
+
+		h_raw(h, "<tr><td>");
+		h_field(h, f, "name", RENDER_ABSENT);
+		h_raw(h, "</td>");
+		h_td_num(h, rf_get(f, "suspect", RF_NUM));
+		h_td_num(h, rf_get(f, "teacher", RF_NUM));
+		h_td_num(h, rf_get(f, "controls", RF_NUM));
+		h_raw(h, "</tr>\n");
+	}
+	h_raw(h, "</tbody>\n</table>\n");
+}
+
+static void h_teacher(struct ht *h, const json_t *t, size_t idx)
+{
+	const json_t *controls = rj_arr(t, "controls"), *ev = rj_obj(t, "evidence");
+	const json_t *signals = rj_obj(t, "signals");
+	const json_t *top = rj_arr(rj_obj(signals, "phrases"), "top");
+	const json_t *features = rj_arr(rj_obj(signals, "style"), "features");
+	size_t i;
+
+	h_f(h, "<div class=\"teacher\">\n<h3 id=\"t%zu\">3.%zu ", idx + 1, idx + 1);
+	h_field(h, t, "model", "(unnamed teacher)");
+	if (rj_str(t, "family")) {
+		h_raw(h, " (");
+		h_field(h, t, "family", "");
+		h_raw(h, ")");
+	}
+	h_raw(h, ": ");
+	h_verdict(h, rj_str(t, "verdict"));
+	h_raw(h, "</h3>\n<table class=\"kv\">\n<tr><th>Score</th><td>");
+	h_num(h, rf_get(t, "score", RF_FIX2));
+	h_raw(h, "</td></tr>\n<tr><th>p-value (corrected)</th><td>");
+	h_num(h, rf_get(t, "p_value", RF_P));
+	h_raw(h, "</td></tr>\n<tr><th>p-value (before correction)</th><td>");
+	h_num(h, rf_get(t, "p_raw", RF_P));
+	h_raw(h, "</td></tr>\n<tr><th>Effect</th><td>");
+	h_num(h, rf_get(t, "effect", RF_FIX2));
+	h_raw(h, "</td></tr>\n<tr><th>Prompts compared</th><td>");
+	h_num(h, rf_get(t, "n", RF_NUM));
+	h_raw(h, "</td></tr>\n");
+	h_kv_field(h, "Closest control", t, "closest_control");
+	if (rj_obj(t, "panel")) {
+		h_raw(h, "<tr><th>Against the mean of the panel</th><td>");
+		h_plain(h, render_panel_line(&h->tmp, t));
+		h_raw(h, "</td></tr>\n");
+	}
+	if (rj_obj(t, "null")) {
+		h_raw(h, "<tr><th>Independent models in the suspect's place</th><td>");
+		h_plain(h, render_null_line(&h->tmp, t));
+		h_raw(h, "</td></tr>\n");
+	}
+	h_raw(h, "</table>\n<div class=\"keep\"><h4>Signals</h4>\n");
+	h_signals(h, t);
+	h_raw(h, "</div>\n");
+
+	if (arr_size(controls)) {
+		h_raw(h, "<div class=\"keep\"><h4>Against each control</h4>\n<p>The suspect must be closer to the teacher "
+			"than to every control; the weakest of these comparisons decides.</p>\n"
+			"<table class=\"data\">\n<thead><tr><th>Control</th><th class=\"n\">z</th>"
+			"<th class=\"n\">Effect</th><th class=\"n\">p-value</th></tr></thead>\n<tbody>\n");
+		for (i = 0; i < json_array_size(controls); i++) {
+			const json_t *c = rj_at(controls, i);
+
+			h_raw(h, "<tr><td>");
+			h_field(h, c, "model", RENDER_ABSENT);
+			h_raw(h, "</td>");
+			h_td_num(h, rf_get(c, "z", RF_FIX2));
+			h_td_num(h, rf_get(c, "effect", RF_FIX2));
+			h_td_num(h, rf_get(c, "p_value", RF_P));
+			h_raw(h, "</tr>\n");
+		}
+		h_raw(h, "</tbody>\n</table>\n</div>\n");
+	}
+	if (rj_arr(rj_obj(t, "distribution"), "counts")) {
+		h_raw(h, "<div class=\"keep\"><h4>Per-prompt differences against the closest control</h4>\n");
+		h_histogram(h, t);
+		h_raw(h, "</div>\n");
+	}
+
+	h_raw(h, "<h4>Shared passages</h4>\n");
+	if (arr_size(rj_arr(ev, "spans"))) {
+		h_raw(h, "<p>The longest word-for-word passages shared by the suspect's and the "
+			"teacher's answers to the same prompt; the shared words are "
+			"<mark>highlighted</mark>.</p>\n");
+		h_spans(h, t, rj_arr(ev, "spans"));
+	} else {
+		h_raw(h, "<p>None recorded.</p>\n");
+	}
+	h_raw(h, "<div class=\"keep\"><h4>Refusals with the teacher's template</h4>\n");
+	if (arr_size(rj_arr(ev, "refusals")))
+		h_refusals(h, rj_arr(ev, "refusals"));
+	else
+		h_raw(h, "<p>None recorded.</p>\n");
+	h_raw(h, "</div>\n<h4>Identity claims</h4>\n");
+	if (arr_size(rj_arr(ev, "identity"))) {
+		h_raw(h, "<p>Quoted from the suspect's answers. A signal, never proof on its own.</p>\n");
+		h_claims(h, rj_arr(ev, "identity"));
+	} else {
+		h_raw(h, "<p>None recorded.</p>\n");
+	}
+	if (arr_size(top)) {
+		h_raw(h, "<div class=\"keep\"><h4>Characteristic phrases</h4>\n<p>Phrases typical of "
+			"the teacher compared with other assistants, and how often each model uses "
+			"them.</p>\n");
+		h_phrases(h, top);
+		h_raw(h, "</div>\n");
+	}
+	if (arr_size(features)) {
+		h_raw(h, "<div class=\"keep\"><h4>Style features</h4>\n");
+		h_features(h, features);
+		h_raw(h, "</div>\n");
+	}
+	h_raw(h, "</div>\n");
+}
+
+static void h_evidence(struct ht *h)
+{
+	const json_t *teachers = rj_arr(h->doc, "teachers");
+	const json_t *claims = rj_arr(h->doc, "identity_claims"), *refusals = rj_arr(h->doc, "refusals");
+	size_t i, n = arr_size(teachers);
+
+	h_section(h, 3);
+	if (!n)
+		h_raw(h, "<p>No teacher was tested, so there is no evidence to show.</p>\n");
+	for (i = 0; i < n; i++)
+		if (rj_at(teachers, i))
+			h_teacher(h, rj_at(teachers, i), i);
+	h_f(h, "<h3>3.%zu Identity claims and refusals anywhere in the suspect's answers</h3>\n", n + 1);
+	h_raw(h, "<h4>Identity claims</h4>\n");
+	if (arr_size(claims))
+		h_claims(h, claims);
+	else
+		h_raw(h, "<p>No identity claim was found.</p>\n");
+	h_raw(h, "<h4>Refusals</h4>\n");
+	if (arr_size(refusals))
+		h_claims(h, refusals);
+	else
+		h_raw(h, "<p>No refusal was found.</p>\n");
+	h_raw(h, "</section>\n");
+}
+
+static void h_error_rates(struct ht *h)
+{
+	const json_t *er = rj_obj(h->doc, "error_rates"), *rows = rj_arr(er, "rows"), *v;
+	const char *status = rj_str(er, "status"), *key;
+	json_t *cols;
+	size_t i, j;
+
+	h_section(h, 4);
+	h_raw(h, "<p>");
+	if (rj_str(er, "statement"))
+		h_field(h, er, "statement", "");
+	else
+		h_raw(h, "The report records no error rates.");
+	h_raw(h, "</p>\n");
+	if (status) {
+		h_raw(h, "<p>Validation status: <strong>");
+		h_s(h, status);
+		h_raw(h, "</strong>.</p>\n");
+	}
+	if (status && !strcmp(status, "available") && arr_size(rows)) {
+		if (!(cols = render_rate_columns(rows))) {
+			h->rc = h->rc ? h->rc : PROV_ENOMEM;
+			return;
+		}
+		h_raw(h, "<table class=\"data\">\n<thead><tr>");
+		for (j = 0; j < json_array_size(cols); j++) {
+			const char *c = json_string_value(json_array_get(cols, j));
+
+			h_raw(h, "<th>");
+			if (render_rate_label(c))
+				h_raw(h, render_rate_label(c));
+			else
+				h_s(h, c);
+			h_raw(h, "</th>");
+		}
+		h_raw(h, "</tr></thead>\n<tbody>\n");
+		for (i = 0; i < json_array_size(rows); i++) {
+			h_raw(h, "<tr>");
+			for (j = 0; j < json_array_size(cols); j++) {
+				v = json_object_get(json_array_get(rows, i),
+					json_string_value(json_array_get(cols, j)));
+				if (json_is_number(v)) {
+					h_td_num(h, rf_get(json_array_get(rows, i),
+						json_string_value(json_array_get(cols, j)), RF_NUM));
+					continue;
+				}
+				h_raw(h, "<td>");
+				if (v && !json_is_null(v))
+					h_value(h, v);
+				else
+					h_absent(h, RENDER_ABSENT);
+				h_raw(h, "</td>");
+			}
+			h_raw(h, "</tr>\n");
+		}
+		h_raw(h, "</tbody>\n</table>\n");
+		json_decref(cols);
+	}
+	/* anything else the producer recorded (data set, date, tool version ...) */
+	i = 0;
+	json_object_foreach((json_t *)er, key, v) {
+		if (!strcmp(key, "statement") || !strcmp(key, "rows") || !strcmp(key, "status") ||
+		    json_is_null(v))
+			continue;
+		if (!i++)
+			h_raw(h, "<table class=\"kv\">\n");
+		h_raw(h, "<tr><th>");
+		h_s(h, key);
+		h_raw(h, "</th><td>");
+		h_value(h, v);
+		h_raw(h, "</td></tr>\n");
+	}
+	if (i)
+		h_raw(h, "</table>\n");
+	h_raw(h, "</section>\n");
+}
+
+static void h_limitations(struct ht *h)
+{
+	const json_t *lim = rj_arr(h->doc, "limitations");
+	size_t i;
+
+	h_section(h, 5);
+	if (!arr_size(lim))
+		h_raw(h, "<p>The report lists no limitations; those of section 1 still apply.</p>\n");
+	else
+		h_raw(h, "<ol>\n");
+	for (i = 0; i < arr_size(lim); i++) {
+		h_raw(h, "<li class=\"q\">");
+		h_jstr(h, json_array_get(lim, i));
+		h_raw(h, "</li>\n");
+	}
+	if (arr_size(lim))
+		h_raw(h, "</ol>\n");
+	h_raw(h, "</section>\n");
+}
+
+static void h_custody(struct ht *h)
+{
+	const json_t *cs = rj_obj(h->doc, "case"), *tool = rj_obj(h->doc, "tool");
+	const json_t *sus = rj_obj(h->doc, "suspect"), *corpus = rj_obj(h->doc, "corpus");
+	const json_t *params = rj_obj(h->doc, "parameters"), *v;
+	const char *key;
+	int rc;
+
+	h_section(h, 6);
+	h_raw(h, "<p>Every input is identified by its SHA-256 digest. The case hash covers the stored "
+		"evidence and the previous case's hash, so the cases of one database form a chain: "
+		"altering any stored case breaks every later link, which <code>provenance verify</code> "
+		"detects.</p>\n<table class=\"kv\">\n");
+	h_kv_code(h, "Suspect file", rj_strv(sus, "path"), RENDER_ABSENT);
+	h_kv_code(h, "Suspect file SHA-256", rj_strv(sus, "sha256"), RENDER_ABSENT);
+	if (present(sus, "size") || present(sus, "lines")) {
+		h_raw(h, "<tr><th>Suspect file size</th><td>");
+		h_num(h, rf_get(sus, "size", RF_NUM));
+		h_raw(h, " bytes, ");
+		h_num(h, rf_get(sus, "lines", RF_NUM));
+		h_raw(h, " lines</td></tr>\n");
+	}
+	h_kv_code(h, "Corpus snapshot SHA-256", rj_strv(corpus, "snapshot_sha256"), RENDER_ABSENT);
+	h_kv_field(h, "Case", cs, "id");
+	h_kv_field(h, "Case created (UTC)", cs, "created_at");
+	h_kv_code(h, "Case hash", rj_strv(cs, "hash"), RENDER_ABSENT);
+	h_kv_code(h, "Previous case hash", rj_strv(cs, "previous_hash"),
+		"none (the first case of the chain)");
+	h_kv_code(h, "Pattern library SHA-256", rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
+	h_raw(h, "<tr><th>Tool</th><td>");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", RENDER_ABSENT);
+	h_raw(h, ", engine ");
+	h_field(h, tool, "engine", RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n</table>\n<h3>Parameters as recorded</h3>\n");
+	if (!params || !json_object_size(params)) {
+		h_raw(h, "<p>None recorded.</p>\n");
+	} else {
+		h_raw(h, "<table class=\"kv\">\n");
+		json_object_foreach((json_t *)params, key, v) {
+			h_raw(h, "<tr><th><code>");
+			h_s(h, key);
+			h_raw(h, "</code></th><td>");
+			h_value(h, v);
+			h_raw(h, "</td></tr>\n");
+		}
+		h_raw(h, "</table>\n");
+	}
+	h_raw(h, "<h3>Re-verify and re-run</h3>\n<pre><code>");
+	if (!h->rc) {
+		rc = render_commands(&h->tmp, h->doc);
+		h_plain(h, rc);
+	}
+	h_raw(h, "</code></pre>\n</section>\n");
+}
+
+int render_html(struct pbuf *out, const json_t *report)
+{
+	const json_t *cs;
+	struct ht h;
+	int rc;
+
+	if ((rc = render_validate(report)))
+		return rc;
+	h.out = out;
+	h.doc = report;
+	h.rc = 0;
+	h.figure = 0;
+	pbuf_init(&h.tmp, RENDER_PLAIN_MAX);
+	h_header(&h);
+	h_raw(&h, "<main>\n");
+	h_summary(&h);
+	h_method(&h);
+	h_evidence(&h);
+	h_error_rates(&h);
+	h_limitations(&h);
+	h_custody(&h);
+	cs = rj_obj(report, "case");
+	h_raw(&h, "</main>\n<footer>End of report for case ");
+	h_field(&h, cs, "id", RENDER_ABSENT);
+	h_raw(&h, " \xc2\xb7 case hash ");
+	h_code(&h, rj_strv(cs, "hash"), RENDER_ABSENT);
+	h_raw(&h, "</footer>\n</body>\n</html>\n");
+	pbuf_release(&h.tmp);
+	if (h.rc == PROV_EDATA && prov_error_code() == PROV_EDATA &&
+	    strncmp(prov_error_msg(), "report: ", 8) != 0)
+		return prov_error(PROV_EDATA, "report: the HTML would be longer than %zu bytes", out->max);
+	return h.rc;
+}

@@ -1,0 +1,104 @@
+/*
+ * cases.h: cases and the evidence chain.
+ *
+ * A case is one scan of one suspect: the suspect file's path, SHA-256, size
+ * and line count; every suspect answer (compressed, with its own SHA-256);
+ * the report document (provenance.report/1, compressed, with its SHA-256),
+ * which carries the corpus snapshot hash, tool version, pattern library hash,
+ * parameters, per-teacher and per-signal results and the evidence; the same
+ * results and evidence items as rows; the time.
+ *
+ * Cases form an append-only hash chain: a case's hash is the SHA-256 of a
+ * canonical header (docs/report-format.md, "Chain of custody") that includes
+ * the report's and the answers' hashes and the previous case's hash.
+ */
+#ifndef PROV_CASES_H
+#define PROV_CASES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "corpus/store.h"
+
+#define CASE_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+struct case_answer {
+	const char *ext_id;        /* may be NULL */
+	long line;
+	const char *prompt;
+	size_t prompt_len;
+	const char *text;
+	size_t len;
+};
+
+struct case_new {
+	const char *name;
+	const char *suspect_path;
+	const char *suspect_sha256;
+	uint64_t suspect_size;
+	long suspect_lines;
+	const char *snapshot_sha256;
+	const char *tool_version;
+	const char *patterns_sha256;
+	const char *params;        /* JSON text */
+	const char *conclusion_teacher, *conclusion_family, *verdict;
+	const char *report;        /* the report document, compact JSON; results and evidence rows come from it */
+	size_t report_len;
+	size_t nanswers;
+	const struct case_answer *answers;
+	const char *origin;        /* where a merged case came from, else NULL */
+};
+
+struct case_info {
+	int64_t id;
+	char name[256];
+	char created_at[32];
+	char suspect_path[1024];
+	char suspect_sha256[PROV_SHA256_HEX];
+	char snapshot_sha256[PROV_SHA256_HEX];
+	char hash[PROV_SHA256_HEX];
+	char prev_hash[PROV_SHA256_HEX];
+	char verdict[32];
+	char conclusion_teacher[256];
+	char conclusion_family[64];
+};
+
+/*
+ * Append a case to the chain in one transaction. created_at: NULL for now
+ * (store_now). On success *info_out (may be NULL) describes the stored case.
+ */
+int case_append(struct store *s, const struct case_new *c, const char *created_at, struct case_info *info_out);
+
+/* The stored report document of a case (exactly the bytes stored) and the case's header. */
+int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct case_info *info_out);
+
+/* Every case in chain order. The caller frees *out. */
+int case_list(struct store *s, struct case_info **out, size_t *n_out);
+
+struct verify_item {
+	int ok;
+	char what[512];
+};
+
+/*
+ * Recompute everything that can be recomputed for case `id`: the answers'
+ * hashes, the report hash, the result and evidence rows against the report,
+ * the case hash, the link to the previous case, the corpus responses' hashes
+ * and snapshot. Fills *out with one line per check (the caller frees it).
+ * Returns 0 if intact, PROV_ETAMPER if anything differs, PROV_ENOTFOUND if
+ * there is no such case, another code on failure.
+ */
+int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n_out);
+
+/* The answers of a case, decompressed and checked (for merge). The caller frees with case_answers_free. */
+struct case_answer_row {
+	char *ext_id;
+	long line;
+	char *prompt;
+	size_t prompt_len;
+	char *text;
+	size_t len;
+};
+int case_answers(struct store *s, int64_t id, struct case_answer_row **out, size_t *n_out);
+void case_answers_free(struct case_answer_row *a, size_t n);
+
+#endif
