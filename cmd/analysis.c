@@ -427,6 +427,7 @@ static const char *rec_id(const struct srec *r, char *buf, size_t n)
 
 struct ctx {
 	struct session *se;
+	struct store *reader;            /* where teacher answers are read (se->store, or a worker's own) */
 	const struct suspect *s;
 	size_t first, count;
 	long *pidx;
@@ -471,7 +472,7 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 
 		if (q < 0 || !(trow = row_of(se, (size_t)q, (size_t)et->model)))
 			continue;
-		if ((rc = store_response_text(se->store, trow->response_id, &ttext)) ||
+		if ((rc = store_response_text(cx->reader, trow->response_id, &ttext)) ||
 		    (rc = text_tokenize(&ts, sr->response, sr->response_len)) ||
 		    (rc = text_tokenize(&tt, ttext.data, ttext.len)) ||
 		    (rc = text_tokenize(&tp, sr->prompt, sr->prompt_len)))
@@ -556,7 +557,7 @@ static int add_refusal_pairs(json_t *arr, struct ctx *cx, const struct eng_teach
 		if (!fs->refused || q < 0 || !(trow = row_of(se, (size_t)q, (size_t)et->model)) ||
 		    !se->feats[trow - se->snap->rows].refused)
 			continue;
-		if ((rc = store_response_text(se->store, trow->response_id, &ttext)) ||
+		if ((rc = store_response_text(cx->reader, trow->response_id, &ttext)) ||
 		    (rc = pat_find_refusal(se->lib, sr->response, sr->response_len, &a)) ||
 		    (rc = pat_find_refusal(se->lib, ttext.data, ttext.len, &b)))
 			break;
@@ -780,8 +781,92 @@ static json_t *limitations_json(void)
 	return a;
 }
 
+/*
+ * The "Known error rates" section: the latest validation recorded for this
+ * corpus snapshot, tool version and pattern library, from the group (whole
+ * files or slices) whose size is closest to the number of answers scanned.
+ */
+static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count)
+{
+	struct pbuf res = PBUF_INIT(0);
+	char created[32], buf[1024];
+	int64_t vid = 0;
+	json_t *o = json_object(), *doc = NULL, *g, *best = NULL, *rows, *row;
+	size_t i;
+	double bestd = INFINITY;
+	int rc;
+
+	*out = o;
+	rc = store_validation_latest(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
+		&res);
+	if (rc < 0) {
+		pbuf_release(&res);
+		return rc;
+	}
+	if (rc == 1) {
+		json_error_t err;
+
+		doc = json_loadb(res.data, res.len, 0, &err);
+	}
+	pbuf_release(&res);
+	json_array_foreach(json_object_get(doc, "groups"), i, g) {
+		double m = json_number_value(json_object_get(g, "mean_prompts"));
+		double d = m > 0 && count > 0 ? fabs(log(m / (double)count)) : INFINITY;
+
+		if (d < bestd) {
+			bestd = d;
+			best = g;
+		}
+	}
+	if (!best) {
+		json_object_set_new(o, "status", json_string("none"));
+		json_object_set_new(o, "statement", json_string("No validation of this tool version against this corpus"
+			" snapshot has been recorded (provenance validate LABELS.tsv); no error rate is established for"
+			" these verdicts."));
+		json_decref(doc);
+		return 0;
+	}
+	json_object_set_new(o, "status", json_string("available"));
+	json_object_set_new(o, "validation", json_integer(vid));
+	json_object_set_new(o, "validated_at", json_string(created));
+	json_object_set_new(o, "group", json_copy(json_object_get(best, "name")));
+	snprintf(buf, sizeof(buf), "Validation %lld (%s) measured this tool version on this corpus snapshot with %lld"
+		" labelled suspects (%lld derived, %lld independent), as %s (%lld samples of about %.0f prompts, the size"
+		" closest to this scan's %zu). Rates are per verdict level with Wilson 95%% intervals; \"wrong family\""
+		" counts derived suspects attributed to another family.", (long long)vid, created,
+		(long long)json_integer_value(json_object_get(json_object_get(doc, "labels"), "suspects")),
+		(long long)json_integer_value(json_object_get(json_object_get(doc, "labels"), "positives")),
+		(long long)json_integer_value(json_object_get(json_object_get(doc, "labels"), "negatives")),
+		json_string_value(json_object_get(best, "name")),
+		(long long)json_integer_value(json_object_get(best, "samples")),
+		json_number_value(json_object_get(best, "mean_prompts")), count);
+	json_object_set_new(o, "statement", json_string(buf));
+	rows = json_array();
+	json_array_foreach(json_object_get(best, "levels"), i, row) {
+		json_t *r = json_object();
+		static const char *const keys[] = { "verdict", "tpr", "tpr_low", "tpr_high", "fpr", "fpr_low", "fpr_high",
+			"positives", "negatives", "misattributed" };
+		size_t k;
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			json_object_set(r, keys[k], json_object_get(row, keys[k]) ? json_object_get(row, keys[k]) : json_null());
+		json_array_append_new(rows, r);
+	}
+	json_object_set_new(o, "rows", rows);
+	json_object_set(o, "auc_family", json_object_get(best, "auc_family") ? json_object_get(best, "auc_family") :
+		json_null());
+	json_decref(doc);
+	return 0;
+}
+
 int analyse(json_t **out, struct session *se, const struct suspect *s, size_t first, size_t count,
 	const char *name, const char *const *teachers, size_t nteachers)
+{
+	return analyse_with(out, se, se->store, s, first, count, name, teachers, nteachers);
+}
+
+int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
+	size_t count, const char *name, const char *const *teachers, size_t nteachers)
 {
 	struct ctx cx;
 	struct eng_suspect es;
@@ -794,6 +879,7 @@ int analyse(json_t **out, struct session *se, const struct suspect *s, size_t fi
 	*out = NULL;
 	memset(&cx, 0, sizeof(cx));
 	cx.se = se;
+	cx.reader = reader;
 	cx.s = s;
 	cx.first = first;
 	cx.count = count;
@@ -1056,10 +1142,8 @@ int analyse(json_t **out, struct session *se, const struct suspect *s, size_t fi
 	}
 	json_object_set_new(o, "statement", json_string(buf));
 	json_object_set_new(doc, "conclusion", o);
-	o = json_object();
-	json_object_set_new(o, "status", json_string("none"));
-	json_object_set_new(o, "statement", json_string("No validation of this tool version against this corpus has"
-		" been recorded; no error rate is established for these verdicts."));
+	if ((rc = error_rates(&o, se, cx.reader, count)))
+		goto done;
 	json_object_set_new(doc, "error_rates", o);
 	json_object_set_new(doc, "limitations", limitations_json());
 	o = json_array();

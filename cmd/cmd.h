@@ -45,6 +45,7 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_report(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* Write data to path ("-" or NULL: standard output). */
 int cmd_write_output(const char *path, const char *data, size_t len);

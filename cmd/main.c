@@ -15,6 +15,7 @@ static const struct cmd_spec commands[] = {
 	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
 	{ "report", cmd_report, "re-render a stored case (md, html, json)" },
 	{ "scan", cmd_scan, "compare a suspect's answers with the corpus, store the case, report" },
+	{ "validate", cmd_validate, "measure the tool's error rates on labelled suspects" },
 	{ "verify", cmd_verify, "check a case against its hashes and the evidence chain" },
 };
 

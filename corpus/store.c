@@ -139,6 +139,20 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER case_results_append_only_d BEFORE DELETE ON case_results BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
 	"CREATE TRIGGER case_evidence_append_only_u BEFORE UPDATE ON case_evidence BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;"
 	"CREATE TRIGGER case_evidence_append_only_d BEFORE DELETE ON case_evidence BEGIN SELECT RAISE(ABORT, 'cases are append-only'); END;",
+	/* 3 -> 4: validation runs (known error rates) */
+	"CREATE TABLE validations("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at TEXT NOT NULL,"
+	"  labels_path TEXT NOT NULL,"
+	"  labels_sha256 TEXT NOT NULL,"
+	"  snapshot_sha256 TEXT NOT NULL,"
+	"  tool_version TEXT NOT NULL,"
+	"  engine_version TEXT NOT NULL,"
+	"  patterns_sha256 TEXT NOT NULL,"
+	"  slices TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  result_sha256 TEXT NOT NULL);"
+	"CREATE INDEX validations_match ON validations(snapshot_sha256, tool_version, patterns_sha256);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1315,6 +1329,69 @@ int store_features_put(struct store *s, int64_t response_id, const char *fver, c
 	sqlite3_bind_text(s->st_feat_put, 2, fver, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s->st_feat_put, 3, blob, (int)len, SQLITE_STATIC);
 	return step_done(s, s->st_feat_put, "cannot store features");
+}
+
+int store_validation_add(struct store *s, const struct store_validation *v, int64_t *id_out)
+{
+	sqlite3_stmt *st = NULL;
+	char now[32], sha[PROV_SHA256_HEX];
+	int rc = 0;
+
+	store_now(now);
+	if ((rc = prov_sha256_hex(sha, v->result, strlen(v->result))))
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO validations(created_at, labels_path, labels_sha256,"
+		" snapshot_sha256, tool_version, engine_version, patterns_sha256, slices, result, result_sha256)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st, NULL))
+		return db_error(s, "cannot store the validation");
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v->labels_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, v->labels_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, v->snapshot_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, v->tool_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, v->engine_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, v->patterns_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, v->slices, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, v->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, sha, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, "cannot store the validation");
+	else if (id_out)
+		*id_out = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
+	int64_t *id_out, char created_out[32], struct pbuf *result_out)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[PROV_SHA256_HEX];
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, created_at, result, result_sha256 FROM validations"
+		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 ORDER BY id DESC LIMIT 1",
+		-1, &st, NULL))
+		return db_error(s, "cannot read validations");
+	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_out = sqlite3_column_int64(st, 0);
+		snprintf(created_out, 32, "%s", (const char *)sqlite3_column_text(st, 1));
+		pbuf_reset(result_out);
+		rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+		if (!rc && !(rc = prov_sha256_hex(sha, result_out->data, result_out->len)) &&
+		    strcmp(sha, (const char *)sqlite3_column_text(st, 3)))
+			rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not match its SHA-256", s->path,
+				(long long)*id_out);
+		rc = rc ? rc : 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read validations");
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int store_cache_get(struct store *s, const char *key, struct pbuf *out)

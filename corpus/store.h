@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "detect/util.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_APPLICATION_ID 0x50524f56 /* "PROV" */
 
 enum store_flags {
@@ -195,6 +195,25 @@ int store_features_put(struct store *s, int64_t response_id, const char *fver, c
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+
+/* ---- validations: the tool's measured error rates ---- */
+
+struct store_validation {
+	const char *labels_path, *labels_sha256;
+	const char *snapshot_sha256, *tool_version, *engine_version, *patterns_sha256;
+	const char *slices;       /* e.g. "whole,100,25" */
+	const char *result;       /* the validation document (JSON) */
+};
+
+int store_validation_add(struct store *s, const struct store_validation *v, int64_t *id_out);
+
+/*
+ * The latest validation recorded for this corpus snapshot, tool version and
+ * pattern library: 1 (and its id, time, result), 0 if none, <0 on error
+ * (PROV_ETAMPER if its result no longer matches its SHA-256).
+ */
+int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
+	int64_t *id_out, char created_out[32], struct pbuf *result_out);
 
 /* The cache of corpus-derived data. get: 1 found (value in *out), 0 not, <0 error. */
 int store_cache_get(struct store *s, const char *key, struct pbuf *out);
