@@ -21,7 +21,7 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 	-Wpointer-arith -Wformat=2 -Wvla -Wundef -Wwrite-strings
 ifdef DEVELOPER
 WARNINGS += -Wcast-align -Wmissing-declarations -Wredundant-decls -Wnull-dereference \
-	-Wdouble-promotion -Wimplicit-fallthrough
+	-Wimplicit-fallthrough
 endif
 ifdef SANITIZE
 SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -89,6 +89,7 @@ check-asan:
 
 check-valgrind: $(PROG) $(UNIT_BIN)
 	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" \
+	 PROVENANCE_NO_JIT=1 \
 	 PROVENANCE_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	 sh tests/run.sh
 

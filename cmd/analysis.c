@@ -538,10 +538,30 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 	return rc;
 }
 
+/* A text as the pattern library sees it (NFC): the text itself, or a normalised copy. */
+struct nfcv {
+	const char *text;
+	size_t len;
+	char *buf;
+};
+
+static int nfc_view(struct nfcv *v, const char *text, size_t len)
+{
+	int rc;
+
+	free(v->buf);
+	v->buf = NULL;
+	if ((rc = pat_nfc(text, len, &v->buf, &v->len)))
+		return rc;
+	v->text = v->buf ? v->buf : text;
+	return 0;
+}
+
 static int add_refusal_pairs(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 {
 	struct session *se = cx->se;
 	struct pbuf ttext = PBUF_INIT(0);
+	struct nfcv sv = { NULL, 0, NULL }, tv = { NULL, 0, NULL };
 	size_t r;
 	int rc = 0;
 
@@ -558,18 +578,22 @@ static int add_refusal_pairs(json_t *arr, struct ctx *cx, const struct eng_teach
 		    !se->feats[trow - se->snap->rows].refused)
 			continue;
 		if ((rc = store_response_text(cx->reader, trow->response_id, &ttext)) ||
-		    (rc = pat_find_refusal(se->lib, sr->response, sr->response_len, &a)) ||
-		    (rc = pat_find_refusal(se->lib, ttext.data, ttext.len, &b)))
+		    (rc = nfc_view(&sv, sr->response, sr->response_len)) || (rc = nfc_view(&tv, ttext.data, ttext.len)) ||
+		    (rc = pat_find_refusal(se->lib, sv.text, sv.len, &a)) ||
+		    (rc = pat_find_refusal(se->lib, tv.text, tv.len, &b)))
 			break;
 		o = json_object();
 		json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
-		json_object_set_new(o, "suspect", quote(sr->response, sr->response_len, a.start, a.end));
-		json_object_set_new(o, "teacher", quote(ttext.data, ttext.len, b.start, b.end));
+		json_object_set_new(o, "suspect", quote(sv.text, sv.len, a.start, a.end));
+		json_object_set_new(o, "teacher", quote(tv.text, tv.len, b.start, b.end));
 		json_object_set_new(o, "family", a.family ? json_string(a.family) : json_null());
-		json_object_set_new(o, "same_template", json_boolean(a.family && b.family && !strcmp(a.family, b.family)));
+		json_object_set_new(o, "same_template", json_boolean(a.family && b.family && strcmp(a.family, "generic") &&
+			!strcmp(a.family, b.family)));
 		json_array_append_new(arr, o);
 	}
 	pbuf_release(&ttext);
+	free(sv.buf);
+	free(tv.buf);
 	return rc;
 }
 
@@ -577,6 +601,7 @@ static int add_refusal_pairs(json_t *arr, struct ctx *cx, const struct eng_teach
 static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 {
 	json_t *claims = json_array(), *refs = json_array();
+	struct nfcv sv = { NULL, 0, NULL };
 	size_t r, k;
 	int rc = 0;
 
@@ -587,11 +612,13 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 		const struct feat *fs = cx->fp[r];
 		char idbuf[32];
 
+		if ((fs->nclaims || fs->refused) && (rc = nfc_view(&sv, sr->response, sr->response_len)))
+			break;
 		if (fs->nclaims && json_array_size(claims) < MAX_LISTED) {
 			struct pat_claim *cl = NULL;
 			size_t n = 0;
 
-			if ((rc = pat_find_claims(cx->se->lib, sr->response, sr->response_len, &cl, &n)))
+			if ((rc = pat_find_claims(cx->se->lib, sv.text, sv.len, &cl, &n)))
 				break;
 			for (k = 0; k < n && json_array_size(claims) < MAX_LISTED; k++) {
 				json_t *o = json_object();
@@ -601,8 +628,7 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 				json_object_set_new(o, "claims", json_string(cl[k].family));
 				json_object_set_new(o, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
 				json_object_set_new(o, "pattern", json_string(pi ? pi->name : "?"));
-				json_object_set_new(o, "text", quote(sr->response, sr->response_len, cl[k].sent_start,
-					cl[k].sent_end));
+				json_object_set_new(o, "text", quote(sv.text, sv.len, cl[k].sent_start, cl[k].sent_end));
 				json_array_append_new(claims, o);
 			}
 			free(cl);
@@ -612,17 +638,18 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 			json_t *o;
 			const struct pat_info *pi;
 
-			if ((rc = pat_find_refusal(cx->se->lib, sr->response, sr->response_len, &a)))
+			if ((rc = pat_find_refusal(cx->se->lib, sv.text, sv.len, &a)))
 				break;
 			pi = a.pattern >= 0 ? pat_lib_pattern(cx->se->lib, (size_t)a.pattern) : NULL;
 			o = json_object();
 			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
 			json_object_set_new(o, "family", a.family ? json_string(a.family) : json_null());
 			json_object_set_new(o, "pattern", pi ? json_string(pi->name) : json_null());
-			json_object_set_new(o, "text", quote(sr->response, sr->response_len, a.start, a.end));
+			json_object_set_new(o, "text", quote(sv.text, sv.len, a.start, a.end));
 			json_array_append_new(refs, o);
 		}
 	}
+	free(sv.buf);
 	return rc;
 }
 
@@ -758,6 +785,12 @@ static json_t *parameters_json(const struct session *se)
 	json_object_set_new(a, "p", jnum(p->weak_p));
 	json_object_set_new(a, "effect", json_string("above 0"));
 	json_object_set_new(o, "weak", a);
+	a = json_object();
+	json_object_set_new(a, "signals", json_integer(p->corroborate));
+	json_object_set_new(a, "p", jnum(p->corroborate_p));
+	json_object_set_new(a, "rule", json_string("strong and moderate also need this many of the five signals"
+		" significant on their own (against their closest control, effect above 0)"));
+	json_object_set_new(o, "corroboration", a);
 	json_object_set_new(o, "seed", json_integer((json_int_t)p->seed));
 	return o;
 }
@@ -811,7 +844,7 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	pbuf_release(&res);
 	json_array_foreach(json_object_get(doc, "groups"), i, g) {
 		double m = json_number_value(json_object_get(g, "mean_prompts"));
-		double d = m > 0 && count > 0 ? fabs(log(m / (double)count)) : INFINITY;
+		double d = m > 0 && count > 0 ? fabs(log(m / (double)count)) : (double)INFINITY;
 
 		if (d < bestd) {
 			bestd = d;
@@ -988,6 +1021,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			json_object_set_new(t, "effect", jsig(et->effect, 4));
 			json_object_set_new(t, "verdict", json_string(eng_verdict_name(et->verdict)));
 			json_object_set_new(t, "n", json_integer(et->n));
+			json_object_set_new(t, "corroborating_signals", json_integer(et->corroborating));
 			json_object_set_new(t, "closest_control", et->closest >= 0 ?
 				json_string(se->models[et->closest].name) : json_null());
 			json_object_set_new(t, "summary", sum ? json_string(sum) : json_null());
@@ -1011,11 +1045,11 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 				for (k = 0; k < nm; k++) {
 					json_t *e;
 
-					if (!et->null_effects || isnan(et->null_effects[k]))
+					if (!et->null_effects || isnan((double)et->null_effects[k]))
 						continue;
 					e = json_object();
 					json_object_set_new(e, "model", json_string(se->models[k].name));
-					json_object_set_new(e, "effect", jsig(et->null_effects[k], 4));
+					json_object_set_new(e, "effect", jsig((double)et->null_effects[k], 4));
 					json_array_append_new(ne, e);
 				}
 				json_object_set_new(x, "effects", ne);

@@ -79,4 +79,16 @@ const char *suspect_default_name(const struct suspect *s);
 int analyse(json_t **out, struct session *se, const struct suspect *s, size_t first, size_t count,
 	const char *name, const char *const *teachers, size_t nteachers);
 
+/*
+ * As analyse(), but what analysis reads from the database (the teacher
+ * answers quoted as evidence, the latest validation's error rates) is read
+ * through `reader` instead of se->store. This is what lets several threads
+ * analyse at once: the session is only read during analysis, except for those
+ * reads, and a store handle serves one thread at a time, so each thread passes
+ * its own (store_open(..., STORE_RDONLY) on the session's database). Same
+ * document, byte for byte, whichever store does the reading.
+ */
+int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
+	size_t count, const char *name, const char *const *teachers, size_t nteachers);
+
 #endif

@@ -45,6 +45,8 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_report(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_merge(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* Write data to path ("-" or NULL: standard output). */
@@ -87,6 +89,13 @@ void progress_init(struct progress *p);
 void progress_update(struct progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void progress_done(struct progress *p);
 double progress_elapsed(const struct progress *p);
+
+/* Names (models, families): 1 to CMD_MAX_NAME bytes, no control characters. */
+#define CMD_MAX_NAME 200
+int cmd_valid_name(const char *s);
+
+/* The number of online CPUs (at least 1): the default for -j. */
+int cmd_default_threads(void);
 
 /* Parse a non-negative integer option value; -1 if malformed. */
 long cmd_parse_long(const char *s);

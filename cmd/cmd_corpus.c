@@ -9,13 +9,13 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "cmd/importer.h"
 #include "corpus/jsonl.h"
 #include "corpus/store.h"
 #include "detect/features.h"
 #include "detect/patterns.h"
 #include "detect/text.h"
 
-#define MAX_NAME 200
 
 static const char corpus_usage[] =
 	"usage: provenance [--db FILE] corpus VERB [ARGS]\n"
@@ -30,7 +30,7 @@ static const char corpus_usage[] =
 	"             write the stored prompts as JSONL ({\"id\", \"prompt\"})\n";
 
 static const char import_usage[] =
-	"usage: provenance corpus import [--model NAME] [--family NAME] [--role teacher|reference] FILE...\n"
+	"usage: provenance corpus import [--model NAME] [--family NAME] [--role teacher|reference] [-j N] FILE...\n"
 	"\n"
 	"Each FILE is JSONL, plain or gzip-compressed, one response per line:\n"
 	"  {\"id\", \"prompt\", \"response\", \"model\"}, {\"instruction\", \"output\", \"generator\"}\n"
@@ -39,26 +39,16 @@ static const char import_usage[] =
 	"  --model NAME    store every line under NAME (default: the line's model/generator)\n"
 	"  --family NAME   the model's family, e.g. openai, anthropic; `none` for human-data models\n"
 	"  --role ROLE     teacher (may have been copied; default) or reference (independent control)\n"
+	"  -j, --jobs N    worker threads for feature extraction (default: all cores)\n"
 	"\n"
 	"Each file is one transaction: a malformed line aborts that file and leaves the\n"
 	"database as it was. Importing the same file again changes nothing.\n";
-
-static int valid_name(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > MAX_NAME)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20)
-			return 0;
-	return 1;
-}
 
 struct import_opts {
 	const char *model, *family, *role;
 	const struct pat_lib *lib;
 	char fver[80];
+	int threads;
 };
 
 static char *import_params(const struct import_opts *o)
@@ -82,15 +72,12 @@ static int import_file(struct store *st, const char *path, const struct import_o
 {
 	struct jl_reader *r = NULL;
 	struct store_import_stats stats;
-	struct jl_record rec;
-	struct feat ft;
-	struct pbuf blob = PBUF_INIT(0);
-	char sha[PROV_SHA256_HEX], key[PROV_SHA256_HEX], when[32];
+	struct import_job job;
+	char sha[PROV_SHA256_HEX], when[32];
 	uint64_t size = 0;
-	int rc, got;
+	int rc;
 
 	memset(&stats, 0, sizeof(stats));
-	memset(&ft, 0, sizeof(ft));
 	if ((rc = jl_hash_file(sha, &size, path)))
 		return rc;
 	rc = store_source_seen(st, sha, params, when);
@@ -104,47 +91,16 @@ static int import_file(struct store *st, const char *path, const struct import_o
 		return rc;
 	if ((rc = store_import_begin(st, path, sha, size, params)))
 		goto done;
-	while ((got = jl_next(r, &rec)) == 1) {
-		struct store_item it;
-
-		memset(&it, 0, sizeof(it));
-		it.model = o->model ? o->model : rec.model;
-		if (!it.model) {
-			rc = prov_error(PROV_EDATA, "%s:%ld: no model name (give --model NAME or a \"model\" field)",
-				path, rec.line);
-			goto done;
-		}
-		if (!valid_name(it.model)) {
-			rc = prov_error(PROV_EDATA, "%s:%ld: model name must be 1 to %d printable characters",
-				path, rec.line, MAX_NAME);
-			goto done;
-		}
-		if ((rc = text_prompt_key(key, rec.prompt, rec.prompt_len)))
-			goto done;
-		if ((rc = feat_compute(&ft, rec.response, rec.response_len, o->lib, NULL)) ||
-		    (rc = feat_encode(&blob, &ft)))
-			goto done;
-		it.features = blob.data;
-		it.features_len = blob.len;
-		it.features_version = o->fver;
-		it.family = o->family;
-		it.role = o->role;
-		it.prompt = rec.prompt;
-		it.prompt_len = rec.prompt_len;
-		it.prompt_key = key;
-		it.ext_id = rec.id;
-		it.response = rec.response;
-		it.response_len = rec.response_len;
-		it.line = rec.line;
-		if ((rc = store_import_add(st, &it, &stats)))
-			goto done;
-		progress_update(pg, "importing %s: %ld lines, %.1f MB", path, rec.line,
-			(double)jl_uncompressed(r) / 1e6);
-	}
-	if (got < 0) {
-		rc = got;
+	memset(&job, 0, sizeof(job));
+	job.model = o->model;
+	job.family = o->family;
+	job.role = o->role;
+	job.lib = o->lib;
+	job.fver = o->fver;
+	job.threads = o->threads;
+	job.pg = pg;
+	if ((rc = import_records(st, r, &job, &stats)))
 		goto done;
-	}
 	if (strcmp(jl_sha256(r), sha) != 0) {
 		rc = prov_error(PROV_EIO, "%s: the file changed while it was being imported", path);
 		goto done;
@@ -161,8 +117,6 @@ done:
 	progress_done(pg);
 	if (rc)
 		store_import_rollback(st);
-	feat_release(&ft);
-	pbuf_release(&blob);
 	jl_free(r);
 	return rc;
 }
@@ -173,6 +127,7 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "model", required_argument, NULL, 'm' },
 		{ "family", required_argument, NULL, 'f' },
 		{ "role", required_argument, NULL, 'r' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -184,9 +139,15 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 	int c, i, rc, worst = 0, failed = 0, nfiles;
 
 	memset(&o, 0, sizeof(o));
+	o.threads = cmd_default_threads();
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":m:f:r:h", longopts, "corpus import")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":m:f:r:j:h", longopts, "corpus import")) != -1) {
 		switch (c) {
+		case 'j':
+			o.threads = (int)cmd_parse_long(optarg);
+			if (o.threads < 1 || o.threads > 64)
+				return cmd_usage_error("corpus import", "-j takes a number of threads from 1 to 64");
+			break;
 		case 'm':
 			o.model = optarg;
 			break;
@@ -205,10 +166,10 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (o.role && strcmp(o.role, "teacher") && strcmp(o.role, "reference"))
 		return cmd_usage_error("corpus import", "--role must be 'teacher' or 'reference', not '%s'", o.role);
-	if (o.model && !valid_name(o.model))
-		return cmd_usage_error("corpus import", "--model must be 1 to %d printable characters", MAX_NAME);
-	if (o.family && !valid_name(o.family))
-		return cmd_usage_error("corpus import", "--family must be 1 to %d printable characters", MAX_NAME);
+	if (o.model && !cmd_valid_name(o.model))
+		return cmd_usage_error("corpus import", "--model must be 1 to %d printable characters", CMD_MAX_NAME);
+	if (o.family && !cmd_valid_name(o.family))
+		return cmd_usage_error("corpus import", "--family must be 1 to %d printable characters", CMD_MAX_NAME);
 	nfiles = argc - optind;
 	if (nfiles < 1)
 		return cmd_usage_error("corpus import", "no input file given");

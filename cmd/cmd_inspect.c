@@ -26,7 +26,13 @@ static json_t *record_json(const struct srec *r, const struct feat *f, const str
 	json_t *o = json_object(), *ids = json_array(), *st = json_object();
 	struct pat_refusal ref;
 	struct pat_claim *cl = NULL;
-	size_t n = 0, k;
+	size_t n = 0, k, tlen = r->response_len;
+	char *nfc = NULL;
+	const char *text = r->response;
+
+	/* the pattern library's offsets refer to the NFC form of the text */
+	if (pat_nfc(r->response, r->response_len, &nfc, &tlen) == 0 && nfc)
+		text = nfc;
 
 	json_object_set_new(o, "id", r->id ? json_string(r->id) : json_null());
 	json_object_set_new(o, "line", json_integer(r->line));
@@ -34,17 +40,17 @@ static json_t *record_json(const struct srec *r, const struct feat *f, const str
 	json_object_set_new(o, "refusal", json_boolean(f->refused));
 	json_object_set_new(o, "refusal_style", f->refused && f->refusal_family[0] ?
 		json_string(f->refusal_family) : json_null());
-	if (f->refused && pat_find_refusal(lib, r->response, r->response_len, &ref) == 0 && ref.refused)
-		json_object_set_new(o, "refusal_text", json_stringn(r->response + ref.start, ref.end - ref.start));
+	if (f->refused && pat_find_refusal(lib, text, tlen, &ref) == 0 && ref.refused)
+		json_object_set_new(o, "refusal_text", json_stringn(text + ref.start, ref.end - ref.start));
 	else
 		json_object_set_new(o, "refusal_text", json_null());
-	if (f->nclaims && pat_find_claims(lib, r->response, r->response_len, &cl, &n) == 0) {
+	if (f->nclaims && pat_find_claims(lib, text, tlen, &cl, &n) == 0) {
 		for (k = 0; k < n; k++) {
 			json_t *c = json_object();
 
 			json_object_set_new(c, "claims", json_string(cl[k].family));
 			json_object_set_new(c, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
-			json_object_set_new(c, "text", json_stringn(r->response + cl[k].sent_start,
+			json_object_set_new(c, "text", json_stringn(text + cl[k].sent_start,
 				cl[k].sent_end - cl[k].sent_start));
 			json_array_append_new(ids, c);
 		}
@@ -54,6 +60,7 @@ static json_t *record_json(const struct srec *r, const struct feat *f, const str
 	for (k = 0; k < FEAT_STYLE_DIM; k++)
 		json_object_set_new(st, feat_style_name(k), json_real((double)f->style[k]));
 	json_object_set_new(o, "style", st);
+	free(nfc);
 	return o;
 }
 

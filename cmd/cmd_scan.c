@@ -63,6 +63,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	json_t *doc = NULL, *full = NULL;
 	struct pbuf stored = PBUF_INIT(0), rendered = PBUF_INIT(0);
 	struct case_info ci;
+	struct progress pg;
+	double t[6] = { 0, 0, 0, 0, 0, 0 };
 	const char *nm;
 	int c, rc = 0;
 
@@ -99,19 +101,31 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("scan", "no suspect file given");
 	if (optind + 1 < argc)
 		return cmd_usage_error("scan", "one suspect file at a time (for many, use: provenance audit)");
+	progress_init(&pg);
+	t[0] = progress_elapsed(&pg);
 	if ((rc = session_open(&se, ctx->db_path, patterns, 0)))
 		goto done;
+	t[1] = progress_elapsed(&pg);
 	if ((rc = suspect_load(&sus, argv[optind], se->lib)))
 		goto done;
+	t[2] = progress_elapsed(&pg);
 	nm = name ? name : suspect_default_name(sus);
 	if ((rc = analyse(&doc, se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
+	t[3] = progress_elapsed(&pg);
 	/* store the case, then render what was stored, exactly as `report` will */
-	if ((rc = casedoc_store(&ci, &stored, se->store, doc, sus, 0, sus->n, nm, NULL)) ||
-	    (rc = casedoc_build(&full, stored.data, stored.len, &ci)) ||
-	    (rc = casedoc_render(&rendered, full, format)))
+	if ((rc = casedoc_store(&ci, &stored, se->store, doc, sus, 0, sus->n, nm, NULL)))
+		goto done;
+	t[4] = progress_elapsed(&pg);
+	if ((rc = casedoc_build(&full, stored.data, stored.len, &ci)) || (rc = casedoc_render(&rendered, full, format)))
 		goto done;
 	rc = cmd_write_output(output, rendered.data, rendered.len);
+	t[5] = progress_elapsed(&pg);
+	if (getenv("PROVENANCE_TIMING"))
+		fprintf(stderr, "timing: open corpus %.3f s (preparation %s %.3f s), read suspect %.3f s, analyse %.3f s,"
+			" store case %.3f s, render %.3f s; %zu answers, %.0f answers/s\n", t[1] - t[0],
+			se->prep_cached ? "cached" : "computed", se->prep_seconds, t[2] - t[1], t[3] - t[2], t[4] - t[3],
+			t[5] - t[4], sus->n, (double)sus->n / (t[5] - t[0]));
 	if (!rc && output)
 		fprintf(stderr, "provenance: case %lld stored (%s); report written to %s\n", (long long)ci.id,
 			ci.verdict, output);

@@ -101,6 +101,25 @@ int cmd_dispatch(const struct cmd_spec *table, size_t n, const char *parent, con
 	return cmd_usage_error(parent, "unknown command '%s'", argv[1]);
 }
 
+int cmd_valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > CMD_MAX_NAME)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return 0;
+	return 1;
+}
+
+int cmd_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 long cmd_parse_long(const char *s)
 {
 	char *end;

@@ -7,12 +7,15 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "detect/patterns.h"
 
 /* The command table, sorted by name. */
 static const struct cmd_spec commands[] = {
+	{ "audit", cmd_audit, "scan many suspects in parallel (one case each) and summarise" },
 	{ "cases", cmd_cases, "list the stored cases" },
 	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
 	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
+	{ "merge", cmd_merge, "unite the cases of evidence databases (audit shards) in one" },
 	{ "report", cmd_report, "re-render a stored case (md, html, json)" },
 	{ "scan", cmd_scan, "compare a suspect's answers with the corpus, store the case, report" },
 	{ "validate", cmd_validate, "measure the tool's error rates on labelled suspects" },
@@ -56,6 +59,9 @@ int main(int argc, char **argv)
 	size_t k;
 
 	ctx.db_path = env && *env ? env : "provenance.db";
+	/* PROVENANCE_NO_JIT=1: match patterns without PCRE2's JIT (for valgrind; same results) */
+	if (getenv("PROVENANCE_NO_JIT") && strcmp(getenv("PROVENANCE_NO_JIT"), "0"))
+		pat_use_jit(0);
 	while (i < argc && argv[i][0] == '-') {
 		const char *a = argv[i];
 

@@ -89,6 +89,17 @@ struct verify_item {
  */
 int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n_out);
 
+/*
+ * As case_verify, choosing the checks: without CASE_VERIFY_CORPUS the corpus
+ * responses and snapshot are not looked at, only the case itself and its
+ * link in the chain (what merge needs: it copies cases, not the corpus).
+ * A database without a corpus (an audit shard's evidence database, a merged
+ * one) is not a failure either way: the check notes that the snapshot could
+ * not be checked.
+ */
+enum case_verify_flags { CASE_VERIFY_CORPUS = 1 };
+int case_verify_with(struct store *s, int64_t id, int flags, struct verify_item **out, size_t *n_out);
+
 /* The answers of a case, decompressed and checked (for merge). The caller frees with case_answers_free. */
 struct case_answer_row {
 	char *ext_id;

@@ -9,12 +9,13 @@
 #include <time.h>
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "corpus/store.h"
 #include "corpus/store_internal.h"
 #include "corpus/zpack.h"
 
-#define ZLEVEL 6
+#define ZLEVEL ZPACK_LEVEL
 
 /*
  * Migrations: migrations[k] takes the schema from version k to k + 1.
@@ -173,6 +174,7 @@ struct store {
 	struct model_slot *models;
 	size_t nmodels;
 	struct pbuf z;
+	struct zpacker *zp;
 	sqlite3_stmt *st_model_get, *st_model_new, *st_model_upd, *st_prompt_get, *st_prompt_new,
 		*st_resp_get, *st_resp_new, *st_link, *st_feat_put;
 };
@@ -380,6 +382,7 @@ void store_close(struct store *s)
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	pbuf_release(&s->z);
+	zpacker_free(s->zp);
 	free(s->path);
 	free(s);
 }
@@ -628,7 +631,9 @@ static int resolve_prompt(struct store *s, const struct store_item *it, int64_t 
 		return db_error(s, "cannot look up the prompt");
 	if ((rc = prov_sha256_hex(sha, it->prompt, it->prompt_len)))
 		return rc;
-	if ((rc = zpack(&s->z, it->prompt, it->prompt_len, ZLEVEL)))
+	if (!s->zp && (rc = zpacker_new(&s->zp, ZLEVEL)))
+		return rc;
+	if ((rc = zpacker_pack(s->zp, &s->z, it->prompt, it->prompt_len)))
 		return rc;
 	st = s->st_prompt_new;
 	sqlite3_bind_text(st, 1, it->prompt_key, -1, SQLITE_STATIC);
@@ -655,7 +660,9 @@ int store_import_add(struct store *s, const struct store_item *it, struct store_
 		return prov_error(PROV_EINTERNAL, "store_import_add outside an import");
 	if ((rc = resolve_model(s, it, &model_id, stats)) || (rc = resolve_prompt(s, it, &prompt_id, stats)))
 		return rc;
-	if ((rc = prov_sha256_hex(sha, it->response, it->response_len)))
+	if (it->response_sha256)
+		snprintf(sha, sizeof(sha), "%s", it->response_sha256);
+	else if ((rc = prov_sha256_hex(sha, it->response, it->response_len)))
 		return rc;
 	st = s->st_resp_get;
 	sqlite3_bind_int64(st, 1, model_id);
@@ -680,7 +687,9 @@ int store_import_add(struct store *s, const struct store_item *it, struct store_
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_error(s, "cannot look up the response");
-	if ((rc = zpack(&s->z, it->response, it->response_len, ZLEVEL)))
+	if (!it->response_z && !s->zp && (rc = zpacker_new(&s->zp, ZLEVEL)))
+		return rc;
+	if (!it->response_z && (rc = zpacker_pack(s->zp, &s->z, it->response, it->response_len)))
 		return rc;
 	st = s->st_resp_new;
 	sqlite3_bind_int64(st, 1, model_id);
@@ -690,7 +699,10 @@ int store_import_add(struct store *s, const struct store_item *it, struct store_
 	bind_opt_text(st, 5, it->ext_id);
 	sqlite3_bind_text(st, 6, sha, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)it->response_len);
-	sqlite3_bind_blob(st, 8, s->z.data, (int)s->z.len, SQLITE_STATIC);
+	if (it->response_z)
+		sqlite3_bind_blob(st, 8, it->response_z, (int)it->response_zlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 8, s->z.data, (int)s->z.len, SQLITE_STATIC);
 	if ((rc = step_done(s, st, "cannot store the response")))
 		return rc;
 	if (it->features && it->features_version) {

@@ -67,6 +67,9 @@ struct store_item {
 	const void *features;     /* engine features blob (detect/features.h), or NULL */
 	size_t features_len;
 	const char *features_version;   /* feat_version_string() of the blob */
+	const void *response_z;   /* the response already zlib-compressed (zpack), or NULL */
+	size_t response_zlen;
+	const char *response_sha256;    /* its SHA-256 if already computed, or NULL */
 };
 
 struct store_import_stats {

@@ -52,6 +52,8 @@ void eng_params_default(struct eng_params *p)
 	p->weak_p = 0.05;
 	p->strong_effect = 0.2;
 	p->moderate_effect = 0.1;
+	p->corroborate = 2;
+	p->corroborate_p = 0.05;
 	p->seed = 20261128;
 }
 
@@ -259,6 +261,36 @@ static int make_grams(uint64_t **out, size_t *cap, size_t *nout, const struct fe
 	return 0;
 }
 
+/*
+ * The lexical n-grams of an answer. Unigrams and bigrams need no hashing: a
+ * token hash, or two packed into 64 bits, is already a key unique to the
+ * n-gram (longer ones are hashed).
+ */
+static int make_lex_grams(uint64_t **out, size_t *cap, size_t *nout, const struct feat *f, int maxn)
+{
+	size_t ntok = f->ntok, need = ntok * (size_t)maxn + 1, i, k = 0;
+	int n;
+
+	if (need > *cap) {
+		uint64_t *g = prov_reallocarray(*out, need, sizeof(*g));
+
+		if (!g)
+			return PROV_ENOMEM;
+		*out = g;
+		*cap = need;
+	}
+	for (i = 0; i < ntok; i++)
+		(*out)[k++] = f->tok[i];
+	if (maxn >= 2)
+		for (i = 0; i + 1 < ntok; i++)
+			(*out)[k++] = (uint64_t)f->tok[i] << 32 | f->tok[i + 1] | (f->tok[i] ? 0 : 1ULL << 63);
+	for (n = 3; n <= maxn; n++)
+		for (i = 0; i + (size_t)n <= ntok; i++)
+			(*out)[k++] = text_ngram_hash(f->tok + i, (size_t)n);
+	*nout = k;
+	return 0;
+}
+
 /* Sort and deduplicate in place; returns the new length. */
 static size_t sort_unique(uint64_t *a, uint64_t *tmp, size_t n)
 {
@@ -345,7 +377,7 @@ static int lexws_add(struct lexws *ws, size_t slot, const struct feat *f, int ma
 	v->norm = 0;
 	if (!f)
 		return 0;
-	if ((rc = make_grams(&ws->grams, &ws->capgrams, &ng, f, maxn, 0)))
+	if ((rc = make_lex_grams(&ws->grams, &ws->capgrams, &ng, f, maxn)))
 		return rc;
 	for (i = 0; i < ng; i++) {
 		size_t s;
@@ -399,7 +431,11 @@ static int lexws_add(struct lexws *ws, size_t slot, const struct feat *f, int ma
 /* Turn counts into tf-idf weights, IDF = log(1 + K / df) over the K answers present. */
 static int lexws_weigh(struct lexws *ws, size_t k_answers)
 {
+	double idf[64];
 	size_t s, i;
+
+	for (i = 1; i < 64; i++)
+		idf[i] = log(1.0 + (double)k_answers / (double)i);
 
 	if (ws->nent > ws->capdense) {
 		float *d = prov_reallocarray(ws->dense, ws->nent, sizeof(*d));
@@ -416,7 +452,9 @@ static int lexws_weigh(struct lexws *ws, size_t k_answers)
 		double norm = 0;
 
 		for (i = 0; i < v->n; i++) {
-			double w = (1.0 + log(v->w[i])) * log(1.0 + (double)k_answers / (double)ws->df[v->idx[i]]);
+			uint32_t df = ws->df[v->idx[i]];
+			double w = (v->w[i] > 1.0f ? 1.0 + log(v->w[i]) : 1.0) *
+				(df < 64 ? idf[df] : log(1.0 + (double)k_answers / (double)df));
 
 			v->w[i] = (float)w;
 			norm += w * w;
@@ -489,12 +527,9 @@ static double open_match(const struct feat *a, const struct feat *b)
 	return (a->ntok && a->opener == b->opener ? 1.0 : 0.0) + (a->ntok && a->closer == b->closer ? 1.0 : 0.0);
 }
 
-/* Shared refusals: 1 when both refuse, 2 when also in the same template family. */
 static double refusal_agree(const struct feat *a, const struct feat *b)
 {
-	if (!a->refused || !b->refused)
-		return 0;
-	return 1.0 + (a->refusal_family[0] && !strcmp(a->refusal_family, b->refusal_family) ? 1.0 : 0.0);
+	return feat_refusal_agreement(a, b);
 }
 
 /* ---------------------------------------------------------------- 4. phrases */
@@ -845,6 +880,19 @@ static size_t chan_unit(struct chan *ch)
 #define VT(ch, u, k) ((ch)->vt[(u) * CH_COUNT + (k)])
 #define VC(ch, u, j, k) ((ch)->vc[((u) * (ch)->nctrl + (j)) * CH_COUNT + (k)])
 
+/*
+ * The unit each channel's differences are measured in before the channels are
+ * summed. Continuous similarities (lexical, style, phrase rates) are divided
+ * by their root mean square over the prompts. Counts (a shared opener or
+ * closer, a shared refusal template, an identity claim) count in their own
+ * unit: one occurrence is one. Dividing a count that is non-zero on one prompt
+ * in hundreds by its root mean square would give that single prompt the
+ * weight of sqrt(n) standard units.
+ */
+static const int channel_is_count[CH_COUNT] = {
+	[CH_LEX] = 0, [CH_STY] = 0, [CH_PHR] = 0, [CH_OPEN] = 1, [CH_REF] = 1, [CH_IDN] = 1,
+};
+
 struct tests {
 	struct stat_test *ctrl;     /* per control */
 	struct stat_test panel;
@@ -905,7 +953,7 @@ static int composite(struct tests *out, const struct chan *ch, unsigned mask, ui
 			}
 		}
 		for (k = 0; k < CH_COUNT; k++)
-			rms[k] = cnt[k] && rms[k] > 0 ? sqrt(rms[k] / (double)cnt[k]) : 0;
+			rms[k] = !cnt[k] || rms[k] <= 0 ? 0 : channel_is_count[k] ? 1.0 : sqrt(rms[k] / (double)cnt[k]);
 		for (u = 0; u < nu; u++) {
 			double sum = 0;
 			int have = 0;
@@ -1121,75 +1169,197 @@ done:
 	return rc;
 }
 
-/* Rates of every panel answer under marker sets (fold-crossed: prompt of fold f uses markers of 1 - f). */
-static int rates_under(float *out_rate, size_t stride, const struct eng_corpus *c, const struct markers mk[2],
-	const struct eng_params *p, uint64_t **grams, size_t *capg, const size_t *models, size_t nmod)
+/*
+ * Every panel answer indexed once against the union of all marker sets (the
+ * teachers' own and their leave-one-out variants): per answer, which markers
+ * it contains and how often, and how many n-grams it has. A marker set is then
+ * a bitset over the union, and an answer's rate a short scan of its list.
+ */
+struct gramindex {
+	struct hmap map;            /* gram -> uid */
+	size_t nuid;
+	uint32_t *off;              /* nprompts * nmodels + 1: start of each answer's list */
+	uint32_t *uid;              /* the lists, concatenated */
+	uint16_t *cnt;
+	uint32_t *ng;               /* per answer: n-grams */
+	size_t words;               /* bitset length in uint64_t */
+};
+
+static void gramindex_release(struct gramindex *gi)
 {
-	size_t q, i;
-	int rc;
+	hmap_release(&gi->map);
+	free(gi->off);
+	free(gi->uid);
+	free(gi->cnt);
+	free(gi->ng);
+	memset(gi, 0, sizeof(*gi));
+}
 
-	for (q = 0; q < c->nprompts; q++)
-		for (i = 0; i < nmod; i++) {
-			const struct feat *f = c->resp[q * c->nmodels + models[i]];
-			size_t ng = 0;
+static int gramindex_add_set(struct gramindex *gi, const struct markers *mk)
+{
+	size_t i, slot;
 
-			if (!f)
-				continue;
-			if ((rc = make_grams(grams, capg, &ng, f, p->phrase_max_n, 1)))
-				return rc;
-			out_rate[(q * c->nmodels + models[i]) * stride] =
-				(float)marker_rate(&mk[1 - c->fold[q]], *grams, ng);
-		}
+	for (i = 0; i < mk->n; i++) {
+		int ins = hmap_put(&gi->map, mk->gram[i], (uint32_t)gi->nuid, &slot);
+
+		if (ins < 0)
+			return ins;
+		if (ins)
+			gi->nuid++;
+	}
 	return 0;
 }
 
+static int gramindex_build(struct gramindex *gi, const struct eng_corpus *c, const struct eng_params *p)
+{
+	size_t nm = c->nmodels, na = c->nprompts * nm, a, k, total = 0, cap = 0, capg = 0;
+	uint64_t *grams = NULL;
+	uint32_t *seen = NULL, *pos = NULL;
+	int rc = 0;
+
+	gi->words = (gi->nuid + 63) / 64 + 1;
+	gi->off = prov_calloc(na + 1, sizeof(*gi->off));
+	gi->ng = prov_calloc(na + 1, sizeof(*gi->ng));
+	seen = prov_calloc(gi->nuid + 1, sizeof(*seen));
+	pos = prov_calloc(gi->nuid + 1, sizeof(*pos));
+	if (!gi->off || !gi->ng || !seen || !pos) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (a = 0; a < na; a++) {
+		const struct feat *f = c->resp[a];
+		size_t ng = 0;
+
+		gi->off[a] = (uint32_t)total;
+		if (!f)
+			continue;
+		if ((rc = make_grams(&grams, &capg, &ng, f, p->phrase_max_n, 1)))
+			goto done;
+		gi->ng[a] = (uint32_t)ng;
+		for (k = 0; k < ng; k++) {
+			uint32_t u;
+
+			if (!hmap_get(&gi->map, grams[k], &u))
+				continue;
+			if (seen[u] == a + 1) {
+				if (gi->cnt[pos[u]] < UINT16_MAX)
+					gi->cnt[pos[u]]++;
+				continue;
+			}
+			if (total == cap) {
+				size_t nc = cap ? cap * 2 : 65536;
+				uint32_t *nu = prov_reallocarray(gi->uid, nc, sizeof(*nu));
+				uint16_t *ncnt;
+
+				if (!nu) {
+					rc = PROV_ENOMEM;
+					goto done;
+				}
+				gi->uid = nu;
+				ncnt = prov_reallocarray(gi->cnt, nc, sizeof(*ncnt));
+				if (!ncnt) {
+					rc = PROV_ENOMEM;
+					goto done;
+				}
+				gi->cnt = ncnt;
+				cap = nc;
+			}
+			seen[u] = (uint32_t)a + 1;
+			pos[u] = (uint32_t)total;
+			gi->uid[total] = u;
+			gi->cnt[total] = 1;
+			total++;
+		}
+	}
+	gi->off[na] = (uint32_t)total;
+done:
+	free(grams);
+	free(seen);
+	free(pos);
+	return rc;
+}
+
+static int bitset_of(uint64_t **out, const struct gramindex *gi, const struct markers *mk)
+{
+	size_t i;
+	uint32_t u;
+
+	*out = prov_calloc(gi->words, sizeof(**out));
+	if (!*out)
+		return PROV_ENOMEM;
+	for (i = 0; i < mk->n; i++)
+		if (hmap_get(&gi->map, mk->gram[i], &u))
+			(*out)[u >> 6] |= 1ULL << (u & 63);
+	return 0;
+}
+
+/* The rate of panel answer a under a marker set given as a bitset (marker_rate's definition). */
+static double indexed_rate(const struct gramindex *gi, size_t a, const uint64_t *bits)
+{
+	uint32_t i, hits = 0;
+
+	for (i = gi->off[a]; i < gi->off[a + 1]; i++)
+		if (bits[gi->uid[i] >> 6] >> (gi->uid[i] & 63) & 1)
+			hits += gi->cnt[i];
+	return 1000.0 * (double)hits / ((double)gi->ng[a] + RATE_SMOOTH);
+}
+
+/* Markers of every teacher; rates of every panel answer under them (fold-crossed). */
 static int prep_phrases(struct eng_prep *pr, const struct eng_corpus *c, struct foldstats fs[2])
 {
-	size_t nm = c->nmodels, t, f, m, q, *all = NULL;
-	uint64_t *grams = NULL;
-	size_t capg = 0, cnt;
+	size_t nm = c->nmodels, t, f;
 	int rc = 0;
 
 	pr->mk = prov_calloc(nm * 2, sizeof(*pr->mk));
 	pr->rate = prov_calloc(c->nprompts * nm * nm + 1, sizeof(*pr->rate));
 	pr->mean_rate = prov_calloc(nm * nm * 2, sizeof(*pr->mean_rate));
-	all = prov_calloc(nm, sizeof(*all));
-	if (!pr->mk || !pr->rate || !pr->mean_rate || !all) {
-		free(all);
+	if (!pr->mk || !pr->rate || !pr->mean_rate)
 		return PROV_ENOMEM;
-	}
-	for (m = 0; m < nm; m++)
-		all[m] = m;
-	for (t = 0; t < nm; t++) {
+	for (t = 0; t < nm; t++)
 		for (f = 0; f < 2; f++) {
-			if (!c->models[t].teacher) {
-				if ((rc = hmap_init(&pr->mk[t * 2 + f].set, 16)))
-					goto done;
-				continue;
-			}
-			if ((rc = select_markers(&pr->mk[t * 2 + f], &fs[f], c, t, -1, &pr->params)))
-				goto done;
+			if (!c->models[t].teacher)
+				rc = hmap_init(&pr->mk[t * 2 + f].set, 16);
+			else
+				rc = select_markers(&pr->mk[t * 2 + f], &fs[f], c, t, -1, &pr->params);
+			if (rc)
+				return rc;
 		}
+	return 0;
+}
+
+static int prep_full_rates(struct eng_prep *pr, const struct eng_corpus *c, const struct gramindex *gi)
+{
+	size_t nm = c->nmodels, t, m, q, f;
+	uint64_t *bits[2] = { NULL, NULL };
+	int rc = 0;
+
+	for (t = 0; t < nm && !rc; t++) {
 		if (!c->models[t].teacher)
 			continue;
-		if ((rc = rates_under(pr->rate + t, nm, c, &pr->mk[t * 2], &pr->params, &grams, &capg, all, nm)))
-			goto done;
+		if ((rc = bitset_of(&bits[0], gi, &pr->mk[t * 2])) || (rc = bitset_of(&bits[1], gi, &pr->mk[t * 2 + 1])))
+			break;
+		for (q = 0; q < c->nprompts; q++)
+			for (m = 0; m < nm; m++)
+				if (c->resp[q * nm + m])
+					RATE(pr, q, m, t) = (float)indexed_rate(gi, q * nm + m, bits[1 - c->fold[q]]);
 		for (m = 0; m < nm; m++)
 			for (f = 0; f < 2; f++) {
-				double s = 0;
+				double sum = 0;
+				size_t cnt = 0;
 
-				cnt = 0;
 				for (q = 0; q < c->nprompts; q++)
 					if (c->fold[q] == f && c->resp[q * nm + m]) {
-						s += RATE(pr, q, m, t);
+						sum += RATE(pr, q, m, t);
 						cnt++;
 					}
-				MEANRATE(pr, m, t, f) = cnt ? (float)(s / (double)cnt) : 0.0f;
+				MEANRATE(pr, m, t, f) = cnt ? (float)(sum / (double)cnt) : 0.0f;
 			}
+		free(bits[0]);
+		free(bits[1]);
+		bits[0] = bits[1] = NULL;
 	}
-done:
-	free(grams);
-	free(all);
+	free(bits[0]);
+	free(bits[1]);
 	return rc;
 }
 
@@ -1236,32 +1406,30 @@ static int null_channels(struct chan *ch, const struct eng_prep *pr, const struc
  * The null effects: every panel model y outside teacher t's family, scanned
  * as if it were the suspect against the rest of the panel (its phrases
  * re-selected without it), gives the effect an independent model shows.
+ * `loo` holds the re-selected marker sets: [(t * nm + y) * 2 + fold].
  */
-static int prep_nulls(struct eng_prep *pr, const struct eng_corpus *c, struct foldstats fs[2])
+static int prep_nulls(struct eng_prep *pr, const struct eng_corpus *c, const struct markers *loo,
+	const struct gramindex *gi)
 {
-	size_t nm = c->nmodels, t, y, m, nctrl;
-	size_t *ctrl = NULL, *all = NULL;
-	float *loo = NULL;
+	size_t nm = c->nmodels, t, y, m, q, nctrl;
+	size_t *ctrl = NULL;
+	float *rate = NULL;
 	double *work = NULL, *eff = NULL;
-	uint64_t *grams = NULL;
-	size_t capg = 0;
+	uint64_t *bits[2] = { NULL, NULL };
 	struct chan ch;
 	struct tests ts;
-	struct markers mk[2];
 	int rc = 0;
 
 	memset(&ch, 0, sizeof(ch));
-	memset(mk, 0, sizeof(mk));
 	memset(&ts, 0, sizeof(ts));
 	pr->null = prov_calloc(nm, sizeof(*pr->null));
 	pr->null_eff = prov_calloc(nm * nm, sizeof(*pr->null_eff));
 	ctrl = prov_calloc(nm, sizeof(*ctrl));
-	all = prov_calloc(nm, sizeof(*all));
-	loo = prov_calloc(c->nprompts * nm + 1, sizeof(*loo));
+	rate = prov_calloc(c->nprompts * nm + 1, sizeof(*rate));
 	work = prov_calloc(c->nprompts + 1, sizeof(*work));
 	eff = prov_calloc(nm, sizeof(*eff));
 	ts.ctrl = prov_calloc(nm, sizeof(*ts.ctrl));
-	if (!pr->null || !pr->null_eff || !ctrl || !all || !loo || !work || !eff || !ts.ctrl) {
+	if (!pr->null || !pr->null_eff || !ctrl || !rate || !work || !eff || !ts.ctrl) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -1277,8 +1445,6 @@ static int prep_nulls(struct eng_prep *pr, const struct eng_corpus *c, struct fo
 		if (!c->models[t].teacher)
 			continue;
 		for (y = 0; y < nm; y++) {
-			size_t f, na = 0;
-
 			if (y == t || same_family(c, y, t))
 				continue;
 			nctrl = 0;
@@ -1287,17 +1453,22 @@ static int prep_nulls(struct eng_prep *pr, const struct eng_corpus *c, struct fo
 					ctrl[nctrl++] = m;
 			if (!nctrl)
 				continue;
-			for (f = 0; f < 2; f++)
-				if ((rc = select_markers(&mk[f], &fs[f], c, t, (long)y, &pr->params)))
-					goto done;
-			all[na++] = y;
-			for (m = 0; m < nctrl; m++)
-				all[na++] = ctrl[m];
-			if ((rc = rates_under(loo, 1, c, mk, &pr->params, &grams, &capg, all, na)))
+			if ((rc = bitset_of(&bits[0], gi, &loo[(t * nm + y) * 2])) ||
+			    (rc = bitset_of(&bits[1], gi, &loo[(t * nm + y) * 2 + 1])))
 				goto done;
-			markers_release(&mk[0]);
-			markers_release(&mk[1]);
-			if ((rc = null_channels(&ch, pr, c, y, t, ctrl, nctrl, loo)))
+			for (q = 0; q < c->nprompts; q++) {
+				const uint64_t *b = bits[1 - c->fold[q]];
+
+				if (c->resp[q * nm + y])
+					rate[q * nm + y] = (float)indexed_rate(gi, q * nm + y, b);
+				for (m = 0; m < nctrl; m++)
+					if (c->resp[q * nm + ctrl[m]])
+						rate[q * nm + ctrl[m]] = (float)indexed_rate(gi, q * nm + ctrl[m], b);
+			}
+			free(bits[0]);
+			free(bits[1]);
+			bits[0] = bits[1] = NULL;
+			if ((rc = null_channels(&ch, pr, c, y, t, ctrl, nctrl, rate)))
 				goto done;
 			if ((rc = composite(&ts, &ch, ALL_CHANNELS, pr->params.seed, work, NULL, NULL)))
 				goto done;
@@ -1327,16 +1498,43 @@ static int prep_nulls(struct eng_prep *pr, const struct eng_corpus *c, struct fo
 		}
 	}
 done:
-	markers_release(&mk[0]);
-	markers_release(&mk[1]);
+	free(bits[0]);
+	free(bits[1]);
 	chan_release(&ch);
 	free(ts.ctrl);
 	free(ctrl);
-	free(all);
-	free(loo);
+	free(rate);
 	free(work);
 	free(eff);
-	free(grams);
+	return rc;
+}
+
+/* Leave-one-out marker sets for the nulls, and the index of every answer against all sets. */
+static int prep_markers_and_index(struct eng_prep *pr, const struct eng_corpus *c, struct foldstats fs[2],
+	struct markers **loo_out, struct gramindex *gi)
+{
+	size_t nm = c->nmodels, t, y, f;
+	struct markers *loo;
+	int rc = 0;
+
+	*loo_out = loo = prov_calloc(nm * nm * 2 + 1, sizeof(*loo));
+	if (!loo || (rc = hmap_init(&gi->map, 65536)))
+		return loo ? rc : PROV_ENOMEM;
+	for (t = 0; t < nm && !rc; t++) {
+		if (!c->models[t].teacher)
+			continue;
+		for (f = 0; f < 2 && !rc; f++)
+			rc = gramindex_add_set(gi, &pr->mk[t * 2 + f]);
+		for (y = 0; y < nm && !rc; y++) {
+			if (y == t || same_family(c, y, t))
+				continue;
+			for (f = 0; f < 2 && !rc; f++)
+				if (!(rc = select_markers(&loo[(t * nm + y) * 2 + f], &fs[f], c, t, (long)y, &pr->params)))
+					rc = gramindex_add_set(gi, &loo[(t * nm + y) * 2 + f]);
+		}
+	}
+	if (!rc)
+		rc = gramindex_build(gi, c, &pr->params);
 	return rc;
 }
 
@@ -1344,6 +1542,8 @@ int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct 
 {
 	struct eng_prep *pr;
 	struct foldstats fs[2];
+	struct markers *loo = NULL;
+	struct gramindex gi;
 	int rc;
 
 	*out = NULL;
@@ -1357,16 +1557,36 @@ int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct 
 		pr->params = *p;
 	else
 		eng_params_default(&pr->params);
-	if ((rc = prep_style(pr, c)) || (rc = prep_pairs(pr, c)) ||
-	    (rc = build_foldstats(&fs[0], c, &pr->params, 0)) || (rc = build_foldstats(&fs[1], c, &pr->params, 1)) ||
-	    (rc = prep_phrases(pr, c, fs)) || (rc = prep_nulls(pr, c, fs))) {
-		foldstats_release(&fs[0]);
-		foldstats_release(&fs[1]);
+	memset(&gi, 0, sizeof(gi));
+	rc = prep_style(pr, c);
+	if (!rc)
+		rc = prep_pairs(pr, c);
+	if (!rc)
+		rc = build_foldstats(&fs[0], c, &pr->params, 0);
+	if (!rc)
+		rc = build_foldstats(&fs[1], c, &pr->params, 1);
+	if (!rc)
+		rc = prep_phrases(pr, c, fs);
+	if (!rc)
+		rc = prep_markers_and_index(pr, c, fs, &loo, &gi);
+	foldstats_release(&fs[0]);
+	foldstats_release(&fs[1]);
+	if (!rc)
+		rc = prep_full_rates(pr, c, &gi);
+	if (!rc)
+		rc = prep_nulls(pr, c, loo, &gi);
+	if (loo) {
+		size_t i;
+
+		for (i = 0; i < c->nmodels * c->nmodels * 2; i++)
+			markers_release(&loo[i]);
+		free(loo);
+	}
+	gramindex_release(&gi);
+	if (rc) {
 		eng_prep_free(pr);
 		return rc;
 	}
-	foldstats_release(&fs[0]);
-	foldstats_release(&fs[1]);
 	*out = pr;
 	return 0;
 }
@@ -1808,22 +2028,31 @@ done:
  * suspect is closer to the teacher than every independent panel model is
  * (the largest null effect), moderate when closer than the typical one (the
  * median null effect), each with a floor; weak on significance alone.
+ * Strong and moderate also need corroboration: at least `corroborate` of the
+ * five signals significant on their own against their closest control, so
+ * that one systematic difference (a shared register of polite assistant
+ * phrases, say) cannot carry the verdict alone.
  */
 static void decide(struct eng_teacher *et, const struct eng_prep *pr, double median_tokens)
 {
 	const struct eng_params *p = &pr->params;
 	const struct null_effect *ne = &pr->null[et->model];
 	double strong_bar = p->strong_effect, moderate_bar = p->moderate_effect;
+	int k, corr = 0;
 
+	for (k = 0; k < SIG_COUNT; k++)
+		if (et->sig[k].available && et->sig[k].p <= p->corroborate_p && et->sig[k].effect > 0)
+			corr++;
+	et->corroborating = corr;
 	if (ne->n > 0) {
 		strong_bar = fmax(strong_bar, ne->max);
 		moderate_bar = fmax(moderate_bar, ne->median);
 	}
 	if (et->n < p->min_prompts || median_tokens < p->min_tokens)
 		et->verdict = V_INCONCLUSIVE;
-	else if (et->p_holm <= p->strong_p && et->effect >= strong_bar)
+	else if (et->p_holm <= p->strong_p && et->effect >= strong_bar && corr >= p->corroborate)
 		et->verdict = V_STRONG;
-	else if (et->p_holm <= p->moderate_p && et->effect >= moderate_bar)
+	else if (et->p_holm <= p->moderate_p && et->effect >= moderate_bar && corr >= p->corroborate)
 		et->verdict = V_MODERATE;
 	else if (et->p_holm <= p->weak_p && et->effect > 0)
 		et->verdict = V_WEAK;
@@ -2023,7 +2252,7 @@ done:
 
 /* ---------------------------------------------------------------- 8. the cache */
 
-#define PREP_MAGIC "PPREP002"
+#define PREP_MAGIC "PPREP006"
 
 static int put_raw(struct pbuf *b, const void *p, size_t n)
 {

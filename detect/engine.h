@@ -21,7 +21,8 @@
  *  - Verdicts need both p and effect; the effect is compared with what the
  *    panel's own independent models show when each is scanned in turn
  *    against the rest (the null effects, computed in eng_prepare): strong
- *    above the largest, moderate above the median.
+ *    above the largest, moderate above the median; both also need at least
+ *    two signals significant on their own (corroboration).
  * Pure: no I/O, no SQLite, no printing. Deterministic.
  */
 #ifndef PROV_ENGINE_H
@@ -33,7 +34,7 @@
 #include "detect/util.h"
 
 /* Bump when any number the engine produces can change for the same inputs. */
-#define ENG_VERSION "1"
+#define ENG_VERSION "2"
 
 enum eng_signal { SIG_LEXICAL, SIG_PHRASES, SIG_STYLE, SIG_REFUSAL, SIG_IDENTITY, SIG_COUNT };
 
@@ -53,6 +54,8 @@ struct eng_params {
 	double weak_p;            /* (0.05) */
 	double strong_effect;     /* effect floor for strong (0.2) */
 	double moderate_effect;   /* effect floor for moderate (0.1) */
+	int corroborate;          /* strong and moderate need this many signals significant on their own (2) */
+	double corroborate_p;     /* ... at this p against their closest control (0.05) */
 	uint64_t seed;            /* Monte Carlo seed for small samples */
 };
 
@@ -131,6 +134,7 @@ struct eng_teacher {
 	long n;
 	int closest;
 	double panel_z, panel_effect, panel_p;
+	int corroborating;        /* signals significant on their own (p <= corroborate_p, effect > 0) */
 	int null_n;               /* independent panel models scanned as pseudo-suspects */
 	double null_mean, null_sd, null_median, null_max;
 	int null_max_model;

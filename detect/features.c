@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "detect/features.h"
 
 /* Function words: the most frequent English words, per 100 words (Burrows). */
@@ -32,7 +34,7 @@ static const char *const style_names[S_FUNCTION0] = {
 	"commas per 100 words", "semicolons per 100 words", "colons per 100 words",
 	"exclamation marks per 100 words", "question marks per 100 words", "parentheses per 100 words",
 	"double quotes per 100 words", "dashes per 100 words", "ellipses per 100 words",
-	"digits per 100 words", "capitalised words (share)", "mean word length (bytes)",
+	"digits per 100 words", "capitalised words (share)", "mean word length (characters)",
 	"distinct words in the first 200 (share)", "exclamatory opener (\"Certainly!\")",
 	"ends with a question", "first person (I, me, my) per 100 words", "second person (you, your) per 100 words",
 };
@@ -109,43 +111,91 @@ static void line_features(const char *s, size_t len, float *v)
 	v[S_CODE_BLOCKS] = (float)(fences / 2 > 5 ? 5 : fences / 2);
 }
 
-static size_t count_str(const char *s, size_t len, const char *needle)
+/*
+ * Punctuation and markup counts in one pass over the bytes: ASCII marks, and
+ * the typographic and full-width forms counted with their ASCII cousins.
+ */
+static void char_features(const char *text, size_t len, float *v, double per100, int greek)
 {
-	size_t n = 0, k = strlen(needle);
-	const char *p = s, *end = s + len;
-
-	while (p + k <= end && (p = memmem(p, (size_t)(end - p), needle, k)) != NULL) {
-		n++;
-		p += k;
-	}
-	return n;
-}
-
-static void char_features(const char *s, size_t len, float *v, double per100)
-{
+	const unsigned char *s = (const unsigned char *)text;
 	size_t comma = 0, semi = 0, colon = 0, excl = 0, quest = 0, paren = 0, dq = 0, digits = 0, backtick = 0;
-	size_t i;
+	size_t dash = 0, ellipsis = 0, bold = 0, i;
 
 	for (i = 0; i < len; i++) {
-		switch (s[i]) {
+		unsigned char c = s[i];
+
+		switch (c) {
 		case ',': comma++; break;
-		case ';': semi++; break;
+		case ';':
+			/* in Greek, ';' is the question mark (U+037E folds to it) */
+			if (greek)
+				quest++;
+			else
+				semi++;
+			break;
+		case 0xcd:   /* U+037E GREEK QUESTION MARK */
+			if (i + 1 < len && s[i + 1] == 0xbe)
+				quest++;
+			break;
 		case ':': colon++; break;
 		case '!': excl++; break;
 		case '?': quest++; break;
 		case '(': paren++; break;
 		case '"': dq++; break;
 		case '`': backtick++; break;
+		case '*':
+			if (i + 1 < len && s[i + 1] == '*') {
+				bold++;
+				i++;
+			}
+			break;
+		case '.':
+			if (i + 2 < len && s[i + 1] == '.' && s[i + 2] == '.') {
+				ellipsis++;
+				i += 2;
+			}
+			break;
+		case '-':
+			if (i > 0 && i + 1 < len && s[i - 1] == ' ' && s[i + 1] == ' ')
+				dash++;
+			break;
+		case 0xe2:   /* general punctuation: U+2014, U+2013, U+2026, U+201C */
+			if (i + 2 < len && s[i + 1] == 0x80) {
+				unsigned char d = s[i + 2];
+
+				if (d == 0x94 || d == 0x93)
+					dash++;
+				else if (d == 0xa6)
+					ellipsis++;
+				else if (d == 0x9c)
+					dq++;
+			}
+			break;
+		case 0xef:   /* full-width forms: ， ！ ？ */
+			if (i + 2 < len && s[i + 1] == 0xbc) {
+				unsigned char d = s[i + 2];
+
+				if (d == 0x8c)
+					comma++;
+				else if (d == 0x81)
+					excl++;
+				else if (d == 0x9f)
+					quest++;
+			}
+			break;
+		case 0xe3:   /* ideographic comma 、 */
+			if (i + 2 < len && s[i + 1] == 0x80 && s[i + 2] == 0x81)
+				comma++;
+			break;
+		case 0xc2:   /* « */
+			if (i + 1 < len && s[i + 1] == 0xab)
+				dq++;
+			break;
 		default:
-			if (s[i] >= '0' && s[i] <= '9')
+			if (c >= '0' && c <= '9')
 				digits++;
 		}
 	}
-	/* full-width and typographic forms count with their ASCII cousins */
-	comma += count_str(s, len, "\xef\xbc\x8c") + count_str(s, len, "\xe3\x80\x81");   /* ， 、 */
-	excl += count_str(s, len, "\xef\xbc\x81");                                        /* ！ */
-	quest += count_str(s, len, "\xef\xbc\x9f");                                       /* ？ */
-	dq += count_str(s, len, "\xe2\x80\x9c") + count_str(s, len, "\xc2\xab");          /* “ « */
 	v[S_COMMA] = (float)(comma * per100);
 	v[S_SEMICOLON] = (float)(semi * per100);
 	v[S_COLON] = (float)(colon * per100);
@@ -153,16 +203,15 @@ static void char_features(const char *s, size_t len, float *v, double per100)
 	v[S_QUESTION] = (float)(quest * per100);
 	v[S_PAREN] = (float)(paren * per100);
 	v[S_DQUOTE] = (float)(dq * per100);
-	v[S_DASH] = (float)((count_str(s, len, " - ") + count_str(s, len, "\xe2\x80\x94") +
-		count_str(s, len, "\xe2\x80\x93")) * per100);                            /* - — – */
-	v[S_ELLIPSIS] = (float)((count_str(s, len, "...") + count_str(s, len, "\xe2\x80\xa6")) * per100);
+	v[S_DASH] = (float)(dash * per100);
+	v[S_ELLIPSIS] = (float)(ellipsis * per100);
 	v[S_DIGITS] = (float)(digits * per100);
-	v[S_BOLD] = (float)(count_str(s, len, "**") / 2 * per100);
+	v[S_BOLD] = (float)(bold / 2 * per100);
 	v[S_INLINE_CODE] = (float)((backtick > 6 * v[S_CODE_BLOCKS] ? backtick - (size_t)(6 * v[S_CODE_BLOCKS]) : 0) / 2 * per100);
 }
 
-/* Sentences end at . ! ? (and their CJK forms) followed by space or end; paragraphs at blank lines. */
-static void sentence_features(const char *s, size_t len, float *v, size_t words)
+/* Sentences end at . ! ? (and their CJK and Greek forms) followed by space or end; paragraphs at blank lines. */
+static void sentence_features(const char *s, size_t len, float *v, size_t words, int greek)
 {
 	size_t i, sentences = 0, paras = 0;
 	int in_para = 0, blank_run = 0;
@@ -170,8 +219,11 @@ static void sentence_features(const char *s, size_t len, float *v, size_t words)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if ((c == '.' || c == '!' || c == '?') && (i + 1 == len || s[i + 1] == ' ' || s[i + 1] == '\n'))
+		if ((c == '.' || c == '!' || c == '?' || (greek && c == ';')) &&
+		    (i + 1 == len || s[i + 1] == ' ' || s[i + 1] == '\n'))
 			sentences++;
+		else if (c == 0xcd && i + 1 < len && (unsigned char)s[i + 1] == 0xbe)
+			sentences++;   /* U+037E */
 		else if (c == 0xe3 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x82)
 			sentences++;   /* 。 */
 		if (c == '\n') {
@@ -192,6 +244,22 @@ static void sentence_features(const char *s, size_t len, float *v, size_t words)
 	v[S_WORDS_PER_SENT] = sentences ? (float)fmin(60.0, (double)words / (double)sentences) : 0.0f;
 }
 
+/* Mostly Greek? (Greek and Coptic letters, two bytes each, outnumber the ASCII letters.) */
+static int is_greek(const char *text, size_t len)
+{
+	size_t i, greek = 0, latin = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c == 0xce || c == 0xcf) && i + 1 < len)
+			greek++;
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+			latin++;
+	}
+	return greek > latin;
+}
+
 static void opener_closer(struct feat *f)
 {
 	size_t n = f->ntok;
@@ -200,28 +268,27 @@ static void opener_closer(struct feat *f)
 	f->closer = n ? text_ngram_hash(f->tok + (n > 4 ? n - 4 : 0), n < 4 ? n : 4) : 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void word_features(struct feat *f, const struct tokens *t, const char *s, float *v, double per100)
 {
-	static _Thread_local uint32_t fw[NFW], first[3], second[2];
+	/* the function words and pronouns in a small open-addressing table: hash -> index + 1 */
+	static _Thread_local uint32_t tkey[256];
+	static _Thread_local uint8_t tval[256];
 	static _Thread_local int ready;
-	size_t i, j, caps = 0, words = 0, bytes = 0, fp = 0, sp = 0, window, distinct = 0;
+	enum { FIRST = NFW + 1, SECOND = NFW + 2 };
+	size_t i, caps = 0, words = 0, bytes = 0, fp = 0, sp = 0, window, distinct = 0;
 	size_t counts[NFW];
 
 	if (!ready) {
-		for (i = 0; i < NFW; i++)
-			fw[i] = word_hash(function_words[i]);
-		first[0] = word_hash("i");
-		first[1] = word_hash("me");
-		first[2] = word_hash("my");
-		second[0] = word_hash("you");
-		second[1] = word_hash("your");
+		static const char *const pron[] = { "i", "me", "my", "you", "your" };
+
+		for (i = 0; i < NFW + 5; i++) {
+			uint32_t h = word_hash(i < NFW ? function_words[i] : pron[i - NFW]), k = h & 255;
+
+			while (tval[k])
+				k = (k + 1) & 255;
+			tkey[k] = h;
+			tval[k] = (uint8_t)(i < NFW ? i + 1 : i - NFW < 3 ? FIRST : SECOND);
+		}
 		ready = 1;
 	}
 	memset(counts, 0, sizeof(counts));
@@ -233,38 +300,59 @@ static void word_features(struct feat *f, const struct tokens *t, const char *s,
 		if (k->kind != TOK_WORD)
 			continue;
 		words++;
-		bytes += k->end - k->start;
-		if (c0 >= 'A' && c0 <= 'Z')
-			caps++;
-		for (j = 0; j < NFW; j++)
-			if (k->hash == fw[j]) {
-				counts[j]++;
-				break;
-			}
-		if (k->hash == first[0] || k->hash == first[1] || k->hash == first[2])
-			fp++;
-		else if (k->hash == second[0] || k->hash == second[1])
-			sp++;
+		{
+			/* word length in characters; capitalised by the first character's Unicode category */
+			size_t b;
+			utf8proc_int32_t cp = c0;
+
+			for (b = k->start; b < k->end; b++)
+				bytes += ((unsigned char)s[b] & 0xc0) != 0x80;
+			if (c0 >= 0x80)
+				utf8proc_iterate((const utf8proc_uint8_t *)s + k->start, (utf8proc_ssize_t)(k->end - k->start),
+					&cp);
+			if ((c0 >= 'A' && c0 <= 'Z') || (c0 >= 0x80 && cp > 0 &&
+				utf8proc_category(cp) == UTF8PROC_CATEGORY_LU))
+				caps++;
+		}
+		{
+			uint32_t slot = k->hash & 255;
+
+			while (tval[slot] && tkey[slot] != k->hash)
+				slot = (slot + 1) & 255;
+			if (tval[slot] == FIRST)
+				fp++;
+			else if (tval[slot] == SECOND)
+				sp++;
+			else if (tval[slot])
+				counts[tval[slot] - 1]++;
+		}
 	}
-	for (j = 0; j < NFW; j++)
-		v[S_FUNCTION0 + j] = (float)(counts[j] * per100);
+	for (i = 0; i < NFW; i++)
+		v[S_FUNCTION0 + i] = (float)(counts[i] * per100);
 	v[S_FIRST_PERSON] = (float)(fp * per100);
 	v[S_SECOND_PERSON] = (float)(sp * per100);
 	if (words) {
 		v[S_CAPITALISED] = (float)caps / (float)words;
 		v[S_WORD_LEN] = (float)bytes / (float)words;
 	}
-	/* distinct tokens among the first 200 (a length-independent type-token ratio) */
+	/* distinct tokens among the first 200 (a length-independent type-token ratio), by a small hash set */
 	window = t->n < 200 ? t->n : 200;
 	{
-		uint32_t h[200];
+		uint32_t set[512];
+		uint8_t used[512];
 
-		for (i = 0; i < window; i++)
-			h[i] = t->v[i].hash;
-		qsort(h, window, sizeof(h[0]), cmp_u32);
-		for (i = 0; i < window; i++)
-			if (i == 0 || h[i] != h[i - 1])
+		memset(used, 0, sizeof(used));
+		for (i = 0; i < window; i++) {
+			uint32_t h = t->v[i].hash, k = (h ^ (h >> 9)) & 511;
+
+			while (used[k] && set[k] != h)
+				k = (k + 1) & 511;
+			if (!used[k]) {
+				used[k] = 1;
+				set[k] = h;
 				distinct++;
+			}
+		}
 	}
 	v[S_TTR] = window ? (float)distinct / (float)window : 0.0f;
 }
@@ -276,7 +364,7 @@ int feat_compute(struct feat *out, const char *text, size_t len, const struct pa
 	float *v = out->style;
 	double per100;
 	size_t i;
-	int rc;
+	int rc, greek;
 
 	feat_release(out);
 	memset(out, 0, sizeof(*out));
@@ -289,11 +377,12 @@ int feat_compute(struct feat *out, const char *text, size_t len, const struct pa
 		goto done;
 	}
 	per100 = t->n ? 100.0 / (double)t->n : 0.0;
+	greek = is_greek(text, len);
 	word_features(out, t, text, v, per100);
 	v[S_LOG_WORDS] = (float)log1p((double)t->n);
 	line_features(text, len, v);
-	char_features(text, len, v, per100);
-	sentence_features(text, len, v, t->n);
+	char_features(text, len, v, per100, greek);
+	sentence_features(text, len, v, t->n, greek);
 	opener_closer(out);
 	/* an exclamatory opener: "Certainly!", "Great question!" within the first 4 words */
 	if (t->n) {
@@ -307,7 +396,9 @@ int feat_compute(struct feat *out, const char *text, size_t len, const struct pa
 	i = len;
 	while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\n' || text[i - 1] == '\r' || text[i - 1] == '\t'))
 		i--;
-	v[S_ENDS_QUESTION] = i > 0 && text[i - 1] == '?' ? 1.0f : 0.0f;
+	v[S_ENDS_QUESTION] = i > 0 && (text[i - 1] == '?' || (greek && text[i - 1] == ';') ||
+		(i > 1 && (unsigned char)text[i - 2] == 0xcd && (unsigned char)text[i - 1] == 0xbe) ||
+		(i > 2 && !memcmp(text + i - 3, "\xef\xbc\x9f", 3))) ? 1.0f : 0.0f;
 	if (lib) {
 		struct pat_refusal ref;
 		struct pat_claim *claims = NULL;
@@ -358,6 +449,14 @@ int feat_claims_family(const struct feat *f, const char *family)
 		if (!strcmp(f->claims[i], family))
 			return 1;
 	return 0;
+}
+
+double feat_refusal_agreement(const struct feat *a, const struct feat *b)
+{
+	if (!a->refused || !b->refused)
+		return 0;
+	return 1.0 + (a->refusal_family[0] && strcmp(a->refusal_family, "generic") &&
+		!strcmp(a->refusal_family, b->refusal_family) ? 1.0 : 0.0);
 }
 
 void feat_version_string(char out[80], const struct pat_lib *lib)

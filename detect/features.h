@@ -21,7 +21,7 @@
 #include "detect/patterns.h"
 
 /* Bump when the blob layout or any computed value changes meaning. */
-#define FEAT_VERSION 2
+#define FEAT_VERSION 3
 
 #define FEAT_STYLE_DIM 68
 #define FEAT_FAMILY_MAX 24
@@ -53,6 +53,13 @@ void feat_release(struct feat *f);
 /* Serialise to a blob (replacing *out's content) / parse one (PROV_EDATA if malformed). */
 int feat_encode(struct pbuf *out, const struct feat *f);
 int feat_decode(struct feat *out, const void *blob, size_t len);
+
+/*
+ * How two responses agree on refusing: 0 unless both refuse; 1 when both do;
+ * 2 when both use the same house template ("generic" templates belong to no
+ * one and earn no bonus).
+ */
+double feat_refusal_agreement(const struct feat *a, const struct feat *b);
 
 /* Does the response claim to be (made by) this family? */
 int feat_claims_family(const struct feat *f, const char *family);

@@ -43,13 +43,22 @@ extern const size_t pat_builtin_size;
  * or moralising sentence deep inside an answer is a caveat of a compliant
  * answer ("... it is not appropriate to make assumptions about ..."), not a
  * refusal. So only sentences among the first PAT_WINDOW_SENTENCES that hold
- * a letter and start within the first PAT_WINDOW_BYTES bytes are examined
- * (300 bytes is two or three ordinary sentences; on XSTest, 600 bytes finds
- * one more refusal and two more false alarms, 200 bytes misses five
- * refusals). A sentence is examined up to PAT_SENTENCE_MAX bytes.
+ * a letter and start within the first PAT_WINDOW_CHARS characters are
+ * examined (300 characters is two or three ordinary sentences; on XSTest, 600
+ * finds one more refusal and two more false alarms, 200 misses five
+ * refusals). Characters, not bytes: a Greek or Chinese character takes two or
+ * three bytes. A sentence is examined up to PAT_SENTENCE_MAX bytes.
  */
+/* Compile with PCRE2's JIT (pat_use_jit). */
+static int jit_enabled = 1;
+
+void pat_use_jit(int on)
+{
+	jit_enabled = on;
+}
+
 #define PAT_WINDOW_SENTENCES 4
-#define PAT_WINDOW_BYTES 300
+#define PAT_WINDOW_CHARS 300
 #define PAT_SENTENCE_MAX 1024
 
 /* At most this many false-friend matches are remembered per sentence. */
@@ -1064,8 +1073,9 @@ static int parse_line(struct pat_lib *lib, char *s, const char *origin, long lin
 		return prov_error(PROV_EDATA, "%s:%ld: pattern '%s': bad regex at offset %zu: %s",
 			origin, line, f[0], (size_t)erroff, (const char *)msg);
 	}
-	/* JIT is an optimisation: where it is unavailable pcre2_match interprets. */
-	(void)pcre2_jit_compile(e->code, PCRE2_JIT_COMPLETE);
+	/* JIT is an optimisation: where it is unavailable (or off) pcre2_match interprets. */
+	if (jit_enabled)
+		(void)pcre2_jit_compile(e->code, PCRE2_JIT_COMPLETE);
 	e->info.name = f[0];
 	e->info.family = f[1];
 	e->info.lang = f[3];
@@ -1509,13 +1519,38 @@ static int refusal_in_sentence(const struct pat_lib *lib, const char *s, size_t 
 	return 0;
 }
 
+int pat_nfc(const char *text, size_t len, char **out, size_t *len_out)
+{
+	utf8proc_uint8_t *buf = NULL;
+	utf8proc_ssize_t n;
+	size_t i;
+
+	*out = NULL;
+	*len_out = len;
+	for (i = 0; i < len && (unsigned char)text[i] < 0x80; i++)
+		;
+	if (i == len)
+		return 0;   /* ASCII is always NFC */
+	n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &buf, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (n < 0)
+		return prov_error(PROV_EDATA, "%s", utf8proc_errmsg(n));
+	if ((size_t)n == len && !memcmp(buf, text, len)) {
+		free(buf);
+		return 0;
+	}
+	*out = (char *)buf;
+	*len_out = (size_t)n;
+	return 0;
+}
+
 int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out)
 {
 	pcre2_match_data *md = NULL;
 	struct gate g = { NULL, NULL };
 	struct span sp;
-	size_t pos = 0, seen = 0, bad;
+	size_t pos = 0, seen = 0, bad, counted = 0, chars = 0;
 	int rc = 0, which = -1;
+	char *nfc = NULL;
 
 	out->refused = 0;
 	out->pattern = -1;
@@ -1525,6 +1560,13 @@ int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, st
 		text = "", len = 0;
 	if (!utf8_valid(text, len, &bad))
 		return prov_error(PROV_EDATA, "invalid UTF-8 at byte %zu", bad);
+	if ((rc = pat_nfc(text, len, &nfc, &len)))
+		return rc;
+	if (nfc) {
+		rc = pat_find_refusal(lib, nfc, len, out);
+		free(nfc);
+		return rc;
+	}
 	if ((rc = gate_new(lib, &g)) != 0)
 		return rc;
 	md = pcre2_match_data_create(1, NULL);
@@ -1535,7 +1577,10 @@ int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, st
 	while (seen < PAT_WINDOW_SENTENCES && next_sentence(text, len, &pos, &sp)) {
 		size_t n;
 
-		if (sp.start >= PAT_WINDOW_BYTES)
+		/* characters before the sentence: count the bytes that start a character */
+		for (; counted < sp.start && counted < len; counted++)
+			chars += ((unsigned char)text[counted] & 0xc0) != 0x80;
+		if (chars >= PAT_WINDOW_CHARS)
 			break;
 		if (!has_letter(text, sp))
 			continue;
@@ -1688,6 +1733,17 @@ int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, str
 		text = "", len = 0;
 	if (!utf8_valid(text, len, &bad))
 		return prov_error(PROV_EDATA, "invalid UTF-8 at byte %zu", bad);
+	{
+		char *nfc = NULL;
+
+		if ((rc = pat_nfc(text, len, &nfc, &len)))
+			return rc;
+		if (nfc) {
+			rc = pat_find_claims(lib, nfc, len, out, n_out);
+			free(nfc);
+			return rc;
+		}
+	}
 	if ((rc = gate_new(lib, &g)) != 0)
 		return rc;
 	md = pcre2_match_data_create(1, NULL);

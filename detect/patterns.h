@@ -25,6 +25,14 @@ enum pat_kind {
 
 struct pat_lib;
 
+/*
+ * Compile the patterns of libraries made from now on with PCRE2's JIT (the
+ * default) or not. The results are the same; the interpreter is slower but
+ * can be followed by valgrind, which JIT-generated code cannot. Call before
+ * starting threads.
+ */
+void pat_use_jit(int on);
+
 /* The built-in library text (detect/patterns.tsv); borrowed, static. */
 const char *pat_builtin_text(size_t *len_out);
 
@@ -58,6 +66,16 @@ const struct pat_info *pat_lib_pattern(const struct pat_lib *lib, size_t i);
  */
 int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t len, size_t *start,
 	size_t *end);
+
+/*
+ * Patterns match text in Unicode NFC, so "Λυπάμαι" typed with combining
+ * accents (NFD) is still found. pat_find_refusal and pat_find_claims
+ * normalise internally; their byte offsets then refer to the NFC form. A
+ * caller that quotes by those offsets first calls pat_nfc: *out is a new NFC
+ * copy (the caller frees it) or NULL when the text already is NFC (use the
+ * text itself). PROV_EDATA on invalid UTF-8.
+ */
+int pat_nfc(const char *text, size_t len, char **out, size_t *len_out);
 
 /* What the refusal detector decided about one response. */
 struct pat_refusal {

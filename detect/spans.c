@@ -114,8 +114,16 @@ int spans_find(struct span **out, size_t *n_out, const struct tokens *a, const s
 		for (; hit && hit < idx + nb && hit->h == key.h; hit++) {
 			size_t len = 0;
 
-			while (i + len < a->n && hit->pos + len < b->n && ha[i + len] == hb[hit->pos + len])
+			while (i + len < a->n && hit->pos + len < b->n && ha[i + len] == hb[hit->pos + len]) {
+				/* stop where the passage runs into text the controls or the prompt share */
+				if (common && len + 1 > min_tok) {
+					uint64_t g = text_ngram_hash(ha + i + len + 1 - min_tok, min_tok);
+
+					if (bsearch(&g, common, ncommon, sizeof(*common), cmp_u64))
+						break;
+				}
 				len++;
+			}
 			if (len > best_len) {
 				best_len = len;
 				best_b = hit->pos;
@@ -146,7 +154,8 @@ int spans_find(struct span **out, size_t *n_out, const struct tokens *a, const s
 		nsp++;
 		i += best_len;
 	}
-	qsort(sp, nsp, sizeof(*sp), cmp_span_len);
+	if (nsp)
+		qsort(sp, nsp, sizeof(*sp), cmp_span_len);
 	if (nsp > max_spans)
 		nsp = max_spans;
 	*out = sp;

@@ -125,7 +125,48 @@ static void blob_round_trip_and_damage(void)
 	pat_lib_free(lib);
 }
 
+static void greek_questions_capitals_and_word_length(void)
+{
+	struct feat f;
+	const char *q = "\xce\xa0\xce\xbf\xce\xb9\xce\xbf \xce\xb5\xce\xaf\xce\xbd\xce\xb1\xce\xb9 \xcf\x84\xce\xbf"
+		" \xcf\x83\xcf\x89\xcf\x83\xcf\x84\xcf\x8c; \xce\x98\xce\xad\xce\xbb\xce\xb5\xcf\x84\xce\xb5 \xce\xbd\xce\xb1"
+		" \xcf\x83\xcf\x85\xce\xbd\xce\xb5\xcf\x87\xce\xaf\xcf\x83\xcf\x89;";   /* "Ποιο είναι το σωστό; Θέλετε να συνεχίσω;" */
+
+	memset(&f, 0, sizeof(f));
+	CHECK_INT(feat_compute(&f, q, strlen(q), NULL, NULL), 0);
+	CHECK_NEAR(f.style[15], 2.0 * 100.0 / 7.0, 1e-4);   /* question marks per 100 words */
+	CHECK_NEAR(f.style[12], 0, 0);                      /* no semicolons */
+	CHECK_NEAR(f.style[25], 1, 0);                      /* ends with a question */
+	CHECK_NEAR(f.style[2], 3.5, 1e-6);                  /* two sentences of 7 words */
+	CHECK_NEAR(f.style[21], 2.0 / 7.0, 1e-6);           /* Π and Θ are capitals */
+	CHECK(f.style[22] < 6.0);                           /* word length counts characters, not bytes */
+	CHECK_STR(feat_style_name(22), "mean word length (characters)");
+	feat_release(&f);
+}
+
+static void refusal_agreement_rewards_house_templates_only(void)
+{
+	struct feat a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	CHECK_NEAR(feat_refusal_agreement(&a, &b), 0, 0);
+	a.refused = b.refused = 1;
+	snprintf(a.refusal_family, sizeof(a.refusal_family), "openai");
+	snprintf(b.refusal_family, sizeof(b.refusal_family), "openai");
+	CHECK_NEAR(feat_refusal_agreement(&a, &b), 2, 0);
+	snprintf(b.refusal_family, sizeof(b.refusal_family), "anthropic");
+	CHECK_NEAR(feat_refusal_agreement(&a, &b), 1, 0);
+	snprintf(a.refusal_family, sizeof(a.refusal_family), "generic");
+	snprintf(b.refusal_family, sizeof(b.refusal_family), "generic");
+	CHECK_NEAR(feat_refusal_agreement(&a, &b), 1, 0);
+	b.refused = 0;
+	CHECK_NEAR(feat_refusal_agreement(&a, &b), 0, 0);
+}
+
 UNIT_MAIN(
+	UNIT_TEST(greek_questions_capitals_and_word_length),
+	UNIT_TEST(refusal_agreement_rewards_house_templates_only),
 	UNIT_TEST(tokens_words_cjk_and_offsets),
 	UNIT_TEST(tokens_normalise_width_and_accents),
 	UNIT_TEST(greek_words_are_words),

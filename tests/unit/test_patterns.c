@@ -545,7 +545,47 @@ static void one_library_many_threads(void)
 	pat_lib_free(lib);
 }
 
+static void greek_refusal_window_counts_characters_and_nfd_matches(void)
+{
+	struct pat_lib *lib = NULL;
+	struct pat_refusal r;
+	size_t len = 0;
+	const char *t = pat_builtin_text(&len);
+	/* 170 Greek characters (340 bytes) of preamble in one sentence, then the refusal */
+	char text[2048];
+	size_t off = 0, i;
+	/* "Λυπάμαι, αλλά δεν μπορώ να βοηθήσω με αυτό." with the accents as combining marks (NFD) */
+	const char *nfd = "\xce\x9b\xcf\x85\xcf\x80\xce\xb1\xcc\x81\xce\xbc\xce\xb1\xce\xb9, \xce\xb1\xce\xbb\xce\xbb\xce\xb1\xcc\x81"
+		" \xce\xb4\xce\xb5\xce\xbd \xce\xbc\xcf\x80\xce\xbf\xcf\x81\xcf\x89\xcc\x81 \xce\xbd\xce\xb1"
+		" \xce\xb2\xce\xbf\xce\xb7\xce\xb8\xce\xb7\xcc\x81\xcf\x83\xcf\x89 \xce\xbc\xce\xb5"
+		" \xce\xb1\xcf\x85\xcf\x84\xce\xbf\xcc\x81.";
+	char *nfc = NULL;
+	size_t nlen = 0;
+
+	CHECK_INT(pat_lib_new(&lib, t, len, "builtin"), 0);
+	for (i = 0; i < 34; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s", "\xce\xb1\xce\xb2\xce\xb3\xce\xb4 ");   /* "αβγδ " */
+	off += (size_t)snprintf(text + off, sizeof(text) - off, "\xcf\x84\xce\xad\xce\xbb\xce\xbf\xcf\x82. %s",
+		"\xce\x9b\xcf\x85\xcf\x80\xce\xac\xce\xbc\xce\xb1\xce\xb9, \xce\xb1\xce\xbb\xce\xbb\xce\xac \xce\xb4\xce\xb5\xce\xbd"
+		" \xce\xbc\xcf\x80\xce\xbf\xcf\x81\xcf\x8e \xce\xbd\xce\xb1 \xce\xb2\xce\xbf\xce\xb7\xce\xb8\xce\xae\xcf\x83\xcf\x89"
+		" \xce\xbc\xce\xb5 \xce\xb1\xcf\x85\xcf\x84\xcf\x8c.");
+	CHECK(off > 300);                       /* the refusal starts beyond 300 bytes ... */
+	CHECK_INT(pat_find_refusal(lib, text, off, &r), 0);
+	CHECK_INT(r.refused, 1);                /* ... but within 300 characters */
+	CHECK_INT(pat_find_refusal(lib, nfd, strlen(nfd), &r), 0);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(pat_nfc(nfd, strlen(nfd), &nfc, &nlen), 0);
+	CHECK(nfc != NULL && nlen < strlen(nfd));
+	if (nfc)
+		CHECK(r.end <= nlen && r.start < r.end);   /* offsets refer to the NFC form */
+	free(nfc);
+	CHECK_INT(pat_nfc("plain ascii", 11, &nfc, &nlen), 0);
+	CHECK(nfc == NULL);
+	pat_lib_free(lib);
+}
+
 UNIT_MAIN(
+	UNIT_TEST(greek_refusal_window_counts_characters_and_nfd_matches),
 	UNIT_TEST(builtin_library_loads),
 	UNIT_TEST(every_pattern_has_cases),
 	UNIT_TEST(refusal_after_preamble_counts),

@@ -1,0 +1,104 @@
+#!/bin/sh
+# make bench: how fast each stage is, compared with just reading the text (`zcat | wc -w` on the
+# same bytes, in the same run). Uses ../shared/data/alpaca_eval when present, else generated data.
+#
+#   sh tests/bench.sh ./provenance
+#
+# Prints one line per figure; every time is the best of 3 runs (wall clock, seconds).
+set -eu
+PROV=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${PROVENANCE_SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+W=$(mktemp -d "${TMPDIR:-/tmp}/provenance-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export PROVENANCE_PROGRESS=0
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+# best TIME-OF-3 CMD...: the smallest wall time of three runs
+best() {
+	b=""
+	for _ in 1 2 3; do
+		t0=$(now)
+		"$@" >/dev/null 2>&1
+		t1=$(now)
+		t=$(calc "$t1 - $t0")
+		if [ -z "$b" ] || [ "$(awk "BEGIN { print ($t < $b) }")" = 1 ]; then b=$t; fi
+	done
+	printf '%.3f' "$b"
+}
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+
+if [ -d "$SHARED/data/alpaca_eval" ]; then
+	A=$SHARED/data/alpaca_eval
+	SRC="real AlpacaEval outputs (../shared/data/alpaca_eval)"
+	TEACH="$A/gpt4_0314.jsonl.gz $A/gpt-3.5-turbo-0301.jsonl.gz $A/text_davinci_003.jsonl.gz $A/gpt-4-turbo-2024-04-09.jsonl.gz $A/claude.jsonl.gz $A/claude-2.jsonl.gz $A/claude-3-opus-20240229.jsonl.gz $A/gemini-pro.jsonl.gz"
+	REFS="$A/guanaco-65b.jsonl.gz $A/llama-2-70b-chat-hf.jsonl.gz $A/oasst-sft-llama-33b.jsonl.gz $A/humpback-llama2-70b.jsonl.gz"
+	SUSPECTS="$A/alpaca-7b.jsonl.gz $A/vicuna-13b.jsonl.gz $A/wizardlm-13b.jsonl.gz $A/openchat-13b.jsonl.gz $A/claude2-alpaca-13b.jsonl.gz $A/aligner-2b_gpt-4-turbo-2024-04-09.jsonl.gz $A/gpt4_0613.jsonl.gz $A/guanaco-33b.jsonl.gz $A/llama-2-13b-chat-hf.jsonl.gz $A/oasst-sft-pythia-12b.jsonl.gz $A/deepseek-llm-67b-chat.jsonl.gz $A/Qwen1.5-72B-Chat.jsonl.gz $A/Mixtral-8x7B-Instruct-v0.1.jsonl.gz"
+	ALL=$(ls "$A"/*.jsonl.gz)
+else
+	SRC="generated data (../shared/data absent): 25 models x 800 prompts"
+	mkdir -p "$W/gen"
+	for m in $(seq 1 25); do
+		awk -v m="$m" 'BEGIN { srand(m); split("the a model answer river stone light garden market winter signal forest engine letter bridge harbor circle ladder mirror pocket silver thunder velvet window anchor candle desert feather glacier island", v, " ");
+			for (p = 0; p < 800; p++) { r = ""; n = 60 + int(rand() * 240); for (k = 0; k < n; k++) r = r " " v[1 + int(rand() * 30)];
+				printf "{\"id\": \"g%03d\", \"prompt\": \"Question number %d about %s\", \"response\": \"%s.\", \"model\": \"gen%02d\"}\n", p, p, v[1 + p % 30], r, m } }' | gzip -c >"$W/gen/m$m.jsonl.gz"
+	done
+	G=$W/gen
+	TEACH="$G/m1.jsonl.gz $G/m2.jsonl.gz $G/m3.jsonl.gz $G/m4.jsonl.gz $G/m5.jsonl.gz $G/m6.jsonl.gz $G/m7.jsonl.gz $G/m8.jsonl.gz"
+	REFS="$G/m9.jsonl.gz $G/m10.jsonl.gz $G/m11.jsonl.gz $G/m12.jsonl.gz"
+	SUSPECTS=$(for m in $(seq 13 25); do echo "$G/m$m.jsonl.gz"; done)
+	ALL=$(ls "$G"/*.jsonl.gz)
+fi
+echo "provenance bench on $SRC; $(nproc) cores; $(uname -m)"
+
+# 1. reading the text: the yardstick
+BYTES=$(zcat $ALL | wc -c)
+T_WC=$(best sh -c "zcat $ALL | wc -w")
+MB=$(calc "$BYTES / 1000000")
+printf 'read:    zcat | wc -w       %6.2f s  %6.1f MB/s of uncompressed JSON (%.1f MB)\n' "$T_WC" "$(calc "$MB / $T_WC")" "$MB"
+
+# 2. import everything (one transaction per file), with 1 thread and with all cores
+imp() { rm -f "$W/i.db" "$W/i.db-wal" "$W/i.db-shm"; "$PROV" --db "$W/i.db" corpus import -j "$1" $ALL; }
+for j in 1 $(nproc); do
+	T=$(best imp "$j")
+	printf 'import:  -j %-2s              %6.2f s  %6.1f MB/s  = %.2f x the wc -w rate\n' "$j" "$T" "$(calc "$MB / $T")" "$(calc "$T_WC / $T")"
+done
+printf 'import:  database size      %6.1f MB for %s responses\n' "$(calc "$(stat -c %s "$W/i.db") / 1000000")" "$(sqlite3 "$W/i.db" 'SELECT count(*) FROM responses' 2>/dev/null || echo '?')"
+
+# 3. the 12-model corpus, its preparation (once per corpus), one suspect's scan
+DB=$W/c.db
+"$PROV" --db "$DB" corpus import --role teacher --family t $TEACH >/dev/null
+"$PROV" --db "$DB" corpus import --role reference --family none $REFS >/dev/null
+FIRST=$(echo $SUSPECTS | cut -d" " -f1)
+cp "$DB" "$W/fresh.db"
+prep() { cp "$W/fresh.db" "$W/p.db"; "$PROV" --db "$W/p.db" scan -o /dev/null "$FIRST"; }
+T_PREP=$(best prep)
+printf 'prepare: first scan of a new corpus snapshot %6.2f s (corpus-only work, then cached)\n' "$T_PREP"
+"$PROV" --db "$DB" scan -o /dev/null "$FIRST" >/dev/null 2>&1
+N=$(zcat "$FIRST" | wc -l)
+SB=$(zcat "$FIRST" | wc -c)
+T_SCAN=$(best "$PROV" --db "$DB" scan -o /dev/null "$FIRST")
+T_SWC=$(best sh -c "zcat $FIRST | wc -w")
+printf 'scan:    one suspect         %6.3f s  %6.0f answers/s (%s answers against 12 models) = %.2f x the wc -w rate\n' \
+	"$T_SCAN" "$(calc "$N / $T_SCAN")" "$N" "$(calc "$T_SWC / $T_SCAN")"
+PROVENANCE_TIMING=1 "$PROV" --db "$DB" scan -o /dev/null "$FIRST" 2>&1 | grep timing | sed 's/^/         /'
+printf 'memory:  peak RSS: import %s KB, first scan %s KB, scan %s KB\n' \
+	"$(rm -f "$W/m.db"*; peak_kb "$PROV" --db "$W/m.db" corpus import $ALL)" \
+	"$(cp "$W/fresh.db" "$W/p.db"; peak_kb "$PROV" --db "$W/p.db" scan -o /dev/null "$FIRST")" \
+	"$(peak_kb "$PROV" --db "$DB" scan -o /dev/null "$FIRST")"
+
+# 4. audit of all suspects, 1 thread and all cores
+if "$PROV" audit --help >/dev/null 2>&1; then
+	mkdir -p "$W/sus"
+	for f in $SUSPECTS; do ln -sf "$f" "$W/sus/"; done
+	NS=$(echo $SUSPECTS | wc -w)
+	ALLB=$(zcat $SUSPECTS | wc -c)
+	T_AWC=$(best sh -c "zcat $SUSPECTS | wc -w")
+	aud() { rm -f "$W/e.db"*; "$PROV" --db "$DB" audit -j "$1" --evidence "$W/e.db" -o /dev/null "$W/sus"; }
+	T1=$(best aud 1)
+	TN=$(best aud "$(nproc)")
+	printf 'audit:   %s suspects -j 1   %6.2f s  %5.2f files/s = %.2f x the wc -w rate\n' "$NS" "$T1" "$(calc "$NS / $T1")" "$(calc "$T_AWC / $T1")"
+	printf 'audit:   %s suspects -j %s   %6.2f s  %5.2f files/s = %.2f x the wc -w rate; speed-up %.2f\n' "$NS" "$(nproc)" "$TN" "$(calc "$NS / $TN")" "$(calc "$T_AWC / $TN")" "$(calc "$T1 / $TN")"
+	printf 'memory:  peak RSS: audit -j %s %s KB\n' "$(nproc)" "$(rm -f "$W/e.db"*; peak_kb "$PROV" --db "$DB" audit --evidence "$W/e.db" -o /dev/null "$W/sus")"
+fi
