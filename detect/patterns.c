@@ -1519,18 +1519,73 @@ static int refusal_in_sentence(const struct pat_lib *lib, const char *s, size_t 
 	return 0;
 }
 
+/* Is CP, which has a canonical decomposition, its own NFC? ("é" is; U+1F71, U+2126 are not) */
+static int composes_back(utf8proc_int32_t cp)
+{
+	utf8proc_int32_t d[8];
+	utf8proc_ssize_t n;
+	int boundclass = 0;
+
+	n = utf8proc_decompose_char(cp, d, 8, UTF8PROC_DECOMPOSE, &boundclass);
+	if (n <= 0 || n > 8)
+		return 0;
+	n = utf8proc_normalize_utf32(d, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	return n == 1 && d[0] == cp;
+}
+
+/*
+ * Can NFC change this text? Only a mark (which may compose with what precedes
+ * it or be reordered; some, like Tamil U+0BBE, compose with combining class 0),
+ * a conjoining Hangul jamo, or a character with a canonical decomposition that
+ * does not compose back to it (Greek oxia U+1F71, the Ohm sign U+2126, CJK
+ * compatibility ideographs...) can; everything else, including precomposed
+ * letters such as "é", is already NFC. Much cheaper than normalising and
+ * comparing, and most text has none of these.
+ */
+static int may_change_under_nfc(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+		const utf8proc_property_t *p;
+		uint64_t w;
+
+		/* skip ASCII eight bytes at a time */
+		if (i + 8 <= len) {
+			memcpy(&w, text + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		if ((unsigned char)text[i] < 0xcc) {   /* below U+0300: nothing to compose */
+			i += (unsigned char)text[i] < 0x80 ? 1 : 2;
+			continue;
+		}
+		k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0)
+			return 1;
+		p = utf8proc_get_property(cp);
+		if (p->combining_class || p->category == UTF8PROC_CATEGORY_MN || p->category == UTF8PROC_CATEGORY_MC ||
+		    p->category == UTF8PROC_CATEGORY_ME || (cp >= 0x1100 && cp <= 0x11ff) ||
+		    (p->decomp_seqindex != UINT16_MAX && !p->decomp_type && !composes_back(cp)))
+			return 1;
+		i += (size_t)k;
+	}
+	return 0;
+}
+
 int pat_nfc(const char *text, size_t len, char **out, size_t *len_out)
 {
 	utf8proc_uint8_t *buf = NULL;
 	utf8proc_ssize_t n;
-	size_t i;
 
 	*out = NULL;
 	*len_out = len;
-	for (i = 0; i < len && (unsigned char)text[i] < 0x80; i++)
-		;
-	if (i == len)
-		return 0;   /* ASCII is always NFC */
+	if (!may_change_under_nfc(text, len))
+		return 0;
 	n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &buf, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (n < 0)
 		return prov_error(PROV_EDATA, "%s", utf8proc_errmsg(n));

@@ -242,6 +242,12 @@ static void false_friends_are_not_refusals(void)
 	CHECK_INT(r.refused, 0);
 	r = refusal_of(lib, "I can't help but admire the design. Here is the code.");
 	CHECK_INT(r.refused, 0);
+	/* An AI's remark about itself before it answers, and the same opening before a refusal. */
+	r = refusal_of(lib, "As an AI language model, I don't work from home myself, but there are several "
+	                    "strategies that can help:\n1. Keep a routine.");
+	CHECK_INT(r.refused, 0);
+	r = refusal_of(lib, "As an AI language model, I don't condone violence, and I cannot help with this.");
+	CHECK_INT(r.refused, 1);
 	/* A false friend vetoes only what it overlaps: a real refusal in the same sentence counts. */
 	r = refusal_of(lib, "I'm sorry to hear that, but I cannot provide instructions for hurting anyone.");
 	CHECK_INT(r.refused, 1);
@@ -581,6 +587,21 @@ static void greek_refusal_window_counts_characters_and_nfd_matches(void)
 	free(nfc);
 	CHECK_INT(pat_nfc("plain ascii", 11, &nfc, &nlen), 0);
 	CHECK(nfc == NULL);
+	/* already NFC: precomposed Greek and Latin letters need no copy */
+	CHECK_INT(pat_nfc("\xce\xac caf\xc3\xa9", 8, &nfc, &nlen), 0);
+	CHECK(nfc == NULL && nlen == 8);
+	/* marks of combining class 0 compose too: Tamil U+0BC6 U+0BBE is U+0BCA */
+	CHECK_INT(pat_nfc("\xe0\xaf\x86\xe0\xae\xbe", 6, &nfc, &nlen), 0);
+	CHECK(nfc != NULL && nlen == 3 && memcmp(nfc, "\xe0\xaf\x8a", 3) == 0);
+	free(nfc);
+	/* Greek alpha with oxia U+1F71 is alpha with tonos U+03AC */
+	CHECK_INT(pat_nfc("\xe1\xbd\xb1", 3, &nfc, &nlen), 0);
+	CHECK(nfc != NULL && nlen == 2 && memcmp(nfc, "\xce\xac", 2) == 0);
+	free(nfc);
+	/* a singleton decomposition: the Ohm sign U+2126 is Greek capital omega U+03A9 */
+	CHECK_INT(pat_nfc("\xe2\x84\xa6", 3, &nfc, &nlen), 0);
+	CHECK(nfc != NULL && nlen == 2 && memcmp(nfc, "\xce\xa9", 2) == 0);
+	free(nfc);
 	pat_lib_free(lib);
 }
 
