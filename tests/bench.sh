@@ -35,7 +35,7 @@ if [ -d "$SHARED/data/alpaca_eval" ]; then
 	TEACH="$A/gpt4_0314.jsonl.gz $A/gpt-3.5-turbo-0301.jsonl.gz $A/text_davinci_003.jsonl.gz $A/gpt-4-turbo-2024-04-09.jsonl.gz $A/claude.jsonl.gz $A/claude-2.jsonl.gz $A/claude-3-opus-20240229.jsonl.gz $A/gemini-pro.jsonl.gz"
 	REFS="$A/guanaco-65b.jsonl.gz $A/llama-2-70b-chat-hf.jsonl.gz $A/oasst-sft-llama-33b.jsonl.gz $A/humpback-llama2-70b.jsonl.gz"
 	SUSPECTS="$A/alpaca-7b.jsonl.gz $A/vicuna-13b.jsonl.gz $A/wizardlm-13b.jsonl.gz $A/openchat-13b.jsonl.gz $A/claude2-alpaca-13b.jsonl.gz $A/aligner-2b_gpt-4-turbo-2024-04-09.jsonl.gz $A/gpt4_0613.jsonl.gz $A/guanaco-33b.jsonl.gz $A/llama-2-13b-chat-hf.jsonl.gz $A/oasst-sft-pythia-12b.jsonl.gz $A/deepseek-llm-67b-chat.jsonl.gz $A/Qwen1.5-72B-Chat.jsonl.gz $A/Mixtral-8x7B-Instruct-v0.1.jsonl.gz"
-	ALL=$(ls "$A"/*.jsonl.gz)
+	ALL=$(ls "$A"/*.jsonl.gz | tr "\n" " ")
 else
 	SRC="generated data (../shared/data absent): 25 models x 800 prompts"
 	mkdir -p "$W/gen"
@@ -47,8 +47,8 @@ else
 	G=$W/gen
 	TEACH="$G/m1.jsonl.gz $G/m2.jsonl.gz $G/m3.jsonl.gz $G/m4.jsonl.gz $G/m5.jsonl.gz $G/m6.jsonl.gz $G/m7.jsonl.gz $G/m8.jsonl.gz"
 	REFS="$G/m9.jsonl.gz $G/m10.jsonl.gz $G/m11.jsonl.gz $G/m12.jsonl.gz"
-	SUSPECTS=$(for m in $(seq 13 25); do echo "$G/m$m.jsonl.gz"; done)
-	ALL=$(ls "$G"/*.jsonl.gz)
+	SUSPECTS=$(for m in $(seq 13 25); do printf "%s " "$G/m$m.jsonl.gz"; done)
+	ALL=$(ls "$G"/*.jsonl.gz | tr "\n" " ")
 fi
 echo "provenance bench on $SRC; $(nproc) cores; $(uname -m)"
 
@@ -88,7 +88,7 @@ printf 'memory:  peak RSS: import %s KB, first scan %s KB, scan %s KB\n' \
 	"$(cp "$W/fresh.db" "$W/p.db"; peak_kb "$PROV" --db "$W/p.db" scan -o /dev/null "$FIRST")" \
 	"$(peak_kb "$PROV" --db "$DB" scan -o /dev/null "$FIRST")"
 
-# 4. audit of all suspects, 1 thread and all cores
+# 4. audit of all suspects, 1 thread and all cores (the corpus preparation is cached in $DB by now)
 if "$PROV" audit --help >/dev/null 2>&1; then
 	mkdir -p "$W/sus"
 	for f in $SUSPECTS; do ln -sf "$f" "$W/sus/"; done
