@@ -62,63 +62,113 @@ int casedoc_render(struct pbuf *out, const json_t *doc, const char *format)
 	return rc;
 }
 
-int casedoc_store(struct case_info *info, struct pbuf *stored, struct store *st, json_t *report,
-	const struct suspect *s, size_t first, size_t count, const char *name, const char *origin)
-{
-	struct case_answer *ans = NULL;
-	const json_t *concl = json_object_get(report, "conclusion"), *tool = json_object_get(report, "tool");
-	char *compact = NULL, *params = NULL;
+struct casedoc_pending {
+	json_t *report;             /* held: the case header points into it */
+	char *compact, *params, *name, *origin;
+	struct case_answer *ans;
 	struct case_new cn;
+	struct case_packed *packed;
+};
+
+void casedoc_pending_free(struct casedoc_pending *pd)
+{
+	if (!pd)
+		return;
+	case_packed_free(pd->packed);
+	json_decref(pd->report);
+	free(pd->compact);
+	free(pd->params);
+	free(pd->name);
+	free(pd->origin);
+	free(pd->ans);
+	free(pd);
+}
+
+int casedoc_prepare(struct casedoc_pending **out, json_t *report, const struct suspect *s, size_t first,
+	size_t count, const char *name, const char *origin)
+{
+	struct casedoc_pending *pd;
+	const json_t *concl = json_object_get(report, "conclusion"), *tool = json_object_get(report, "tool");
+	struct case_new *cn;
 	size_t i;
 	int rc;
 
-	compact = json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(10));
-	params = json_dumps(json_object_get(report, "parameters"), JSON_COMPACT | JSON_SORT_KEYS |
+	*out = NULL;
+	pd = prov_calloc(1, sizeof(*pd));
+	if (!pd)
+		return prov_error(PROV_ENOMEM, "out of memory");
+	pd->report = json_incref(report);
+	pd->compact = json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	pd->params = json_dumps(json_object_get(report, "parameters"), JSON_COMPACT | JSON_SORT_KEYS |
 		JSON_REAL_PRECISION(10));
-	ans = prov_calloc(count + 1, sizeof(*ans));
-	if (!compact || !params || !ans) {
+	pd->name = prov_strdup(name);
+	pd->origin = origin ? prov_strdup(origin) : NULL;
+	pd->ans = prov_calloc(count + 1, sizeof(*pd->ans));
+	if (!pd->compact || !pd->params || !pd->name || (origin && !pd->origin) || !pd->ans) {
 		rc = prov_error(PROV_ENOMEM, "out of memory");
-		goto done;
+		goto fail;
 	}
 	for (i = 0; i < count; i++) {
 		const struct srec *r = &s->recs[first + i];
 
-		ans[i].ext_id = r->id;
-		ans[i].line = r->line;
-		ans[i].prompt = r->prompt;
-		ans[i].prompt_len = r->prompt_len;
-		ans[i].text = r->response;
-		ans[i].len = r->response_len;
+		pd->ans[i].ext_id = r->id;
+		pd->ans[i].line = r->line;
+		pd->ans[i].prompt = r->prompt;
+		pd->ans[i].prompt_len = r->prompt_len;
+		pd->ans[i].text = r->response;
+		pd->ans[i].len = r->response_len;
 	}
-	memset(&cn, 0, sizeof(cn));
-	cn.name = name;
-	cn.suspect_path = s->path;
-	cn.suspect_sha256 = s->sha256;
-	cn.suspect_size = s->size;
-	cn.suspect_lines = s->lines;
-	cn.snapshot_sha256 = json_string_value(json_object_get(json_object_get(report, "corpus"), "snapshot_sha256"));
-	cn.tool_version = json_string_value(json_object_get(tool, "version"));
-	cn.patterns_sha256 = json_string_value(json_object_get(tool, "patterns_sha256"));
-	cn.params = params;
-	cn.conclusion_teacher = json_string_value(json_object_get(concl, "teacher"));
-	cn.conclusion_family = json_string_value(json_object_get(concl, "family"));
-	cn.verdict = json_string_value(json_object_get(concl, "verdict"));
-	cn.report = compact;
-	cn.report_len = strlen(compact);
-	cn.nanswers = count;
-	cn.answers = ans;
-	cn.origin = origin;
-	if (!cn.snapshot_sha256 || !cn.tool_version || !cn.patterns_sha256 || !cn.verdict) {
+	cn = &pd->cn;
+	cn->name = pd->name;
+	cn->suspect_path = s->path;
+	cn->suspect_sha256 = s->sha256;
+	cn->suspect_size = s->size;
+	cn->suspect_lines = s->lines;
+	cn->snapshot_sha256 = json_string_value(json_object_get(json_object_get(report, "corpus"), "snapshot_sha256"));
+	cn->tool_version = json_string_value(json_object_get(tool, "version"));
+	cn->patterns_sha256 = json_string_value(json_object_get(tool, "patterns_sha256"));
+	cn->params = pd->params;
+	cn->conclusion_teacher = json_string_value(json_object_get(concl, "teacher"));
+	cn->conclusion_family = json_string_value(json_object_get(concl, "family"));
+	cn->verdict = json_string_value(json_object_get(concl, "verdict"));
+	cn->report = pd->compact;
+	cn->report_len = strlen(pd->compact);
+	cn->nanswers = count;
+	cn->answers = pd->ans;
+	cn->origin = pd->origin;
+	if (!cn->snapshot_sha256 || !cn->tool_version || !cn->patterns_sha256 || !cn->verdict) {
 		rc = prov_error(PROV_EINTERNAL, "the report lacks its header fields");
-		goto done;
+		goto fail;
 	}
-	if ((rc = case_append(st, &cn, NULL, info)))
-		goto done;
-	pbuf_reset(stored);
-	rc = pbuf_add(stored, compact, cn.report_len);
-done:
-	free(compact);
-	free(params);
-	free(ans);
+	if ((rc = case_pack(&pd->packed, cn)))
+		goto fail;
+	*out = pd;
+	return 0;
+fail:
+	casedoc_pending_free(pd);
+	return rc;
+}
+
+int casedoc_commit(struct case_info *info, struct pbuf *stored, struct store *st, const struct casedoc_pending *pd)
+{
+	int rc = case_append_packed(st, &pd->cn, pd->packed, NULL, info);
+
+	if (!rc) {
+		pbuf_reset(stored);
+		rc = pbuf_add(stored, pd->compact, pd->cn.report_len);
+	}
+	return rc;
+}
+
+int casedoc_store(struct case_info *info, struct pbuf *stored, struct store *st, json_t *report,
+	const struct suspect *s, size_t first, size_t count, const char *name, const char *origin)
+{
+	struct casedoc_pending *pd;
+	int rc = casedoc_prepare(&pd, report, s, first, count, name, origin);
+
+	if (rc)
+		return rc;
+	rc = casedoc_commit(info, stored, st, pd);
+	casedoc_pending_free(pd);
 	return rc;
 }

@@ -24,4 +24,16 @@ int casedoc_render(struct pbuf *out, const json_t *doc, const char *format);
 int casedoc_store(struct case_info *info, struct pbuf *stored, struct store *st, json_t *report,
 	const struct suspect *s, size_t first, size_t count, const char *name, const char *origin);
 
+/*
+ * casedoc_store in two steps: casedoc_prepare does the costly part (the
+ * stored report bytes, hashing and compressing the answers; no database, so
+ * any thread may run it); casedoc_commit appends the case. The suspect must
+ * outlive the pending case; the report is held by it.
+ */
+struct casedoc_pending;
+int casedoc_prepare(struct casedoc_pending **out, json_t *report, const struct suspect *s, size_t first,
+	size_t count, const char *name, const char *origin);
+int casedoc_commit(struct case_info *info, struct pbuf *stored, struct store *st, const struct casedoc_pending *pd);
+void casedoc_pending_free(struct casedoc_pending *pd);
+
 #endif

@@ -243,6 +243,7 @@ struct slot {
 	char err[1024];
 	struct suspect *sus;
 	json_t *doc;
+	struct casedoc_pending *pending;   /* the case, ready to append */
 };
 
 struct audit {
@@ -280,12 +281,16 @@ static void analyse_file(struct slot *sl, struct session *se, struct store *read
 	prov_error_clear();
 	if (!(rc = suspect_load(&sl->sus, sl->file->path, se->lib)))
 		rc = analyse_with(&sl->doc, se, reader, sl->sus, 0, sl->sus->n, suspect_default_name(sl->sus), NULL, 0);
+	if (!rc)
+		rc = casedoc_prepare(&sl->pending, sl->doc, sl->sus, 0, sl->sus->n, suspect_default_name(sl->sus), NULL);
 	if (rc) {
 		const char *msg = prov_error_msg();
 
 		sl->rc = rc;
 		snprintf(sl->err, sizeof(sl->err), "%s", *msg ? msg : rc == PROV_ENOMEM ? "out of memory" :
 			"unexpected error");
+		casedoc_pending_free(sl->pending);
+		sl->pending = NULL;
 		json_decref(sl->doc);
 		sl->doc = NULL;
 		suspect_free(sl->sus);
@@ -780,8 +785,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		memset(&ci, 0, sizeof(ci));
 		wait_slot(&a, i, &prog);
 		if (!sl->rc) {
-			int src = casedoc_store(&ci, &stored, ev, sl->doc, sl->sus, 0, sl->sus->n,
-				suspect_default_name(sl->sus), NULL);
+			int src = casedoc_commit(&ci, &stored, ev, sl->pending);
 
 			if (src) {
 				sl->rc = fatal_rc = src;
@@ -802,6 +806,8 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		} else {
 			sm.stored++;
 		}
+		casedoc_pending_free(sl->pending);
+		sl->pending = NULL;
 		json_decref(sl->doc);
 		sl->doc = NULL;
 		suspect_free(sl->sus);
@@ -827,6 +833,8 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 	for (i = sm.stored + sm.failed; i < a.n; i++) {
 		struct slot *sl = &a.slots[i];
 
+		casedoc_pending_free(sl->pending);
+		sl->pending = NULL;
 		json_decref(sl->doc);
 		sl->doc = NULL;
 		suspect_free(sl->sus);
@@ -869,6 +877,7 @@ done:
 		store_close(w[i].reader);
 	free(w);
 	for (i = 0; a.slots && i < a.n; i++) {
+		casedoc_pending_free(a.slots[i].pending);
 		json_decref(a.slots[i].doc);
 		suspect_free(a.slots[i].sus);
 	}

@@ -188,35 +188,110 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+struct case_packed {
+	struct derived d;
+	char (*psha)[PROV_SHA256_HEX], (*asha)[PROV_SHA256_HEX];
+	size_t *zoff;              /* answer i: prompt in z[zoff[2i], zoff[2i+1]), text up to zoff[2i+2] */
+	struct pbuf z, zreport;
+	char answers_sha[PROV_SHA256_HEX], report_sha[PROV_SHA256_HEX];
+};
+
+void case_packed_free(struct case_packed *p)
+{
+	if (!p)
+		return;
+	derived_free(&p->d);
+	free(p->psha);
+	free(p->asha);
+	free(p->zoff);
+	pbuf_release(&p->z);
+	pbuf_release(&p->zreport);
+	free(p);
+}
+
+int case_pack(struct case_packed **out, const struct case_new *c)
+{
+	struct case_packed *p;
+	struct prov_sha256 *h = NULL;
+	struct zpacker *zp = NULL;
+	struct pbuf one = PBUF_INIT(0);
+	size_t i, n = c->nanswers;
+	int rc;
+
+	*out = NULL;
+	p = prov_calloc(1, sizeof(*p));
+	if (!p)
+		return PROV_ENOMEM;
+	pbuf_init(&p->z, 0);
+	pbuf_init(&p->zreport, 0);
+	p->psha = prov_calloc(n + 1, sizeof(*p->psha));
+	p->asha = prov_calloc(n + 1, sizeof(*p->asha));
+	p->zoff = prov_calloc(2 * n + 1, sizeof(*p->zoff));
+	if (!p->psha || !p->asha || !p->zoff) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	if ((rc = derive(&p->d, c->report, c->report_len)) || (rc = zpacker_new(&zp, ZLEVEL)) ||
+	    (rc = prov_sha256_new(&h)))
+		goto done;
+	/* the answers, and the manifest hash over them */
+	for (i = 0; i < n; i++) {
+		const struct case_answer *a = &c->answers[i];
+
+		if ((rc = prov_sha256_hex(p->psha[i], a->prompt, a->prompt_len)) ||
+		    (rc = prov_sha256_hex(p->asha[i], a->text, a->len)) ||
+		    (rc = sha_line(h, (long)i, p->psha[i], p->asha[i])) ||
+		    (rc = zpacker_pack(zp, &one, a->prompt, a->prompt_len)) || (rc = pbuf_add(&p->z, one.data, one.len)))
+			goto done;
+		p->zoff[2 * i + 1] = p->z.len;
+		if ((rc = zpacker_pack(zp, &one, a->text, a->len)) || (rc = pbuf_add(&p->z, one.data, one.len)))
+			goto done;
+		p->zoff[2 * i + 2] = p->z.len;
+	}
+	if ((rc = prov_sha256_final(h, p->answers_sha)) ||
+	    (rc = prov_sha256_hex(p->report_sha, c->report, c->report_len)) ||
+	    (rc = zpack(&p->zreport, c->report, c->report_len, ZLEVEL)))
+		goto done;
+done:
+	prov_sha256_free(h);
+	zpacker_free(zp);
+	pbuf_release(&one);
+	if (rc)
+		case_packed_free(p);
+	else
+		*out = p;
+	return rc;
+}
+
 int case_append(struct store *s, const struct case_new *c, const char *created_at, struct case_info *info_out)
+{
+	struct case_packed *p;
+	int rc = case_pack(&p, c);
+
+	if (rc)
+		return rc;
+	rc = case_append_packed(s, c, p, created_at, info_out);
+	case_packed_free(p);
+	return rc;
+}
+
+int case_append_packed(struct store *s, const struct case_new *c, const struct case_packed *p, const char *created_at,
+	struct case_info *info_out)
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st = NULL;
-	struct prov_sha256 *h = NULL;
-	struct pbuf z = PBUF_INIT(0);
-	struct zpacker *zp = NULL;
-	struct derived d;
-	char prev[PROV_SHA256_HEX] = CASE_GENESIS, now[32], report_sha[PROV_SHA256_HEX], answers_sha[PROV_SHA256_HEX];
-	char hash[PROV_SHA256_HEX], psha[PROV_SHA256_HEX], asha[PROV_SHA256_HEX];
+	const struct derived *dp = &p->d;
+	char prev[PROV_SHA256_HEX] = CASE_GENESIS, now[32], hash[PROV_SHA256_HEX];
 	int64_t id = 1;
 	size_t i;
 	int rc;
 
-	memset(&d, 0, sizeof(d));
-	if ((rc = derive(&d, c->report, c->report_len)))
-		return rc;
-	if ((rc = zpacker_new(&zp, ZLEVEL))) {
-		derived_free(&d);
-		return rc;
-	}
 	if (created_at)
 		snprintf(now, sizeof(now), "%s", created_at);
 	else
 		store_now(now);
-	if ((rc = store_begin(s))) {
-		derived_free(&d);
+	if ((rc = store_begin(s)))
 		return rc;
-	}
 	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM cases ORDER BY id DESC LIMIT 1", -1, &st, NULL)) {
 		rc = db_fail(s, "cannot read the chain");
 		goto done;
@@ -227,9 +302,6 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	/* the answers, and the manifest hash over them */
-	if ((rc = prov_sha256_new(&h)))
-		goto done;
 	if (sqlite3_prepare_v2(db, "INSERT INTO case_answers(case_id, seq, ext_id, line, prompt_sha256, prompt_size,"
 		" prompt, sha256, size, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st, NULL)) {
 		rc = db_fail(s, "cannot store the answers");
@@ -237,24 +309,19 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 	}
 	for (i = 0; i < c->nanswers; i++) {
 		const struct case_answer *a = &c->answers[i];
+		const char *z = p->z.data;
 
-		if ((rc = prov_sha256_hex(psha, a->prompt, a->prompt_len)) ||
-		    (rc = prov_sha256_hex(asha, a->text, a->len)) || (rc = sha_line(h, (long)i, psha, asha)))
-			goto done;
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
 		bind_text_or_null(st, 3, a->ext_id);
 		sqlite3_bind_int64(st, 4, a->line);
-		sqlite3_bind_text(st, 5, psha, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, p->psha[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)a->prompt_len);
-		if ((rc = zpacker_pack(zp, &z, a->prompt, a->prompt_len)))
-			goto done;
-		sqlite3_bind_blob(st, 7, z.data, (int)z.len, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 8, asha, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 7, z + p->zoff[2 * i], (int)(p->zoff[2 * i + 1] - p->zoff[2 * i]), SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, p->asha[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)a->len);
-		if ((rc = zpacker_pack(zp, &z, a->text, a->len)))
-			goto done;
-		sqlite3_bind_blob(st, 10, z.data, (int)z.len, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 10, z + p->zoff[2 * i + 1], (int)(p->zoff[2 * i + 2] - p->zoff[2 * i + 1]),
+			SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_fail(s, "cannot store an answer");
 			goto done;
@@ -263,11 +330,9 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = prov_sha256_final(h, answers_sha)) || (rc = prov_sha256_hex(report_sha, c->report, c->report_len)) ||
-	    (rc = case_hash(hash, id, c->name, now, c->suspect_sha256, c->suspect_size, c->suspect_lines,
-		c->suspect_path, c->snapshot_sha256, c->tool_version, c->patterns_sha256, c->params, report_sha,
-		(long)c->nanswers, answers_sha, c->origin, prev)) ||
-	    (rc = zpack(&z, c->report, c->report_len, ZLEVEL)))
+	if ((rc = case_hash(hash, id, c->name, now, c->suspect_sha256, c->suspect_size, c->suspect_lines,
+		c->suspect_path, c->snapshot_sha256, c->tool_version, c->patterns_sha256, c->params, p->report_sha,
+		(long)c->nanswers, p->answers_sha, c->origin, prev)))
 		goto done;
 	if (sqlite3_prepare_v2(db, "INSERT INTO cases(id, name, created_at, suspect_path, suspect_sha256, suspect_size,"
 		" suspect_lines, snapshot_sha256, tool_version, patterns_sha256, params, conclusion_teacher,"
@@ -291,11 +356,11 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 	bind_text_or_null(st, 12, c->conclusion_teacher);
 	bind_text_or_null(st, 13, c->conclusion_family);
 	sqlite3_bind_text(st, 14, c->verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 15, z.data, (int)z.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 15, p->zreport.data, (int)p->zreport.len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)c->report_len);
-	sqlite3_bind_text(st, 17, report_sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, p->report_sha, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)c->nanswers);
-	sqlite3_bind_text(st, 19, answers_sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, p->answers_sha, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 20, c->origin);
 	sqlite3_bind_text(st, 21, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 22, hash, -1, SQLITE_STATIC);
@@ -310,16 +375,16 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 		rc = db_fail(s, "cannot store the results");
 		goto done;
 	}
-	for (i = 0; i < d.nres; i++) {
+	for (i = 0; i < dp->nres; i++) {
 		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, d.res[i].teacher, -1, SQLITE_STATIC);
-		bind_text_or_null(st, 3, d.res[i].family);
-		sqlite3_bind_int(st, 4, d.res[i].rank);
-		sqlite3_bind_double(st, 5, d.res[i].score);
-		sqlite3_bind_double(st, 6, d.res[i].p);
-		sqlite3_bind_double(st, 7, d.res[i].effect);
-		sqlite3_bind_text(st, 8, d.res[i].verdict ? d.res[i].verdict : "?", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, d.res[i].signals ? d.res[i].signals : "{}", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, dp->res[i].teacher, -1, SQLITE_STATIC);
+		bind_text_or_null(st, 3, dp->res[i].family);
+		sqlite3_bind_int(st, 4, dp->res[i].rank);
+		sqlite3_bind_double(st, 5, dp->res[i].score);
+		sqlite3_bind_double(st, 6, dp->res[i].p);
+		sqlite3_bind_double(st, 7, dp->res[i].effect);
+		sqlite3_bind_text(st, 8, dp->res[i].verdict ? dp->res[i].verdict : "?", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, dp->res[i].signals ? dp->res[i].signals : "{}", -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_fail(s, "cannot store a result");
 			goto done;
@@ -333,13 +398,13 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 		rc = db_fail(s, "cannot store the evidence");
 		goto done;
 	}
-	for (i = 0; i < d.nitem; i++) {
+	for (i = 0; i < dp->nitem; i++) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		bind_text_or_null(st, 3, d.item[i].teacher);
-		sqlite3_bind_text(st, 4, d.item[i].kind, -1, SQLITE_STATIC);
-		bind_text_or_null(st, 5, d.item[i].prompt_id);
-		sqlite3_bind_text(st, 6, d.item[i].data, -1, SQLITE_STATIC);
+		bind_text_or_null(st, 3, dp->item[i].teacher);
+		sqlite3_bind_text(st, 4, dp->item[i].kind, -1, SQLITE_STATIC);
+		bind_text_or_null(st, 5, dp->item[i].prompt_id);
+		sqlite3_bind_text(st, 6, dp->item[i].data, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_fail(s, "cannot store an evidence item");
 			goto done;
@@ -370,10 +435,6 @@ done:
 	sqlite3_finalize(st);
 	if (rc)
 		store_rollback(s);
-	prov_sha256_free(h);
-	pbuf_release(&z);
-	zpacker_free(zp);
-	derived_free(&d);
 	return rc;
 }
 

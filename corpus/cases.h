@@ -68,6 +68,19 @@ struct case_info {
  */
 int case_append(struct store *s, const struct case_new *c, const char *created_at, struct case_info *info_out);
 
+/*
+ * case_append in two steps, so that a pool of threads can do the costly part:
+ * case_pack hashes and compresses the answers and the report and reads the
+ * results and evidence rows out of the report, touching no database (safe to
+ * run in any thread); case_append_packed then stores the case with c, the same
+ * description given to case_pack, in one transaction.
+ */
+struct case_packed;
+int case_pack(struct case_packed **out, const struct case_new *c);
+int case_append_packed(struct store *s, const struct case_new *c, const struct case_packed *p, const char *created_at,
+	struct case_info *info_out);
+void case_packed_free(struct case_packed *p);
+
 /* The stored report document of a case (exactly the bytes stored) and the case's header. */
 int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct case_info *info_out);
 
