@@ -248,10 +248,9 @@ int case_pack(struct case_packed **out, const struct case_new *c)
 			goto done;
 		p->zoff[2 * i + 2] = p->z.len;
 	}
-	if ((rc = prov_sha256_final(h, p->answers_sha)) ||
-	    (rc = prov_sha256_hex(p->report_sha, c->report, c->report_len)) ||
-	    (rc = zpack(&p->zreport, c->report, c->report_len, ZLEVEL)))
-		goto done;
+	if (!(rc = prov_sha256_final(h, p->answers_sha)) &&
+	    !(rc = prov_sha256_hex(p->report_sha, c->report, c->report_len)))
+		rc = zpack(&p->zreport, c->report, c->report_len, ZLEVEL);
 done:
 	prov_sha256_free(h);
 	zpacker_free(zp);

@@ -116,3 +116,37 @@ test_expect "an empty corpus lists as empty with a hint" '
 	check_contains out "The corpus is empty" &&
 	check_eq "$(db_query provenance.db "SELECT count(*) FROM sources")" 0
 '
+
+# many_lines N FILE: N lines of one model, long enough to fill several of the importer's batches
+many_lines() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"id\": \"q%d\", \"prompt\": \"Question %d: how do rivers %d form?\", \"response\": \"Rivers form where water %d gathers; answer %d of %d.\", \"model\": \"many\"}\n", i, i, i % 7, i * 3, i, n }' >"$2"
+}
+stored() {
+	db_query "$1" "SELECT m.name, p.key, p.sha256, hex(p.text), r.line, r.ext_id, r.sha256, r.size, hex(r.text),
+		f.version, hex(f.blob) FROM responses r JOIN models m ON m.id = r.model_id
+		JOIN prompts p ON p.id = r.prompt_id JOIN features f ON f.response_id = r.id ORDER BY p.key, m.name"
+}
+
+test_expect "the number of import threads changes nothing that is stored" '
+	many_lines 1500 many.jsonl &&
+	expect_code 0 prov --db one.db corpus import -j 1 many.jsonl &&
+	expect_code 0 prov --db three.db corpus import -j 3 many.jsonl &&
+	check_eq "$(db_query three.db "SELECT count(*) FROM responses")" 1500 &&
+	stored one.db >one.txt && stored three.db >three.txt &&
+	check_eq "$(wc -l <one.txt)" 1500 &&
+	check_same one.txt three.txt
+'
+
+test_expect "a bad line deep in a long file: its number, and nothing stored, with any thread count" '
+	many_lines 1500 many.jsonl &&
+	awk "NR == 1400 { print \"{\\\"prompt\\\": \\\"p\\\", \\\"response\\\": 7}\"; next } { print }" many.jsonl >late.jsonl &&
+	expect_code 0 prov corpus import "$F/plain.jsonl" &&
+	db_dump provenance.db >before &&
+	for j in 1 3; do
+		expect_code 3 prov corpus import -j $j late.jsonl &&
+		check_contains err "late.jsonl:1400:" &&
+		db_dump provenance.db >after &&
+		check_same before after || exit 1
+	done
+'
