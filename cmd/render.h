@@ -126,6 +126,16 @@ extern const struct render_signal render_signals[5];
 /* The label for a signal key, or NULL for a key the renderer does not know. */
 const struct render_signal *render_signal_find(const char *key);
 
+/* The engine parameters both renderers name, in report order, with their labels. */
+struct render_param {
+	const char *key;     /* "phrase_min_z" */
+	const char *label;   /* "Minimum distinctiveness of a phrase (z)" */
+};
+extern const struct render_param render_params[];
+extern const size_t render_nparams;
+/* Whether the renderers have words for a parameter key (render_params or a verdict level). */
+int render_param_known(const char *key);
+
 /* Verdict levels in decreasing strength; RV_OTHER for a word outside the vocabulary. */
 enum render_verdict { RV_STRONG, RV_MODERATE, RV_WEAK, RV_INCONCLUSIVE, RV_NONE, RV_OTHER };
 enum render_verdict render_verdict_of(const char *s);

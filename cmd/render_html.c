@@ -666,37 +666,16 @@ static void h_summary(struct ht *h)
 	h_raw(h, "</ul>\n</div>\n</section>\n");
 }
 
-static const struct {
-	const char *key, *label;
-} param_labels[] = {
-	{ "test", "Test" },
-	{ "combination", "Combination of signals" },
-	{ "controls", "Controls" },
-	{ "teacher_test", "Test against each control" },
-	{ "correction", "Correction for several teachers" },
-	{ "lexical_ngrams", "Word-sequence lengths (word overlap)" },
-	{ "phrase_ngrams", "Phrase lengths (characteristic phrases)" },
-	{ "phrase_markers", "Characteristic phrases kept per teacher" },
-	{ "phrase_min_z", "Minimum distinctiveness of a phrase (z)" },
-	{ "span_min_tokens", "Shortest shared passage kept (words)" },
-	{ "min_prompts", "Fewest usable prompts for a verdict" },
-	{ "min_tokens", "Shortest usable answer (words)" },
-	{ "seed", "Random seed" },
-};
-
-static int is_level(const char *key)
+/* The tool that made the report, as a table row: "provenance 0.4.0, engine 3". */
+static void h_tool_row(struct ht *h, const json_t *tool)
 {
-	return !strcmp(key, "strong") || !strcmp(key, "moderate") || !strcmp(key, "weak");
-}
-
-static int param_known(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(param_labels) / sizeof(param_labels[0]); i++)
-		if (!strcmp(param_labels[i].key, key))
-			return 1;
-	return is_level(key);
+	h_raw(h, "<tr><th>Tool</th><td>");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", RENDER_ABSENT);
+	h_raw(h, ", engine ");
+	h_field(h, tool, "engine", RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n");
 }
 
 static void h_method(struct ht *h)
@@ -752,10 +731,10 @@ static void h_method(struct ht *h)
 		h_raw(h, "<p>The report records no parameters.</p>\n");
 	h_raw(h, "<table class=\"kv\">\n");
 	if (params) {
-		for (i = 0; i < sizeof(param_labels) / sizeof(param_labels[0]); i++) {
-			if (!(v = json_object_get(params, param_labels[i].key)) || json_is_null(v))
+		for (i = 0; i < render_nparams; i++) {
+			if (!(v = json_object_get(params, render_params[i].key)) || json_is_null(v))
 				continue;
-			h_f(h, "<tr><th>%s</th><td>", param_labels[i].label);
+			h_f(h, "<tr><th>%s</th><td>", render_params[i].label);
 			h_value(h, v);
 			h_raw(h, "</td></tr>\n");
 		}
@@ -776,7 +755,7 @@ static void h_method(struct ht *h)
 		}
 		json_object_foreach((json_t *)params, key, v) {
 			/* the rest, as recorded: keys this renderer has no words for */
-			if (param_known(key) || json_is_null(v))
+			if (render_param_known(key) || json_is_null(v))
 				continue;
 			h_raw(h, "<tr><th><code>");
 			h_s(h, key);
@@ -785,13 +764,7 @@ static void h_method(struct ht *h)
 			h_raw(h, "</td></tr>\n");
 		}
 	}
-	h_raw(h, "<tr><th>Tool</th><td>");
-	h_field(h, tool, "name", "provenance");
-	h_raw(h, " ");
-	h_field(h, tool, "version", RENDER_ABSENT);
-	h_raw(h, ", engine ");
-	h_field(h, tool, "engine", RENDER_ABSENT);
-	h_raw(h, "</td></tr>\n");
+	h_tool_row(h, tool);
 	h_kv_code(h, "Pattern library SHA-256", rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
 	h_raw(h, "</table>\n</section>\n");
 }
@@ -1251,13 +1224,8 @@ static void h_custody(struct ht *h)
 	h_kv_code(h, "Previous case hash", rj_strv(cs, "previous_hash"),
 		"none (the first case of the chain)");
 	h_kv_code(h, "Pattern library SHA-256", rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
-	h_raw(h, "<tr><th>Tool</th><td>");
-	h_field(h, tool, "name", "provenance");
-	h_raw(h, " ");
-	h_field(h, tool, "version", RENDER_ABSENT);
-	h_raw(h, ", engine ");
-	h_field(h, tool, "engine", RENDER_ABSENT);
-	h_raw(h, "</td></tr>\n</table>\n<h3>Parameters as recorded</h3>\n");
+	h_tool_row(h, tool);
+	h_raw(h, "</table>\n<h3>Parameters as recorded</h3>\n");
 	if (!params || !json_object_size(params)) {
 		h_raw(h, "<p>None recorded.</p>\n");
 	} else {

@@ -82,6 +82,33 @@ const struct render_signal *render_signal_find(const char *key)
 	return NULL;
 }
 
+const struct render_param render_params[] = {
+	{ "test", "Test" },
+	{ "combination", "Combination of signals" },
+	{ "controls", "Controls" },
+	{ "teacher_test", "Test against each control" },
+	{ "correction", "Correction for several teachers" },
+	{ "lexical_ngrams", "Word-sequence lengths (word overlap)" },
+	{ "phrase_ngrams", "Phrase lengths (characteristic phrases)" },
+	{ "phrase_markers", "Characteristic phrases kept per teacher" },
+	{ "phrase_min_z", "Minimum distinctiveness of a phrase (z)" },
+	{ "span_min_tokens", "Shortest shared passage kept (words)" },
+	{ "min_prompts", "Fewest usable prompts for a verdict" },
+	{ "min_tokens", "Shortest usable answer (words)" },
+	{ "seed", "Random seed" },
+};
+const size_t render_nparams = sizeof(render_params) / sizeof(render_params[0]);
+
+int render_param_known(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < render_nparams; i++)
+		if (!strcmp(render_params[i].key, key))
+			return 1;
+	return !strcmp(key, "strong") || !strcmp(key, "moderate") || !strcmp(key, "weak");
+}
+
 enum render_verdict render_verdict_of(const char *s)
 {
 	static const char *const words[] = { "strong", "moderate", "weak", "inconclusive", "none" };
@@ -1258,37 +1285,15 @@ static void md_kv(struct md *m, const char *label, const json_t *o, const char *
 	md_raw(m, " |\n");
 }
 
-static const struct {
-	const char *key, *label;
-} param_labels[] = {
-	{ "test", "Test" },
-	{ "combination", "Combination of signals" },
-	{ "controls", "Controls" },
-	{ "teacher_test", "Test against each control" },
-	{ "correction", "Correction for several teachers" },
-	{ "lexical_ngrams", "Word-sequence lengths (word overlap)" },
-	{ "phrase_ngrams", "Phrase lengths (characteristic phrases)" },
-	{ "phrase_markers", "Characteristic phrases kept per teacher" },
-	{ "phrase_min_z", "Minimum distinctiveness of a phrase (z)" },
-	{ "span_min_tokens", "Shortest shared passage kept (words)" },
-	{ "min_prompts", "Fewest usable prompts for a verdict" },
-	{ "min_tokens", "Shortest usable answer (words)" },
-	{ "seed", "Random seed" },
-};
 
-static const char *param_label(const char *key)
+/* The tool that made the report, as a table cell: "provenance 0.4.0, engine 3". */
+static void md_tool(struct md *m, const json_t *tool)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(param_labels) / sizeof(param_labels[0]); i++)
-		if (!strcmp(param_labels[i].key, key))
-			return param_labels[i].label;
-	return NULL;
-}
-
-static int is_level(const char *key)
-{
-	return !strcmp(key, "strong") || !strcmp(key, "moderate") || !strcmp(key, "weak");
+	md_field(m, tool, "name", MD_CELL, "provenance");
+	md_raw(m, " ");
+	md_field(m, tool, "version", MD_CELL, RENDER_ABSENT);
+	md_raw(m, ", engine ");
+	md_field(m, tool, "engine", MD_CELL, RENDER_ABSENT);
 }
 
 static void md_method(struct md *m)
@@ -1336,8 +1341,8 @@ static void md_method(struct md *m)
 		md_raw(m, "The report records no parameters.\n\n");
 	md_raw(m, "| Parameter | Value |\n|---|---|\n");
 	if (params) {
-		for (i = 0; i < sizeof(param_labels) / sizeof(param_labels[0]); i++)
-			md_kv(m, param_labels[i].label, params, param_labels[i].key);
+		for (i = 0; i < render_nparams; i++)
+			md_kv(m, render_params[i].label, params, render_params[i].key);
 		for (i = 0; i < 3; i++) {
 			const json_t *lv = rj_obj(params, levels[i]);
 
@@ -1353,9 +1358,7 @@ static void md_method(struct md *m)
 		}
 		json_object_foreach((json_t *)params, key, v) {
 			/* the rest, as recorded: keys this renderer has no words for */
-			if (param_label(key) || is_level(key))
-				continue;
-			if (json_is_null(v))
+			if (render_param_known(key) || json_is_null(v))
 				continue;
 			md_raw(m, "| ");
 			md_s(m, key, MD_CELL);
@@ -1365,11 +1368,7 @@ static void md_method(struct md *m)
 		}
 	}
 	md_raw(m, "| Tool | ");
-	md_field(m, tool, "name", MD_CELL, "provenance");
-	md_raw(m, " ");
-	md_field(m, tool, "version", MD_CELL, RENDER_ABSENT);
-	md_raw(m, ", engine ");
-	md_field(m, tool, "engine", MD_CELL, RENDER_ABSENT);
+	md_tool(m, tool);
 	md_raw(m, " |\n| Pattern library SHA-256 | ");
 	md_code(m, rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
 	md_raw(m, " |\n");
@@ -2022,11 +2021,7 @@ static void md_custody(struct md *m)
 	md_raw(m, " |\n| Pattern library SHA-256 | ");
 	md_code(m, rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
 	md_raw(m, " |\n| Tool | ");
-	md_field(m, tool, "name", MD_CELL, "provenance");
-	md_raw(m, " ");
-	md_field(m, tool, "version", MD_CELL, RENDER_ABSENT);
-	md_raw(m, ", engine ");
-	md_field(m, tool, "engine", MD_CELL, RENDER_ABSENT);
+	md_tool(m, tool);
 	md_raw(m, " |\n");
 
 	md_raw(m, "\n### Parameters as recorded\n\n");
