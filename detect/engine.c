@@ -901,6 +901,30 @@ struct tests {
 };
 
 /*
+ * Channel k of unit u for control j, or (j == nc) the mean over the controls
+ * that have it. 0 when there is no value.
+ */
+static int ctrl_value(const struct chan *ch, size_t u, size_t j, size_t k, double *out)
+{
+	size_t m, have = 0;
+	double c = 0;
+
+	if (j < ch->nctrl) {
+		*out = VC(ch, u, j, k);
+		return !isnan(*out);
+	}
+	for (m = 0; m < ch->nctrl; m++)
+		if (!isnan(VC(ch, u, m, k))) {
+			c += VC(ch, u, m, k);
+			have++;
+		}
+	if (!have)
+		return 0;
+	*out = c / (double)have;
+	return 1;
+}
+
+/*
  * Run the composite test over the channels in `mask`: for each control, each
  * channel's differences are divided by their root mean square and summed per
  * unit; the sign-flip test of the sums gives z and p. The same against the
@@ -927,26 +951,10 @@ static int composite(struct tests *out, const struct chan *ch, unsigned mask, ui
 			rms[k] = 0;
 		for (u = 0; u < nu; u++) {
 			for (k = 0; k < CH_COUNT; k++) {
-				double t = VT(ch, u, k), c = 0, d;
+				double t = VT(ch, u, k), c, d;
 
-				if (!(mask & (1u << k)) || isnan(t))
+				if (!(mask & (1u << k)) || isnan(t) || !ctrl_value(ch, u, j, k, &c))
 					continue;
-				if (j < nc) {
-					c = VC(ch, u, j, k);
-					if (isnan(c))
-						continue;
-				} else {
-					size_t m, have = 0;
-
-					for (m = 0; m < nc; m++)
-						if (!isnan(VC(ch, u, m, k))) {
-							c += VC(ch, u, m, k);
-							have++;
-						}
-					if (!have)
-						continue;
-					c /= (double)have;
-				}
 				d = t - c;
 				rms[k] += d * d;
 				cnt[k]++;
@@ -959,26 +967,10 @@ static int composite(struct tests *out, const struct chan *ch, unsigned mask, ui
 			int have = 0;
 
 			for (k = 0; k < CH_COUNT; k++) {
-				double t = VT(ch, u, k), c = 0;
+				double t = VT(ch, u, k), c;
 
-				if (!(mask & (1u << k)) || isnan(t) || rms[k] <= 0)
+				if (!(mask & (1u << k)) || isnan(t) || rms[k] <= 0 || !ctrl_value(ch, u, j, k, &c))
 					continue;
-				if (j < nc) {
-					c = VC(ch, u, j, k);
-					if (isnan(c))
-						continue;
-				} else {
-					size_t m, hv = 0;
-
-					for (m = 0; m < nc; m++)
-						if (!isnan(VC(ch, u, m, k))) {
-							c += VC(ch, u, m, k);
-							hv++;
-						}
-					if (!hv)
-						continue;
-					c /= (double)hv;
-				}
 				sum += (t - c) / rms[k];
 				have = 1;
 			}
@@ -2254,11 +2246,6 @@ done:
 
 #define PREP_MAGIC "PPREP006"
 
-static int put_raw(struct pbuf *b, const void *p, size_t n)
-{
-	return pbuf_add(b, p, n);
-}
-
 int eng_prep_encode(struct pbuf *out, const struct eng_prep *pr)
 {
 	size_t nm = pr->nmodels, np = pr->nprompts, i;
@@ -2266,48 +2253,33 @@ int eng_prep_encode(struct pbuf *out, const struct eng_prep *pr)
 	int rc = 0;
 
 	pbuf_reset(out);
-	rc = put_raw(out, PREP_MAGIC, 8) || put_raw(out, ENG_VERSION "\0\0\0\0\0\0\0", 8) ||
-	     put_raw(out, hdr, sizeof(hdr)) || put_raw(out, &pr->params, sizeof(pr->params)) ||
-	     put_raw(out, pr->style_mean, sizeof(pr->style_mean)) || put_raw(out, pr->style_sd, sizeof(pr->style_sd)) ||
-	     put_raw(out, pr->model_style, nm * FEAT_STYLE_DIM * sizeof(float)) ||
-	     put_raw(out, pr->pair, np * nm * nm * PAIR_COUNT * sizeof(float)) ||
-	     put_raw(out, pr->rate, np * nm * nm * sizeof(float)) ||
-	     put_raw(out, pr->mean_rate, nm * nm * 2 * sizeof(float)) ||
-	     put_raw(out, pr->null, nm * sizeof(*pr->null)) ||
-	     put_raw(out, pr->null_eff, nm * nm * sizeof(*pr->null_eff));
+	rc = pbuf_add(out, PREP_MAGIC, 8) || pbuf_add(out, ENG_VERSION "\0\0\0\0\0\0\0", 8) ||
+	     pbuf_add(out, hdr, sizeof(hdr)) || pbuf_add(out, &pr->params, sizeof(pr->params)) ||
+	     pbuf_add(out, pr->style_mean, sizeof(pr->style_mean)) || pbuf_add(out, pr->style_sd, sizeof(pr->style_sd)) ||
+	     pbuf_add(out, pr->model_style, nm * FEAT_STYLE_DIM * sizeof(float)) ||
+	     pbuf_add(out, pr->pair, np * nm * nm * PAIR_COUNT * sizeof(float)) ||
+	     pbuf_add(out, pr->rate, np * nm * nm * sizeof(float)) ||
+	     pbuf_add(out, pr->mean_rate, nm * nm * 2 * sizeof(float)) ||
+	     pbuf_add(out, pr->null, nm * sizeof(*pr->null)) ||
+	     pbuf_add(out, pr->null_eff, nm * nm * sizeof(*pr->null_eff));
 	for (i = 0; !rc && i < nm * 2; i++) {
 		const struct markers *mk = &pr->mk[i];
 		uint64_t n = mk->n;
 
-		rc = put_raw(out, &n, 8) || put_raw(out, mk->gram, mk->n * 8) || put_raw(out, mk->z, mk->n * 4) ||
-		     put_raw(out, mk->rate_t, mk->n * 4) || put_raw(out, mk->rate_c, mk->n * 4);
+		rc = pbuf_add(out, &n, 8) || pbuf_add(out, mk->gram, mk->n * 8) || pbuf_add(out, mk->z, mk->n * 4) ||
+		     pbuf_add(out, mk->rate_t, mk->n * 4) || pbuf_add(out, mk->rate_c, mk->n * 4);
 	}
 	return rc ? PROV_ENOMEM : 0;
 }
 
-struct rd {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int take(struct rd *r, void *dst, size_t n)
-{
-	if (r->left < n)
-		return -1;
-	memcpy(dst, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-static void *take_alloc(struct rd *r, size_t n)
+static void *take_alloc(struct blob_reader *r, size_t n)
 {
 	void *p;
 
 	if (r->left < n)
 		return NULL;
 	p = malloc(n ? n : 1);
-	if (p && take(r, p, n)) {
+	if (p && blob_take(r, p, n)) {
 		free(p);
 		return NULL;
 	}
@@ -2317,7 +2289,7 @@ static void *take_alloc(struct rd *r, size_t n)
 int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
 	const struct eng_params *p)
 {
-	struct rd r = { blob, len };
+	struct blob_reader r = { blob, len };
 	struct eng_prep *pr;
 	struct eng_params want;
 	char magic[8], ver[8];
@@ -2329,8 +2301,8 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 		want = *p;
 	else
 		eng_params_default(&want);
-	if (take(&r, magic, 8) || memcmp(magic, PREP_MAGIC, 8) || take(&r, ver, 8) ||
-	    strncmp(ver, ENG_VERSION, 8) || take(&r, hdr, sizeof(hdr)) || hdr[0] != c->nmodels ||
+	if (blob_take(&r, magic, 8) || memcmp(magic, PREP_MAGIC, 8) || blob_take(&r, ver, 8) ||
+	    strncmp(ver, ENG_VERSION, 8) || blob_take(&r, hdr, sizeof(hdr)) || hdr[0] != c->nmodels ||
 	    hdr[1] != c->nprompts)
 		return prov_error(PROV_ENOTFOUND, "cached preparation is stale");
 	pr = prov_calloc(1, sizeof(*pr));
@@ -2338,8 +2310,8 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 		return PROV_ENOMEM;
 	nm = pr->nmodels = c->nmodels;
 	np = pr->nprompts = c->nprompts;
-	if (take(&r, &pr->params, sizeof(pr->params)) || memcmp(&pr->params, &want, sizeof(want)) ||
-	    take(&r, pr->style_mean, sizeof(pr->style_mean)) || take(&r, pr->style_sd, sizeof(pr->style_sd)) ||
+	if (blob_take(&r, &pr->params, sizeof(pr->params)) || memcmp(&pr->params, &want, sizeof(want)) ||
+	    blob_take(&r, pr->style_mean, sizeof(pr->style_mean)) || blob_take(&r, pr->style_sd, sizeof(pr->style_sd)) ||
 	    !(pr->model_style = take_alloc(&r, nm * FEAT_STYLE_DIM * sizeof(float))) ||
 	    !(pr->pair = take_alloc(&r, np * nm * nm * PAIR_COUNT * sizeof(float))) ||
 	    !(pr->rate = take_alloc(&r, np * nm * nm * sizeof(float))) ||
@@ -2352,7 +2324,7 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 		struct markers *mk = &pr->mk[i];
 		uint64_t n, k;
 
-		if (take(&r, &n, 8) || n > r.left / 20)
+		if (blob_take(&r, &n, 8) || n > r.left / 20)
 			goto stale;
 		mk->n = (size_t)n;
 		if (!(mk->gram = take_alloc(&r, mk->n * 8)) || !(mk->z = take_alloc(&r, mk->n * 4)) ||

@@ -469,16 +469,11 @@ void feat_version_string(char out[80], const struct pat_lib *lib)
  *   "PF" u8 version u8 dim | u32 ntok | u32 tok[ntok] | f32 style[dim] | u64 opener | u64 closer |
  *   i8 refused | u8 len + family | u8 nclaims | nclaims x (u8 kind, u8 len + family)
  */
-static int put(struct pbuf *b, const void *p, size_t n)
-{
-	return pbuf_add(b, p, n);
-}
-
 static int put_str(struct pbuf *b, const char *s)
 {
 	uint8_t n = (uint8_t)strnlen(s, FEAT_FAMILY_MAX - 1);
 
-	return put(b, &n, 1) || put(b, s, n) ? PROV_ENOMEM : 0;
+	return pbuf_add(b, &n, 1) || pbuf_add(b, s, n) ? PROV_ENOMEM : 0;
 }
 
 int feat_encode(struct pbuf *out, const struct feat *f)
@@ -487,36 +482,21 @@ int feat_encode(struct pbuf *out, const struct feat *f)
 	size_t i;
 
 	pbuf_reset(out);
-	if (put(out, head, 4) || put(out, &f->ntok, 4) || put(out, f->tok, (size_t)f->ntok * 4) ||
-	    put(out, f->style, sizeof(f->style)) || put(out, &f->opener, 8) || put(out, &f->closer, 8) ||
-	    put(out, &f->refused, 1) || put_str(out, f->refusal_family) || put(out, &f->nclaims, 1))
+	if (pbuf_add(out, head, 4) || pbuf_add(out, &f->ntok, 4) || pbuf_add(out, f->tok, (size_t)f->ntok * 4) ||
+	    pbuf_add(out, f->style, sizeof(f->style)) || pbuf_add(out, &f->opener, 8) || pbuf_add(out, &f->closer, 8) ||
+	    pbuf_add(out, &f->refused, 1) || put_str(out, f->refusal_family) || pbuf_add(out, &f->nclaims, 1))
 		return PROV_ENOMEM;
 	for (i = 0; i < f->nclaims; i++)
-		if (put(out, &f->claim_kind[i], 1) || put_str(out, f->claims[i]))
+		if (pbuf_add(out, &f->claim_kind[i], 1) || put_str(out, f->claims[i]))
 			return PROV_ENOMEM;
 	return 0;
 }
 
-struct reader {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int get(struct reader *r, void *dst, size_t n)
-{
-	if (r->left < n)
-		return -1;
-	memcpy(dst, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-static int get_str(struct reader *r, char *dst)
+static int get_str(struct blob_reader *r, char *dst)
 {
 	uint8_t n;
 
-	if (get(r, &n, 1) || n >= FEAT_FAMILY_MAX || get(r, dst, n))
+	if (blob_take(r, &n, 1) || n >= FEAT_FAMILY_MAX || blob_take(r, dst, n))
 		return -1;
 	dst[n] = '\0';
 	return 0;
@@ -524,23 +504,23 @@ static int get_str(struct reader *r, char *dst)
 
 int feat_decode(struct feat *out, const void *blob, size_t len)
 {
-	struct reader r = { blob, len };
+	struct blob_reader r = { blob, len };
 	uint8_t head[4];
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (get(&r, head, 4) || head[0] != 'P' || head[1] != 'F' || head[2] != FEAT_VERSION ||
-	    head[3] != FEAT_STYLE_DIM || get(&r, &out->ntok, 4) || out->ntok > r.left / 4)
+	if (blob_take(&r, head, 4) || head[0] != 'P' || head[1] != 'F' || head[2] != FEAT_VERSION ||
+	    head[3] != FEAT_STYLE_DIM || blob_take(&r, &out->ntok, 4) || out->ntok > r.left / 4)
 		return prov_error(PROV_EDATA, "stored features are malformed or from another version");
 	out->tok = prov_calloc(out->ntok ? out->ntok : 1, sizeof(*out->tok));
 	if (!out->tok)
 		return PROV_ENOMEM;
-	if (get(&r, out->tok, (size_t)out->ntok * 4) || get(&r, out->style, sizeof(out->style)) ||
-	    get(&r, &out->opener, 8) || get(&r, &out->closer, 8) || get(&r, &out->refused, 1) ||
-	    get_str(&r, out->refusal_family) || get(&r, &out->nclaims, 1) || out->nclaims > FEAT_CLAIMS_MAX)
+	if (blob_take(&r, out->tok, (size_t)out->ntok * 4) || blob_take(&r, out->style, sizeof(out->style)) ||
+	    blob_take(&r, &out->opener, 8) || blob_take(&r, &out->closer, 8) || blob_take(&r, &out->refused, 1) ||
+	    get_str(&r, out->refusal_family) || blob_take(&r, &out->nclaims, 1) || out->nclaims > FEAT_CLAIMS_MAX)
 		goto bad;
 	for (i = 0; i < out->nclaims; i++)
-		if (get(&r, &out->claim_kind[i], 1) || get_str(&r, out->claims[i]))
+		if (blob_take(&r, &out->claim_kind[i], 1) || get_str(&r, out->claims[i]))
 			goto bad;
 	if (r.left)
 		goto bad;

@@ -109,6 +109,16 @@ int pbuf_adds(struct pbuf *b, const char *s)
 	return pbuf_add(b, s, strlen(s));
 }
 
+int blob_take(struct blob_reader *r, void *dst, size_t n)
+{
+	if (r->left < n)
+		return -1;
+	memcpy(dst, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
 int pbuf_addc(struct pbuf *b, char c)
 {
 	return pbuf_add(b, &c, 1);

@@ -71,6 +71,14 @@ int pbuf_addf(struct pbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int pbuf_vaddf(struct pbuf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/* Reading back, n bytes at a time, a blob written with pbuf_add. */
+struct blob_reader {
+	const unsigned char *p;
+	size_t left;
+};
+/* Copy the next n bytes to dst: 0, or -1 (nothing read) when fewer than n are left. */
+int blob_take(struct blob_reader *r, void *dst, size_t n);
 void pbuf_reset(struct pbuf *b);
 /* Hand the bytes over: the caller now owns the returned pointer (free()). */
 char *pbuf_detach(struct pbuf *b, size_t *len_out);
