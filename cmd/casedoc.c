@@ -42,24 +42,12 @@ int casedoc_build(json_t **out, const char *stored, size_t len, const struct cas
 
 int casedoc_render(struct pbuf *out, const json_t *doc, const char *format)
 {
-	int rc;
-
 	pbuf_reset(out);
 	if (!strcmp(format, "md"))
 		return render_md(out, doc);
 	if (!strcmp(format, "html"))
 		return render_html(out, doc);
-	{
-		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-
-		if (!s)
-			return prov_error(PROV_ENOMEM, "out of memory");
-		rc = pbuf_adds(out, s);
-		if (!rc)
-			rc = pbuf_addc(out, '\n');
-		free(s);
-	}
-	return rc;
+	return render_json(out, doc);
 }
 
 struct casedoc_pending {

@@ -268,6 +268,17 @@ struct worker {
 	int started;
 };
 
+/* Free what a slot holds of its file: the suspect, its report, the case prepared from them. */
+static void slot_release(struct slot *sl)
+{
+	casedoc_pending_free(sl->pending);
+	sl->pending = NULL;
+	json_decref(sl->doc);
+	sl->doc = NULL;
+	suspect_free(sl->sus);
+	sl->sus = NULL;
+}
+
 /* Load and analyse one file (in a worker): the report, or the failure and its message, in the slot. */
 static void analyse_file(struct slot *sl, struct session *se, struct store *reader)
 {
@@ -289,12 +300,7 @@ static void analyse_file(struct slot *sl, struct session *se, struct store *read
 		sl->rc = rc;
 		snprintf(sl->err, sizeof(sl->err), "%s", *msg ? msg : rc == PROV_ENOMEM ? "out of memory" :
 			"unexpected error");
-		casedoc_pending_free(sl->pending);
-		sl->pending = NULL;
-		json_decref(sl->doc);
-		sl->doc = NULL;
-		suspect_free(sl->sus);
-		sl->sus = NULL;
+		slot_release(sl);
 	}
 }
 
@@ -488,7 +494,6 @@ static int cell_text(struct pbuf *out, const json_t *v, int md)
 static int render_json_summary(struct pbuf *out, const struct summary *sm)
 {
 	json_t *doc = json_object(), *o;
-	char *s;
 	int rc;
 
 	json_object_set_new(doc, "schema", json_string("provenance.audit/1"));
@@ -511,14 +516,8 @@ static int render_json_summary(struct pbuf *out, const struct summary *sm)
 	json_object_set_new(doc, "failed", json_integer((json_int_t)sm->failed));
 	json_object_set_new(doc, "exit_code", json_integer(sm->exit_code));
 	json_object_set(doc, "suspects", sm->rows);
-	s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	rc = render_json(out, doc);
 	json_decref(doc);
-	if (!s)
-		return prov_error(PROV_ENOMEM, "out of memory");
-	rc = pbuf_adds(out, s);
-	if (!rc)
-		rc = pbuf_addc(out, '\n');
-	free(s);
 	return rc;
 }
 
@@ -806,12 +805,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		} else {
 			sm.stored++;
 		}
-		casedoc_pending_free(sl->pending);
-		sl->pending = NULL;
-		json_decref(sl->doc);
-		sl->doc = NULL;
-		suspect_free(sl->sus);
-		sl->sus = NULL;
+		slot_release(sl);
 		pthread_mutex_lock(&a.mu);
 		a.stored = i + 1;
 		if (fatal)
@@ -833,12 +827,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 	for (i = sm.stored + sm.failed; i < a.n; i++) {
 		struct slot *sl = &a.slots[i];
 
-		casedoc_pending_free(sl->pending);
-		sl->pending = NULL;
-		json_decref(sl->doc);
-		sl->doc = NULL;
-		suspect_free(sl->sus);
-		sl->sus = NULL;
+		slot_release(sl);
 		sl->rc = fatal_rc;
 		snprintf(sl->err, sizeof(sl->err), "not stored: the audit stopped at an earlier error");
 		json_array_append_new(sm.rows, summary_row(sl, NULL));
@@ -876,11 +865,8 @@ done:
 	for (i = 0; w && i < nw; i++)
 		store_close(w[i].reader);
 	free(w);
-	for (i = 0; a.slots && i < a.n; i++) {
-		casedoc_pending_free(a.slots[i].pending);
-		json_decref(a.slots[i].doc);
-		suspect_free(a.slots[i].sus);
-	}
+	for (i = 0; a.slots && i < a.n; i++)
+		slot_release(&a.slots[i]);
 	free(a.slots);
 	json_decref(sm.rows);
 	pbuf_release(&stored);

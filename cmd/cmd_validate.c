@@ -10,6 +10,7 @@
 
 #include "cmd/analysis.h"
 #include "cmd/cmd.h"
+#include "cmd/render.h"
 #include "corpus/jsonl.h"
 #include "detect/stats.h"
 
@@ -797,13 +798,8 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	json_object_set_new(doc, "id", json_integer(vid));
 	json_object_set_new(doc, "id_text", json_string(idtext));
 	if (!strcmp(format, "json")) {
-		char *s;
-
 		json_object_del(doc, "id_text");
-		s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		if (!s || pbuf_adds(&out, s) || pbuf_addc(&out, '\n'))
-			rc = prov_error(PROV_ENOMEM, "out of memory");
-		free(s);
+		rc = render_json(&out, doc);
 	} else {
 		rc = render_text(&out, doc, !strcmp(format, "md"));
 	}

@@ -32,6 +32,8 @@
  */
 int render_md(struct pbuf *out, const json_t *report);
 int render_html(struct pbuf *out, const json_t *report);
+/* Any JSON document as the tool writes JSON: indented, reals to 10 digits, a final newline. */
+int render_json(struct pbuf *out, const json_t *doc);
 
 /*
  * What follows is shared by render_md.c and render_html.c (implemented in

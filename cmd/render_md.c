@@ -109,6 +109,20 @@ int render_param_known(const char *key)
 	return !strcmp(key, "strong") || !strcmp(key, "moderate") || !strcmp(key, "weak");
 }
 
+int render_json(struct pbuf *out, const json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	int rc;
+
+	if (!s)
+		return prov_error(PROV_ENOMEM, "out of memory");
+	rc = pbuf_adds(out, s);
+	if (!rc)
+		rc = pbuf_addc(out, '\n');
+	free(s);
+	return rc;
+}
+
 enum render_verdict render_verdict_of(const char *s)
 {
 	static const char *const words[] = { "strong", "moderate", "weak", "inconclusive", "none" };
