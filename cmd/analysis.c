@@ -256,17 +256,8 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 	while ((got = jl_next(r, &rec)) == 1) {
 		struct srec *sr;
 
-		if (s->n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			struct srec *g = prov_reallocarray(s->recs, nc, sizeof(*g));
-
-			if (!g) {
-				rc = PROV_ENOMEM;
-				goto done;
-			}
-			s->recs = g;
-			cap = nc;
-		}
+		if ((rc = prov_grow(&s->recs, &cap, s->n, sizeof(*s->recs), 256)))
+			goto done;
 		sr = &s->recs[s->n++];
 		memset(sr, 0, sizeof(*sr));
 		sr->line = rec.line;

@@ -88,15 +88,8 @@ static int flist_add(struct flist *l, const char *path, int rc)
 
 	if (l->n == MAX_FILES)
 		return prov_error(PROV_EDATA, "more than %zu suspect files", MAX_FILES);
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 64;
-		struct entry *g = prov_reallocarray(l->v, nc, sizeof(*g));
-
-		if (!g)
-			return PROV_ENOMEM;
-		l->v = g;
-		l->cap = nc;
-	}
+	if (prov_grow(&l->v, &l->cap, l->n, sizeof(*l->v), 64))
+		return PROV_ENOMEM;
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	e->path = prov_strdup(path);

@@ -229,15 +229,8 @@ static int add_sample(struct run *r, const json_t *doc, size_t lab, int group, l
 	struct sample *s;
 	size_t i, k;
 
-	if (r->ns == r->caps) {
-		size_t nc = r->caps ? r->caps * 2 : 64;
-		struct sample *g = prov_reallocarray(r->s, nc, sizeof(*g));
-
-		if (!g)
-			return PROV_ENOMEM;
-		r->s = g;
-		r->caps = nc;
-	}
+	if (prov_grow(&r->s, &r->caps, r->ns, sizeof(*r->s), 64))
+		return PROV_ENOMEM;
 	s = &r->s[r->ns];
 	memset(s, 0, sizeof(*s));
 	s->lab = lab;

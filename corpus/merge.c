@@ -55,15 +55,8 @@ static int seen_add(struct merge_seen *m, const char *h, int64_t id)
 
 	if (i < m->n && !strcmp(m->v[i].hash, h))
 		return 0;
-	if (m->n == m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 64;
-		struct seen_entry *g = prov_reallocarray(m->v, nc, sizeof(*g));
-
-		if (!g)
-			return PROV_ENOMEM;
-		m->v = g;
-		m->cap = nc;
-	}
+	if (prov_grow(&m->v, &m->cap, m->n, sizeof(*m->v), 64))
+		return PROV_ENOMEM;
 	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(*m->v));
 	snprintf(m->v[i].hash, sizeof(m->v[i].hash), "%s", h);
 	m->v[i].id = id;

@@ -891,15 +891,8 @@ static int add_factors(struct pat_lib *lib, struct pat_entry *e)
 
 		if (f < 0)
 			return (int)f;
-		if (lib->npfac == lib->pfac_cap) {
-			size_t ncap = lib->pfac_cap ? 2 * lib->pfac_cap : 512;
-			uint32_t *np = prov_reallocarray(lib->pfac, ncap, sizeof(*np));
-
-			if (!np)
-				return PROV_ENOMEM;
-			lib->pfac = np;
-			lib->pfac_cap = ncap;
-		}
+		if (prov_grow(&lib->pfac, &lib->pfac_cap, lib->npfac, sizeof(*lib->pfac), 512))
+			return PROV_ENOMEM;
 		lib->pfac[lib->npfac++] = (uint32_t)f;
 		e->fac_count++;
 	}
@@ -1681,15 +1674,8 @@ static int claims_add(struct claims *c, const struct pat_claim *cl)
 			return 0;
 		}
 	}
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 8;
-		struct pat_claim *v = prov_reallocarray(c->v, ncap, sizeof(*v));
-
-		if (!v)
-			return PROV_ENOMEM;
-		c->v = v;
-		c->cap = ncap;
-	}
+	if (prov_grow(&c->v, &c->cap, c->n, sizeof(*c->v), 8))
+		return PROV_ENOMEM;
 	c->v[c->n++] = *cl;
 	return 0;
 }
@@ -1754,16 +1740,9 @@ static int all_sentences(const char *text, size_t len, struct span **out, size_t
 	size_t n = 0, cap = 0, pos = 0;
 
 	while (next_sentence(text, len, &pos, &sp)) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct span *nv = prov_reallocarray(v, ncap, sizeof(*nv));
-
-			if (!nv) {
-				free(v);
-				return PROV_ENOMEM;
-			}
-			v = nv;
-			cap = ncap;
+		if (prov_grow(&v, &cap, n, sizeof(*v), 32)) {
+			free(v);
+			return PROV_ENOMEM;
 		}
 		v[n++] = sp;
 	}

@@ -133,17 +133,8 @@ int spans_find(struct span **out, size_t *n_out, const struct tokens *a, const s
 			i++;
 			continue;
 		}
-		if (nsp == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct span *g = prov_reallocarray(sp, nc, sizeof(*g));
-
-			if (!g) {
-				rc = PROV_ENOMEM;
-				goto done;
-			}
-			sp = g;
-			cap = nc;
-		}
+		if ((rc = prov_grow(&sp, &cap, nsp, sizeof(*sp), 16)))
+			goto done;
 		sp[nsp].a_tok = i;
 		sp[nsp].b_tok = best_b;
 		sp[nsp].ntok = best_len;

@@ -143,15 +143,8 @@ static int push_tok(struct tokens *t, const unsigned char *norm, size_t nlen, si
 {
 	struct tok *tk;
 
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		struct tok *v = prov_reallocarray(t->v, ncap, sizeof(*v));
-
-		if (!v)
-			return PROV_ENOMEM;
-		t->v = v;
-		t->cap = ncap;
-	}
+	if (prov_grow(&t->v, &t->cap, t->n, sizeof(*t->v), 256))
+		return PROV_ENOMEM;
 	tk = &t->v[t->n++];
 	tk->hash = text_token_hash((const char *)norm, nlen);
 	tk->start = (uint32_t)start;

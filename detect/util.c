@@ -194,6 +194,20 @@ void *prov_calloc(size_t n, size_t size)
 	return p;
 }
 
+int prov_grow_slow(void *arrp, size_t *cap, size_t size, size_t first)
+{
+	void *v, *g;
+	size_t nc;
+
+	nc = *cap ? *cap * 2 : first;
+	memcpy(&v, arrp, sizeof(v));
+	if (!(g = prov_reallocarray(v, nc, size)))
+		return PROV_ENOMEM;
+	memcpy(arrp, &g, sizeof(g));
+	*cap = nc;
+	return 0;
+}
+
 void *prov_reallocarray(void *p, size_t n, size_t size)
 {
 	void *q;

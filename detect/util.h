@@ -90,6 +90,17 @@ char *prov_strndup(const char *s, size_t n);
 /* Multiply-with-overflow-check allocation helpers; NULL (and ENOMEM set) on failure. */
 void *prov_calloc(size_t n, size_t size);
 void *prov_reallocarray(void *p, size_t n, size_t size);
+/*
+ * Room for element n of a growing array: arrp is the address of the array
+ * pointer (any element type), *cap its capacity in elements of `size` bytes.
+ * Nothing happens while n < *cap; otherwise the array doubles (or starts with
+ * `first` elements). 0, or PROV_ENOMEM with the array and *cap untouched.
+ */
+int prov_grow_slow(void *arrp, size_t *cap, size_t size, size_t first);
+static inline int prov_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	return n < *cap ? 0 : prov_grow_slow(arrp, cap, size, first);
+}
 
 /* SHA-256 of a byte string as 64 lowercase hex digits plus NUL. */
 #define PROV_SHA256_HEX 65

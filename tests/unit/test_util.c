@@ -87,11 +87,34 @@ static void reallocarray_detects_overflow(void)
 	CHECK_INT(prov_error_code(), PROV_ENOMEM);
 }
 
+static void grow_doubles_keeps_and_fails_cleanly(void)
+{
+	int *v = NULL;
+	size_t cap = 0, n;
+
+	CHECK_INT(prov_grow(&v, &cap, 0, sizeof(*v), 4), 0);   /* empty: the first allocation */
+	CHECK_INT(cap, 4);
+	for (n = 0; n < 9; n++) {
+		CHECK_INT(prov_grow(&v, &cap, n, sizeof(*v), 4), 0);
+		v[n] = (int)n * 10;
+	}
+	CHECK_INT(cap, 16);                                     /* 4 -> 8 -> 16, only when full */
+	CHECK_INT(prov_grow(&v, &cap, 9, sizeof(*v), 4), 0);
+	CHECK_INT(cap, 16);                                     /* room left: nothing happens */
+	for (n = 0; n < 9; n++)
+		CHECK_INT(v[n], (int)n * 10);                   /* what was stored survives the moves */
+	cap = SIZE_MAX / 2;                                     /* doubling would overflow */
+	CHECK_INT(prov_grow(&v, &cap, cap, sizeof(*v), 4), PROV_ENOMEM);
+	CHECK(cap == SIZE_MAX / 2 && v != NULL);                /* untouched */
+	free(v);
+}
+
 UNIT_MAIN(
 	UNIT_TEST(error_slot_keeps_code_and_message),
 	UNIT_TEST(pbuf_appends_and_formats),
 	UNIT_TEST(pbuf_refuses_to_grow_past_its_cap),
 	UNIT_TEST(sha256_known_vectors),
 	UNIT_TEST(hash64_depends_on_bytes_and_seed),
-	UNIT_TEST(reallocarray_detects_overflow)
+	UNIT_TEST(reallocarray_detects_overflow),
+	UNIT_TEST(grow_doubles_keeps_and_fails_cleanly)
 )
