@@ -100,8 +100,8 @@ static int fill_features(struct session *se, int readonly)
 	if (in_tx) {
 		if (rc)
 			store_rollback(se->store);
-		else
-			rc = store_commit(se->store);
+		else if (!(rc = store_commit(se->store)))
+			rc = store_snapshot_refresh(se->store, se->fver, se->snap);   /* the snapshot covers the features */
 	}
 	pbuf_release(&text);
 	pbuf_release(&blob);

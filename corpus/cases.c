@@ -1,18 +1,25 @@
 /*
- * cases.c: cases, the evidence chain, verification.
+ * cases.c: cases, the evidence chain, verification, signatures and trusted
+ * timestamps of case hashes.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <zlib.h>
 
 #include "corpus/cases.h"
 #include "corpus/store_internal.h"
 #include "corpus/zpack.h"
+#include "detect/features.h"
 
 #define ZLEVEL ZPACK_LEVEL
+#define SIG_PREFIX "provenance-case-hash/1 "
 
 static int db_fail(struct store *s, const char *what)
 {
@@ -26,8 +33,13 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int i)
 	snprintf(dst, n, "%s", v ? v : "");
 }
 
-/* The canonical header a case's hash is computed over (docs/report-format.md). */
-static int case_hash(char out[PROV_SHA256_HEX], int64_t id, const char *name, const char *created_at,
+static const char *col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The canonical header of a case before schema 5 (format 1, docs/report-format.md). */
+static int case_hash_v1(char out[PROV_SHA256_HEX], int64_t id, const char *name, const char *created_at,
 	const char *suspect_sha256, uint64_t size, long lines, const char *path, const char *snapshot,
 	const char *tool, const char *patterns, const char *params, const char *report_sha256, long nanswers,
 	const char *answers_sha256, const char *origin, const char *prev)
@@ -60,12 +72,186 @@ static int case_hash(char out[PROV_SHA256_HEX], int64_t id, const char *name, co
 	return rc;
 }
 
+/* ---- the canonical header, format 2 ---- */
+
+/*
+ * Every column of a case row, as the header binds it. Strings may be NULL
+ * (shown as null). The answer digests are over the case_answers rows.
+ */
+struct hdr {
+	int64_t id;
+	const char *name, *created_at, *suspect_path, *suspect_sha256;
+	long long suspect_size, suspect_lines;
+	const char *snapshot, *tool, *patterns, *params;
+	const char *concl_teacher, *concl_family, *verdict;
+	const char *report_sha256;
+	long long report_size, answers;
+	const char *answers_sha256, *ids_sha256, *lines_sha256;
+	const char *origin, *prev;
+};
+
+/* One header line per key, in this order, and the column(s) it stands for. */
+static const struct {
+	const char *key, *column;
+} hdr_keys[] = {
+	{ "id", "cases.id" },
+	{ "name", "cases.name" },
+	{ "created_at", "cases.created_at" },
+	{ "suspect_path", "cases.suspect_path" },
+	{ "suspect_sha256", "cases.suspect_sha256" },
+	{ "suspect_size", "cases.suspect_size" },
+	{ "suspect_lines", "cases.suspect_lines" },
+	{ "snapshot_sha256", "cases.snapshot_sha256" },
+	{ "tool_version", "cases.tool_version" },
+	{ "patterns_sha256", "cases.patterns_sha256" },
+	{ "params_sha256", "cases.params" },
+	{ "conclusion_teacher", "cases.conclusion_teacher" },
+	{ "conclusion_family", "cases.conclusion_family" },
+	{ "verdict", "cases.verdict" },
+	{ "report_sha256", "cases.report_sha256" },
+	{ "report_size", "cases.report_size" },
+	{ "answers", "cases.answers" },
+	{ "answers_sha256", "cases.answers_sha256" },
+	{ "answer_ids_sha256", "case_answers.ext_id" },
+	{ "answer_lines_sha256", "case_answers.line" },
+	{ "origin", "cases.origin" },
+	{ "prev_hash", "cases.prev_hash" },
+};
+#define NHDR (sizeof(hdr_keys) / sizeof(hdr_keys[0]))
+
+/* A string as one unambiguous token: "..." with \\ \" and bytes outside printable ASCII as \xHH; null. */
+static int put_q(struct pbuf *b, const char *v)
+{
+	const unsigned char *p;
+	int rc;
+
+	if (!v)
+		return pbuf_adds(b, "null");
+	rc = pbuf_addc(b, '"');
+	for (p = (const unsigned char *)v; *p && !rc; p++)
+		rc = *p == '"' || *p == '\\' ? pbuf_addf(b, "\\%c", *p) :
+			*p < 0x20 || *p >= 0x7f ? pbuf_addf(b, "\\x%02x", *p) : pbuf_addc(b, (char)*p);
+	return rc ? rc : pbuf_addc(b, '"');
+}
+
+/* Line k of the header for h (without the key and the newline). */
+static int hdr_value(struct pbuf *b, const struct hdr *h, size_t k)
+{
+	char sha[PROV_SHA256_HEX];
+	int rc;
+
+	switch (k) {
+	case 0: return pbuf_addf(b, "%lld", (long long)h->id);
+	case 1: return put_q(b, h->name);
+	case 2: return put_q(b, h->created_at);
+	case 3: return put_q(b, h->suspect_path);
+	case 4: return put_q(b, h->suspect_sha256);
+	case 5: return pbuf_addf(b, "%lld", h->suspect_size);
+	case 6: return pbuf_addf(b, "%lld", h->suspect_lines);
+	case 7: return put_q(b, h->snapshot);
+	case 8: return put_q(b, h->tool);
+	case 9: return put_q(b, h->patterns);
+	case 10:
+		if (!h->params)
+			return pbuf_adds(b, "null");
+		if ((rc = prov_sha256_hex(sha, h->params, strlen(h->params))))
+			return rc;
+		return pbuf_adds(b, sha);
+	case 11: return put_q(b, h->concl_teacher);
+	case 12: return put_q(b, h->concl_family);
+	case 13: return put_q(b, h->verdict);
+	case 14: return put_q(b, h->report_sha256);
+	case 15: return pbuf_addf(b, "%lld", h->report_size);
+	case 16: return pbuf_addf(b, "%lld", h->answers);
+	case 17: return put_q(b, h->answers_sha256);
+	case 18: return put_q(b, h->ids_sha256);
+	case 19: return put_q(b, h->lines_sha256);
+	case 20: return put_q(b, h->origin);
+	default: return put_q(b, h->prev);
+	}
+}
+
+static int hdr_build(struct pbuf *b, const struct hdr *h)
+{
+	size_t k;
+	int rc;
+
+	pbuf_reset(b);
+	rc = pbuf_adds(b, "provenance-case/2\n");
+	for (k = 0; k < NHDR && !rc; k++)
+		if (!(rc = pbuf_addf(b, "%s ", hdr_keys[k].key)) && !(rc = hdr_value(b, h, k)))
+			rc = pbuf_addc(b, '\n');
+	return rc;
+}
+
+/* The value of `key` in a stored header (borrowed, up to the newline), or NULL; *len_out its length. */
+static const char *hdr_find(const char *header, const char *key, size_t *len_out)
+{
+	size_t kl = strlen(key);
+	const char *p = header;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (ll > kl && !strncmp(p, key, kl) && p[kl] == ' ') {
+			*len_out = ll - kl - 1;
+			return p + kl + 1;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Unquote a header token written by put_q into out (NUL-terminated); 0, or -1 if not a quoted token. */
+static int hdr_unq(char *out, size_t n, const char *v, size_t len)
+{
+	size_t i, o = 0;
+
+	if (len < 2 || v[0] != '"' || v[len - 1] != '"' || n == 0)
+		return -1;
+	for (i = 1; i + 1 < len && o + 1 < n; i++) {
+		if (v[i] == '\\' && i + 2 < len && v[i + 1] == 'x' && i + 4 < len) {
+			unsigned x = 0;
+
+			sscanf(v + i + 2, "%2x", &x);
+			out[o++] = (char)x;
+			i += 3;
+		} else if (v[i] == '\\' && i + 2 < len) {
+			out[o++] = v[++i];
+		} else {
+			out[o++] = v[i];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Manifest lines over the answers (ids and source lines; the answers_sha256 manifest is sha_line). */
 static int sha_line(struct prov_sha256 *h, long seq, const char *psha, const char *asha)
 {
 	char line[200];
 	int n = snprintf(line, sizeof(line), "%ld\t%s\t%s\n", seq, psha, asha);
 
 	return prov_sha256_update(h, line, (size_t)n);
+}
+
+static int id_line(struct prov_sha256 *h, struct pbuf *tmp, long seq, const char *ext_id)
+{
+	int rc;
+
+	pbuf_reset(tmp);
+	if ((rc = pbuf_addf(tmp, "%ld\t", seq)) || (rc = put_q(tmp, ext_id)) || (rc = pbuf_addc(tmp, '\n')))
+		return rc;
+	return prov_sha256_update(h, tmp->data, tmp->len);
+}
+
+static int line_line(struct prov_sha256 *h, long seq, long long line)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%ld\t%lld\n", seq, line);
+
+	return prov_sha256_update(h, buf, (size_t)n);
 }
 
 /* Results and evidence rows, as the report document says they are. */
@@ -180,6 +366,61 @@ static int derive(struct derived *d, const char *report, size_t len)
 	return rc;
 }
 
+/* What the report says about the case header's columns (for the cross-checks). */
+struct facts {
+	json_t *doc;
+	const char *teacher, *family, *verdict, *name, *path, *sha256, *snapshot, *tool, *patterns;
+	long long size, lines;
+	int has_size, has_lines;
+	char *params;
+};
+
+static void facts_release(struct facts *f)
+{
+	json_decref(f->doc);
+	free(f->params);
+	memset(f, 0, sizeof(*f));
+}
+
+static int facts_read(struct facts *f, const char *report, size_t len)
+{
+	json_error_t err;
+	const json_t *c, *sus, *tool, *v;
+
+	memset(f, 0, sizeof(*f));
+	f->doc = json_loadb(report, len, 0, &err);
+	if (!json_is_object(f->doc))
+		return prov_error(PROV_ETAMPER, "the stored report is not a JSON document");
+	c = json_object_get(f->doc, "conclusion");
+	sus = json_object_get(f->doc, "suspect");
+	tool = json_object_get(f->doc, "tool");
+	f->teacher = json_string_value(json_object_get(c, "teacher"));
+	f->family = json_string_value(json_object_get(c, "family"));
+	f->verdict = json_string_value(json_object_get(c, "verdict"));
+	f->name = json_string_value(json_object_get(sus, "name"));
+	f->path = json_string_value(json_object_get(sus, "path"));
+	f->sha256 = json_string_value(json_object_get(sus, "sha256"));
+	if ((v = json_object_get(sus, "size")) && json_is_integer(v)) {
+		f->size = json_integer_value(v);
+		f->has_size = 1;
+	}
+	if ((v = json_object_get(sus, "lines")) && json_is_integer(v)) {
+		f->lines = json_integer_value(v);
+		f->has_lines = 1;
+	}
+	f->snapshot = json_string_value(json_object_get(json_object_get(f->doc, "corpus"), "snapshot_sha256"));
+	f->tool = json_string_value(json_object_get(tool, "version"));
+	f->patterns = json_string_value(json_object_get(tool, "patterns_sha256"));
+	if ((v = json_object_get(f->doc, "parameters")))
+		f->params = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+	return 0;
+}
+
+static int same_opt(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
@@ -194,6 +435,7 @@ struct case_packed {
 	size_t *zoff;              /* answer i: prompt in z[zoff[2i], zoff[2i+1]), text up to zoff[2i+2] */
 	struct pbuf z, zreport;
 	char answers_sha[PROV_SHA256_HEX], report_sha[PROV_SHA256_HEX];
+	char ids_sha[PROV_SHA256_HEX], lines_sha[PROV_SHA256_HEX];
 };
 
 void case_packed_free(struct case_packed *p)
@@ -212,9 +454,9 @@ void case_packed_free(struct case_packed *p)
 int case_pack(struct case_packed **out, const struct case_new *c)
 {
 	struct case_packed *p;
-	struct prov_sha256 *h = NULL;
+	struct prov_sha256 *h = NULL, *hi = NULL, *hl = NULL;
 	struct zpacker *zp = NULL;
-	struct pbuf one = PBUF_INIT(0);
+	struct pbuf one = PBUF_INIT(0), tmp = PBUF_INIT(0);
 	size_t i, n = c->nanswers;
 	int rc;
 
@@ -232,15 +474,16 @@ int case_pack(struct case_packed **out, const struct case_new *c)
 		goto done;
 	}
 	if ((rc = derive(&p->d, c->report, c->report_len)) || (rc = zpacker_new(&zp, ZLEVEL)) ||
-	    (rc = prov_sha256_new(&h)))
+	    (rc = prov_sha256_new(&h)) || (rc = prov_sha256_new(&hi)) || (rc = prov_sha256_new(&hl)))
 		goto done;
-	/* the answers, and the manifest hash over them */
+	/* the answers, and the manifest hashes over them */
 	for (i = 0; i < n; i++) {
 		const struct case_answer *a = &c->answers[i];
 
 		if ((rc = prov_sha256_hex(p->psha[i], a->prompt, a->prompt_len)) ||
 		    (rc = prov_sha256_hex(p->asha[i], a->text, a->len)) ||
 		    (rc = sha_line(h, (long)i, p->psha[i], p->asha[i])) ||
+		    (rc = id_line(hi, &tmp, (long)i, a->ext_id)) || (rc = line_line(hl, (long)i, a->line)) ||
 		    (rc = zpacker_pack(zp, &one, a->prompt, a->prompt_len)) || (rc = pbuf_add(&p->z, one.data, one.len)))
 			goto done;
 		p->zoff[2 * i + 1] = p->z.len;
@@ -248,13 +491,17 @@ int case_pack(struct case_packed **out, const struct case_new *c)
 			goto done;
 		p->zoff[2 * i + 2] = p->z.len;
 	}
-	if (!(rc = prov_sha256_final(h, p->answers_sha)) &&
+	if (!(rc = prov_sha256_final(h, p->answers_sha)) && !(rc = prov_sha256_final(hi, p->ids_sha)) &&
+	    !(rc = prov_sha256_final(hl, p->lines_sha)) &&
 	    !(rc = prov_sha256_hex(p->report_sha, c->report, c->report_len)))
 		rc = zpack(&p->zreport, c->report, c->report_len, ZLEVEL);
 done:
 	prov_sha256_free(h);
+	prov_sha256_free(hi);
+	prov_sha256_free(hl);
 	zpacker_free(zp);
 	pbuf_release(&one);
+	pbuf_release(&tmp);
 	if (rc)
 		case_packed_free(p);
 	else
@@ -274,6 +521,8 @@ int case_append(struct store *s, const struct case_new *c, const char *created_a
 	return rc;
 }
 
+static int sign_store(struct store *s, int64_t id, const char *hash, const struct case_key *k);
+
 int case_append_packed(struct store *s, const struct case_new *c, const struct case_packed *p, const char *created_at,
 	struct case_info *info_out)
 {
@@ -281,6 +530,8 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	sqlite3_stmt *st = NULL;
 	const struct derived *dp = &p->d;
 	char prev[PROV_SHA256_HEX] = CASE_GENESIS, now[32], hash[PROV_SHA256_HEX];
+	struct pbuf header = PBUF_INIT(0);
+	struct hdr h;
 	int64_t id = 1;
 	size_t i;
 	int rc;
@@ -329,15 +580,36 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = case_hash(hash, id, c->name, now, c->suspect_sha256, c->suspect_size, c->suspect_lines,
-		c->suspect_path, c->snapshot_sha256, c->tool_version, c->patterns_sha256, c->params, p->report_sha,
-		(long)c->nanswers, p->answers_sha, c->origin, prev)))
+	memset(&h, 0, sizeof(h));
+	h.id = id;
+	h.name = c->name;
+	h.created_at = now;
+	h.suspect_path = c->suspect_path;
+	h.suspect_sha256 = c->suspect_sha256;
+	h.suspect_size = (long long)c->suspect_size;
+	h.suspect_lines = c->suspect_lines;
+	h.snapshot = c->snapshot_sha256;
+	h.tool = c->tool_version;
+	h.patterns = c->patterns_sha256;
+	h.params = c->params;
+	h.concl_teacher = c->conclusion_teacher;
+	h.concl_family = c->conclusion_family;
+	h.verdict = c->verdict;
+	h.report_sha256 = p->report_sha;
+	h.report_size = (long long)c->report_len;
+	h.answers = (long long)c->nanswers;
+	h.answers_sha256 = p->answers_sha;
+	h.ids_sha256 = p->ids_sha;
+	h.lines_sha256 = p->lines_sha;
+	h.origin = c->origin;
+	h.prev = prev;
+	if ((rc = hdr_build(&header, &h)) || (rc = prov_sha256_hex(hash, header.data, header.len)))
 		goto done;
 	if (sqlite3_prepare_v2(db, "INSERT INTO cases(id, name, created_at, suspect_path, suspect_sha256, suspect_size,"
 		" suspect_lines, snapshot_sha256, tool_version, patterns_sha256, params, conclusion_teacher,"
 		" conclusion_family, verdict, report, report_size, report_sha256, answers, answers_sha256, origin,"
-		" prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-		" ?18, ?19, ?20, ?21, ?22)", -1, &st, NULL)) {
+		" prev_hash, hash, header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23)", -1, &st, NULL)) {
 		rc = db_fail(s, "cannot store the case");
 		goto done;
 	}
@@ -363,6 +635,7 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	bind_text_or_null(st, 20, c->origin);
 	sqlite3_bind_text(st, 21, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 22, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 23, header.data, (int)header.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_fail(s, "cannot store the case");
 		goto done;
@@ -412,6 +685,8 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (store_signer(s) && (rc = sign_store(s, id, hash, store_signer(s))))
+		goto done;
 	if ((rc = store_commit(s)))
 		goto done;
 	if (info_out) {
@@ -432,38 +707,144 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	}
 done:
 	sqlite3_finalize(st);
+	pbuf_release(&header);
 	if (rc)
 		store_rollback(s);
 	return rc;
 }
 
-#define CASE_COLS "id, name, created_at, suspect_path, suspect_sha256, snapshot_sha256, hash, prev_hash, verdict," \
-	" conclusion_teacher, conclusion_family"
+/* ---- reading cases ---- */
+
+#define ROW_COLS "id, name, created_at, suspect_path, suspect_sha256, suspect_size, suspect_lines, snapshot_sha256," \
+	" tool_version, patterns_sha256, params, conclusion_teacher, conclusion_family, verdict, report_sha256," \
+	" report_size, answers, answers_sha256, origin, prev_hash, hash, header"
+enum {
+	C_ID, C_NAME, C_CREATED, C_PATH, C_SHA, C_SIZE, C_LINES, C_SNAPSHOT, C_TOOL, C_PATTERNS, C_PARAMS,
+	C_TEACHER, C_FAMILY, C_VERDICT, C_REPORT_SHA, C_REPORT_SIZE, C_ANSWERS, C_ANSWERS_SHA, C_ORIGIN, C_PREV,
+	C_HASH, C_HEADER, C_REPORT
+};
+
+/* The header the row's columns give; the answer digests come from the rows (ids, lines) when given. */
+static void hdr_from_row(struct hdr *h, sqlite3_stmt *st, const char *ids, const char *lines)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(st, C_ID);
+	h->name = col(st, C_NAME);
+	h->created_at = col(st, C_CREATED);
+	h->suspect_path = col(st, C_PATH);
+	h->suspect_sha256 = col(st, C_SHA);
+	h->suspect_size = sqlite3_column_int64(st, C_SIZE);
+	h->suspect_lines = sqlite3_column_int64(st, C_LINES);
+	h->snapshot = col(st, C_SNAPSHOT);
+	h->tool = col(st, C_TOOL);
+	h->patterns = col(st, C_PATTERNS);
+	h->params = col(st, C_PARAMS);
+	h->concl_teacher = col(st, C_TEACHER);
+	h->concl_family = col(st, C_FAMILY);
+	h->verdict = col(st, C_VERDICT);
+	h->report_sha256 = col(st, C_REPORT_SHA);
+	h->report_size = sqlite3_column_int64(st, C_REPORT_SIZE);
+	h->answers = sqlite3_column_int64(st, C_ANSWERS);
+	h->answers_sha256 = col(st, C_ANSWERS_SHA);
+	h->ids_sha256 = ids;
+	h->lines_sha256 = lines;
+	h->origin = col(st, C_ORIGIN);
+	h->prev = col(st, C_PREV);
+}
+
+/*
+ * The columns of a case row checked against its stored header and hash,
+ * without reading the answers (their digests are taken from the header).
+ * 0 if they hold; PROV_ETAMPER with `why` naming the first column that does
+ * not; another code on failure.
+ */
+static int row_check(sqlite3_stmt *st, char *why, size_t n)
+{
+	const char *header = col(st, C_HEADER), *hash = col(st, C_HASH), *v;
+	char ids[80] = "", lines[80] = "", sha[PROV_SHA256_HEX];
+	struct pbuf b = PBUF_INIT(0);
+	struct hdr h;
+	size_t len, k;
+	int rc;
+
+	if (!hash)
+		hash = "";
+	if (!header) {
+		/* format 1 (before schema 5) */
+		if (!col(st, C_NAME) || !col(st, C_CREATED) || !col(st, C_SHA) || !col(st, C_PATH) || !col(st, C_SNAPSHOT) ||
+		    !col(st, C_TOOL) || !col(st, C_PATTERNS) || !col(st, C_PARAMS) || !col(st, C_REPORT_SHA) ||
+		    !col(st, C_ANSWERS_SHA) || !col(st, C_PREV)) {
+			snprintf(why, n, "a required column is empty");
+			return PROV_ETAMPER;
+		}
+		if ((rc = case_hash_v1(sha, sqlite3_column_int64(st, C_ID), col(st, C_NAME), col(st, C_CREATED), col(st, C_SHA),
+			(uint64_t)sqlite3_column_int64(st, C_SIZE), (long)sqlite3_column_int64(st, C_LINES), col(st, C_PATH),
+			col(st, C_SNAPSHOT), col(st, C_TOOL), col(st, C_PATTERNS), col(st, C_PARAMS), col(st, C_REPORT_SHA),
+			(long)sqlite3_column_int64(st, C_ANSWERS), col(st, C_ANSWERS_SHA), col(st, C_ORIGIN), col(st, C_PREV))))
+			return rc;
+		if (strcmp(sha, hash)) {
+			snprintf(why, n, "the case hash does not match its recorded content");
+			return PROV_ETAMPER;
+		}
+		return 0;
+	}
+	if ((v = hdr_find(header, "answer_ids_sha256", &len)))
+		hdr_unq(ids, sizeof(ids), v, len);
+	if ((v = hdr_find(header, "answer_lines_sha256", &len)))
+		hdr_unq(lines, sizeof(lines), v, len);
+	hdr_from_row(&h, st, ids, lines);
+	if ((rc = hdr_build(&b, &h)))
+		goto done;
+	rc = 0;
+	if (strcmp(b.data, header)) {
+		struct pbuf one = PBUF_INIT(0);
+
+		snprintf(why, n, "the case header differs from its columns");
+		for (k = 0; k < NHDR; k++) {
+			v = hdr_find(header, hdr_keys[k].key, &len);
+			pbuf_reset(&one);
+			if (hdr_value(&one, &h, k) == 0 && (!v || len != one.len || memcmp(v, one.data, len))) {
+				snprintf(why, n, "%s differs from the case header", hdr_keys[k].column);
+				break;
+			}
+		}
+		pbuf_release(&one);
+		rc = PROV_ETAMPER;
+	} else if ((rc = prov_sha256_hex(sha, header, strlen(header))) == 0 && strcmp(sha, hash)) {
+		snprintf(why, n, "cases.hash does not match the case header");
+		rc = PROV_ETAMPER;
+	}
+done:
+	pbuf_release(&b);
+	return rc;
+}
 
 static void fill_info(struct case_info *ci, sqlite3_stmt *st)
 {
+	char why[200];
+
 	memset(ci, 0, sizeof(*ci));
-	ci->id = sqlite3_column_int64(st, 0);
-	copy_col(ci->name, sizeof(ci->name), st, 1);
-	copy_col(ci->created_at, sizeof(ci->created_at), st, 2);
-	copy_col(ci->suspect_path, sizeof(ci->suspect_path), st, 3);
-	copy_col(ci->suspect_sha256, sizeof(ci->suspect_sha256), st, 4);
-	copy_col(ci->snapshot_sha256, sizeof(ci->snapshot_sha256), st, 5);
-	copy_col(ci->hash, sizeof(ci->hash), st, 6);
-	copy_col(ci->prev_hash, sizeof(ci->prev_hash), st, 7);
-	copy_col(ci->verdict, sizeof(ci->verdict), st, 8);
-	copy_col(ci->conclusion_teacher, sizeof(ci->conclusion_teacher), st, 9);
-	copy_col(ci->conclusion_family, sizeof(ci->conclusion_family), st, 10);
+	ci->id = sqlite3_column_int64(st, C_ID);
+	copy_col(ci->name, sizeof(ci->name), st, C_NAME);
+	copy_col(ci->created_at, sizeof(ci->created_at), st, C_CREATED);
+	copy_col(ci->suspect_path, sizeof(ci->suspect_path), st, C_PATH);
+	copy_col(ci->suspect_sha256, sizeof(ci->suspect_sha256), st, C_SHA);
+	copy_col(ci->snapshot_sha256, sizeof(ci->snapshot_sha256), st, C_SNAPSHOT);
+	copy_col(ci->hash, sizeof(ci->hash), st, C_HASH);
+	copy_col(ci->prev_hash, sizeof(ci->prev_hash), st, C_PREV);
+	copy_col(ci->verdict, sizeof(ci->verdict), st, C_VERDICT);
+	copy_col(ci->conclusion_teacher, sizeof(ci->conclusion_teacher), st, C_TEACHER);
+	copy_col(ci->conclusion_family, sizeof(ci->conclusion_family), st, C_FAMILY);
+	ci->altered = row_check(st, why, sizeof(why)) != 0;
 }
 
 int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct case_info *info_out)
 {
 	sqlite3_stmt *st = NULL;
-	char sha[PROV_SHA256_HEX];
+	char sha[PROV_SHA256_HEX], why[200];
 	int rc;
 
-	if (sqlite3_prepare_v2(store_db(s), "SELECT " CASE_COLS ", report, report_size, report_sha256 FROM cases"
-		" WHERE id = ?1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS ", report FROM cases WHERE id = ?1", -1, &st, NULL))
 		return db_fail(s, "cannot read the case");
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -474,12 +855,21 @@ int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct cas
 	}
 	if (info_out)
 		fill_info(info_out, st);
-	rc = zunpack(report_out, sqlite3_column_blob(st, 11), (size_t)sqlite3_column_bytes(st, 11),
-		(size_t)sqlite3_column_int64(st, 12));
+	if ((rc = row_check(st, why, sizeof(why)))) {
+		sqlite3_finalize(st);
+		return rc == PROV_ETAMPER ? prov_error(PROV_ETAMPER, "case %lld: %s: the stored case was altered"
+			" (run: provenance --db %s verify %lld)", (long long)id, why, store_path(s), (long long)id) : rc;
+	}
+	rc = zunpack(report_out, sqlite3_column_blob(st, C_REPORT), (size_t)sqlite3_column_bytes(st, C_REPORT),
+		(size_t)sqlite3_column_int64(st, C_REPORT_SIZE));
 	if (!rc && !(rc = prov_sha256_hex(sha, report_out->data, report_out->len)) &&
-	    strcmp(sha, (const char *)sqlite3_column_text(st, 13)))
+	    strcmp(sha, col(st, C_REPORT_SHA) ? col(st, C_REPORT_SHA) : ""))
 		rc = prov_error(PROV_ETAMPER, "case %lld: the stored report does not match its SHA-256"
-			" (run: provenance verify %lld)", (long long)id, (long long)id);
+			" (run: provenance --db %s verify %lld)", (long long)id, store_path(s), (long long)id);
+	else if (rc == PROV_EDATA)
+		rc = prov_error(PROV_ETAMPER, "case %lld: the stored report does not match its SHA-256 (it does not"
+			" decompress to its recorded size; run: provenance --db %s verify %lld)", (long long)id, store_path(s),
+			(long long)id);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -493,7 +883,7 @@ int case_list(struct store *s, struct case_info **out, size_t *n_out)
 
 	*out = NULL;
 	*n_out = 0;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT " CASE_COLS " FROM cases ORDER BY id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS " FROM cases ORDER BY id", -1, &st, NULL))
 		return db_fail(s, "cannot list cases");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct case_info *g = prov_reallocarray(v, n + 1, sizeof(*v));
@@ -516,12 +906,219 @@ int case_list(struct store *s, struct case_info **out, size_t *n_out)
 	return 0;
 }
 
+int case_head(struct store *s, int64_t *id_out, char hash_out[PROV_SHA256_HEX])
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT id, hash FROM cases ORDER BY id DESC LIMIT 1", -1, &st, NULL))
+		return db_fail(s, "cannot read the chain");
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*id_out = sqlite3_column_int64(st, 0);
+		copy_col(hash_out, PROV_SHA256_HEX, st, 1);
+	}
+	sqlite3_finalize(st);
+	if (step == SQLITE_DONE)
+		return prov_error(PROV_ENOTFOUND, "no cases in %s: the chain is empty", store_path(s));
+	return step == SQLITE_ROW ? 0 : db_fail(s, "cannot read the chain");
+}
+
+/* ---- signing keys ---- */
+
+struct case_key {
+	EVP_PKEY *pkey;
+	int has_private;
+	unsigned char pub[32];
+	char sha[PROV_SHA256_HEX];
+};
+
+void case_key_free(struct case_key *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+const char *case_key_id(const struct case_key *k)
+{
+	return k->sha;
+}
+
+int case_key_load(struct case_key **out, const char *path, int need_private)
+{
+	struct case_key *k;
+	FILE *fp;
+	size_t publen = sizeof(k->pub);
+
+	*out = NULL;
+	fp = fopen(path, "rb");
+	if (!fp)
+		return prov_error(PROV_EIO, "%s: cannot open the key: %s", path, strerror(errno));
+	k = prov_calloc(1, sizeof(*k));
+	if (!k) {
+		fclose(fp);
+		return prov_error(PROV_ENOMEM, "out of memory");
+	}
+	k->pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	k->has_private = k->pkey != NULL;
+	if (!k->pkey && !need_private) {
+		rewind(fp);
+		k->pkey = PEM_read_PUBKEY(fp, NULL, NULL, NULL);
+	}
+	fclose(fp);
+	if (!k->pkey) {
+		case_key_free(k);
+		return prov_error(PROV_EDATA, "%s: not a PEM %s key (make one with: openssl genpkey -algorithm ed25519%s)",
+			path, need_private ? "private" : "public or private",
+			need_private ? " -out key.pem" : "; its public key: openssl pkey -in key.pem -pubout");
+	}
+	if (EVP_PKEY_get_id(k->pkey) != EVP_PKEY_ED25519 ||
+	    EVP_PKEY_get_raw_public_key(k->pkey, k->pub, &publen) != 1 || publen != 32) {
+		case_key_free(k);
+		return prov_error(PROV_EDATA, "%s: not an Ed25519 key (make one with: openssl genpkey -algorithm ed25519)",
+			path);
+	}
+	prov_sha256_hex(k->sha, k->pub, 32);
+	*out = k;
+	return 0;
+}
+
+void case_use_signer(struct store *s, const struct case_key *k)
+{
+	store_set_signer(s, k);
+}
+
+static int sig_message(struct pbuf *b, const char *hash)
+{
+	pbuf_reset(b);
+	return pbuf_addf(b, SIG_PREFIX "%s", hash);
+}
+
+static int sign_store(struct store *s, int64_t id, const char *hash, const struct case_key *k)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct pbuf msg = PBUF_INIT(0);
+	unsigned char sig[64];
+	size_t siglen = sizeof(sig);
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (!ctx || (rc = sig_message(&msg, hash)))
+		goto done;
+	if (!k->has_private || EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) != 1 ||
+	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg.data, msg.len) != 1) {
+		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot sign case %lld", (long long)id);
+		goto done;
+	}
+	if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO case_signatures(case_id, hash, key_sha256, public_key,"
+		" signature) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL)) {
+		rc = db_fail(s, "cannot store the signature");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->sha, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, k->pub, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, sig, (int)siglen, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(s, "cannot store the signature");
+done:
+	if (!ctx)
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+	sqlite3_finalize(st);
+	EVP_MD_CTX_free(ctx);
+	pbuf_release(&msg);
+	return rc;
+}
+
+int case_sign(struct store *s, int64_t id, const struct case_key *k)
+{
+	sqlite3_stmt *st = NULL;
+	char hash[PROV_SHA256_HEX], why[200];
+	int rc, step;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS " FROM cases WHERE id = ?1", -1, &st, NULL))
+		return db_fail(s, "cannot read the case");
+	sqlite3_bind_int64(st, 1, id);
+	step = sqlite3_step(st);
+	if (step != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return step == SQLITE_DONE ? prov_error(PROV_ENOTFOUND, "no case %lld in %s", (long long)id, store_path(s)) :
+			db_fail(s, "cannot read the case");
+	}
+	copy_col(hash, sizeof(hash), st, C_HASH);
+	rc = row_check(st, why, sizeof(why));
+	sqlite3_finalize(st);
+	if (rc)
+		return rc == PROV_ETAMPER ? prov_error(PROV_ETAMPER, "case %lld: %s: refusing to sign an altered case",
+			(long long)id, why) : rc;
+	if ((rc = store_begin(s)))
+		return rc;
+	if ((rc = sign_store(s, id, hash, k))) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s);
+}
+
+static int sig_ok(const unsigned char *pub, size_t publen, const void *sig, size_t siglen, const char *hash)
+{
+	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, publen);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct pbuf msg = PBUF_INIT(0);
+	int ok = pk && ctx && !sig_message(&msg, hash) && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
+		EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg.data, msg.len) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	pbuf_release(&msg);
+	return ok;
+}
+
+/* ---- trusted timestamps ---- */
+
+int case_timestamp_add(struct store *s, int64_t id, const char *hash, const char *gen_time, const void *reply,
+	size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[PROV_SHA256_HEX], now[32];
+	int rc;
+
+	if ((rc = prov_sha256_hex(sha, reply, len)))
+		return rc;
+	store_now(now);
+	if ((rc = store_begin(s)))
+		return rc;
+	if (sqlite3_prepare_v2(store_db(s), "INSERT INTO case_timestamps(case_id, hash, gen_time, reply, reply_sha256,"
+		" attached_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL)) {
+		rc = db_fail(s, "cannot store the timestamp");
+		store_rollback(s);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, gen_time, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, reply, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_fail(s, "cannot store the timestamp");
+		sqlite3_finalize(st);
+		store_rollback(s);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return store_commit(s);
+}
+
 /* ---- verification ---- */
 
 struct checks {
 	struct verify_item *v;
 	size_t n;
-	int failed;
+	int failed, changed;
 };
 
 static void note(struct checks *c, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -531,8 +1128,10 @@ static void note(struct checks *c, int ok, const char *fmt, ...)
 	struct verify_item *g = prov_reallocarray(c->v, c->n + 1, sizeof(*g));
 	va_list ap;
 
-	if (!ok)
+	if (ok == 0)
 		c->failed = 1;
+	if (ok < 0)
+		c->changed = 1;
 	if (!g)
 		return;
 	c->v = g;
@@ -543,68 +1142,82 @@ static void note(struct checks *c, int ok, const char *fmt, ...)
 	c->n++;
 }
 
-static int verify_answers(struct store *s, int64_t id, long expect_n, const char *expect_sha, struct checks *ck)
+struct answers_sum {
+	long n;
+	char manifest[PROV_SHA256_HEX], ids[PROV_SHA256_HEX], lines[PROV_SHA256_HEX];
+	int content_ok;
+};
+
+static int verify_answers(struct store *s, int64_t id, struct answers_sum *sum, struct checks *ck)
 {
 	sqlite3_stmt *st = NULL;
-	struct prov_sha256 *h = NULL;
-	struct pbuf b = PBUF_INIT(0);
-	char sha[PROV_SHA256_HEX], total[PROV_SHA256_HEX];
+	struct prov_sha256 *h = NULL, *hi = NULL, *hl = NULL;
+	struct pbuf b = PBUF_INIT(0), tmp = PBUF_INIT(0);
+	char sha[PROV_SHA256_HEX];
 	long n = 0, bad = 0, seq_expect = 0;
 	int rc, step;
 
-	if ((rc = prov_sha256_new(&h)))
-		return rc;
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = prov_sha256_new(&h)) || (rc = prov_sha256_new(&hi)) || (rc = prov_sha256_new(&hl)))
+		goto done;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT seq, ext_id, line, prompt_sha256, prompt_size, prompt, sha256,"
 		" size, text FROM case_answers WHERE case_id = ?1 ORDER BY seq", -1, &st, NULL)) {
-		prov_sha256_free(h);
-		return db_fail(s, "cannot read the answers");
+		rc = db_fail(s, "cannot read the answers");
+		goto done;
 	}
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		long seq = (long)sqlite3_column_int64(st, 0);
-		const char *label = sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "(no id)";
+		const char *psha = col(st, 3) ? col(st, 3) : "", *asha = col(st, 6) ? col(st, 6) : "";
 		int ok;
 
-		if (seq != seq_expect)
-			note(ck, 0, "answer %ld is missing from the case", seq_expect);
+		if (seq != seq_expect && bad++ < 20)
+			note(ck, 0, "case_answers.seq: answer %ld is missing from the case (rows removed, or their seq or"
+				" case_id altered)", seq_expect);
 		seq_expect = seq + 1;
 		ok = zunpack(&b, sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8),
-			(size_t)sqlite3_column_int64(st, 7)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 &&
-			!strcmp(sha, (const char *)sqlite3_column_text(st, 6));
+			(size_t)sqlite3_column_int64(st, 7)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 && !strcmp(sha, asha);
 		if (!ok && bad++ < 20)
-			note(ck, 0, "answer %ld (prompt id %s, suspect line %lld) does not match its SHA-256", seq, label,
-				(long long)sqlite3_column_int64(st, 2));
+			note(ck, 0, "case_answers.text, size or sha256: answer %ld (prompt id %s, suspect line %lld) does not match"
+				" its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)", (long long)sqlite3_column_int64(st, 2));
 		ok = zunpack(&b, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
-			(size_t)sqlite3_column_int64(st, 4)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 &&
-			!strcmp(sha, (const char *)sqlite3_column_text(st, 3));
+			(size_t)sqlite3_column_int64(st, 4)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 && !strcmp(sha, psha);
 		if (!ok && bad++ < 20)
-			note(ck, 0, "the prompt of answer %ld (prompt id %s) does not match its SHA-256", seq, label);
-		sha_line(h, seq, (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 6));
+			note(ck, 0, "case_answers.prompt, prompt_size or prompt_sha256: the prompt of answer %ld (prompt id %s)"
+				" does not match its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)");
+		if ((rc = sha_line(h, seq, psha, asha)) || (rc = id_line(hi, &tmp, seq, col(st, 1))) ||
+		    (rc = line_line(hl, seq, sqlite3_column_int64(st, 2))))
+			goto done;
 		n++;
 	}
-	sqlite3_finalize(st);
-	pbuf_release(&b);
 	if (step != SQLITE_DONE) {
-		prov_sha256_free(h);
-		return db_fail(s, "cannot read the answers");
+		rc = db_fail(s, "cannot read the answers");
+		goto done;
 	}
-	rc = prov_sha256_final(h, total);
+	if (!(rc = prov_sha256_final(h, sum->manifest)) && !(rc = prov_sha256_final(hi, sum->ids)))
+		rc = prov_sha256_final(hl, sum->lines);
+	sum->n = n;
+	sum->content_ok = !bad;
+done:
+	sqlite3_finalize(st);
 	prov_sha256_free(h);
-	if (rc)
-		return rc;
-	if (n != expect_n)
-		note(ck, 0, "the case records %ld answers but %ld are stored", expect_n, n);
-	if (strcmp(total, expect_sha))
-		note(ck, 0, "the answers manifest hash differs from the one recorded (answers added, removed or edited)");
-	if (!bad && n == expect_n && !strcmp(total, expect_sha))
-		note(ck, 1, "%ld answers match their SHA-256 and the recorded manifest", n);
-	return 0;
+	prov_sha256_free(hi);
+	prov_sha256_free(hl);
+	pbuf_release(&b);
+	pbuf_release(&tmp);
+	return rc;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "null";
 }
 
 static int verify_rows(struct store *s, int64_t id, const struct derived *d, struct checks *ck)
 {
+	static const char *const rcols[] = { "family", "rank", "score", "p_value", "effect", "verdict", "signals" };
 	sqlite3_stmt *st = NULL;
-	size_t i, n = 0, bad = 0;
+	size_t i, n = 0, bad = 0, k;
 	int step;
 
 	if (sqlite3_prepare_v2(store_db(s), "SELECT teacher, family, rank, score, p_value, effect, verdict, signals"
@@ -612,24 +1225,31 @@ static int verify_rows(struct store *s, int64_t id, const struct derived *d, str
 		return db_fail(s, "cannot read the results");
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *t = col(st, 0) ? col(st, 0) : "";
 		int found = 0;
 
 		n++;
 		for (i = 0; i < d->nres; i++) {
+			int diff[7];
+
 			if (strcmp(d->res[i].teacher, t))
 				continue;
 			found = 1;
-			if (sqlite3_column_double(st, 3) != d->res[i].score || sqlite3_column_double(st, 4) != d->res[i].p ||
-			    sqlite3_column_double(st, 5) != d->res[i].effect || sqlite3_column_int(st, 2) != d->res[i].rank ||
-			    strcmp((const char *)sqlite3_column_text(st, 6), d->res[i].verdict ? d->res[i].verdict : "?") ||
-			    strcmp((const char *)sqlite3_column_text(st, 7), d->res[i].signals ? d->res[i].signals : "{}")) {
-				note(ck, 0, "the result row for teacher %s differs from the signed report", t);
-				bad++;
-			}
+			diff[0] = !same_opt(col(st, 1), d->res[i].family);
+			diff[1] = sqlite3_column_type(st, 2) != SQLITE_INTEGER || sqlite3_column_int(st, 2) != d->res[i].rank;
+			diff[2] = sqlite3_column_double(st, 3) != d->res[i].score;
+			diff[3] = sqlite3_column_double(st, 4) != d->res[i].p;
+			diff[4] = sqlite3_column_double(st, 5) != d->res[i].effect;
+			diff[5] = strcmp(nz(col(st, 6)), d->res[i].verdict ? d->res[i].verdict : "?") != 0;
+			diff[6] = strcmp(nz(col(st, 7)), d->res[i].signals ? d->res[i].signals : "{}") != 0;
+			for (k = 0; k < 7; k++)
+				if (diff[k]) {
+					note(ck, 0, "case_results.%s: the result row for teacher %s differs from the report", rcols[k], t);
+					bad++;
+				}
 		}
 		if (!found) {
-			note(ck, 0, "a result row for teacher %s is not in the signed report", t);
+			note(ck, 0, "case_results.teacher: a result row for teacher %s is not in the report", t);
 			bad++;
 		}
 	}
@@ -637,11 +1257,12 @@ static int verify_rows(struct store *s, int64_t id, const struct derived *d, str
 	if (step != SQLITE_DONE)
 		return db_fail(s, "cannot read the results");
 	if (n != d->nres) {
-		note(ck, 0, "%zu result rows are stored but the report has %zu teachers", n, d->nres);
+		note(ck, 0, "case_results.case_id: %zu result rows are stored but the report has %zu teachers (rows added,"
+			" removed or moved)", n, d->nres);
 		bad++;
 	}
 	if (!bad)
-		note(ck, 1, "%zu per-teacher result rows match the report", n);
+		note(ck, 1, "%zu per-teacher result rows match the report, column by column", n);
 	bad = 0;
 	n = 0;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT seq, teacher, kind, prompt_id, data FROM case_evidence"
@@ -649,15 +1270,34 @@ static int verify_rows(struct store *s, int64_t id, const struct derived *d, str
 		return db_fail(s, "cannot read the evidence");
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t seq = (size_t)sqlite3_column_int64(st, 0);
-		const char *data = (const char *)sqlite3_column_text(st, 4);
+		sqlite3_int64 seq = sqlite3_column_int64(st, 0);
+		const char *pid = col(st, 3) ? col(st, 3) : "-";
 
 		n++;
-		if (seq >= d->nitem || strcmp(data, d->item[seq].data) ||
-		    strcmp((const char *)sqlite3_column_text(st, 2), d->item[seq].kind)) {
-			note(ck, 0, "evidence item %zu (%s, prompt id %s) differs from the signed report", seq,
-				(const char *)sqlite3_column_text(st, 2),
-				sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "-");
+		if (seq < 0 || (size_t)seq >= d->nitem) {
+			note(ck, 0, "case_evidence.seq: evidence item %lld (prompt id %s) is not in the report", (long long)seq,
+				pid);
+			bad++;
+			continue;
+		}
+		if (!same_opt(col(st, 1), d->item[seq].teacher)) {
+			note(ck, 0, "case_evidence.teacher: evidence item %lld (prompt id %s) differs from the report",
+				(long long)seq, pid);
+			bad++;
+		}
+		if (strcmp(nz(col(st, 2)), d->item[seq].kind)) {
+			note(ck, 0, "case_evidence.kind: evidence item %lld (prompt id %s) differs from the report",
+				(long long)seq, pid);
+			bad++;
+		}
+		if (!same_opt(col(st, 3), d->item[seq].prompt_id)) {
+			note(ck, 0, "case_evidence.prompt_id: evidence item %lld (prompt id %s) differs from the report",
+				(long long)seq, pid);
+			bad++;
+		}
+		if (strcmp(nz(col(st, 4)), d->item[seq].data)) {
+			note(ck, 0, "case_evidence.data: evidence item %lld (prompt id %s) differs from the report",
+				(long long)seq, pid);
 			bad++;
 		}
 	}
@@ -665,20 +1305,21 @@ static int verify_rows(struct store *s, int64_t id, const struct derived *d, str
 	if (step != SQLITE_DONE)
 		return db_fail(s, "cannot read the evidence");
 	if (n != d->nitem) {
-		note(ck, 0, "%zu evidence items are stored but the report has %zu", n, d->nitem);
+		note(ck, 0, "case_evidence.case_id: %zu evidence items are stored but the report has %zu (rows added,"
+			" removed or moved)", n, d->nitem);
 		bad++;
 	}
 	if (!bad)
-		note(ck, 1, "%zu evidence items match the report", n);
+		note(ck, 1, "%zu evidence items match the report, column by column", n);
 	return 0;
 }
 
-static int verify_corpus(struct store *s, const char *snapshot, struct checks *ck)
+static int verify_corpus(struct store *s, const char *snapshot, const char *patterns, int v1, struct checks *ck)
 {
 	sqlite3_stmt *st = NULL;
 	struct pbuf b = PBUF_INIT(0);
-	char sha[PROV_SHA256_HEX], now[PROV_SHA256_HEX];
-	long n = 0, bad = 0;
+	char sha[PROV_SHA256_HEX], now[PROV_SHA256_HEX], fver[80];
+	long n = 0, bad = 0, rows = 0, added = 0;
 	int rc, step;
 
 	if (sqlite3_prepare_v2(store_db(s), "SELECT m.name, p.ext_id, r.text, r.size, r.sha256 FROM responses r"
@@ -687,13 +1328,12 @@ static int verify_corpus(struct store *s, const char *snapshot, struct checks *c
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int ok = zunpack(&b, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
 			(size_t)sqlite3_column_int64(st, 3)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 &&
-			!strcmp(sha, (const char *)sqlite3_column_text(st, 4));
+			!strcmp(sha, col(st, 4) ? col(st, 4) : "");
 
 		n++;
 		if (!ok && bad++ < 20)
-			note(ck, 0, "corpus response of %s to prompt %s does not match its SHA-256",
-				(const char *)sqlite3_column_text(st, 0),
-				sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "(no id)");
+			note(ck, 0, "corpus response of %s to prompt %s does not match its SHA-256", nz(col(st, 0)),
+				col(st, 1) ? col(st, 1) : "(no id)");
 	}
 	sqlite3_finalize(st);
 	pbuf_release(&b);
@@ -701,17 +1341,195 @@ static int verify_corpus(struct store *s, const char *snapshot, struct checks *c
 		return db_fail(s, "cannot read the corpus");
 	if (!bad && n)
 		note(ck, 1, "%ld corpus responses match their SHA-256", n);
-	if ((rc = store_snapshot_hash(s, now)))
+	if (v1) {
+		/* a case from before schema 5: its snapshot did not bind who answered what */
+		if ((rc = store_snapshot_hash_v1(s, now)))
+			return rc;
+		if (!strcmp(now, snapshot))
+			note(ck, 1, "the corpus is the snapshot the case was compared against (%.16s..., format 1)", snapshot);
+		else if (!n)
+			note(ck, 1, "note: the corpus is not in this database; its snapshot was not checked (the case was"
+				" compared against snapshot %.16s...)", snapshot);
+		else
+			note(ck, 1, "note: the corpus differs from the snapshot of this case (format 1 snapshot, which cannot"
+				" tell a grown corpus from a changed one)");
+		return 0;
+	}
+	snprintf(fver, sizeof(fver), "%d:%s", FEAT_VERSION, patterns);
+	rc = store_snapshot_compare(s, fver, snapshot, now, &rows, &added);
+	if (rc < 0)
 		return rc;
-	if (!strcmp(now, snapshot))
+	if (rc == SNAPSHOT_SAME)
 		note(ck, 1, "the corpus is the snapshot the case was compared against (%.16s...)", snapshot);
-	else if (!n)
+	else if (!rows)
 		note(ck, 1, "note: the corpus is not in this database; its snapshot was not checked (the case was compared"
 			" against snapshot %.16s...)", snapshot);
+	else if (rc == SNAPSHOT_GREW)
+		note(ck, 1, "note: the corpus grew since the case: its first %ld responses are exactly the snapshot the"
+			" case was compared against (%.16s...); %ld were imported after it", rows - added, snapshot, added);
 	else
-		note(ck, 1, "note: the corpus has changed since the case (snapshot then %.16s..., now %.16s...);"
-			" the case's numbers can be re-derived only from the original corpus", snapshot, now);
+		note(ck, -1, "the corpus changed since the case: it is not the snapshot the case was compared against"
+			" (%.16s..., now %.16s...) nor that snapshot with responses added: a response, a prompt, a model's"
+			" family or role, or a stored feature was altered or removed", snapshot, now);
 	return 0;
+}
+
+/* Compare each line of the stored header with the columns; name every column that differs. */
+static int verify_header(sqlite3_stmt *st, const struct answers_sum *sum, struct checks *ck)
+{
+	const char *header = col(st, C_HEADER), *v;
+	char sha[PROV_SHA256_HEX];
+	struct pbuf b = PBUF_INIT(0), one = PBUF_INIT(0);
+	struct hdr h;
+	size_t k, len, bad = 0;
+	int rc;
+
+	hdr_from_row(&h, st, sum->ids, sum->lines);
+	if (strncmp(header, "provenance-case/2\n", 18)) {
+		note(ck, 0, "cases.header: the stored case header is not a provenance-case/2 header");
+		bad++;
+	}
+	for (k = 0; k < NHDR; k++) {
+		v = hdr_find(header, hdr_keys[k].key, &len);
+		pbuf_reset(&one);
+		if ((rc = hdr_value(&one, &h, k)))
+			goto done;
+		if (!v || len != one.len || memcmp(v, one.data, len)) {
+			note(ck, 0, "%s differs from the case header, which records %.*s", hdr_keys[k].column,
+				v ? (int)(len > 200 ? 200 : len) : 4, v ? v : "none");
+			bad++;
+		}
+	}
+	if ((rc = prov_sha256_hex(sha, header, strlen(header))))
+		goto done;
+	if (strcmp(sha, col(st, C_HASH) ? col(st, C_HASH) : "")) {
+		note(ck, 0, "cases.hash or cases.header: the case hash does not match the stored case header");
+		bad++;
+	}
+	if (sum->n != sqlite3_column_int64(st, C_ANSWERS)) {
+		note(ck, 0, "case_answers: the case records %lld answers but %ld are stored (rows added, removed or moved)",
+			(long long)sqlite3_column_int64(st, C_ANSWERS), sum->n);
+		bad++;
+	}
+	if (strcmp(sum->manifest, col(st, C_ANSWERS_SHA) ? col(st, C_ANSWERS_SHA) : "")) {
+		note(ck, 0, "case_answers: the answers manifest differs from cases.answers_sha256 (answers added, removed"
+			" or edited: their seq, prompt_sha256 or sha256)");
+		bad++;
+	}
+	if (!bad)
+		note(ck, 1, "the case hash %s covers every column of the case, and each matches", col(st, C_HASH));
+	rc = 0;
+done:
+	pbuf_release(&b);
+	pbuf_release(&one);
+	return rc;
+}
+
+/* The case columns that repeat what the report says must say the same. */
+static void verify_facts(sqlite3_stmt *st, const struct facts *f, struct checks *ck)
+{
+	struct {
+		int col;
+		const char *column, *field, *report;
+	} t[] = {
+		{ C_VERDICT, "cases.verdict", "conclusion.verdict", f->verdict },
+		{ C_TEACHER, "cases.conclusion_teacher", "conclusion.teacher", f->teacher },
+		{ C_FAMILY, "cases.conclusion_family", "conclusion.family", f->family },
+		{ C_NAME, "cases.name", "suspect.name", f->name },
+		{ C_PATH, "cases.suspect_path", "suspect.path", f->path },
+		{ C_SHA, "cases.suspect_sha256", "suspect.sha256", f->sha256 },
+		{ C_SNAPSHOT, "cases.snapshot_sha256", "corpus.snapshot_sha256", f->snapshot },
+		{ C_TOOL, "cases.tool_version", "tool.version", f->tool },
+		{ C_PATTERNS, "cases.patterns_sha256", "tool.patterns_sha256", f->patterns },
+		{ C_PARAMS, "cases.params", "parameters", f->params },
+	};
+	size_t k, bad = 0;
+
+	for (k = 0; k < sizeof(t) / sizeof(t[0]); k++)
+		if (!same_opt(col(st, t[k].col), t[k].report)) {
+			note(ck, 0, "%s (%.100s) differs from the report's %s (%.100s)", t[k].column, nz(col(st, t[k].col)),
+				t[k].field, nz(t[k].report));
+			bad++;
+		}
+	if (f->has_size && sqlite3_column_int64(st, C_SIZE) != f->size) {
+		note(ck, 0, "cases.suspect_size differs from the report's suspect.size");
+		bad++;
+	}
+	if (f->has_lines && sqlite3_column_int64(st, C_LINES) != f->lines) {
+		note(ck, 0, "cases.suspect_lines differs from the report's suspect.lines");
+		bad++;
+	}
+	if (!bad)
+		note(ck, 1, "the case's name, suspect, corpus snapshot, tool, parameters and conclusion match the report");
+}
+
+static int verify_signatures(struct store *s, int64_t id, const char *hash, const struct case_key *key,
+	struct checks *ck)
+{
+	sqlite3_stmt *st = NULL;
+	int step, found = 0, nsig = 0;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT key_sha256, public_key, signature, hash FROM case_signatures"
+		" WHERE case_id = ?1 ORDER BY key_sha256", -1, &st, NULL))
+		return db_fail(s, "cannot read the signatures");
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		nsig++;
+		if (!key || strcmp(nz(col(st, 0)), key->sha))
+			continue;
+		found = 1;
+		if (sqlite3_column_bytes(st, 1) != 32 || memcmp(sqlite3_column_blob(st, 1), key->pub, 32))
+			note(ck, 0, "case_signatures.public_key: the signature row of key %.16s... holds another key", key->sha);
+		else if (!sig_ok(key->pub, 32, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), hash))
+			note(ck, 0, "bad signature: the signature by key %.16s... is not a signature of this case's hash (the"
+				" case or its chain was rewritten, or the signature altered)", key->sha);
+		else
+			note(ck, 1, "the case hash is signed by key %.16s... (Ed25519)", key->sha);
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return db_fail(s, "cannot read the signatures");
+	if (key && !found)
+		note(ck, 0, "unsigned: case %lld has no signature by key %.16s...", (long long)id, key->sha);
+	else if (!key && nsig)
+		note(ck, 1, "note: the case carries %d signature%s, not checked (give --pubkey FILE)", nsig,
+			nsig == 1 ? "" : "s");
+	return 0;
+}
+
+static int verify_timestamps(struct store *s, int64_t id, const char *hash, const struct case_verify_opts *o,
+	struct checks *ck)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[PROV_SHA256_HEX], why[400];
+	int step, rc = 0;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT id, reply, reply_sha256, gen_time FROM case_timestamps"
+		" WHERE case_id = ?1 ORDER BY id", -1, &st, NULL))
+		return db_fail(s, "cannot read the timestamps");
+	sqlite3_bind_int64(st, 1, id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *der = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+
+		if ((rc = prov_sha256_hex(sha, der, len)))
+			break;
+		if (strcmp(sha, nz(col(st, 2)))) {
+			note(ck, 0, "case_timestamps.reply: timestamp %lld does not match its SHA-256",
+				(long long)sqlite3_column_int64(st, 0));
+			continue;
+		}
+		why[0] = '\0';
+		rc = o->ts_check(o->ts_ctx, der, len, hash, why, sizeof(why));
+		if (rc < 0)
+			break;
+		note(ck, rc == 0, "timestamp %lld: %s", (long long)sqlite3_column_int64(st, 0), why);
+		rc = 0;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(s, "cannot read the timestamps");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n_out)
@@ -721,23 +1539,32 @@ int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n
 
 int case_verify_with(struct store *s, int64_t id, int flags, struct verify_item **out, size_t *n_out)
 {
+	struct case_verify_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	return case_verify_ex(s, id, &o, out, n_out);
+}
+
+int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o, struct verify_item **out,
+	size_t *n_out)
+{
 	sqlite3_stmt *st = NULL;
 	struct checks ck;
 	struct derived d;
+	struct facts f;
+	struct answers_sum sum;
 	struct pbuf rep = PBUF_INIT(0);
-	char sha[PROV_SHA256_HEX], hash[PROV_SHA256_HEX], prev_actual[PROV_SHA256_HEX] = CASE_GENESIS;
-	char snapshot[PROV_SHA256_HEX], answers_sha[PROV_SHA256_HEX];
-	long nanswers;
-	int rc = 0, step, report_ok;
+	char sha[PROV_SHA256_HEX], prev_actual[PROV_SHA256_HEX] = CASE_GENESIS;
+	const char *hash;
+	int rc = 0, step, report_ok, v1;
 
 	*out = NULL;
 	*n_out = 0;
 	memset(&ck, 0, sizeof(ck));
 	memset(&d, 0, sizeof(d));
-	if (sqlite3_prepare_v2(store_db(s), "SELECT id, name, created_at, suspect_sha256, suspect_size, suspect_lines,"
-		" suspect_path, snapshot_sha256, tool_version, patterns_sha256, params, report, report_size,"
-		" report_sha256, answers, answers_sha256, origin, prev_hash, hash, verdict, conclusion_teacher"
-		" FROM cases WHERE id = ?1", -1, &st, NULL))
+	memset(&f, 0, sizeof(f));
+	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS ", report FROM cases WHERE id = ?1", -1, &st, NULL))
 		return db_fail(s, "cannot read the case");
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -746,53 +1573,50 @@ int case_verify_with(struct store *s, int64_t id, int flags, struct verify_item 
 		return step == SQLITE_DONE ? prov_error(PROV_ENOTFOUND, "no case %lld in %s (see: provenance cases)",
 			(long long)id, store_path(s)) : db_fail(s, "cannot read the case");
 	}
-	copy_col(snapshot, sizeof(snapshot), st, 7);
-	copy_col(answers_sha, sizeof(answers_sha), st, 15);
-	nanswers = (long)sqlite3_column_int64(st, 14);
+	hash = col(st, C_HASH) ? col(st, C_HASH) : "";
+	v1 = col(st, C_HEADER) == NULL;
 	/* 1. the report */
-	report_ok = zunpack(&rep, sqlite3_column_blob(st, 11), (size_t)sqlite3_column_bytes(st, 11),
-		(size_t)sqlite3_column_int64(st, 12)) == 0 && prov_sha256_hex(sha, rep.data, rep.len) == 0 &&
-		!strcmp(sha, (const char *)sqlite3_column_text(st, 13));
+	report_ok = zunpack(&rep, sqlite3_column_blob(st, C_REPORT), (size_t)sqlite3_column_bytes(st, C_REPORT),
+		(size_t)sqlite3_column_int64(st, C_REPORT_SIZE)) == 0 && prov_sha256_hex(sha, rep.data, rep.len) == 0 &&
+		!strcmp(sha, nz(col(st, C_REPORT_SHA)));
 	note(&ck, report_ok, report_ok ? "the report matches its SHA-256" :
-		"the stored report does not match its SHA-256 (the report was altered)");
-	/* 2. the case hash over the canonical header */
-	if ((rc = case_hash(hash, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-		(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-		(uint64_t)sqlite3_column_int64(st, 4), (long)sqlite3_column_int64(st, 5),
-		(const char *)sqlite3_column_text(st, 6), snapshot, (const char *)sqlite3_column_text(st, 8),
-		(const char *)sqlite3_column_text(st, 9), (const char *)sqlite3_column_text(st, 10),
-		(const char *)sqlite3_column_text(st, 13), nanswers, answers_sha,
-		(const char *)sqlite3_column_text(st, 16), (const char *)sqlite3_column_text(st, 17))))
+		"cases.report, report_size or report_sha256: the stored report does not match its SHA-256 (the report"
+		" was altered)");
+	/* 2. the answers */
+	if ((rc = verify_answers(s, id, &sum, &ck)))
 		goto done;
-	if (strcmp(hash, (const char *)sqlite3_column_text(st, 18)))
-		note(&ck, 0, "the case hash does not match its recorded content (a recorded field was altered)");
-	else
-		note(&ck, 1, "the case hash %s matches its content", hash);
-	/* 3. the rows against the report */
-	if (report_ok) {
-		if ((rc = derive(&d, rep.data, rep.len)))
-			goto done;
-		{
-			const char *verdict = (const char *)sqlite3_column_text(st, 19);
-			json_error_t err;
-			json_t *doc = json_loadb(rep.data, rep.len, 0, &err);
-			const char *rv = json_string_value(json_object_get(json_object_get(doc, "conclusion"), "verdict"));
+	if (sum.content_ok && sum.n == sqlite3_column_int64(st, C_ANSWERS) && !strcmp(sum.manifest, nz(col(st, C_ANSWERS_SHA))))
+		note(&ck, 1, "%ld answers match their SHA-256 and the recorded manifest", sum.n);
+	/* 3. the case hash: every column against the header, the header against the hash */
+	if (v1) {
+		char why[200];
 
-			if (!rv || strcmp(rv, verdict))
-				note(&ck, 0, "the case's recorded verdict (%s) differs from the signed report's (%s)", verdict,
-					rv ? rv : "none");
-			json_decref(doc);
-		}
+		if ((rc = row_check(st, why, sizeof(why))) && rc != PROV_ETAMPER)
+			goto done;
+		if (rc)
+			note(&ck, 0, "%s (a recorded field was altered; a case of format 1 does not say which)", why);
+		else
+			note(&ck, 1, "the case hash %s matches its content (format 1: conclusion, answer ids and lines are"
+				" checked against the report only)", hash);
+		if (sum.n != sqlite3_column_int64(st, C_ANSWERS) || strcmp(sum.manifest, nz(col(st, C_ANSWERS_SHA))))
+			note(&ck, 0, "case_answers: the answers differ from the recorded manifest (answers added, removed or"
+				" edited)");
+		rc = 0;
+	} else if ((rc = verify_header(st, &sum, &ck))) {
+		goto done;
+	}
+	/* 4. what the case repeats from the report, and the rows derived from it */
+	if (report_ok) {
+		if ((rc = facts_read(&f, rep.data, rep.len)) || (rc = derive(&d, rep.data, rep.len)))
+			goto done;
+		verify_facts(st, &f, &ck);
 		if ((rc = verify_rows(s, id, &d, &ck)))
 			goto done;
 	}
-	/* 4. the answers */
-	if ((rc = verify_answers(s, id, nanswers, answers_sha, &ck)))
-		goto done;
 	/* 5. the chain link */
 	{
 		sqlite3_stmt *pv = NULL;
-		const char *prev = (const char *)sqlite3_column_text(st, 17);
+		const char *prev = nz(col(st, C_PREV));
 
 		if (sqlite3_prepare_v2(store_db(s), "SELECT id, hash FROM cases WHERE id < ?1 ORDER BY id DESC LIMIT 1",
 			-1, &pv, NULL)) {
@@ -809,20 +1633,27 @@ int case_verify_with(struct store *s, int64_t id, int flags, struct verify_item 
 		else
 			note(&ck, 1, "the chain link to the previous case holds");
 	}
-	/* 6. the corpus */
-	if ((flags & CASE_VERIFY_CORPUS) && (rc = verify_corpus(s, snapshot, &ck)))
+	/* 6. signatures and timestamps of the case hash */
+	if ((rc = verify_signatures(s, id, hash, o->pubkey, &ck)))
+		goto done;
+	if (o->ts_check && (rc = verify_timestamps(s, id, hash, o, &ck)))
+		goto done;
+	/* 7. the corpus */
+	if ((o->flags & CASE_VERIFY_CORPUS) &&
+	    (rc = verify_corpus(s, nz(col(st, C_SNAPSHOT)), nz(col(st, C_PATTERNS)), v1, &ck)))
 		goto done;
 done:
 	sqlite3_finalize(st);
 	pbuf_release(&rep);
 	derived_free(&d);
+	facts_release(&f);
 	if (rc) {
 		free(ck.v);
 		return rc;
 	}
 	*out = ck.v;
 	*n_out = ck.n;
-	return ck.failed ? PROV_ETAMPER : 0;
+	return ck.failed ? PROV_ETAMPER : ck.changed ? CASE_CORPUS_CHANGED : 0;
 }
 
 int case_answers(struct store *s, int64_t id, struct case_answer_row **out, size_t *n_out)

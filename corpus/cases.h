@@ -9,8 +9,12 @@
  * results and evidence items as rows; the time.
  *
  * Cases form an append-only hash chain: a case's hash is the SHA-256 of a
- * canonical header (docs/report-format.md, "Chain of custody") that includes
- * the report's and the answers' hashes and the previous case's hash.
+ * canonical header (docs/report-format.md, "What each hash covers"), stored
+ * with the case, that binds every column of the case and digests of its
+ * answers' hashes, prompt ids and lines, and the previous case's hash. The
+ * result and evidence rows are checked against the report, which the header
+ * binds. The chain is anchored outside the file by its head (case_head), by
+ * Ed25519 signatures of case hashes and by RFC 3161 timestamps of them.
  */
 #ifndef PROV_CASES_H
 #define PROV_CASES_H
@@ -60,6 +64,7 @@ struct case_info {
 	char verdict[32];
 	char conclusion_teacher[256];
 	char conclusion_family[64];
+	int altered;               /* the row does not match its header and hash (run case_verify) */
 };
 
 /*
@@ -88,17 +93,68 @@ int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct cas
 int case_list(struct store *s, struct case_info **out, size_t *n_out);
 
 struct verify_item {
-	int ok;
-	char what[512];
+	int ok;                    /* 1 holds (or a note), 0 FAIL (altered), -1 the corpus changed since the case */
+	char what[600];
 };
+
+/* The last case of the chain (PROV_ENOTFOUND when there is none). */
+int case_head(struct store *s, int64_t *id_out, char hash_out[PROV_SHA256_HEX]);
+
+/* ---- anchors outside the file: signatures ---- */
+
+/*
+ * An Ed25519 key in PEM (openssl genpkey -algorithm ed25519). need_private:
+ * the file must hold the private key; else a public key (or a private one,
+ * whose public half is used) will do. PROV_EIO (unreadable), PROV_EDATA (not
+ * a PEM key, not Ed25519).
+ */
+struct case_key;
+int case_key_load(struct case_key **out, const char *path, int need_private);
+void case_key_free(struct case_key *k);
+/* SHA-256 (hex) of the raw 32-byte public key: how a key is named. */
+const char *case_key_id(const struct case_key *k);
+
+/*
+ * Sign every case appended through this store handle from now on, in the
+ * same transaction (NULL: stop). The signed message is "provenance-case-hash/1 "
+ * followed by the case hash in lower-case hex. The key must outlive its use.
+ */
+void case_use_signer(struct store *s, const struct case_key *k);
+
+/* Sign an existing case (refused with PROV_ETAMPER when its row does not match its hash). */
+int case_sign(struct store *s, int64_t id, const struct case_key *k);
+
+/* ---- anchors outside the file: RFC 3161 timestamps (parsed in cmd/cmd_timestamp.c) ---- */
+
+/* Store an authority's reply (DER) for the case whose hash it stamps. */
+int case_timestamp_add(struct store *s, int64_t id, const char *hash, const char *gen_time, const void *reply,
+	size_t len);
+
+/*
+ * Checks a stored timestamp reply against the case hash: 0 if it holds, 1
+ * if not, <0 on error; `why` says what was found either way.
+ */
+typedef int (*case_ts_check_fn)(void *ctx, const void *der, size_t len, const char *hash, char *why, size_t n);
+
+struct case_verify_opts {
+	int flags;                       /* CASE_VERIFY_CORPUS */
+	const struct case_key *pubkey;   /* check the case's signature by this key (unsigned: FAIL) */
+	case_ts_check_fn ts_check;       /* check each stored timestamp (NULL: not looked at) */
+	void *ts_ctx;
+};
+
+/* Returned by case_verify*: intact, but the corpus changed since the case (not just grew). */
+#define CASE_CORPUS_CHANGED 1
 
 /*
  * Recompute everything that can be recomputed for case `id`: the answers'
- * hashes, the report hash, the result and evidence rows against the report,
- * the case hash, the link to the previous case, the corpus responses' hashes
- * and snapshot. Fills *out with one line per check (the caller frees it).
- * Returns 0 if intact, PROV_ETAMPER if anything differs, PROV_ENOTFOUND if
- * there is no such case, another code on failure.
+ * hashes, the report hash, every column against the case header, the header
+ * against the case hash, the columns and rows the report repeats against the
+ * report, the link to the previous case, the corpus responses' hashes and
+ * snapshot. Fills *out with one line per check (the caller frees it).
+ * Returns 0 if intact, PROV_ETAMPER if anything differs, CASE_CORPUS_CHANGED
+ * (see case_verify_ex), PROV_ENOTFOUND if there is no such case, another
+ * code on failure.
  */
 int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n_out);
 
@@ -112,6 +168,15 @@ int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n
  */
 enum case_verify_flags { CASE_VERIFY_CORPUS = 1 };
 int case_verify_with(struct store *s, int64_t id, int flags, struct verify_item **out, size_t *n_out);
+
+/*
+ * As case_verify_with, with signatures and timestamps. Returns 0 if intact,
+ * PROV_ETAMPER if anything was altered (a FAIL item names the column),
+ * CASE_CORPUS_CHANGED if the case is intact but the corpus is not its
+ * snapshot nor that snapshot grown (an item with ok == -1 says so).
+ */
+int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o, struct verify_item **out,
+	size_t *n_out);
 
 /* The answers of a case, decompressed and checked (for merge). The caller frees with case_answers_free. */
 struct case_answer_row {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -154,6 +155,38 @@ static const char *const migrations[] = {
 	"  result TEXT NOT NULL,"
 	"  result_sha256 TEXT NOT NULL);"
 	"CREATE INDEX validations_match ON validations(snapshot_sha256, tool_version, patterns_sha256);",
+	/*
+	 * 4 -> 5: evidence that survives whoever holds the file. The case's
+	 * canonical header is stored (verify names the column that differs from
+	 * it); signatures and trusted timestamps of case hashes; features keyed by
+	 * (response, version) and bound to the answer they were computed from.
+	 */
+	"ALTER TABLE cases ADD COLUMN header TEXT;"
+	"CREATE TABLE case_signatures("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  hash TEXT NOT NULL,"
+	"  key_sha256 TEXT NOT NULL,"
+	"  public_key BLOB NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  PRIMARY KEY (case_id, key_sha256));"
+	"CREATE TABLE case_timestamps("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  hash TEXT NOT NULL,"
+	"  gen_time TEXT NOT NULL,"
+	"  reply BLOB NOT NULL,"
+	"  reply_sha256 TEXT NOT NULL,"
+	"  attached_at TEXT NOT NULL);"
+	"CREATE TABLE features_v5("
+	"  response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,"
+	"  version TEXT NOT NULL,"
+	"  answer_sha256 TEXT NOT NULL,"
+	"  blob BLOB NOT NULL,"
+	"  PRIMARY KEY (response_id, version));"
+	"INSERT INTO features_v5(response_id, version, answer_sha256, blob)"
+	"  SELECT f.response_id, f.version, r.sha256, f.blob FROM features f JOIN responses r ON r.id = f.response_id;"
+	"DROP TABLE features;"
+	"ALTER TABLE features_v5 RENAME TO features;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -166,6 +199,7 @@ struct model_slot {
 struct store {
 	sqlite3 *db;
 	char *path;
+	const void *signer;      /* cases.c: the key that signs appended cases, or NULL */
 	int readonly;
 	int in_tx;
 	/* the import in progress */
@@ -262,6 +296,65 @@ static int is_uri(const char *path)
 	return strncmp(path, "file:", 5) == 0;
 }
 
+static int open_db(struct store *s, const char *path, int oflags)
+{
+	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+		if (!s->db)
+			return PROV_ENOMEM;
+		return prov_error(PROV_EDB, "%s: cannot open database: %s", s->path,
+			sqlite3_errmsg(s->db));
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 10000);
+	return 0;
+}
+
+static int read_header(struct store *s, int64_t *appid, int64_t *uv, int64_t *ntables)
+{
+	return query_int(s, "PRAGMA application_id", appid) || query_int(s, "PRAGMA user_version", uv) ||
+		query_int(s, "SELECT count(*) FROM sqlite_master", ntables) ? PROV_EDB : 0;
+}
+
+/* Did the last read fail because SQLite could not create or write what a WAL reader needs? */
+static int needs_immutable(struct store *s)
+{
+	int e = s->db ? sqlite3_extended_errcode(s->db) : 0;
+
+	return (e & 0xff) == SQLITE_READONLY || (e & 0xff) == SQLITE_CANTOPEN;
+}
+
+/* The path as an SQLite URI that opens it immutable (read-only, no locks, no -wal or -shm). */
+static char *immutable_uri(const char *path)
+{
+	struct pbuf b = PBUF_INIT(0);
+	const char *p;
+	size_t len;
+
+	if (is_uri(path)) {
+		if (pbuf_addf(&b, "%s%simmutable=1", path, strchr(path, '?') ? "&" : "?"))
+			goto fail;
+		return pbuf_detach(&b, &len);
+	}
+	if (pbuf_adds(&b, "file:"))
+		goto fail;
+	for (p = path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '%' || c == '?' || c == '#' || c <= 0x20 || c >= 0x7f) {
+			if (pbuf_addf(&b, "%%%02X", c))
+				goto fail;
+		} else if (pbuf_addc(&b, (char)c)) {
+			goto fail;
+		}
+	}
+	if (pbuf_adds(&b, "?immutable=1"))
+		goto fail;
+	return pbuf_detach(&b, &len);
+fail:
+	pbuf_release(&b);
+	return NULL;
+}
+
 int store_open_at_version(struct store **out, const char *path, int flags, int version)
 {
 	struct store *s;
@@ -289,16 +382,29 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 	s->readonly = !!(flags & STORE_RDONLY);
 	oflags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
 		(s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
-		rc = prov_error(PROV_EDB, "%s: cannot open database: %s", path,
-			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	if ((rc = open_db(s, path, oflags))) {
 		store_close(s);
-		return rc;
+		return rc == PROV_ENOMEM ? prov_error(PROV_ENOMEM, "out of memory") : rc;
 	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 10000);
-	if (query_int(s, "PRAGMA application_id", &appid) || query_int(s, "PRAGMA user_version", &uv) ||
-	    query_int(s, "SELECT count(*) FROM sqlite_master", &ntables)) {
+	if ((rc = read_header(s, &appid, &uv, &ntables)) && s->readonly && needs_immutable(s)) {
+		/*
+		 * A WAL database on read-only media (or in a directory we may not
+		 * write) cannot create its -shm file: read it as immutable instead,
+		 * which touches nothing (the file must not change while we read).
+		 */
+		char *uri = immutable_uri(path);
+
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		if (!uri || (rc = open_db(s, uri, oflags))) {
+			free(uri);
+			store_close(s);
+			return !uri || rc == PROV_ENOMEM ? prov_error(PROV_ENOMEM, "out of memory") : rc;
+		}
+		free(uri);
+		rc = read_header(s, &appid, &uv, &ntables);
+	}
+	if (rc) {
 		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
 			sqlite3_errmsg(s->db));
 		store_close(s);
@@ -397,6 +503,21 @@ sqlite3 *store_db(struct store *s)
 	return s->db;
 }
 
+void store_set_signer(struct store *s, const void *signer)
+{
+	s->signer = signer;
+}
+
+const void *store_signer(const struct store *s)
+{
+	return s->signer;
+}
+
+int store_is_readonly(const struct store *s)
+{
+	return s->readonly;
+}
+
 int store_schema_version(struct store *s)
 {
 	int64_t v = -1;
@@ -458,7 +579,8 @@ static int prepare_import(struct store *s)
 		"INSERT INTO model_sources(model_id, source_id, responses) VALUES (?1, ?2, 1)"
 		" ON CONFLICT(model_id, source_id) DO UPDATE SET responses = responses + 1") ||
 	    prepare(s, &s->st_feat_put,
-		"INSERT OR REPLACE INTO features(response_id, version, blob) VALUES (?1, ?2, ?3)"))
+		"INSERT OR REPLACE INTO features(response_id, version, answer_sha256, blob)"
+		" VALUES (?1, ?2, (SELECT sha256 FROM responses WHERE id = ?1), ?3)"))
 		return PROV_EDB;
 	return 0;
 }
@@ -1136,16 +1258,17 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 	qsort(pids, sn->nprompts, sizeof(*pids), cmp_pid);
 	/* responses with their features */
 	if (sqlite3_prepare_v2(s->db,
-		"SELECT r.id, r.model_id, r.prompt_id, r.sha256, f.version, f.blob FROM responses r"
-		" LEFT JOIN features f ON f.response_id = r.id ORDER BY r.id", -1, &st, NULL)) {
+		"SELECT r.id, r.model_id, r.prompt_id, r.sha256, f.answer_sha256, f.blob FROM responses r"
+		" LEFT JOIN features f ON f.response_id = r.id AND f.version = ?1 ORDER BY r.id", -1, &st, NULL)) {
 		rc = db_error(s, "cannot read responses");
 		goto done;
 	}
+	sqlite3_bind_text(st, 1, fver ? fver : "", -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_row *g, *r;
 		struct pid key, *hit;
 		long mi = find_model(sn, sqlite3_column_int64(st, 1));
-		const char *ver = (const char *)sqlite3_column_text(st, 4);
+		const char *bound = (const char *)sqlite3_column_text(st, 4);
 
 		key.id = sqlite3_column_int64(st, 2);
 		hit = bsearch(&key, pids, sn->nprompts, sizeof(*pids), cmp_pid);
@@ -1168,7 +1291,8 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 		r->model = (size_t)mi;
 		r->prompt = hit->idx;
 		snprintf(r->sha256, sizeof(r->sha256), "%s", (const char *)sqlite3_column_text(st, 3));
-		if (ver && fver && !strcmp(ver, fver)) {
+		/* features are used only for the answer they were computed from; others are recomputed */
+		if (bound && fver && !strcmp(bound, r->sha256)) {
 			size_t n = (size_t)sqlite3_column_bytes(st, 5);
 
 			r->blob = malloc(n ? n : 1);
@@ -1184,7 +1308,7 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 		rc = db_error(s, "cannot read responses");
 		goto done;
 	}
-	if (!(rc = store_snapshot_hash(s, sn->sha256)))
+	if (!(rc = store_snapshot_hash(s, fver, sn->sha256)))
 		rc = index_prompts(sn);
 done:
 	sqlite3_finalize(st);
@@ -1197,7 +1321,148 @@ done:
 	return 0;
 }
 
-int store_snapshot_hash(struct store *s, char out[PROV_SHA256_HEX])
+static int hash_field(EVP_MD_CTX *h, const char *v, size_t n)
+{
+	char len[32];
+	int k = v ? snprintf(len, sizeof(len), "%zu:", n) : snprintf(len, sizeof(len), "-");
+
+	return EVP_DigestUpdate(h, len, (size_t)k) != 1 || (v && EVP_DigestUpdate(h, v, n) != 1) ||
+		EVP_DigestUpdate(h, " ", 1) != 1;
+}
+
+static void hex32(char out[PROV_SHA256_HEX], const unsigned char *md)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (EVP_DigestFinal_ex(h, md, &n) != 1 || n != 32)
+		return prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 failed");
+	hex32(out, md);
+	return 0;
+}
+
+/*
+ * The snapshot (format 2): SHA-256 over "provenance-snapshot/2\n" and one
+ * line per response in id (import) order binding who answered what: the
+ * model's name, family and role, the prompt's key, text SHA-256 and id, the
+ * answer's SHA-256 and source line, and the SHA-256 of the stored features
+ * of version fver computed from that answer ("-" when there are none: they
+ * are computed from the answer). With `want`, also report whether some
+ * prefix of the rows hashes to `want` (the corpus grew since then):
+ * *prefix_out = the number of rows of that prefix, or -1.
+ */
+static int snapshot_v2(struct store *s, const char *fver, const char *want, char out[PROV_SHA256_HEX],
+	long *rows_out, long *prefix_out)
+{
+	static const char head[] = "provenance-snapshot/2\n";
+	sqlite3_stmt *st = NULL;
+	EVP_MD_CTX *h = EVP_MD_CTX_new(), *t = EVP_MD_CTX_new();
+	char now[PROV_SHA256_HEX];
+	long n = 0;
+	int rc = 0, step;
+
+	if (prefix_out)
+		*prefix_out = -1;
+	if (!h || !t || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, sizeof(head) - 1) != 1) {
+		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot start SHA-256");
+		goto done;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT m.name, m.family, m.role, p.key, p.sha256, p.ext_id, r.sha256, r.line,"
+		" f.answer_sha256, f.blob FROM responses r JOIN models m ON m.id = r.model_id"
+		" JOIN prompts p ON p.id = r.prompt_id"
+		" LEFT JOIN features f ON f.response_id = r.id AND f.version = ?1 ORDER BY r.id", -1, &st, NULL)) {
+		rc = db_error(s, "cannot read the corpus");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, fver ? fver : "", -1, SQLITE_STATIC);
+	for (;;) {
+		if (want && (EVP_MD_CTX_copy_ex(t, h) != 1 || (rc = final_hex(t, now)) != 0)) {
+			rc = rc ? rc : prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 failed");
+			goto done;
+		}
+		if (want && !strcmp(now, want))
+			*prefix_out = n;
+		if ((step = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		{
+			const char *asha = (const char *)sqlite3_column_text(st, 6);
+			const char *bound = (const char *)sqlite3_column_text(st, 8);
+			char fsha[PROV_SHA256_HEX] = "-", line[40];
+			int k, bad = 0;
+
+			if (bound && asha && !strcmp(bound, asha) &&
+			    (rc = prov_sha256_hex(fsha, sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9))))
+				goto done;
+			for (k = 0; k < 7 && !bad; k++)
+				bad = hash_field(h, (const char *)sqlite3_column_text(st, k), (size_t)sqlite3_column_bytes(st, k));
+			k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, 7));
+			if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
+			    EVP_DigestUpdate(h, "\n", 1) != 1) {
+				rc = prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 update failed");
+				goto done;
+			}
+			n++;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(s, "cannot read the corpus");
+		goto done;
+	}
+	if (!want)
+		rc = final_hex(h, now);
+	if (!rc)
+		memcpy(out, now, PROV_SHA256_HEX);
+	if (rows_out)
+		*rows_out = n;
+done:
+	sqlite3_finalize(st);
+	EVP_MD_CTX_free(h);
+	EVP_MD_CTX_free(t);
+	return rc;
+}
+
+int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX])
+{
+	return snapshot_v2(s, fver, NULL, out, NULL, NULL);
+}
+
+int store_snapshot_refresh(struct store *s, const char *fver, struct store_snapshot *snap)
+{
+	return store_snapshot_hash(s, fver, snap->sha256);
+}
+
+int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
+	long *rows_out, long *added_out)
+{
+	long prefix = -1, rows = 0;
+	int rc = snapshot_v2(s, fver, want, now_out, &rows, &prefix);
+
+	*rows_out = rows;
+	*added_out = 0;
+	if (rc)
+		return rc;
+	if (prefix == rows)
+		return SNAPSHOT_SAME;
+	if (prefix >= 0) {
+		*added_out = rows - prefix;
+		return SNAPSHOT_GREW;
+	}
+	return SNAPSHOT_CHANGED;
+}
+
+int store_snapshot_hash_v1(struct store *s, char out[PROV_SHA256_HEX])
 {
 	sqlite3_stmt *st = NULL;
 	struct prov_sha256 *h = NULL;
@@ -1335,7 +1600,8 @@ int store_features_put(struct store *s, int64_t response_id, const char *fver, c
 	int rc;
 
 	if ((rc = prepare(s, &s->st_feat_put,
-		"INSERT OR REPLACE INTO features(response_id, version, blob) VALUES (?1, ?2, ?3)")))
+		"INSERT OR REPLACE INTO features(response_id, version, answer_sha256, blob)"
+		" VALUES (?1, ?2, (SELECT sha256 FROM responses WHERE id = ?1), ?3)")))
 		return rc;
 	sqlite3_bind_int64(s->st_feat_put, 1, response_id);
 	sqlite3_bind_text(s->st_feat_put, 2, fver, -1, SQLITE_STATIC);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "detect/util.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_APPLICATION_ID 0x50524f56 /* "PROV" */
 
 enum store_flags {
@@ -172,16 +172,40 @@ struct store_snapshot {
 
 /*
  * Load every model, prompt and response of the corpus, with the features
- * stored under version `fver` (rows whose features are missing or of another
- * version have blob == NULL: the caller computes and stores them). The
- * snapshot hash is SHA-256 over the sorted response SHA-256s, one per line,
- * followed by one "name<TAB>family<TAB>role" line per model in name order.
+ * stored under version `fver` for the very answer they were computed from
+ * (rows whose features are missing, of another version, or bound to another
+ * answer have blob == NULL: the caller computes and stores them), and the
+ * snapshot hash (store_snapshot_hash).
  */
 int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out);
 void store_snapshot_free(struct store_snapshot *snap);
 
-/* Just the corpus snapshot hash (as store_snapshot_load computes it). */
-int store_snapshot_hash(struct store *s, char out[PROV_SHA256_HEX]);
+/*
+ * The corpus snapshot hash (docs/report-format.md, "What each hash covers"):
+ * SHA-256 over one line per response, in import order, binding the model's
+ * name, family and role, the prompt's key, text SHA-256 and id, the answer's
+ * SHA-256 and source line, and the SHA-256 of the features of version fver
+ * stored for that answer.
+ */
+int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX]);
+
+/* Recompute snap->sha256 after features were added (store_features_put). */
+int store_snapshot_refresh(struct store *s, const char *fver, struct store_snapshot *snap);
+
+/*
+ * Is the corpus still the snapshot `want`? SNAPSHOT_SAME; SNAPSHOT_GREW when
+ * the first rows of the corpus are exactly that snapshot and *added_out
+ * responses were imported after it; SNAPSHOT_CHANGED otherwise (a response,
+ * a prompt, a model's family or role, or a feature blob was altered or
+ * removed). now_out receives the current hash, *rows_out the responses.
+ * Negative on error.
+ */
+enum { SNAPSHOT_SAME = 0, SNAPSHOT_GREW = 1, SNAPSHOT_CHANGED = 2 };
+int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
+	long *rows_out, long *added_out);
+
+/* The snapshot hash of provenance before schema 5 (sorted answer hashes and the models), for old cases. */
+int store_snapshot_hash_v1(struct store *s, char out[PROV_SHA256_HEX]);
 
 /* Find a prompt: by id and text key, else by id alone if unique, else by key. -1 if none. */
 enum store_match { MATCH_NONE = 0, MATCH_ID_AND_TEXT, MATCH_ID, MATCH_TEXT };

@@ -9,4 +9,9 @@
 
 sqlite3 *store_db(struct store *s);
 
+/* The signing key cases.c uses for cases appended through this handle (opaque here). */
+void store_set_signer(struct store *s, const void *signer);
+const void *store_signer(const struct store *s);
+int store_is_readonly(const struct store *s);
+
 #endif

@@ -107,6 +107,6 @@ test_expect "features are cached at import; a scan with another pattern library 
 	check_eq "$(db_query provenance.db "SELECT count(*) FROM cache")" 1 &&
 	printf "sorry\tgeneric\trefusal\ten\tI.m sorry\n" >pat.tsv &&
 	expect_code 0 prov scan --patterns pat.tsv "$EX/suspect-distilled.jsonl" &&
-	check_eq "$(db_query provenance.db "SELECT count(DISTINCT version) FROM features")" 1 &&
+	check_eq "$(db_query provenance.db "SELECT count(DISTINCT version) FROM features")" 2 &&
 	check_not_contains out "\"claims\": \"openai\""
 '

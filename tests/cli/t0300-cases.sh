@@ -58,7 +58,7 @@ test_expect "verify names an altered answer (exit 1)" '
 	sqlite3 provenance.db "DROP TRIGGER case_answers_append_only_u; UPDATE case_answers SET text = (SELECT text FROM case_answers WHERE case_id = 1 AND seq = 1) WHERE case_id = 1 AND seq = 0" &&
 	expect_code 1 prov verify 1 &&
 	check_contains out "case 1: ALTERED" &&
-	check_contains out "FAIL answer 0 (prompt id ex01, suspect line 1) does not match its SHA-256" &&
+	check_contains out "FAIL case_answers.text, size or sha256: answer 0 (prompt id ex01, suspect line 1) does not match its SHA-256" &&
 	expect_code 0 prov verify 2
 '
 
@@ -66,23 +66,24 @@ test_expect "verify names an altered result (exit 1)" '
 	three_cases &&
 	sqlite3 provenance.db "DROP TRIGGER case_results_append_only_u; UPDATE case_results SET verdict = '"'"'none'"'"', p_value = 0.5 WHERE case_id = 1 AND teacher = '"'"'example-gpt'"'"'" &&
 	expect_code 1 prov verify 1 &&
-	check_contains out "FAIL the result row for teacher example-gpt differs from the signed report"
+	check_contains out "FAIL case_results.verdict: the result row for teacher example-gpt differs from the report" &&
+	check_contains out "FAIL case_results.p_value: the result row for teacher example-gpt differs from the report"
 '
 
 test_expect "verify catches an altered report, and report refuses to render it" '
 	three_cases &&
 	sqlite3 provenance.db "DROP TRIGGER cases_append_only_u; UPDATE cases SET report = (SELECT report FROM cases WHERE id = 2), report_size = (SELECT report_size FROM cases WHERE id = 2) WHERE id = 1" &&
 	expect_code 1 prov verify 1 &&
-	check_contains out "FAIL the stored report does not match its SHA-256" &&
+	check_contains out "FAIL cases.report, report_size or report_sha256: the stored report does not match its SHA-256" &&
 	expect_code 1 prov report 1 &&
-	check_contains err "does not match its SHA-256"
+	check_contains err "case 1: cases.report_size differs from the case header: the stored case was altered"
 '
 
 test_expect "verify catches a changed case field (the case hash)" '
 	three_cases &&
 	sqlite3 provenance.db "DROP TRIGGER cases_append_only_u; UPDATE cases SET created_at = '"'"'2020-01-01T00:00:00Z'"'"' WHERE id = 2" &&
 	expect_code 1 prov verify 2 &&
-	check_contains out "FAIL the case hash does not match its recorded content"
+	check_contains out "FAIL cases.created_at differs from the case header"
 '
 
 test_expect "verify catches a case deleted from the middle of the chain" '
@@ -98,7 +99,7 @@ test_expect "verify flags a tampered corpus response; notes a grown corpus witho
 	three_cases &&
 	prov corpus import --model extra --role reference "$EX/suspect-independent.jsonl" >/dev/null &&
 	expect_code 0 prov verify 1 &&
-	check_contains out "note: the corpus has changed since the case" &&
+	check_contains out "note: the corpus grew since the case: its first 160 responses are exactly the snapshot" &&
 	sqlite3 provenance.db "UPDATE responses SET sha256 = '"'"'00'"'"' WHERE id = 1" &&
 	expect_code 1 prov verify 1 &&
 	check_contains out "FAIL corpus response of example-gpt to prompt ex01 does not match its SHA-256"

@@ -107,7 +107,7 @@ test_expect "a tampered input case is refused (data error naming it) and nothing
 	corpus && suspects && shards &&
 	sqlite3 s1.db "DROP TRIGGER cases_append_only_u; UPDATE cases SET name = '"'"'renamed'"'"' WHERE id = 2" &&
 	expect_code 3 prov merge all.db s0.db s1.db s2.db &&
-	check_contains err "s1.db: case 2 (renamed) does not verify: the case hash does not match its recorded content (a recorded field was altered); refusing to merge it (see: provenance --db s1.db verify 2)" &&
+	check_contains err "s1.db: case 2 (renamed) does not verify: cases.name differs from the case header, which records \"example-indie\"; refusing to merge it (see: provenance --db s1.db verify 2)" &&
 	test ! -e all.db &&
 	expect_code 0 prov merge all.db s0.db &&
 	n=$(db_query all.db "SELECT count(*) FROM cases") &&
