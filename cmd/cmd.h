@@ -23,7 +23,9 @@ enum prov_exit {
 	EXIT_DATA = 3,       /* bad input data (malformed file, empty file) */
 	EXIT_IO = 4,         /* a file could not be read or written */
 	EXIT_DB = 5,         /* the database is corrupt, read-only, or too new */
-	EXIT_NOTFOUND = 6,   /* no such model or case */
+	EXIT_NOTFOUND = 6,   /* no such database, model or case */
+	EXIT_CHANGED = 7,    /* verify: the cases are intact but the corpus changed since (not just grew) */
+	EXIT_NOMEM = 8,      /* out of memory */
 	EXIT_INTERNAL = 70   /* a bug in provenance */
 };
 
@@ -90,9 +92,33 @@ void progress_update(struct progress *p, const char *fmt, ...) __attribute__((fo
 void progress_done(struct progress *p);
 double progress_elapsed(const struct progress *p);
 
-/* Names (models, families): 1 to CMD_MAX_NAME bytes, no control characters. */
+/*
+ * Names (models, families, cases): valid UTF-8, 1 to CMD_MAX_NAME characters
+ * (code points, not bytes), no control characters, no bidirectional controls.
+ */
 #define CMD_MAX_NAME 200
 int cmd_valid_name(const char *s);
+
+/*
+ * Text from outside (names, paths, ids, messages that quote them) made safe
+ * for a terminal: control characters and invalid bytes as \xHH, C1 controls
+ * and bidirectional controls (U+202A-U+202E, U+2066-U+2069, ...) as
+ * [U+202E]; cmd_esc_keep leaves the characters in `keep` (e.g. "\n") alone.
+ * Returns one of a few per-thread buffers, valid until 8 more calls.
+ */
+const char *cmd_esc(const char *s);
+const char *cmd_esc_keep(const char *s, const char *keep);
+
+/* Print the chain head (last case id and hash) on stderr with the advice to keep it elsewhere. */
+struct store;
+void cmd_print_head(struct store *s);
+
+/* 0 if the database file exists (or is an SQLite URI); else PROV_ENOTFOUND naming it. */
+int cmd_need_db(const char *path);
+
+/* RFC 3161: check a stored reply against a case hash (case_ts_check_fn; ctx: the --tsa-cert path or NULL). */
+int cmd_ts_check(void *ctx, const void *der, size_t len, const char *hash, char *why, size_t n);
+int cmd_timestamp(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* The number of online CPUs (at least 1): the default for -j. */
 int cmd_default_threads(void);

@@ -27,6 +27,7 @@
 #include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "corpus/cases.h"
 #include "cmd/render.h"
 
 #define MAX_JOBS 1024
@@ -52,6 +53,7 @@ static const char audit_usage[] =
 	"  --format FORMAT   the summary as md (default), csv or json\n"
 	"  -o FILE           write the summary to FILE instead of standard output\n"
 	"  --patterns FILE   use this pattern library instead of the built-in one\n"
+	"  --sign-key FILE   sign every case hash with this Ed25519 private key (PEM)\n"
 	"\n"
 	"Exit code: 0 if every file was analysed and stored; otherwise the exit code of the first\n"
 	"failure in file order (3 malformed file, 4 unreadable file, ...; see docs/usage.md).\n";
@@ -283,7 +285,10 @@ static void analyse_file(struct slot *sl, struct session *se, struct store *read
 		return;
 	}
 	prov_error_clear();
-	if (!(rc = suspect_load(&sl->sus, sl->file->path, se->lib)))
+	if (!(rc = suspect_load(&sl->sus, sl->file->path, se->lib)) && !cmd_valid_name(suspect_default_name(sl->sus)))
+		rc = prov_error(PROV_EDATA, "%s: the suspect's name (from its model field or file name) is not 1 to %d"
+			" printable characters", sl->file->path, CMD_MAX_NAME);
+	if (!rc)
 		rc = analyse_with(&sl->doc, se, reader, sl->sus, 0, sl->sus->n, suspect_default_name(sl->sus), NULL, 0);
 	if (!rc)
 		rc = casedoc_prepare(&sl->pending, sl->doc, sl->sus, 0, sl->sus->n, suspect_default_name(sl->sus), NULL);
@@ -640,10 +645,12 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "sign-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *evidence = NULL, *output = NULL, *format = "md", *patterns = NULL;
+	const char *evidence = NULL, *output = NULL, *format = "md", *patterns = NULL, *sign_key = NULL;
+	struct case_key *key = NULL;
 	long jobs = cmd_default_threads(), shard_k = 0, shard_n = 0;
 	struct flist all = { NULL, 0, 0 };
 	struct session *se = NULL;
@@ -685,6 +692,9 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case 'p':
 			patterns = optarg;
+			break;
+		case 'k':
+			sign_key = optarg;
 			break;
 		case 'h':
 			fputs(audit_usage, stdout);
@@ -728,11 +738,13 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 
 	/* the evidence database, the corpus, one reader per worker */
 	separate = evidence && strcmp(evidence, ctx->db_path);
-	if ((rc = session_open(&se, ctx->db_path, patterns, separate)))
+	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = cmd_need_db(ctx->db_path)) ||
+	    (rc = session_open(&se, ctx->db_path, patterns, separate)))
 		goto done;
 	if (separate && (rc = store_open(&ev_own, evidence, 0)))
 		goto done;
 	ev = separate ? ev_own : se->store;
+	case_use_signer(ev, key);
 	a.se = se;
 	nw = a.n < (size_t)jobs ? a.n : (size_t)jobs;
 	w = prov_calloc(nw + 1, sizeof(*w));
@@ -789,9 +801,9 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		if (sl->rc) {
 			progress_done(&prog);
 			if (!strncmp(sl->err, sl->file->path, strlen(sl->file->path)))
-				fprintf(stderr, "provenance audit: %s\n", sl->err);   /* the message names the file */
+				fprintf(stderr, "provenance audit: %s\n", cmd_esc(sl->err));   /* the message names the file */
 			else
-				fprintf(stderr, "provenance audit: %s: %s\n", sl->file->path, sl->err);
+				fprintf(stderr, "provenance audit: %s: %s\n", cmd_esc(sl->file->path), cmd_esc(sl->err));
 			sm.failed++;
 			if (!sm.exit_code)
 				sm.exit_code = cmd_exit_for(sl->rc);
@@ -847,7 +859,9 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 				all.n);
 		else
 			fprintf(stderr, "provenance audit: %zu file%s, %zu case%s stored in %s, %zu failed\n", a.n,
-				a.n == 1 ? "" : "s", sm.stored, sm.stored == 1 ? "" : "s", sm.evidence, sm.failed);
+				a.n == 1 ? "" : "s", sm.stored, sm.stored == 1 ? "" : "s", cmd_esc(sm.evidence), sm.failed);
+		if (sm.stored)
+			cmd_print_head(ev);
 	}
 done:
 	if (sync_ok) {
@@ -866,6 +880,7 @@ done:
 	pbuf_release(&text);
 	session_close(se);
 	store_close(ev_own);
+	case_key_free(key);
 	flist_release(&all);
 	if (rc)
 		return rc == PROV_EUSAGE ? cmd_usage_error("audit", "%s", prov_error_msg()) : cmd_fail(rc);

@@ -20,49 +20,85 @@ static int parse_case_id(const char *s, int64_t *out)
 	return 0;
 }
 
+static int is_hash(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
+		{ "head", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
 	struct case_info *v = NULL;
-	size_t n = 0, i;
-	int c, rc;
+	size_t n = 0, i, altered = 0;
+	int c, rc, head = 0;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":h", longopts, "cases")) != -1) {
+		if (c == 'H') {
+			head = 1;
+			continue;
+		}
 		if (c == 'h') {
-			fputs("usage: provenance cases\n"
-			      "Lists every stored case: id, name, time, verdict and conclusion, suspect SHA-256.\n", stdout);
+			fputs("usage: provenance cases [--head]\n"
+			      "Lists every stored case: id, name, time, verdict and conclusion, suspect SHA-256. A case whose\n"
+			      "stored row no longer matches its hash is marked ALTERED (see: provenance verify).\n"
+			      "  --head   print only the chain head: the last case's id and hash. Keep it outside the\n"
+			      "           database (a ticket, an e-mail, a notary); `verify --all --head HASH` checks it.\n",
+				stdout);
 			return EXIT_OK;
 		}
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
 		return cmd_usage_error("cases", "unexpected argument '%s'", argv[optind]);
-	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)) || (rc = case_list(st, &v, &n))) {
-		store_close(st);
+	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)))
 		return cmd_fail(rc);
+	if (head) {
+		char hash[PROV_SHA256_HEX];
+		int64_t id = 0;
+
+		rc = case_head(st, &id, hash);
+		store_close(st);
+		if (rc)
+			return cmd_fail(rc);
+		printf("%lld %s\n", (long long)id, hash);
+		return EXIT_OK;
 	}
+	rc = case_list(st, &v, &n);
 	store_close(st);
+	if (rc)
+		return cmd_fail(rc);
 	if (!n)
 		printf("No cases yet. Scan a suspect with: provenance scan SUSPECT.jsonl\n");
 	else
 		printf("%-5s %-24s %-20s %-13s %-28s %s\n", "ID", "NAME", "CREATED", "VERDICT", "CONCLUSION",
 			"SUSPECT SHA-256");
 	for (i = 0; i < n; i++) {
-		char concl[400];
+		char concl[1200];
 
 		if (v[i].conclusion_teacher[0])
 			snprintf(concl, sizeof(concl), "%s (%s)", v[i].conclusion_teacher,
 				v[i].conclusion_family[0] ? v[i].conclusion_family : "-");
 		else
 			snprintf(concl, sizeof(concl), "-");
-		printf("%-5lld %-24s %-20s %-13s %-28s %s\n", (long long)v[i].id, v[i].name, v[i].created_at,
-			v[i].verdict, concl, v[i].suspect_sha256);
+		printf("%-5lld %-24s %-20s %-13s %-28s %s\n", (long long)v[i].id, cmd_esc(v[i].name),
+			cmd_esc(v[i].created_at), v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), cmd_esc(concl),
+			cmd_esc(v[i].suspect_sha256));
+		altered += v[i].altered != 0;
 	}
+	if (altered)
+		printf("%zu case%s marked ALTERED: the stored row does not match its hash (run: provenance verify --all)\n",
+			altered, altered == 1 ? "" : "s");
 	free(v);
 	return EXIT_OK;
 }
@@ -115,21 +151,27 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 	return rc ? cmd_fail(rc) : EXIT_OK;
 }
 
-static int verify_one(struct store *st, int64_t id, int quiet)
+struct verify_run {
+	struct case_verify_opts o;
+	int quiet;
+};
+
+/* Verify one case and print the result; returns the case_verify_ex code. */
+static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 {
 	struct verify_item *v = NULL;
 	size_t n = 0, i;
-	int rc = case_verify(st, id, &v, &n);
+	int rc = case_verify_ex(st, id, &vr->o, &v, &n);
 
-	if (rc && rc != PROV_ETAMPER) {
+	if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED) {
 		free(v);
 		return rc;
 	}
-	printf("case %lld: %s\n", (long long)id, rc ? "ALTERED: the stored evidence does not match its hashes" :
-		"intact");
+	printf("case %lld: %s\n", (long long)id, rc == PROV_ETAMPER ? "ALTERED: the stored evidence does not match its"
+		" hashes" : rc ? "intact, but the corpus CHANGED since the case" : "intact");
 	for (i = 0; i < n; i++)
-		if (!quiet || !v[i].ok)
-			printf("  %s %s\n", v[i].ok ? "ok  " : "FAIL", v[i].what);
+		if (!vr->quiet || v[i].ok != 1 || !strncmp(v[i].what, "note:", 5))
+			printf("  %s %s\n", v[i].ok == 1 ? "ok  " : v[i].ok < 0 ? "CHANGED" : "FAIL", cmd_esc(v[i].what));
 	free(v);
 	return rc;
 }
@@ -138,12 +180,21 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "head", required_argument, NULL, 'H' },
+		{ "hash", required_argument, NULL, 'x' },
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ "tsa-cert", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
+	struct case_key *key = NULL;
+	struct case_info *v = NULL;
+	struct verify_run vr;
+	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL;
+	size_t n = 0, i;
 	int64_t id = 0;
-	int c, rc, all = 0, altered = 0;
+	int c, rc = 0, all = 0, altered = 0, changed = 0;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":ah", longopts, "verify")) != -1) {
@@ -151,11 +202,31 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'a':
 			all = 1;
 			break;
+		case 'H':
+			head = optarg;
+			break;
+		case 'x':
+			want = optarg;
+			break;
+		case 'k':
+			pubkey = optarg;
+			break;
+		case 't':
+			tsa_cert = optarg;
+			break;
 		case 'h':
-			fputs("usage: provenance verify CASE | --all\n"
-			      "Recomputes the answers' hashes, the report hash, the result and evidence rows, the case\n"
-			      "hash, the link to the previous case, and the corpus hashes. Exit 0 if intact, 1 if\n"
-			      "anything was altered (the lines marked FAIL name what differs).\n", stdout);
+			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]  [--pubkey FILE] [--tsa-cert FILE]\n"
+			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
+			      "header, the result and evidence rows against the report, the link to the previous case, and\n"
+			      "the corpus snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered\n"
+			      "(the lines marked FAIL name the column), 7 if the cases are intact but the corpus changed.\n"
+			      "A database holds what its holder wrote: anchor it outside the file.\n"
+			      "  --hash HASH      the case must have this hash (the one quoted in its report)\n"
+			      "  --head HASH      the chain must hold this hash, kept outside the database (cases --head):\n"
+			      "                   fails when the chain was rewritten or cases were removed after it\n"
+			      "  --pubkey FILE    every case must be signed by this Ed25519 key (scan --sign-key)\n"
+			      "  --tsa-cert FILE  check the signatures of attached RFC 3161 timestamps against this\n"
+			      "                   authority certificate (without it, only their message imprint)\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -163,29 +234,80 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (all ? optind != argc : (optind + 1 != argc || parse_case_id(argv[optind], &id)))
 		return cmd_usage_error("verify", "give one case id or --all (see: provenance cases)");
-	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)))
+	if (head && !all)
+		return cmd_usage_error("verify", "--head checks the whole chain: give --all");
+	if (want && all)
+		return cmd_usage_error("verify", "--hash is for one case; for the chain use --all --head HASH");
+	if ((head && !is_hash(head)) || (want && !is_hash(want)))
+		return cmd_usage_error("verify", "a hash is 64 lower-case hexadecimal digits, not '%s'", head && !is_hash(head) ?
+			head : want);
+	memset(&vr, 0, sizeof(vr));
+	vr.o.flags = CASE_VERIFY_CORPUS;
+	vr.o.ts_check = cmd_ts_check;
+	vr.o.ts_ctx = (void *)tsa_cert;
+	vr.quiet = all;
+	if (pubkey && (rc = case_key_load(&key, pubkey, 0)))
 		return cmd_fail(rc);
+	vr.o.pubkey = key;
+	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)))
+		goto fail;
 	if (all) {
-		struct case_info *v = NULL;
-		size_t n = 0, i;
+		int64_t anchored = 0;
 
-		if ((rc = case_list(st, &v, &n))) {
-			store_close(st);
-			return cmd_fail(rc);
-		}
-		for (i = 0; i < n && (!rc || rc == PROV_ETAMPER); i++) {
-			rc = verify_one(st, v[i].id, 1);
+		if ((rc = case_list(st, &v, &n)))
+			goto fail;
+		for (i = 0; i < n && (!rc || rc == PROV_ETAMPER || rc == CASE_CORPUS_CHANGED); i++) {
+			rc = verify_one(st, v[i].id, &vr);
 			altered |= rc == PROV_ETAMPER;
+			changed |= rc == CASE_CORPUS_CHANGED;
+			if (head && !strcmp(v[i].hash, head))
+				anchored = v[i].id;
 		}
-		free(v);
+		if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED)
+			goto fail;
 		if (!n)
 			printf("no cases to verify\n");
+		if (head && !anchored) {
+			printf("chain: FAIL the chain does not hold the anchored head %.16s...: it was rewritten, or cases were"
+				" removed%s\n", head, n ? "" : " (it is empty)");
+			altered = 1;
+		} else if (head && anchored == v[n - 1].id) {
+			printf("chain: ok   the chain ends in the anchored head (case %lld)\n", (long long)anchored);
+		} else if (head) {
+			printf("chain: ok   the anchored head is case %lld; %lld case%s appended after it (note)\n",
+				(long long)anchored, (long long)(v[n - 1].id - anchored), v[n - 1].id - anchored == 1 ? " was" : "s were");
+		}
 	} else {
-		rc = verify_one(st, id, 0);
+		rc = verify_one(st, id, &vr);
+		if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED)
+			goto fail;
 		altered = rc == PROV_ETAMPER;
+		changed = rc == CASE_CORPUS_CHANGED;
+		if (want) {
+			struct pbuf rep = PBUF_INIT(0);
+			struct case_info ci;
+
+			memset(&ci, 0, sizeof(ci));
+			rc = case_report(st, id, &rep, &ci);
+			pbuf_release(&rep);
+			if (rc && rc != PROV_ETAMPER)
+				goto fail;
+			if (strcmp(ci.hash, want)) {
+				printf("  FAIL case %lld has hash %.16s..., not the %.16s... given (another database, or the case"
+					" was rewritten)\n", (long long)id, ci.hash, want);
+				altered = 1;
+			} else {
+				printf("  ok   the case has the hash given\n");
+			}
+		}
 	}
+	free(v);
 	store_close(st);
-	if (rc && rc != PROV_ETAMPER)
-		return cmd_fail(rc);
-	return altered ? EXIT_TAMPERED : EXIT_OK;
+	case_key_free(key);
+	return altered ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
+fail:
+	free(v);
+	store_close(st);
+	case_key_free(key);
+	return cmd_fail(rc);
 }

@@ -293,11 +293,11 @@ static int corpus_list(int argc, char **argv, struct cmd_ctx *ctx)
 	} else {
 		printf("%-34s %-12s %-10s %9s %8s\n", "MODEL", "FAMILY", "ROLE", "RESPONSES", "PROMPTS");
 		for (i = 0; i < n; i++) {
-			printf("%-34s %-12s %-10s %9ld %8ld\n", m[i].name, m[i].family ? m[i].family : "-",
-				m[i].role, m[i].responses, m[i].prompts);
+			printf("%-34s %-12s %-10s %9ld %8ld\n", cmd_esc(m[i].name), m[i].family ? cmd_esc(m[i].family) : "-",
+				cmd_esc(m[i].role), m[i].responses, m[i].prompts);
 			for (j = 0; j < m[i].nsources; j++)
-				printf("    %s  sha256:%s  %ld responses\n", m[i].sources[j].path,
-					m[i].sources[j].sha256, m[i].sources[j].responses);
+				printf("    %s  sha256:%s  %ld responses\n", cmd_esc(m[i].sources[j].path),
+					cmd_esc(m[i].sources[j].sha256), m[i].sources[j].responses);
 		}
 	}
 	store_models_free(m, n);

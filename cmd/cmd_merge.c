@@ -19,7 +19,9 @@ static const char merge_usage[] =
 	"verified first; a case that does not verify stops the merge before anything is written (exit 3).\n"
 	"A copied case gets a new id and chain hashes; its report, answers, suspect record and time are\n"
 	"copied unchanged and its origin records IN.db#ID:HASH. A case already in OUT (merged before)\n"
-	"is skipped. --db is not used.\n";
+	"is skipped. --db is not used.\n"
+	"\n"
+	"  --sign-key FILE   sign every merged case's new hash with this Ed25519 private key (PEM)\n";
 
 struct merge_out {
 	const char *dst;
@@ -31,11 +33,11 @@ static int on_case(void *ctx, const struct merge_event *ev)
 	struct merge_out *m = ctx;
 
 	if (ev->skipped) {
-		printf("skipped %s#%lld (%s): already in %s as case %lld\n", ev->label, (long long)ev->src_id, ev->name,
-			m->dst, (long long)ev->dst_id);
+		printf("skipped %s#%lld (%s): already in %s as case %lld\n", cmd_esc(ev->label), (long long)ev->src_id,
+			cmd_esc(ev->name), cmd_esc(m->dst), (long long)ev->dst_id);
 		m->skipped++;
 	} else {
-		printf("merged %s#%lld (%s) as case %lld\n", ev->label, (long long)ev->src_id, ev->name,
+		printf("merged %s#%lld (%s) as case %lld\n", cmd_esc(ev->label), (long long)ev->src_id, cmd_esc(ev->name),
 			(long long)ev->dst_id);
 		m->merged++;
 	}
@@ -45,18 +47,25 @@ static int on_case(void *ctx, const struct merge_event *ev)
 int cmd_merge(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
+		{ "sign-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store **in = NULL, *out = NULL;
 	struct merge_seen *seen = NULL;
 	struct merge_out mo;
+	struct case_key *key = NULL;
+	const char *sign_key = NULL;
 	size_t nin, i, total = 0;
 	int c, rc = 0;
 
 	(void)ctx;
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":h", longopts, "merge")) != -1) {
+		if (c == 'k') {
+			sign_key = optarg;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(merge_usage, stdout);
 			return EXIT_OK;
@@ -87,17 +96,22 @@ int cmd_merge(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (rc)
 		goto done;
-	if ((rc = store_open(&out, mo.dst, 0)) || (rc = merge_seen_load(&seen, out)))
+	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = store_open(&out, mo.dst, 0)) ||
+	    (rc = merge_seen_load(&seen, out)))
 		goto done;
+	case_use_signer(out, key);
 	for (i = 0; i < nin && !rc; i++)
 		rc = merge_cases(out, seen, in[i], argv[optind + 1 + i], on_case, &mo);
 	if (!rc)
 		printf("%zu case%s merged into %s from %zu database%s (%zu case%s in all); %zu already there, skipped\n",
 			mo.merged, mo.merged == 1 ? "" : "s", mo.dst, nin, nin == 1 ? "" : "s", total,
 			total == 1 ? "" : "s", mo.skipped);
+	if (!rc && mo.merged)
+		cmd_print_head(out);
 done:
 	merge_seen_free(seen);
 	store_close(out);
+	case_key_free(key);
 	for (i = 0; in && i < nin; i++)
 		store_close(in[i]);
 	free(in);

@@ -11,6 +11,7 @@
 #include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "corpus/cases.h"
 
 #define MAX_TEACHERS 256
 
@@ -25,7 +26,12 @@ static const char scan_usage[] =
 	"  --teacher NAME    test only this teacher (repeatable); the control panel stays the whole corpus\n"
 	"  --format FORMAT   json (default), md or html\n"
 	"  -o FILE           write the report to FILE instead of standard output\n"
-	"  --patterns FILE   use this pattern library instead of the built-in one\n";
+	"  --patterns FILE   use this pattern library instead of the built-in one\n"
+	"  --sign-key FILE   sign the case hash with this Ed25519 private key (PEM: openssl genpkey\n"
+	"                    -algorithm ed25519 -out FILE); check with: provenance verify --pubkey\n"
+	"\n"
+	"The database must exist (import a corpus first). After storing the case the chain head (the\n"
+	"case's id and hash) is printed on standard error: keep it outside the database.\n";
 
 int cmd_write_output(const char *path, const char *data, size_t len)
 {
@@ -52,10 +58,12 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "sign-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = NULL, *format = "json", *output = NULL, *patterns = NULL;
+	const char *name = NULL, *format = "json", *output = NULL, *patterns = NULL, *sign_key = NULL;
+	struct case_key *key = NULL;
 	const char *teachers[MAX_TEACHERS];
 	size_t nteachers = 0;
 	struct session *se = NULL;
@@ -88,6 +96,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'p':
 			patterns = optarg;
 			break;
+		case 'k':
+			sign_key = optarg;
+			break;
 		case 'h':
 			fputs(scan_usage, stdout);
 			return EXIT_OK;
@@ -101,15 +112,24 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("scan", "no suspect file given");
 	if (optind + 1 < argc)
 		return cmd_usage_error("scan", "one suspect file at a time (for many, use: provenance audit)");
+	if (name && !cmd_valid_name(name))
+		return cmd_usage_error("scan", "--name must be 1 to %d printable characters", CMD_MAX_NAME);
 	progress_init(&pg);
 	t[0] = progress_elapsed(&pg);
-	if ((rc = session_open(&se, ctx->db_path, patterns, 0)))
+	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = cmd_need_db(ctx->db_path)) ||
+	    (rc = session_open(&se, ctx->db_path, patterns, 0)))
 		goto done;
+	case_use_signer(se->store, key);
 	t[1] = progress_elapsed(&pg);
 	if ((rc = suspect_load(&sus, argv[optind], se->lib)))
 		goto done;
 	t[2] = progress_elapsed(&pg);
 	nm = name ? name : suspect_default_name(sus);
+	if (!cmd_valid_name(nm)) {
+		rc = prov_error(PROV_EDATA, "%s: the suspect's name \"%s\" (from its model field or file name) is not 1 to"
+			" %d printable characters; give --name NAME", sus->path, nm, CMD_MAX_NAME);
+		goto done;
+	}
 	if ((rc = analyse(&doc, se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
 	t[3] = progress_elapsed(&pg);
@@ -128,7 +148,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			t[5] - t[4], sus->n, (double)sus->n / (t[5] - t[0]));
 	if (!rc && output)
 		fprintf(stderr, "provenance: case %lld stored (%s); report written to %s\n", (long long)ci.id,
-			ci.verdict, output);
+			ci.verdict, cmd_esc(output));
+	if (!rc)
+		cmd_print_head(se->store);
 done:
 	pbuf_release(&stored);
 	pbuf_release(&rendered);
@@ -136,5 +158,6 @@ done:
 	json_decref(doc);
 	suspect_free(sus);
 	session_close(se);
+	case_key_free(key);
 	return rc ? cmd_fail(rc) : EXIT_OK;
 }

@@ -2,14 +2,19 @@
  * common.c: helpers shared by the commands: exit codes, error printing,
  * option parsing, nested verbs, the progress line.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #include "cmd/cmd.h"
+#include "corpus/cases.h"
 
 int cmd_exit_for(int prov_err)
 {
@@ -28,6 +33,8 @@ int cmd_exit_for(int prov_err)
 		return EXIT_USAGE;
 	case PROV_ETAMPER:
 		return EXIT_TAMPERED;
+	case PROV_ENOMEM:
+		return EXIT_NOMEM;
 	default:
 		return EXIT_INTERNAL;
 	}
@@ -37,22 +44,93 @@ int cmd_fail(int prov_err)
 {
 	const char *msg = prov_error_msg();
 
-	if (prov_err == PROV_ENOMEM && !*msg)
-		msg = "out of memory";
-	fprintf(stderr, "provenance: %s\n", *msg ? msg : "unexpected error");
+	if (prov_err == PROV_ENOMEM)
+		msg = *msg ? msg : "out of memory";
+	if (prov_err == PROV_ENOMEM && !strstr(msg, "out of memory"))
+		fprintf(stderr, "provenance: out of memory (%s)\n", cmd_esc_keep(msg, "\n"));
+	else if (prov_err == PROV_EINTERNAL || !*msg)
+		fprintf(stderr, "provenance: %s%s\n", *msg ? cmd_esc_keep(msg, "\n") : "unexpected error",
+			" (a bug in provenance: please report it)");
+	else
+		fprintf(stderr, "provenance: %s\n", cmd_esc_keep(msg, "\n"));
 	return cmd_exit_for(prov_err);
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
 
-	fprintf(stderr, "provenance %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see: provenance %s --help)\n", cmd);
+	fprintf(stderr, "provenance %s: %s\n(see: provenance %s --help)\n", cmd, cmd_esc(buf), cmd);
 	return EXIT_USAGE;
+}
+
+/* ---- text that reaches a terminal ---- */
+
+/* Bidirectional controls: embeddings, overrides, isolates and marks. */
+static int is_bidi(utf8proc_int32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f ||
+		cp == 0x061c;
+}
+
+#define ESC_RING 8
+#define ESC_MAX 16384
+
+const char *cmd_esc_keep(const char *s, const char *keep)
+{
+	static _Thread_local char ring[ESC_RING][ESC_MAX];
+	static _Thread_local unsigned next;
+	char *out;
+	size_t len, i = 0, o = 0;
+
+	if (!s)
+		return "(null)";
+	out = ring[next++ % ESC_RING];
+	len = strlen(s);
+	while (i < len && o + 16 < ESC_MAX) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+
+		if (k <= 0) {
+			o += (size_t)snprintf(out + o, ESC_MAX - o, "\\x%02x", (unsigned char)s[i]);
+			i++;
+		} else if ((cp < 0x20 || cp == 0x7f) && !(keep && cp && strchr(keep, (int)cp))) {
+			o += (size_t)snprintf(out + o, ESC_MAX - o, "\\x%02x", (unsigned)cp);
+			i += (size_t)k;
+		} else if ((cp >= 0x80 && cp < 0xa0) || is_bidi(cp)) {
+			o += (size_t)snprintf(out + o, ESC_MAX - o, "[U+%04X]", (unsigned)cp);
+			i += (size_t)k;
+		} else {
+			memcpy(out + o, s + i, (size_t)k);
+			o += (size_t)k;
+			i += (size_t)k;
+		}
+	}
+	if (i < len && o + 4 < ESC_MAX)
+		o += (size_t)snprintf(out + o, ESC_MAX - o, "...");
+	out[o] = '\0';
+	return out;
+}
+
+const char *cmd_esc(const char *s)
+{
+	return cmd_esc_keep(s, NULL);
+}
+
+int cmd_need_db(const char *path)
+{
+	struct stat st;
+
+	if (!strncmp(path, "file:", 5) || stat(path, &st) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return prov_error(PROV_ENOTFOUND, "%s: no such database (import a corpus first: provenance --db %s corpus"
+			" import FILE; or check the --db name)", path, path);
+	return prov_error(PROV_EIO, "%s: %s", path, strerror(errno));
 }
 
 void cmd_getopt_reset(void)
@@ -103,14 +181,17 @@ int cmd_dispatch(const struct cmd_spec *table, size_t n, const char *parent, con
 
 int cmd_valid_name(const char *s)
 {
-	size_t n = strlen(s), i;
+	size_t len = strlen(s), i = 0, chars = 0;
 
-	if (n == 0 || n > CMD_MAX_NAME)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20)
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+
+		if (k <= 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || is_bidi(cp) || ++chars > CMD_MAX_NAME)
 			return 0;
-	return 1;
+		i += (size_t)k;
+	}
+	return chars > 0;
 }
 
 int cmd_default_threads(void)
@@ -183,4 +264,17 @@ void progress_done(struct progress *p)
 		fflush(stderr);
 	}
 	p->shown = 0;
+}
+
+void cmd_print_head(struct store *s)
+{
+	char hash[PROV_SHA256_HEX];
+	int64_t id;
+
+	if (case_head(s, &id, hash))
+		return;
+	fprintf(stderr, "provenance: chain head: case %lld %s\n"
+		"provenance: keep this head outside the database (a ticket, an e-mail, a notary); later,\n"
+		"provenance: `provenance --db %s verify --all --head %s` proves no case was rewritten or removed\n",
+		(long long)id, hash, cmd_esc(store_path(s)), hash);
 }

@@ -18,6 +18,7 @@ static const struct cmd_spec commands[] = {
 	{ "merge", cmd_merge, "unite the cases of evidence databases (audit shards) in one" },
 	{ "report", cmd_report, "re-render a stored case (md, html, json)" },
 	{ "scan", cmd_scan, "compare a suspect's answers with the corpus, store the case, report" },
+	{ "timestamp", cmd_timestamp, "RFC 3161: a time-stamp request for a case hash, or attach the reply" },
 	{ "validate", cmd_validate, "measure the tool's error rates on labelled suspects" },
 	{ "verify", cmd_verify, "check a case against its hashes and the evidence chain" },
 };
@@ -45,7 +46,9 @@ static void usage(FILE *fp)
 static int finish_stdout(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "provenance: write error on standard output: %s\n", strerror(errno));
+		/* once: a command that failed has said why (its own write error included) */
+		if (!code)
+			fprintf(stderr, "provenance: write error on standard output: %s\n", strerror(errno));
 		return code ? code : EXIT_IO;
 	}
 	return code;

@@ -1178,12 +1178,12 @@ static int verify_answers(struct store *s, int64_t id, struct answers_sum *sum, 
 		ok = zunpack(&b, sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8),
 			(size_t)sqlite3_column_int64(st, 7)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 && !strcmp(sha, asha);
 		if (!ok && bad++ < 20)
-			note(ck, 0, "case_answers.text, size or sha256: answer %ld (prompt id %s, suspect line %lld) does not match"
+			note(ck, 0, "case_answers.text, case_answers.size or case_answers.sha256: answer %ld (prompt id %s, suspect line %lld) does not match"
 				" its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)", (long long)sqlite3_column_int64(st, 2));
 		ok = zunpack(&b, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
 			(size_t)sqlite3_column_int64(st, 4)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 && !strcmp(sha, psha);
 		if (!ok && bad++ < 20)
-			note(ck, 0, "case_answers.prompt, prompt_size or prompt_sha256: the prompt of answer %ld (prompt id %s)"
+			note(ck, 0, "case_answers.prompt, case_answers.prompt_size or case_answers.prompt_sha256: the prompt of answer %ld (prompt id %s)"
 				" does not match its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)");
 		if ((rc = sha_line(h, seq, psha, asha)) || (rc = id_line(hi, &tmp, seq, col(st, 1))) ||
 		    (rc = line_line(hl, seq, sqlite3_column_int64(st, 2))))
@@ -1407,13 +1407,14 @@ static int verify_header(sqlite3_stmt *st, const struct answers_sum *sum, struct
 		bad++;
 	}
 	if (sum->n != sqlite3_column_int64(st, C_ANSWERS)) {
-		note(ck, 0, "case_answers: the case records %lld answers but %ld are stored (rows added, removed or moved)",
+		note(ck, 0, "case_answers.case_id: the case records %lld answers but %ld are stored (rows added, removed or"
+			" moved to another case)",
 			(long long)sqlite3_column_int64(st, C_ANSWERS), sum->n);
 		bad++;
 	}
 	if (strcmp(sum->manifest, col(st, C_ANSWERS_SHA) ? col(st, C_ANSWERS_SHA) : "")) {
-		note(ck, 0, "case_answers: the answers manifest differs from cases.answers_sha256 (answers added, removed"
-			" or edited: their seq, prompt_sha256 or sha256)");
+		note(ck, 0, "case_answers.seq, case_answers.prompt_sha256 or case_answers.sha256: the answers manifest differs from"
+			" the recorded one (answers added, removed or edited)");
 		bad++;
 	}
 	if (!bad)
@@ -1580,7 +1581,7 @@ int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o
 		(size_t)sqlite3_column_int64(st, C_REPORT_SIZE)) == 0 && prov_sha256_hex(sha, rep.data, rep.len) == 0 &&
 		!strcmp(sha, nz(col(st, C_REPORT_SHA)));
 	note(&ck, report_ok, report_ok ? "the report matches its SHA-256" :
-		"cases.report, report_size or report_sha256: the stored report does not match its SHA-256 (the report"
+		"cases.report, cases.report_size or cases.report_sha256: the stored report does not match its SHA-256 (the report"
 		" was altered)");
 	/* 2. the answers */
 	if ((rc = verify_answers(s, id, &sum, &ck)))

@@ -259,6 +259,11 @@ static int read_line(struct jl_reader *r)
 	r->lineno++;
 	if (r->line.len && r->line.data[r->line.len - 1] == '\r')
 		r->line.data[--r->line.len] = '\0';
+	/* a UTF-8 byte-order mark at the start of the file is not part of the first record */
+	if (r->lineno == 1 && r->line.len >= 3 && !memcmp(r->line.data, "\xef\xbb\xbf", 3)) {
+		memmove(r->line.data, r->line.data + 3, r->line.len - 3 + 1);
+		r->line.len -= 3;
+	}
 	return 1;
 }
 

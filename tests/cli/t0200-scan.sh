@@ -72,6 +72,8 @@ test_expect "--teacher limits the teachers tested; an unknown one is not found (
 '
 
 test_expect "an empty corpus still reports identity claims and refusals, and says what is missing" '
+	prov corpus import --model gone "$EX/corpus/example-gpt.jsonl" >/dev/null &&
+	prov corpus remove --model gone >/dev/null &&
 	expect_code 0 prov scan "$EX/suspect-distilled.jsonl" &&
 	check_contains out "\"teachers\": []" &&
 	check_contains out "Teacher comparison needs a corpus" &&

@@ -58,7 +58,7 @@ test_expect "verify names an altered answer (exit 1)" '
 	sqlite3 provenance.db "DROP TRIGGER case_answers_append_only_u; UPDATE case_answers SET text = (SELECT text FROM case_answers WHERE case_id = 1 AND seq = 1) WHERE case_id = 1 AND seq = 0" &&
 	expect_code 1 prov verify 1 &&
 	check_contains out "case 1: ALTERED" &&
-	check_contains out "FAIL case_answers.text, size or sha256: answer 0 (prompt id ex01, suspect line 1) does not match its SHA-256" &&
+	check_contains out "FAIL case_answers.text, case_answers.size or case_answers.sha256: answer 0 (prompt id ex01, suspect line 1) does not match its SHA-256" &&
 	expect_code 0 prov verify 2
 '
 
@@ -74,7 +74,7 @@ test_expect "verify catches an altered report, and report refuses to render it" 
 	three_cases &&
 	sqlite3 provenance.db "DROP TRIGGER cases_append_only_u; UPDATE cases SET report = (SELECT report FROM cases WHERE id = 2), report_size = (SELECT report_size FROM cases WHERE id = 2) WHERE id = 1" &&
 	expect_code 1 prov verify 1 &&
-	check_contains out "FAIL cases.report, report_size or report_sha256: the stored report does not match its SHA-256" &&
+	check_contains out "FAIL cases.report, cases.report_size or cases.report_sha256: the stored report does not match its SHA-256" &&
 	expect_code 1 prov report 1 &&
 	check_contains err "case 1: cases.report_size differs from the case header: the stored case was altered"
 '
