@@ -101,6 +101,9 @@ int render_null_line(struct pbuf *out, const json_t *teacher);
 /* The commands that re-hash the suspect file, verify, re-render and re-run the case (sh). */
 int render_commands(struct pbuf *out, const json_t *doc);
 
+/* The opening paragraph of the chain-of-custody section (plain text with `code` spans as backticks). */
+extern const char render_custody_text[];
+
 /* A column title for a key of an error-rate row ("fpr": "False-positive rate"); NULL if unknown. */
 const char *render_rate_label(const char *key);
 /*

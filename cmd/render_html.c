@@ -1200,14 +1200,20 @@ static void h_custody(struct ht *h)
 	const json_t *cs = rj_obj(h->doc, "case"), *tool = rj_obj(h->doc, "tool");
 	const json_t *sus = rj_obj(h->doc, "suspect"), *corpus = rj_obj(h->doc, "corpus");
 	const json_t *params = rj_obj(h->doc, "parameters"), *v;
-	const char *key;
-	int rc;
+	const char *key, *p;
+	int rc, code;
 
 	h_section(h, 6);
-	h_raw(h, "<p>Every input is identified by its SHA-256 digest. The case hash covers the stored "
-		"evidence and the previous case's hash, so the cases of one database form a chain: "
-		"altering any stored case breaks every later link, which <code>provenance verify</code> "
-		"detects.</p>\n<table class=\"kv\">\n");
+	h_raw(h, "<p>");
+	for (p = render_custody_text, code = 0; *p; code = !code) {
+		size_t n = strcspn(p, "`");
+
+		h_raw(h, code ? "<code>" : "");
+		h_text(h, p, n);
+		h_raw(h, code ? "</code>" : "");
+		p += n + (p[n] == '`');
+	}
+	h_raw(h, "</p>\n<table class=\"kv\">\n");
 	h_kv_code(h, "Suspect file", rj_strv(sus, "path"), RENDER_ABSENT);
 	h_kv_code(h, "Suspect file SHA-256", rj_strv(sus, "sha256"), RENDER_ABSENT);
 	if (present(sus, "size") || present(sus, "lines")) {

@@ -1971,7 +1971,7 @@ int render_commands(struct pbuf *out, const json_t *doc)
 {
 	const json_t *cs = rj_obj(doc, "case"), *sus = rj_obj(doc, "suspect");
 	const char *path = rj_str(sus, "path"), *sha = rj_str(sus, "sha256");
-	const char *name = rj_str(sus, "name");
+	const char *name = rj_str(sus, "name"), *hash = rj_str(cs, "hash");
 	struct pbuf id = PBUF_INIT(RENDER_PLAIN_MAX);
 	int rc;
 
@@ -1981,17 +1981,26 @@ int render_commands(struct pbuf *out, const json_t *doc)
 		rc = pbuf_adds(&id, "CASE-ID");
 	if (rc)
 		goto done;
-	if ((rc = pbuf_adds(out, "# 1. the suspect file is the one examined: the digest must be\n#    ")) ||
+	if ((rc = pbuf_adds(out, "# 0. the evidence database that holds this case (a copy you control)\n"
+		    "export PROVENANCE_DB=EVIDENCE.db\n"
+		    "# 1. the suspect file is the one examined: the digest must be\n#    ")) ||
 	    (rc = pbuf_adds(out, sha ? sha : "(not recorded)")) ||
 	    (rc = pbuf_adds(out, "\nsha256sum ")) ||
 	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")) ||
-	    (rc = pbuf_adds(out, "\n# 2. the stored evidence still matches its hashes\nprovenance verify ")) ||
+	    (rc = pbuf_adds(out, "\n# 2. the stored evidence still matches its hashes, and the case is the one quoted here\n"
+		    "provenance verify ")) ||
 	    (rc = render_shell_word(out, id.data)) ||
-	    (rc = pbuf_adds(out, "\n# 3. this report, rendered again from the stored case (same bytes)\n"
+	    (rc = pbuf_adds(out, " --hash ")) ||
+	    (rc = render_shell_word(out, hash ? hash : "CASE-HASH")) ||
+	    (rc = pbuf_adds(out, "\n# 3. no case was rewritten or removed since: this case was the chain head when the\n"
+		    "#    report was made (add --pubkey KEY.pem if the cases were signed)\n"
+		    "provenance verify --all --head ")) ||
+	    (rc = render_shell_word(out, hash ? hash : "CASE-HASH")) ||
+	    (rc = pbuf_adds(out, "\n# 4. this report, rendered again from the stored case (same bytes)\n"
 		    "provenance report ")) ||
 	    (rc = render_shell_word(out, id.data)) ||
 	    (rc = pbuf_adds(out, " --format html -o report.html\n"
-		    "# 4. a new scan with the same corpus and tool version gives the same numbers\n"
+		    "# 5. a new scan with the same corpus and tool version gives the same numbers\n"
 		    "provenance scan ")) ||
 	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")))
 		goto done;
@@ -2003,6 +2012,20 @@ done:
 	return rc;
 }
 
+/* The custody section's opening: what the hashes cover and how to anchor them (docs/report-format.md). */
+const char render_custody_text[] =
+	"Every input is identified by its SHA-256 digest. The case hash is the SHA-256 of the case's "
+	"canonical header, which binds every stored column of the case (name, time, suspect file, corpus "
+	"snapshot, tool, parameters, conclusion, the report's hash, and the hashes, prompt ids and lines "
+	"of the suspect's answers) and the previous case's hash, so the cases of one database form a "
+	"chain that `provenance verify` re-computes. The corpus snapshot hash binds which model, of "
+	"which family and role, gave which answer to which prompt, and the stored features. Whoever "
+	"holds the database can still rewrite the whole chain consistently: the chain proves nothing "
+	"unless its head is also kept outside the database. When this report was made, this case was "
+	"the head of the chain: keep its case hash (below) in a ticket, an e-mail or with a notary, "
+	"or sign it (`--sign-key`) or time-stamp it (`provenance timestamp`), and check it with "
+	"`provenance verify --all --head HASH`.";
+
 static void md_custody(struct md *m)
 {
 	const json_t *cs = rj_obj(m->doc, "case"), *tool = rj_obj(m->doc, "tool");
@@ -2011,10 +2034,8 @@ static void md_custody(struct md *m)
 	const char *key;
 
 	md_heading(m, 2, "6.", render_sections[5]);
-	md_raw(m, "Every input is identified by its SHA-256 digest. The case hash covers the stored "
-		"evidence and the previous case's hash, so the cases of one database form a chain: "
-		"altering any stored case breaks every later link, which `provenance verify` "
-		"detects.\n\n| Item | Value |\n|---|---|\n| Suspect file | ");
+	md_raw(m, render_custody_text);
+	md_raw(m, "\n\n| Item | Value |\n|---|---|\n| Suspect file | ");
 	md_code(m, rj_strv(sus, "path"), RENDER_ABSENT);
 	md_raw(m, " |\n| Suspect file SHA-256 | ");
 	md_code(m, rj_strv(sus, "sha256"), RENDER_ABSENT);
