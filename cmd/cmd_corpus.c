@@ -198,14 +198,22 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 		if (rc) {
 			int code = cmd_exit_for(rc);
 
-			fprintf(stderr, "provenance: %s\n", prov_error_msg());
+			fprintf(stderr, "provenance: %s\n", cmd_esc_keep(prov_error_msg(), "\n"));
 			fprintf(stderr, "provenance: %s: not imported; the database is unchanged by this file\n",
-				argv[i]);
+				cmd_esc(argv[i]));
 			failed++;
 			if (!worst || code == EXIT_INTERNAL || (worst != EXIT_INTERNAL && code > worst))
 				worst = code;
-			if (rc == PROV_EDB || rc == PROV_ENOMEM || rc == PROV_EINTERNAL)
-				break;   /* the store itself is in trouble: stop */
+			if (rc == PROV_EDB || rc == PROV_ENOMEM || rc == PROV_EINTERNAL) {
+				int j;
+
+				/* the store itself is in trouble: stop, and say which files were not tried */
+				for (j = i + 1; j < argc; j++)
+					fprintf(stderr, "provenance: %s: not tried (the import stopped at the error above)\n",
+						cmd_esc(argv[j]));
+				failed += argc - i - 1;
+				break;
+			}
 		}
 	}
 	if (failed && nfiles > 1)

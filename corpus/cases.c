@@ -23,6 +23,8 @@
 
 static int db_fail(struct store *s, const char *what)
 {
+	if ((sqlite3_errcode(store_db(s)) & 0xff) == SQLITE_NOMEM)
+		return prov_error(PROV_ENOMEM, "%s: %s: out of memory", store_path(s), what);
 	return prov_error(PROV_EDB, "%s: %s: %s", store_path(s), what, sqlite3_errmsg(store_db(s)));
 }
 

@@ -215,6 +215,8 @@ struct store {
 
 static int db_error(struct store *s, const char *what)
 {
+	if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOMEM)
+		return prov_error(PROV_ENOMEM, "%s: %s: out of memory", s->path, what);
 	return prov_error(PROV_EDB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
