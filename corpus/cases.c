@@ -1599,8 +1599,8 @@ int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o
 		if (rc)
 			note(&ck, 0, "%s (a recorded field was altered; a case of format 1 does not say which)", why);
 		else
-			note(&ck, 1, "the case hash %s matches its content (format 1: conclusion, answer ids and lines are"
-				" checked against the report only)", hash);
+			note(&ck, 1, "the case hash %s matches its content (format 1, from before schema 5: it does not"
+				" cover the conclusion columns, answer ids or lines; the conclusion is checked against the report)", hash);
 		if (sum.n != sqlite3_column_int64(st, C_ANSWERS) || strcmp(sum.manifest, nz(col(st, C_ANSWERS_SHA))))
 			note(&ck, 0, "case_answers: the answers differ from the recorded manifest (answers added, removed or"
 				" edited)");

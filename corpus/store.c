@@ -1183,8 +1183,13 @@ static int cmp_pid(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c);
+static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX]);
+
 int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out)
 {
+	static const char head[] = "provenance-snapshot/2\n";
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	struct store_snapshot *sn;
 	sqlite3_stmt *st = NULL;
 	struct pid *pids = NULL;
@@ -1260,9 +1265,16 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 	qsort(pids, sn->nprompts, sizeof(*pids), cmp_pid);
 	/* responses with their features */
 	if (sqlite3_prepare_v2(s->db,
-		"SELECT r.id, r.model_id, r.prompt_id, r.sha256, f.answer_sha256, f.blob FROM responses r"
+		"SELECT r.id, r.model_id, r.prompt_id, m.name, m.family, m.role, p.key, p.sha256, p.ext_id, r.sha256, r.line,"
+		" f.answer_sha256, f.blob FROM responses r LEFT JOIN models m ON m.id = r.model_id"
+		" LEFT JOIN prompts p ON p.id = r.prompt_id"
 		" LEFT JOIN features f ON f.response_id = r.id AND f.version = ?1 ORDER BY r.id", -1, &st, NULL)) {
 		rc = db_error(s, "cannot read responses");
+		goto done;
+	}
+	/* the snapshot hash in the same pass (as snapshot_v2 computes it) */
+	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, sizeof(head) - 1) != 1) {
+		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot start SHA-256");
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, fver ? fver : "", -1, SQLITE_STATIC);
@@ -1270,7 +1282,7 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 		struct store_row *g, *r;
 		struct pid key, *hit;
 		long mi = find_model(sn, sqlite3_column_int64(st, 1));
-		const char *bound = (const char *)sqlite3_column_text(st, 4);
+		const char *bound = (const char *)sqlite3_column_text(st, 11);
 
 		key.id = sqlite3_column_int64(st, 2);
 		hit = bsearch(&key, pids, sn->nprompts, sizeof(*pids), cmp_pid);
@@ -1292,28 +1304,31 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 		r->response_id = sqlite3_column_int64(st, 0);
 		r->model = (size_t)mi;
 		r->prompt = hit->idx;
-		snprintf(r->sha256, sizeof(r->sha256), "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(r->sha256, sizeof(r->sha256), "%s", (const char *)sqlite3_column_text(st, 9));
 		/* features are used only for the answer they were computed from; others are recomputed */
 		if (bound && fver && !strcmp(bound, r->sha256)) {
-			size_t n = (size_t)sqlite3_column_bytes(st, 5);
+			size_t n = (size_t)sqlite3_column_bytes(st, 12);
 
 			r->blob = malloc(n ? n : 1);
 			if (!r->blob) {
 				rc = prov_error(PROV_ENOMEM, "out of memory");
 				goto done;
 			}
-			memcpy(r->blob, sqlite3_column_blob(st, 5), n);
+			memcpy(r->blob, sqlite3_column_blob(st, 12), n);
 			r->blob_len = n;
 		}
+		if ((rc = snap_line(h, st, 3)))
+			goto done;
 	}
 	if (step != SQLITE_DONE) {
 		rc = db_error(s, "cannot read responses");
 		goto done;
 	}
-	if (!(rc = store_snapshot_hash(s, fver, sn->sha256)))
+	if (!(rc = final_hex(h, sn->sha256)))
 		rc = index_prompts(sn);
 done:
 	sqlite3_finalize(st);
+	EVP_MD_CTX_free(h);
 	free(pids);
 	if (rc) {
 		store_snapshot_free(sn);
@@ -1352,6 +1367,31 @@ static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX])
 	if (EVP_DigestFinal_ex(h, md, &n) != 1 || n != 32)
 		return prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 failed");
 	hex32(out, md);
+	return 0;
+}
+
+/*
+ * Hash one snapshot line from the current row of st: columns c..c+6 the
+ * model's name, family and role, the prompt's key, SHA-256 and id, the
+ * answer's SHA-256; c+7 its line; c+8 the answer SHA-256 the features were
+ * computed from; c+9 the features blob.
+ */
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c)
+{
+	const char *asha = (const char *)sqlite3_column_text(st, c + 6);
+	const char *bound = (const char *)sqlite3_column_text(st, c + 8);
+	char fsha[PROV_SHA256_HEX] = "-", line[40];
+	int k, bad = 0, rc;
+
+	if (bound && asha && !strcmp(bound, asha) &&
+	    (rc = prov_sha256_hex(fsha, sqlite3_column_blob(st, c + 9), (size_t)sqlite3_column_bytes(st, c + 9))))
+		return rc;
+	for (k = 0; k < 7 && !bad; k++)
+		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
+	k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, c + 7));
+	if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
+	    EVP_DigestUpdate(h, "\n", 1) != 1)
+		return prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 update failed");
 	return 0;
 }
 
@@ -1398,25 +1438,9 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 			*prefix_out = n;
 		if ((step = sqlite3_step(st)) != SQLITE_ROW)
 			break;
-		{
-			const char *asha = (const char *)sqlite3_column_text(st, 6);
-			const char *bound = (const char *)sqlite3_column_text(st, 8);
-			char fsha[PROV_SHA256_HEX] = "-", line[40];
-			int k, bad = 0;
-
-			if (bound && asha && !strcmp(bound, asha) &&
-			    (rc = prov_sha256_hex(fsha, sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9))))
-				goto done;
-			for (k = 0; k < 7 && !bad; k++)
-				bad = hash_field(h, (const char *)sqlite3_column_text(st, k), (size_t)sqlite3_column_bytes(st, k));
-			k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, 7));
-			if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
-			    EVP_DigestUpdate(h, "\n", 1) != 1) {
-				rc = prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 update failed");
-				goto done;
-			}
-			n++;
-		}
+		if ((rc = snap_line(h, st, 0)))
+			goto done;
+		n++;
 	}
 	if (step != SQLITE_DONE) {
 		rc = db_error(s, "cannot read the corpus");

@@ -249,7 +249,59 @@ static void migration_keeps_the_data(void)
 	drop_db();
 }
 
+/* The snapshot binds who answered what: grown is told from changed; features are bound to their answer. */
+static void snapshot_binds_who_answered_what(void)
+{
+	struct store *s = NULL;
+	struct store_snapshot *sn = NULL;
+	struct store_import_stats st;
+	const char *p = fresh_db("snapshot");
+	char h0[PROV_SHA256_HEX], h1[PROV_SHA256_HEX], now[PROV_SHA256_HEX];
+	long rows = 0, added = 0;
+
+	memset(&st, 0, sizeof(st));
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_import_begin(s, "a.jsonl", "aa", 1, "{}"), 0);
+	CHECK_INT(add(s, "gpt", "What is rain?", "Water falling.", 1, &st), 0);
+	CHECK_INT(add(s, "claude", "What is rain?", "Drops of water.", 2, &st), 0);
+	CHECK_INT(store_import_commit(s, 2, 2), 0);
+	CHECK_INT(store_snapshot_hash(s, "v", h0), 0);
+	CHECK_INT(store_snapshot_load(s, "v", &sn), 0);
+	CHECK_STR(sn->sha256, h0);                          /* one pass or two: the same hash */
+	store_snapshot_free(sn);
+	CHECK_INT(store_snapshot_compare(s, "v", h0, now, &rows, &added), SNAPSHOT_SAME);
+	/* features of version v for response 1: the snapshot changes; bound to another answer they are not used */
+	CHECK_INT(store_features_put(s, 1, "v", "blob", 4), 0);
+	CHECK_INT(store_snapshot_hash(s, "v", h1), 0);
+	CHECK(strcmp(h0, h1) != 0);
+	CHECK_INT(store_snapshot_hash(s, "other", now), 0);
+	CHECK_STR(now, h0);                                 /* features of another version do not count */
+	store_close(s);
+	run_sql(p, "UPDATE features SET answer_sha256 = 'x'");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_snapshot_load(s, "v", &sn), 0);
+	CHECK(sn->rows[0].blob == NULL);
+	CHECK_STR(sn->sha256, h0);
+	store_snapshot_free(sn);
+	/* a grown corpus */
+	CHECK_INT(store_import_begin(s, "b.jsonl", "bb", 1, "{}"), 0);
+	CHECK_INT(add(s, "llama", "What is rain?", "Rain is water.", 1, &st), 0);
+	CHECK_INT(store_import_commit(s, 1, 1), 0);
+	CHECK_INT(store_snapshot_compare(s, "v", h0, now, &rows, &added), SNAPSHOT_GREW);
+	CHECK_INT(rows, 3);
+	CHECK_INT(added, 1);
+	store_close(s);
+	/* swapped answers: the same set of answer hashes, another snapshot */
+	run_sql(p, "UPDATE responses SET model_id = -1 WHERE model_id = 1; UPDATE responses SET model_id = 1 WHERE model_id = 2;"
+		" UPDATE responses SET model_id = 2 WHERE model_id = -1");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_snapshot_compare(s, "v", h0, now, &rows, &added), SNAPSHOT_CHANGED);
+	store_close(s);
+	drop_db();
+}
+
 UNIT_MAIN(
+	UNIT_TEST(snapshot_binds_who_answered_what),
 	UNIT_TEST(migration_keeps_the_data),
 	UNIT_TEST(new_store_has_current_schema),
 	UNIT_TEST(import_commit_and_idempotence),
