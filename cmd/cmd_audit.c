@@ -389,7 +389,8 @@ static void wait_slot(struct audit *a, size_t i, struct progress *p)
 /*
  * s as valid UTF-8 (invalid bytes become U+FFFD). For Markdown (md != 0)
  * also control characters become U+FFFD, bidirectional controls "[U+202E]",
- * and '|' is escaped, so that a cell stays one cell.
+ * and the characters Markdown would interpret (\ ` * _ [ ] < | ~) get a
+ * backslash, as in the reports, so that a cell stays one plain cell.
  */
 static int clean_text(struct pbuf *out, const char *s, int md)
 {
@@ -410,7 +411,7 @@ static int clean_text(struct pbuf *out, const char *s, int md)
 		} else if (md && render_bidi_control(s + i, len - i, &bidi)) {
 			rc = pbuf_addf(out, "[U+%04X]", bidi);
 			i += (size_t)k;
-		} else if (md && (cp == '|' || cp == '\\')) {
+		} else if (md && cp < 0x80 && strchr("\\`*_[]<|~", (int)cp)) {   /* as the reports escape Markdown */
 			rc = pbuf_addc(out, '\\');
 			if (!rc)
 				rc = pbuf_addc(out, (char)cp);

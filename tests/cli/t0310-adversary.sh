@@ -373,3 +373,15 @@ test_expect "a UTF-8 byte-order mark at the start of a JSONL file is accepted" '
 	printf "\357\273\277{\"prompt\": \"Why is the sky blue?\", \"response\": \"Rayleigh scattering.\"}\n" >sus.jsonl &&
 	expect_code 0 prov scan sus.jsonl
 '
+
+test_expect "the audit summary escapes names and paths as the reports do; its messages are terminal-safe" '
+	corpus &&
+	mkdir sus &&
+	cp "$EX/suspect-distilled.jsonl" "sus/a_*b*[c]<d>.jsonl" &&
+	printf "{oops\n" >"sus/$(printf "bad\033[2Jname").jsonl" &&
+	expect_code 3 prov audit sus &&
+	check_contains out "a\\_\\*b\\*\\[c\\]\\<d>.jsonl" &&
+	check_not_contains out "$(printf "\033")" &&
+	check_not_contains err "$(printf "\033")" &&
+	check_contains err "bad\\x1b[2Jname.jsonl"
+'
