@@ -84,7 +84,7 @@ static int import_file(struct store *st, const char *path, const struct import_o
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		printf("%s: unchanged (already imported %s)\n", path, when);
+		printf("%s: unchanged (already imported %s)\n", cmd_esc(path), when);
 		return 0;
 	}
 	if ((rc = jl_open(&r, path, NULL)))
@@ -108,7 +108,7 @@ static int import_file(struct store *st, const char *path, const struct import_o
 	rc = store_import_commit(st, jl_lines(r), jl_records(r));
 	if (!rc) {
 		progress_done(pg);
-		printf("%s: %ld responses imported", path, stats.responses_added);
+		printf("%s: %ld responses imported", cmd_esc(path), stats.responses_added);
 		if (stats.responses_present)
 			printf(", %ld already present", stats.responses_present);
 		printf(" (%ld new prompts, %ld new models)\n", stats.prompts_added, stats.models_created);
@@ -347,7 +347,7 @@ static int corpus_remove(int argc, char **argv, struct cmd_ctx *ctx)
 	store_close(st);
 	if (rc)
 		return cmd_fail(rc);
-	printf("removed model %s (%ld responses)\n", model, removed);
+	printf("removed model %s (%ld responses)\n", cmd_esc(model), removed);
 	return EXIT_OK;
 }
 

@@ -104,7 +104,7 @@ int cmd_merge(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = merge_cases(out, seen, in[i], argv[optind + 1 + i], on_case, &mo);
 	if (!rc)
 		printf("%zu case%s merged into %s from %zu database%s (%zu case%s in all); %zu already there, skipped\n",
-			mo.merged, mo.merged == 1 ? "" : "s", mo.dst, nin, nin == 1 ? "" : "s", total,
+			mo.merged, mo.merged == 1 ? "" : "s", cmd_esc(mo.dst), nin, nin == 1 ? "" : "s", total,
 			total == 1 ? "" : "s", mo.skipped);
 	if (!rc && mo.merged)
 		cmd_print_head(out);
