@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
 #include "corpus/cases.h"
+#include "detect/features.h"
 
 static int parse_case_id(const char *s, int64_t *out)
 {
@@ -151,6 +153,60 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 	return rc ? cmd_fail(rc) : EXIT_OK;
 }
 
+/* verify --features: every stored feature blob against its recomputation from the answer. */
+struct feat_check {
+	const struct pat_lib *lib;
+	struct pbuf blob;
+	long n, bad;
+};
+
+static int check_feature(void *ctx, int64_t response_id, const char *model, const char *prompt_id, const char *answer,
+	size_t len, const void *blob, size_t blob_len)
+{
+	struct feat_check *fc = ctx;
+	struct feat f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = feat_compute(&f, answer, len, fc->lib, NULL)) || (rc = feat_encode(&fc->blob, &f))) {
+		feat_release(&f);
+		return rc;
+	}
+	feat_release(&f);
+	fc->n++;
+	if (fc->blob.len != blob_len || memcmp(fc->blob.data, blob, blob_len)) {
+		if (fc->bad++ < 20)
+			printf("features: FAIL features.blob of response %lld (model %s, prompt %s) differs from the features"
+				" computed from its answer\n", (long long)response_id, cmd_esc(model),
+				prompt_id ? cmd_esc(prompt_id) : "(no id)");
+	}
+	return 0;
+}
+
+static int verify_features(struct store *st, const char *patterns, int *bad_out)
+{
+	struct feat_check fc;
+	char fver[80];
+	int rc;
+
+	memset(&fc, 0, sizeof(fc));
+	pbuf_init(&fc.blob, 0);
+	if ((rc = session_load_patterns((struct pat_lib **)&fc.lib, patterns)))
+		return rc;
+	feat_version_string(fver, fc.lib);
+	rc = store_each_feature(st, fver, check_feature, &fc);
+	if (!rc && !fc.bad)
+		printf("features: ok   %ld stored feature blobs (pattern library %.16s...) match the features computed"
+			" from their answers\n", fc.n, pat_lib_sha256(fc.lib));
+	else if (!rc)
+		printf("features: FAIL %ld of %ld stored feature blobs differ from their recomputation: the corpus"
+			" features were altered\n", fc.bad, fc.n);
+	*bad_out = fc.bad > 0;
+	pat_lib_free((struct pat_lib *)fc.lib);
+	pbuf_release(&fc.blob);
+	return rc;
+}
+
 struct verify_run {
 	struct case_verify_opts o;
 	int quiet;
@@ -184,6 +240,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "hash", required_argument, NULL, 'x' },
 		{ "pubkey", required_argument, NULL, 'k' },
 		{ "tsa-cert", required_argument, NULL, 't' },
+		{ "features", no_argument, NULL, 'F' },
+		{ "patterns", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -191,10 +249,10 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	struct case_key *key = NULL;
 	struct case_info *v = NULL;
 	struct verify_run vr;
-	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL;
+	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL, *patterns = NULL;
 	size_t n = 0, i;
 	int64_t id = 0;
-	int c, rc = 0, all = 0, altered = 0, changed = 0;
+	int c, rc = 0, all = 0, altered = 0, changed = 0, features = 0;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":ah", longopts, "verify")) != -1) {
@@ -214,6 +272,12 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		case 't':
 			tsa_cert = optarg;
 			break;
+		case 'F':
+			features = 1;
+			break;
+		case 'p':
+			patterns = optarg;
+			break;
 		case 'h':
 			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]  [--pubkey FILE] [--tsa-cert FILE]\n"
 			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
@@ -226,7 +290,9 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			      "                   fails when the chain was rewritten or cases were removed after it\n"
 			      "  --pubkey FILE    every case must be signed by this Ed25519 key (scan --sign-key)\n"
 			      "  --tsa-cert FILE  check the signatures of attached RFC 3161 timestamps against this\n"
-			      "                   authority certificate (without it, only their message imprint)\n", stdout);
+			      "                   authority certificate (without it, only their message imprint)\n"
+			      "  --features       recompute every stored feature blob of the corpus from its answer (with\n"
+			      "                   the built-in pattern library, or --patterns FILE) and compare\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -236,6 +302,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("verify", "give one case id or --all (see: provenance cases)");
 	if (head && !all)
 		return cmd_usage_error("verify", "--head checks the whole chain: give --all");
+	if (patterns && !features)
+		return cmd_usage_error("verify", "--patterns is for --features");
 	if (want && all)
 		return cmd_usage_error("verify", "--hash is for one case; for the chain use --all --head HASH");
 	if ((head && !is_hash(head)) || (want && !is_hash(want)))
@@ -300,6 +368,13 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 				printf("  ok   the case has the hash given\n");
 			}
 		}
+	}
+	if (features) {
+		int bad = 0;
+
+		if ((rc = verify_features(st, patterns, &bad)))
+			goto fail;
+		altered |= bad;
 	}
 	free(v);
 	store_close(st);

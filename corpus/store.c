@@ -1523,6 +1523,35 @@ int store_snapshot_hash_v1(struct store *s, char out[PROV_SHA256_HEX])
 	return rc ? (rc < 0 ? rc : PROV_EINTERNAL) : 0;
 }
 
+int store_each_feature(struct store *s, const char *fver, store_feature_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct pbuf text = PBUF_INIT(0);
+	char sha[PROV_SHA256_HEX];
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT f.response_id, m.name, p.ext_id, r.text, r.size, r.sha256, f.blob"
+		" FROM features f JOIN responses r ON r.id = f.response_id JOIN models m ON m.id = r.model_id"
+		" JOIN prompts p ON p.id = r.prompt_id WHERE f.version = ?1 AND f.answer_sha256 = r.sha256"
+		" ORDER BY f.response_id", -1, &st, NULL))
+		return db_error(s, "cannot read the features");
+	sqlite3_bind_text(st, 1, fver, -1, SQLITE_STATIC);
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (zunpack(&text, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+			(size_t)sqlite3_column_int64(st, 4)) || prov_sha256_hex(sha, text.data, text.len) ||
+		    strcmp(sha, (const char *)sqlite3_column_text(st, 5)))
+			continue;
+		rc = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2), text.data ? text.data : "", text.len,
+			sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6));
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, "cannot read the features");
+	sqlite3_finalize(st);
+	pbuf_release(&text);
+	return rc;
+}
+
 /* First position in a sorted index whose string is >= want. */
 static size_t lower_bound(const struct store_snapshot *sn, const size_t *idx, size_t n, const char *want, int by_key)
 {

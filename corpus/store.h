@@ -204,6 +204,16 @@ enum { SNAPSHOT_SAME = 0, SNAPSHOT_GREW = 1, SNAPSHOT_CHANGED = 2 };
 int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
 	long *rows_out, long *added_out);
 
+/*
+ * Call fn for every stored feature blob of version fver that is bound to its
+ * answer, with that answer (decompressed; rows whose answer does not match
+ * its SHA-256 are skipped: verify reports those), in response order. A
+ * non-zero return from fn stops the walk and is returned.
+ */
+typedef int (*store_feature_fn)(void *ctx, int64_t response_id, const char *model, const char *prompt_id,
+	const char *answer, size_t len, const void *blob, size_t blob_len);
+int store_each_feature(struct store *s, const char *fver, store_feature_fn fn, void *ctx);
+
 /* The snapshot hash of provenance before schema 5 (sorted answer hashes and the models), for old cases. */
 int store_snapshot_hash_v1(struct store *s, char out[PROV_SHA256_HEX]);
 

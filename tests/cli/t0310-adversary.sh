@@ -233,6 +233,12 @@ test_expect "features computed for another answer are not used; a new scan recom
 	sqlite3 provenance.db "UPDATE features SET blob = (SELECT blob FROM features WHERE response_id = 2), answer_sha256 = (SELECT answer_sha256 FROM features WHERE response_id = 2) WHERE response_id = 1" &&
 	prov scan -o c2.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	check_eq "$(db_query provenance.db "SELECT count(*) FROM features f JOIN responses r ON r.id = f.response_id WHERE f.answer_sha256 != r.sha256")" 0 &&
+	expect_code 0 prov verify 2 &&
+	check_contains out "the corpus is the snapshot the case was compared against" &&
+	printf "sorry\tgeneric\trefusal\ten\tI.m sorry\n" >pat.tsv &&
+	prov scan --patterns pat.tsv -o c3.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
+	expect_code 0 prov verify --all &&
+	check_not_contains out "CHANGED" &&
 	sed -n "/\"teachers\"/,\$p" c1.json | grep -v "\"case\"\|hash\|created_at\|snapshot" >a &&
 	sed -n "/\"teachers\"/,\$p" c2.json | grep -v "\"case\"\|hash\|created_at\|snapshot" >b &&
 	check_same a b
@@ -384,4 +390,16 @@ test_expect "the audit summary escapes names and paths as the reports do; its me
 	check_not_contains out "$(printf "\033")" &&
 	check_not_contains err "$(printf "\033")" &&
 	check_contains err "bad\\x1b[2Jname.jsonl"
+'
+
+test_expect "verify --features recomputes every stored feature blob and names a forged one" '
+	corpus &&
+	prov scan -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
+	expect_code 0 prov verify --all --features &&
+	check_contains out "features: ok   160 stored feature blobs" &&
+	sqlite3 provenance.db "UPDATE features SET blob = (SELECT blob FROM features WHERE response_id = 7) WHERE response_id = 5" &&
+	expect_code 1 prov verify --all --features &&
+	check_contains out "features: FAIL features.blob of response 5 (model example-gpt, prompt ex05) differs" &&
+	check_contains out "CHANGED the corpus changed since the case" &&
+	expect_code 2 prov verify --all --patterns x.tsv
 '
