@@ -1266,8 +1266,9 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 	/* responses with their features */
 	if (sqlite3_prepare_v2(s->db,
 		"SELECT r.id, r.model_id, r.prompt_id, m.name, m.family, m.role, p.key, p.sha256, p.ext_id, r.sha256, r.line,"
-		" f.answer_sha256, f.blob FROM responses r LEFT JOIN models m ON m.id = r.model_id"
-		" LEFT JOIN prompts p ON p.id = r.prompt_id"
+		" f.answer_sha256, f.blob, so.path, so.sha256, so.size, so.lines, so.imported_at, so.tool_version"
+		" FROM responses r LEFT JOIN models m ON m.id = r.model_id"
+		" LEFT JOIN prompts p ON p.id = r.prompt_id LEFT JOIN sources so ON so.id = r.source_id"
 		" LEFT JOIN features f ON f.response_id = r.id AND f.version = ?1 ORDER BY r.id", -1, &st, NULL)) {
 		rc = db_error(s, "cannot read responses");
 		goto done;
@@ -1374,7 +1375,8 @@ static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX])
  * Hash one snapshot line from the current row of st: columns c..c+6 the
  * model's name, family and role, the prompt's key, SHA-256 and id, the
  * answer's SHA-256; c+7 its line; c+8 the answer SHA-256 the features were
- * computed from; c+9 the features blob.
+ * computed from; c+9 the features blob; c+10..c+15 the record of the file it
+ * was imported from (path, SHA-256, size, lines, time, tool version).
  */
 static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c)
 {
@@ -1388,6 +1390,8 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c)
 		return rc;
 	for (k = 0; k < 7 && !bad; k++)
 		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
+	for (k = 10; k < 16 && !bad; k++)   /* the source file's record */
+		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
 	k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, c + 7));
 	if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
 	    EVP_DigestUpdate(h, "\n", 1) != 1)
@@ -1399,9 +1403,9 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c)
  * The snapshot (format 2): SHA-256 over "provenance-snapshot/2\n" and one
  * line per response in id (import) order binding who answered what: the
  * model's name, family and role, the prompt's key, text SHA-256 and id, the
- * answer's SHA-256 and source line, and the SHA-256 of the stored features
- * of version fver computed from that answer ("-" when there are none: they
- * are computed from the answer). With `want`, also report whether some
+ * answer's SHA-256 and source line, its source file's record, and the
+ * SHA-256 of the stored features of version fver computed from that answer
+ * ("-" when there are none: they are computed from the answer). With `want`, also report whether some
  * prefix of the rows hashes to `want` (the corpus grew since then):
  * *prefix_out = the number of rows of that prefix, or -1.
  */
@@ -1422,8 +1426,9 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 		goto done;
 	}
 	if (sqlite3_prepare_v2(s->db, "SELECT m.name, m.family, m.role, p.key, p.sha256, p.ext_id, r.sha256, r.line,"
-		" f.answer_sha256, f.blob FROM responses r JOIN models m ON m.id = r.model_id"
-		" JOIN prompts p ON p.id = r.prompt_id"
+		" f.answer_sha256, f.blob, so.path, so.sha256, so.size, so.lines, so.imported_at, so.tool_version"
+		" FROM responses r LEFT JOIN models m ON m.id = r.model_id"
+		" LEFT JOIN prompts p ON p.id = r.prompt_id LEFT JOIN sources so ON so.id = r.source_id"
 		" LEFT JOIN features f ON f.response_id = r.id AND f.version = ?1 ORDER BY r.id", -1, &st, NULL)) {
 		rc = db_error(s, "cannot read the corpus");
 		goto done;

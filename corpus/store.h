@@ -184,8 +184,9 @@ void store_snapshot_free(struct store_snapshot *snap);
  * The corpus snapshot hash (docs/report-format.md, "What each hash covers"):
  * SHA-256 over one line per response, in import order, binding the model's
  * name, family and role, the prompt's key, text SHA-256 and id, the answer's
- * SHA-256 and source line, and the SHA-256 of the features of version fver
- * stored for that answer.
+ * SHA-256 and source line, the record of the file it was imported from (path,
+ * SHA-256, size, lines, time, tool version), and the SHA-256 of the features
+ * of version fver stored for that answer.
  */
 int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX]);
 

@@ -21,6 +21,11 @@ three_cases() {
 	prov scan $1 --name again -o c3.json "$EX/suspect-distilled.jsonl" 2>/dev/null
 }
 
+# restore SRC DST: a fresh copy of a database (no stale -wal or -shm of the file it replaces)
+restore() {
+	rm -f "$2-wal" "$2-shm" && cp "$1" "$2"
+}
+
 drop_triggers() {
 	sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'trigger'" | while read -r t; do
 		sqlite3 "$1" "DROP TRIGGER $t"
@@ -35,7 +40,7 @@ test_expect "every column of every case table, edited alone, is detected and nam
 	fails=0 &&
 	while IFS=";" read -r table column value where; do
 		[ -n "$table" ] || continue
-		cp pristine.db t.db
+		restore pristine.db t.db
 		sqlite3 t.db "UPDATE $table SET $column = $value WHERE $where"
 		set +e; prov --db t.db verify --all >out 2>err; rc=$?; set -e
 		if [ "$rc" -ne 1 ] || ! grep -q "FAIL.*$table\.$column" out; then
@@ -219,12 +224,17 @@ test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family
 	check_contains out "note: the corpus grew since the case" &&
 	prov corpus import --role teacher --family other "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	expect_code 7 prov verify 1 &&
-	cp pristine.db provenance.db &&
+	restore pristine.db provenance.db &&
 	sqlite3 provenance.db "UPDATE features SET blob = blob || x'"'"'00'"'"' WHERE response_id = 1" &&
 	expect_code 7 prov verify 1 &&
-	cp pristine.db provenance.db &&
+	restore pristine.db provenance.db &&
 	sqlite3 provenance.db "UPDATE prompts SET ext_id = '"'"'moved'"'"' WHERE id = 1" &&
-	expect_code 7 prov verify 1
+	expect_code 7 prov verify 1 &&
+	restore pristine.db provenance.db &&
+	sqlite3 provenance.db "UPDATE sources SET path = '"'"'elsewhere.jsonl'"'"' WHERE id = 1" &&
+	expect_code 7 prov verify 1 &&
+	restore pristine.db provenance.db &&
+	expect_code 0 prov verify 1
 '
 
 test_expect "features computed for another answer are not used; a new scan recomputes them" '
