@@ -279,7 +279,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			patterns = optarg;
 			break;
 		case 'h':
-			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]  [--pubkey FILE] [--tsa-cert FILE]\n"
+			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]\n"
+			      "                         [--pubkey FILE] [--tsa-cert FILE] [--features [--patterns FILE]]\n"
 			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
 			      "header, the result and evidence rows against the report, the link to the previous case, and\n"
 			      "the corpus snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered\n"

@@ -1180,13 +1180,14 @@ static int verify_answers(struct store *s, int64_t id, struct answers_sum *sum, 
 		ok = zunpack(&b, sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8),
 			(size_t)sqlite3_column_int64(st, 7)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 && !strcmp(sha, asha);
 		if (!ok && bad++ < 20)
-			note(ck, 0, "case_answers.text, case_answers.size or case_answers.sha256: answer %ld (prompt id %s, suspect line %lld) does not match"
-				" its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)", (long long)sqlite3_column_int64(st, 2));
+			note(ck, 0, "case_answers.text, case_answers.size or case_answers.sha256: answer %ld (prompt id %s,"
+				" suspect line %lld) does not match its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)",
+				(long long)sqlite3_column_int64(st, 2));
 		ok = zunpack(&b, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
 			(size_t)sqlite3_column_int64(st, 4)) == 0 && prov_sha256_hex(sha, b.data, b.len) == 0 && !strcmp(sha, psha);
 		if (!ok && bad++ < 20)
-			note(ck, 0, "case_answers.prompt, case_answers.prompt_size or case_answers.prompt_sha256: the prompt of answer %ld (prompt id %s)"
-				" does not match its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)");
+			note(ck, 0, "case_answers.prompt, case_answers.prompt_size or case_answers.prompt_sha256: the prompt of"
+				" answer %ld (prompt id %s) does not match its SHA-256", seq, col(st, 1) ? col(st, 1) : "(no id)");
 		if ((rc = sha_line(h, seq, psha, asha)) || (rc = id_line(hi, &tmp, seq, col(st, 1))) ||
 		    (rc = line_line(hl, seq, sqlite3_column_int64(st, 2))))
 			goto done;
@@ -1588,7 +1589,8 @@ int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o
 	/* 2. the answers */
 	if ((rc = verify_answers(s, id, &sum, &ck)))
 		goto done;
-	if (sum.content_ok && sum.n == sqlite3_column_int64(st, C_ANSWERS) && !strcmp(sum.manifest, nz(col(st, C_ANSWERS_SHA))))
+	if (sum.content_ok && sum.n == sqlite3_column_int64(st, C_ANSWERS) &&
+	    !strcmp(sum.manifest, nz(col(st, C_ANSWERS_SHA))))
 		note(&ck, 1, "%ld answers match their SHA-256 and the recorded manifest", sum.n);
 	/* 3. the case hash: every column against the header, the header against the hash */
 	if (v1) {

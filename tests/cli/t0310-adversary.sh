@@ -413,3 +413,22 @@ test_expect "verify --features recomputes every stored feature blob and names a 
 	check_contains out "CHANGED the corpus changed since the case" &&
 	expect_code 2 prov verify --all --patterns x.tsv
 '
+
+test_expect "a case of format 1 (before schema 5, no stored header) still verifies, and its hash still binds it" '
+	corpus &&
+	prov scan -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
+	drop_triggers provenance.db &&
+	q() { db_query provenance.db "SELECT $1 FROM cases WHERE id = 1"; } &&
+	db_query provenance.db "SELECT params FROM cases WHERE id = 1" | tr -d "\n" >params &&
+	printf "provenance-case/1\nid 1\nname %s\ncreated_at %s\nsuspect %s %s %s %s\ncorpus %s\ntool %s\npatterns %s\nparams %s\nreport %s\nanswers %s %s\norigin -\nprev %s\n" \
+		"$(q name)" "$(q created_at)" "$(q suspect_sha256)" "$(q suspect_size)" "$(q suspect_lines)" "$(q suspect_path)" \
+		"$(q snapshot_sha256)" "$(q tool_version)" "$(q patterns_sha256)" "$(sha256sum params | cut -c1-64)" \
+		"$(q report_sha256)" "$(q answers)" "$(q answers_sha256)" "$(q prev_hash)" >h1.txt &&
+	sqlite3 provenance.db "UPDATE cases SET header = NULL, hash = '"'"'$(sha256sum h1.txt | cut -c1-64)'"'"' WHERE id = 1" &&
+	expect_code 0 prov verify 1 &&
+	check_contains out "matches its content (format 1, from before schema 5" &&
+	expect_code 0 prov cases && check_not_contains out "ALTERED" &&
+	sqlite3 provenance.db "UPDATE cases SET created_at = '"'"'2020-01-01T00:00:00Z'"'"' WHERE id = 1" &&
+	expect_code 1 prov verify 1 &&
+	check_contains out "FAIL the case hash does not match its recorded content"
+'

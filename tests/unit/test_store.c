@@ -292,8 +292,8 @@ static void snapshot_binds_who_answered_what(void)
 	CHECK_INT(added, 1);
 	store_close(s);
 	/* swapped answers: the same set of answer hashes, another snapshot */
-	run_sql(p, "UPDATE responses SET model_id = -1 WHERE model_id = 1; UPDATE responses SET model_id = 1 WHERE model_id = 2;"
-		" UPDATE responses SET model_id = 2 WHERE model_id = -1");
+	run_sql(p, "UPDATE responses SET model_id = -1 WHERE model_id = 1;"
+		" UPDATE responses SET model_id = 1 WHERE model_id = 2; UPDATE responses SET model_id = 2 WHERE model_id = -1");
 	CHECK_INT(store_open(&s, p, 0), 0);
 	CHECK_INT(store_snapshot_compare(s, "v", h0, now, &rows, &added), SNAPSHOT_CHANGED);
 	store_close(s);
