@@ -717,9 +717,12 @@ done:
 
 /* ---- reading cases ---- */
 
-#define ROW_COLS "id, name, created_at, suspect_path, suspect_sha256, suspect_size, suspect_lines, snapshot_sha256," \
+#define ROW_COLS4 "id, name, created_at, suspect_path, suspect_sha256, suspect_size, suspect_lines, snapshot_sha256," \
 	" tool_version, patterns_sha256, params, conclusion_teacher, conclusion_family, verdict, report_sha256," \
-	" report_size, answers, answers_sha256, origin, prev_hash, hash, header"
+	" report_size, answers, answers_sha256, origin, prev_hash, hash"
+#define ROW_COLS ROW_COLS4 ", header"
+/* The same columns from a store of schema 4 (read-only, not migrated): no stored header. */
+#define ROW_SQL(s, rest) (store_version(s) >= 5 ? "SELECT " ROW_COLS rest : "SELECT " ROW_COLS4 ", NULL" rest)
 enum {
 	C_ID, C_NAME, C_CREATED, C_PATH, C_SHA, C_SIZE, C_LINES, C_SNAPSHOT, C_TOOL, C_PATTERNS, C_PARAMS,
 	C_TEACHER, C_FAMILY, C_VERDICT, C_REPORT_SHA, C_REPORT_SIZE, C_ANSWERS, C_ANSWERS_SHA, C_ORIGIN, C_PREV,
@@ -846,7 +849,7 @@ int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct cas
 	char sha[PROV_SHA256_HEX], why[200];
 	int rc;
 
-	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS ", report FROM cases WHERE id = ?1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), ROW_SQL(s, ", report FROM cases WHERE id = ?1"), -1, &st, NULL))
 		return db_fail(s, "cannot read the case");
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -885,7 +888,7 @@ int case_list(struct store *s, struct case_info **out, size_t *n_out)
 
 	*out = NULL;
 	*n_out = 0;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS " FROM cases ORDER BY id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), ROW_SQL(s, " FROM cases ORDER BY id"), -1, &st, NULL))
 		return db_fail(s, "cannot list cases");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct case_info *g = prov_reallocarray(v, n + 1, sizeof(*v));
@@ -1041,7 +1044,7 @@ int case_sign(struct store *s, int64_t id, const struct case_key *k)
 	char hash[PROV_SHA256_HEX], why[200];
 	int rc, step;
 
-	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS " FROM cases WHERE id = ?1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), ROW_SQL(s, " FROM cases WHERE id = ?1"), -1, &st, NULL))
 		return db_fail(s, "cannot read the case");
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -1473,6 +1476,12 @@ static int verify_signatures(struct store *s, int64_t id, const char *hash, cons
 	sqlite3_stmt *st = NULL;
 	int step, found = 0, nsig = 0;
 
+	if (store_version(s) < 5) {
+		if (key)
+			note(ck, 0, "unsigned: case %lld has no signature by key %.16s... (a database of schema 4 holds none)",
+				(long long)id, key->sha);
+		return 0;
+	}
 	if (sqlite3_prepare_v2(store_db(s), "SELECT key_sha256, public_key, signature, hash FROM case_signatures"
 		" WHERE case_id = ?1 ORDER BY key_sha256", -1, &st, NULL))
 		return db_fail(s, "cannot read the signatures");
@@ -1568,7 +1577,7 @@ int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o
 	memset(&ck, 0, sizeof(ck));
 	memset(&d, 0, sizeof(d));
 	memset(&f, 0, sizeof(f));
-	if (sqlite3_prepare_v2(store_db(s), "SELECT " ROW_COLS ", report FROM cases WHERE id = ?1", -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), ROW_SQL(s, ", report FROM cases WHERE id = ?1"), -1, &st, NULL))
 		return db_fail(s, "cannot read the case");
 	sqlite3_bind_int64(st, 1, id);
 	step = sqlite3_step(st);
@@ -1641,7 +1650,7 @@ int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o
 	/* 6. signatures and timestamps of the case hash */
 	if ((rc = verify_signatures(s, id, hash, o->pubkey, &ck)))
 		goto done;
-	if (o->ts_check && (rc = verify_timestamps(s, id, hash, o, &ck)))
+	if (o->ts_check && store_version(s) >= 5 && (rc = verify_timestamps(s, id, hash, o, &ck)))
 		goto done;
 	/* 7. the corpus */
 	if ((o->flags & CASE_VERIFY_CORPUS) &&

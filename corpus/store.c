@@ -200,6 +200,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	const void *signer;      /* cases.c: the key that signs appended cases, or NULL */
+	int schema;              /* the schema version of the open file */
 	int readonly;
 	int in_tx;
 	/* the import in progress */
@@ -426,17 +427,25 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 	}
 	if (version > NMIGRATIONS)
 		version = NMIGRATIONS;
+	s->schema = (int)uv;
 	if (uv < version) {
-		if (s->readonly) {
+		/*
+		 * A read-only open never migrates. Evidence from the schema before
+		 * (4: cases without stored headers, signatures or timestamps) is
+		 * still read as it is, so that it can be verified where it lies.
+		 */
+		if (s->readonly && !(uv == 4 && ntables > 0)) {
 			rc = prov_error(PROV_EDB, "%s: schema version %lld needs an upgrade; open it writable once",
 				path, (long long)uv);
 			store_close(s);
 			return rc;
 		}
-		if ((rc = migrate(s, (int)uv, version))) {
+		if (!s->readonly && (rc = migrate(s, (int)uv, version))) {
 			store_close(s);
 			return rc;
 		}
+		if (!s->readonly)
+			s->schema = version;
 	}
 	if (exec(s, "PRAGMA foreign_keys = ON")) {
 		store_close(s);
@@ -518,6 +527,11 @@ const void *store_signer(const struct store *s)
 int store_is_readonly(const struct store *s)
 {
 	return s->readonly;
+}
+
+int store_version(const struct store *s)
+{
+	return s->schema;
 }
 
 int store_schema_version(struct store *s)

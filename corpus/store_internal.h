@@ -13,5 +13,7 @@ sqlite3 *store_db(struct store *s);
 void store_set_signer(struct store *s, const void *signer);
 const void *store_signer(const struct store *s);
 int store_is_readonly(const struct store *s);
+/* The schema version of the open file (a read-only open of schema 4 stays at 4). */
+int store_version(const struct store *s);
 
 #endif
