@@ -11,7 +11,7 @@
 # Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings).
 
 PKG_CONFIG ?= pkg-config
-PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto
+PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto gsl
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 BUILD ?= build
