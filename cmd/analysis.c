@@ -506,6 +506,60 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The prompt above an excerpt: whole, or cut at a word boundary before PROMPT_SHOWN bytes with an ellipsis. */
+#define PROMPT_SHOWN 400
+
+static json_t *prompt_text(const char *p, size_t len)
+{
+	size_t n = len;
+	json_t *o;
+	char *buf;
+
+	if (len <= PROMPT_SHOWN)
+		return json_stringn(p, len);
+	n = PROMPT_SHOWN;
+	while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+		n--;
+	{
+		size_t sp = n;
+
+		while (sp > PROMPT_SHOWN / 2 && p[sp] != ' ' && p[sp] != '\n')
+			sp--;
+		if (sp > PROMPT_SHOWN / 2)
+			n = sp;
+	}
+	buf = malloc(n + 4);
+	if (!buf)
+		return json_null();
+	memcpy(buf, p, n);
+	memcpy(buf + n, "\xe2\x80\xa6", 3);
+	o = json_stringn(buf, n + 3);
+	free(buf);
+	return o ? o : json_null();
+}
+
+/*
+ * A passage restates the prompt when most of its words are the prompt's own
+ * (in any order: a proposition echoed in LaTeX or reworded still shares its
+ * words): such a passage is what every model writes, not evidence of copying.
+ */
+#define RESTATE_SHARE 0.6
+
+static int restates_prompt(const struct tokens *ts, const struct span *sp, const struct tokens *tp)
+{
+	size_t i, k, in = 0;
+
+	if (!sp->ntok || !tp->n)
+		return 0;
+	for (i = sp->a_tok; i < sp->a_tok + sp->ntok && i < ts->n; i++)
+		for (k = 0; k < tp->n; k++)
+			if (tp->v[k].hash == ts->v[i].hash) {
+				in++;
+				break;
+			}
+	return (double)in >= RESTATE_SHARE * (double)sp->ntok;
+}
+
 static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 {
 	struct session *se = cx->se;
@@ -572,15 +626,21 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 			}
 		}
 		if (!rc)
-			rc = spans_find(&sp, &nsp, &ts, &tt, SPAN_MIN_TOKENS, common, ncommon, 1);
-		if (!rc && nsp) {
-			json_t *o = json_object();
+			rc = spans_find(&sp, &nsp, &ts, &tt, SPAN_MIN_TOKENS, common, ncommon, 4);
+		/* the longest passage that does not restate the prompt, verbatim or not */
+		for (j = 0; !rc && j < nsp; j++) {
+			json_t *o;
 
+			if (restates_prompt(&ts, &sp[j], &tp))
+				continue;
+			o = json_object();
 			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
-			json_object_set_new(o, "tokens", json_integer((json_int_t)sp[0].ntok));
-			json_object_set_new(o, "suspect", excerpt(sr->response, sr->response_len, sp[0].a_start, sp[0].a_end));
-			json_object_set_new(o, "teacher", excerpt(ttext.data, ttext.len, sp[0].b_start, sp[0].b_end));
+			json_object_set_new(o, "prompt", prompt_text(sr->prompt, sr->prompt_len));
+			json_object_set_new(o, "tokens", json_integer((json_int_t)sp[j].ntok));
+			json_object_set_new(o, "suspect", excerpt(sr->response, sr->response_len, sp[j].a_start, sp[j].a_end));
+			json_object_set_new(o, "teacher", excerpt(ttext.data, ttext.len, sp[j].b_start, sp[j].b_end));
 			json_array_append_new(arr, o);
+			break;
 		}
 		free(sp);
 		free(common);

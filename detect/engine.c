@@ -182,15 +182,16 @@ static int ctrl_value(const struct chan *ch, size_t u, size_t j, size_t k, doubl
 }
 
 /*
- * Run the composite test over the channels in `mask`: for each control, each
+ * The descriptive test over the channels in `mask`: for each control, each
  * channel's differences are divided by their root mean square and summed per
  * unit; the sign-flip test of the sums gives z and p. The same against the
- * mean of the controls gives the panel test. The binding control of the
- * intersection-union test is the one with the largest p. `dist` (may be NULL)
+ * mean of the controls gives the panel test. The closest control is the one
+ * with the largest p among those with at least min_n units (a control that
+ * shares fewer prompts with the suspect is not tested). `dist` (may be NULL)
  * receives the per-unit sums against it.
  */
-static int composite(struct tests *out, const struct chan *ch, unsigned mask, uint64_t seed, double *work,
-	double **dist, size_t *ndist)
+static int composite(struct tests *out, const struct chan *ch, unsigned mask, uint64_t seed, size_t min_n,
+	double *work, double **dist, size_t *ndist)
 {
 	size_t nu = ch->nunits, nc = ch->nctrl, j, u, k;
 	double rms[CH_COUNT];
@@ -234,10 +235,17 @@ static int composite(struct tests *out, const struct chan *ch, unsigned mask, ui
 			if (have)
 				work[n++] = sum;
 		}
-		stat_signflip(st, work, n, seed + j);
-		if (n)
+		if (n >= min_n) {
+			stat_signflip(st, work, n, seed + j);
+		} else {
+			/* too few shared prompts to test this control: reported with its n, never the closest */
+			memset(st, 0, sizeof(*st));
+			st->n = n;
+			st->p = 1;
+		}
+		if (n >= min_n && n)
 			out->any = 1;
-		if (j < nc && n && (!have_best || st->p > out->ctrl[out->closest].p ||
+		if (j < nc && n >= min_n && n && (!have_best || st->p > out->ctrl[out->closest].p ||
 				    (st->p == out->ctrl[out->closest].p && st->z < out->ctrl[out->closest].z))) {
 			have_best = 1;
 			out->closest = j;
@@ -1123,7 +1131,7 @@ static int describe_tests(struct eng_teacher *et, const struct eng_prep *pr, con
 	size_t j, sg, b;
 	int rc;
 
-	if ((rc = composite(ts, ch, ALL_CHANNELS, pr->params.seed, work, NULL, NULL)))
+	if ((rc = composite(ts, ch, ALL_CHANNELS, pr->params.seed, (size_t)pr->params.min_prompts, work, NULL, NULL)))
 		return rc;
 	b = ts->closest;
 	et->closest = ts->any ? (int)ctrl[b] : -1;
@@ -1147,7 +1155,7 @@ static int describe_tests(struct eng_teacher *et, const struct eng_prep *pr, con
 
 		if (!chan_varies(ch, signal_channels[sg]))
 			continue;
-		if ((rc = composite(ts, ch, signal_channels[sg], pr->params.seed, work, NULL, NULL)))
+		if ((rc = composite(ts, ch, signal_channels[sg], pr->params.seed, (size_t)pr->params.min_prompts, work, NULL, NULL)))
 			return rc;
 		if (!ts->any)
 			continue;
@@ -1178,7 +1186,7 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 	struct tstate *tsa = NULL;
 	struct pidx *order = NULL;
 	size_t nm = c->nmodels, i, j, k, nt = 0, *ctrl = NULL;
-	double *work = NULL, *toks = NULL, *praw = NULL, *padj = NULL, *claims = NULL;
+	double *work = NULL, *toks = NULL, *praw = NULL, *padj = NULL, *claims = NULL, **fam_claims = NULL;
 	uint8_t *seenfam = NULL;
 	int rc = 0;
 
@@ -1192,6 +1200,7 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 	res = prov_calloc(1, sizeof(*res));
 	ctrl = prov_calloc(nm + 1, sizeof(*ctrl));
 	claims = prov_calloc(nm + 1, sizeof(*claims));
+	fam_claims = prov_calloc(pr->nfam + 1, sizeof(*fam_claims));
 	work = prov_calloc(s->n + 1, sizeof(*work));
 	toks = prov_calloc(s->n + 1, sizeof(*toks));
 	tst.ctrl = prov_calloc(nm + 1, sizeof(*tst.ctrl));
@@ -1202,7 +1211,7 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 	sc.qstamp = prov_calloc(c->nprompts + 1, sizeof(uint32_t));
 	sc.fam = prov_calloc(pr->nfam + 1, sizeof(struct psum));
 	sc.rate_c = prov_calloc(nm + 1, sizeof(double));
-	if (!res || !ctrl || !claims || !work || !toks || !tst.ctrl || !seenfam || !sc.nsum || !sc.nss || !sc.nn ||
+	if (!res || !ctrl || !claims || !fam_claims || !work || !toks || !tst.ctrl || !seenfam || !sc.nsum || !sc.nss || !sc.nn ||
 	    !sc.qstamp || !sc.fam || !sc.rate_c) {
 		rc = PROV_ENOMEM;
 		goto done;
@@ -1265,8 +1274,20 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 		for (j = 0; j < nm; j++)
 			if (pr->fam[j] != pr->fam[t])
 				ctrl[nctrl++] = j;
+		/* every model's rate of claims of t's family, computed once per family */
+		if (!fam_claims[pr->fam[t]]) {
+			double *fc = prov_calloc(nm + 1, sizeof(*fc));
+
+			if (!fc) {
+				rc = PROV_ENOMEM;
+				goto done;
+			}
+			for (j = 0; j < nm; j++)
+				fc[j] = claim_rate(c, j, eng_family(&c->models[t]));
+			fam_claims[pr->fam[t]] = fc;
+		}
 		for (j = 0; j < nctrl; j++)
-			claims[j] = claim_rate(c, ctrl[j], eng_family(&c->models[t]));
+			claims[j] = fam_claims[pr->fam[t]][ctrl[j]];
 		et->closest = -1;
 		et->p_raw = et->p_holm = 1;
 		describe(et, pr, c, s, &ss, t, ctrl, nctrl, claims);
@@ -1367,6 +1388,10 @@ done:
 	free(tst.ctrl);
 	free(ctrl);
 	free(claims);
+	if (fam_claims)
+		for (i = 0; i < pr->nfam; i++)
+			free(fam_claims[i]);
+	free(fam_claims);
 	free(work);
 	free(toks);
 	free(praw);
