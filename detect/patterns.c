@@ -91,6 +91,7 @@ void pat_use_jit(int on)
 
 struct pat_entry {
 	struct pat_info info;
+	char *folded;             /* the regex with its marks folded away (fold_marks), NULL if the same */
 	pcre2_code *code;
 	size_t fac_first, fac_count; /* its factors: lib->pfac[fac_first .. +fac_count); none = always run */
 };
@@ -977,7 +978,7 @@ static int add_factors(struct pat_lib *lib, struct pat_entry *e)
 
 	e->fac_first = lib->npfac;
 	e->fac_count = 0;
-	if (!regex_factors(e->info.regex, &set))
+	if (!regex_factors(e->folded ? e->folded : e->info.regex, &set))
 		return 0;
 	drop_superstrings(&set);
 	for (i = 0; i < set.n; i++) {
@@ -1088,6 +1089,103 @@ static int gate_open(const struct gate *g, size_t i)
 	return g->pat[i / 64] >> (i % 64) & 1;
 }
 
+/* ---- mark folding ---- */
+
+/*
+ * Scripts whose letters a reader takes for the same with or without their
+ * marks: Greek written in capitals drops its accents ("ΛΥΠΑΜΑΙ" is
+ * "Λυπάμαι"), Arabic is written with or without its short vowels ("عذرًا",
+ * "عذرا"), Russian writes "е" for "ё", French and Spanish lose accents on
+ * keyboards without them. So patterns and texts are both matched with their
+ * combining marks removed (canonical decomposition, marks dropped). Kana and
+ * Hangul are left whole: their marks and jamo are part of the letter.
+ */
+static int fold_keeps(utf8proc_int32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3130 && cp <= 0x318F) ||
+		(cp >= 0xAC00 && cp <= 0xD7A3);
+}
+
+/*
+ * Fold s[0..len) (valid UTF-8): 0 and *out NULL when nothing changes (the
+ * common case: no byte at or above 0xC3, so no mark and no letter that
+ * decomposes); else *out a NUL-terminated folded copy of *out_len bytes and,
+ * when map is not NULL, *map[k] the offset in s of the character that gave
+ * byte k of the copy, with (*map)[*out_len] = len. The caller frees both.
+ */
+static int fold_marks(const char *s, size_t len, char **out, size_t *out_len, size_t **map)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *buf = NULL;
+	size_t *mp = NULL, i = 0, n = 0, cap;
+	int changed = 0;
+
+	*out = NULL;
+	*out_len = len;
+	if (map)
+		*map = NULL;
+	for (i = 0; i < len && u[i] < 0xC3; i++)   /* U+00C0, the first letter that decomposes, is C3 80 */
+		;
+	if (i == len)
+		return 0;
+	cap = len + 1;   /* folding never lengthens: a base letter is never longer than what it came from */
+	buf = malloc(cap);
+	mp = map ? malloc(cap * sizeof(*mp)) : NULL;
+	if (!buf || (map && !mp)) {
+		free(buf);
+		free(mp);
+		return prov_error(PROV_ENOMEM, "out of memory (folding)");
+	}
+	i = 0;
+	while (i < len) {
+		utf8proc_int32_t cp, d[16];
+		utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp), nd, j;
+		int bc = 0;
+
+		if (k <= 0)
+			k = 1, cp = -1;
+		nd = cp < 0xC0 || fold_keeps(cp) ? -1 :
+			utf8proc_decompose_char(cp, d, 16, UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK, &bc);
+		if (nd < 0 || nd > 16 || (nd == 1 && d[0] == cp)) {
+			memcpy(buf + n, s + i, (size_t)k);
+			for (j = 0; mp && j < k; j++)
+				mp[n + (size_t)j] = i;
+			n += (size_t)k;
+		} else {
+			utf8proc_uint8_t enc[4 * 16];
+			size_t e = 0;
+
+			for (j = 0; j < nd; j++)
+				e += (size_t)utf8proc_encode_char(d[j], enc + e);
+			if (n + e > cap - 1) {
+				/* cannot happen for canonical decompositions; refuse rather than overflow */
+				free(buf);
+				free(mp);
+				return prov_error(PROV_EDATA, "mark folding would lengthen the text");
+			}
+			memcpy(buf + n, enc, e);
+			for (j = 0; mp && (size_t)j < e; j++)
+				mp[n + (size_t)j] = i;
+			n += e;
+			changed = 1;
+		}
+		i += (size_t)k;
+	}
+	if (!changed) {
+		free(buf);
+		free(mp);
+		return 0;
+	}
+	buf[n] = '\0';
+	if (mp)
+		mp[n] = len;
+	*out = buf;
+	*out_len = n;
+	if (map)
+		*map = mp;
+	return 0;
+}
+
 /* ---- the library ---- */
 
 /* 1 if s is not empty and every byte is in [a-z0-9_-] (plus [A-Z.] unless `lower`). */
@@ -1145,10 +1243,15 @@ static int parse_line(struct pat_lib *lib, char *s, const char *origin, long lin
 	for (i = 0; i < lib->n; i++)
 		if (!strcmp(lib->pats[i].info.name, f[0]))
 			return prov_error(PROV_EDATA, "%s:%ld: duplicate pattern name '%s'", origin, line, f[0]);
-	e->code = pcre2_compile((PCRE2_SPTR)f[4], PCRE2_ZERO_TERMINATED,
+	if ((err = fold_marks(f[4], strlen(f[4]), &e->folded, &i, NULL)) != 0)
+		return err;
+	e->code = pcre2_compile((PCRE2_SPTR)(e->folded ? e->folded : f[4]), PCRE2_ZERO_TERMINATED,
 		PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &erroff, NULL);
 	if (!e->code) {
 		PCRE2_UCHAR msg[256];
+
+		free(e->folded);
+		e->folded = NULL;
 
 		if (pcre2_get_error_message(err, msg, sizeof(msg)) < 0)
 			msg[0] = '\0';
@@ -1236,8 +1339,10 @@ void pat_lib_free(struct pat_lib *lib)
 
 	if (!lib)
 		return;
-	for (i = 0; i < lib->n; i++)
+	for (i = 0; i < lib->n; i++) {
 		pcre2_code_free(lib->pats[i].code);
+		free(lib->pats[i].folded);
+	}
 	for (i = 0; i < lib->nfac; i++)
 		free(lib->fac[i]);
 	free(lib->fac);
@@ -1326,16 +1431,18 @@ static int is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-/* Length of the UTF-8 sentence terminator at s[i] ("。", "！", "？", "；", Greek ";"), or 0. */
+/* Length of the UTF-8 sentence terminator at s[i] ("。", "！", "？", "；", "．", Greek ";", Arabic "؟" "؛"), or 0. */
 static size_t wide_stop(const unsigned char *s, size_t len, size_t i)
 {
 	if (i + 1 < len && s[i] == 0xCD && s[i + 1] == 0xBE)
 		return 2;                                   /* U+037E GREEK QUESTION MARK */
+	if (i + 1 < len && s[i] == 0xD8 && (s[i + 1] == 0x9F || s[i + 1] == 0x9B))
+		return 2;                                   /* U+061F ARABIC QUESTION MARK, U+061B ARABIC SEMICOLON */
 	if (i + 2 < len && s[i] == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x82)
 		return 3;                                   /* U+3002 IDEOGRAPHIC FULL STOP */
 	if (i + 2 < len && s[i] == 0xEF && s[i + 1] == 0xBC &&
-	    (s[i + 2] == 0x81 || s[i + 2] == 0x9F || s[i + 2] == 0x9B))
-		return 3;                                   /* U+FF01, U+FF1F, U+FF1B */
+	    (s[i + 2] == 0x81 || s[i + 2] == 0x9F || s[i + 2] == 0x9B || s[i + 2] == 0x8E))
+		return 3;                                   /* U+FF01, U+FF1F, U+FF1B, U+FF0E */
 	return 0;
 }
 
@@ -1869,16 +1976,13 @@ static int refusal_sentences(const char *text, size_t len, struct rsent **out, s
 	return 0;
 }
 
+static int find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out);
+
 int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out)
 {
-	pcre2_match_data *md = NULL;
-	struct gate g = { NULL, NULL }, cg = { NULL, NULL };
-	struct rsent *sent = NULL;
-	struct rctx c;
-	size_t nsent = 0, k, bad, window = 0;
-	int rc = 0, which = -1, found = 0;
+	size_t bad;
+	int rc;
 	char *nfc = NULL;
-	const unsigned all = ~0u, list_shapes = 1u << PAT_SHAPE_DECLINE | 1u << PAT_SHAPE_PARTIAL;
 
 	out->refused = 0;
 	out->pattern = -1;
@@ -1898,6 +2002,37 @@ int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, st
 		free(nfc);
 		return rc;
 	}
+	{
+		char *folded = NULL;
+		size_t flen = 0, *map = NULL;
+
+		if ((rc = fold_marks(text, len, &folded, &flen, &map)) != 0)
+			return rc;
+		if (folded) {
+			rc = find_refusal(lib, folded, flen, out);
+			if (!rc && out->refused) {
+				out->start = map[out->start];
+				out->end = map[out->end];
+			}
+			free(folded);
+			free(map);
+			return rc;
+		}
+	}
+	return find_refusal(lib, text, len, out);
+}
+
+/* pat_find_refusal on NFC, folded text: offsets refer to it. */
+static int find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out)
+{
+	pcre2_match_data *md = NULL;
+	struct gate g = { NULL, NULL }, cg = { NULL, NULL };
+	struct rsent *sent = NULL;
+	struct rctx c;
+	size_t nsent = 0, k, window = 0;
+	int rc = 0, which = -1, found = 0;
+	const unsigned all = ~0u, list_shapes = 1u << PAT_SHAPE_DECLINE | 1u << PAT_SHAPE_PARTIAL;
+
 	if ((rc = refusal_sentences(text, len, &sent, &nsent)) != 0)
 		return rc;
 	if (!nsent)
@@ -1957,12 +2092,12 @@ static int claims_add(struct claims *c, const struct pat_claim *cl)
 {
 	size_t i;
 
-	/* At most one claim per sentence and family: the earliest. */
+	/* At most one claim per sentence and family: the strongest, then the earliest. */
 	for (i = 0; i < c->n; i++) {
 		struct pat_claim *o = &c->v[i];
 
 		if (o->sent_start == cl->sent_start && !strcmp(o->family, cl->family)) {
-			if (cl->start < o->start)
+			if (cl->strength > o->strength || (cl->strength == o->strength && cl->start < o->start))
 				*o = *cl;
 			return 0;
 		}
@@ -2044,14 +2179,13 @@ static int all_sentences(const char *text, size_t len, struct span **out, size_t
 	return 0;
 }
 
+static int find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
+	size_t *n_out);
+
 int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
 	size_t *n_out)
 {
-	pcre2_match_data *md = NULL;
-	struct gate g = { NULL, NULL };
-	struct claims c = { NULL, 0, 0 };
-	struct span *sent = NULL, m;
-	size_t nsent = 0, i, bad;
+	size_t bad;
 	int rc = 0;
 
 	*out = NULL;
@@ -2071,6 +2205,41 @@ int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, str
 			return rc;
 		}
 	}
+	{
+		char *folded = NULL;
+		size_t flen = 0, *map = NULL, k;
+
+		if ((rc = fold_marks(text, len, &folded, &flen, &map)) != 0)
+			return rc;
+		if (folded) {
+			rc = find_claims(lib, folded, flen, out, n_out);
+			for (k = 0; !rc && k < *n_out; k++) {
+				struct pat_claim *cl = &(*out)[k];
+
+				cl->start = map[cl->start];
+				cl->end = map[cl->end];
+				cl->sent_start = map[cl->sent_start];
+				cl->sent_end = map[cl->sent_end];
+			}
+			free(folded);
+			free(map);
+			return rc;
+		}
+	}
+	return find_claims(lib, text, len, out, n_out);
+}
+
+/* pat_find_claims on NFC, folded text: offsets refer to it. */
+static int find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
+	size_t *n_out)
+{
+	pcre2_match_data *md = NULL;
+	struct gate g = { NULL, NULL };
+	struct claims c = { NULL, 0, 0 };
+	struct span *sent = NULL, m;
+	size_t nsent = 0, i;
+	int rc = 0;
+
 	if ((rc = gate_new(lib, &g)) != 0)
 		return rc;
 	md = pcre2_match_data_create(1, NULL);
@@ -2099,6 +2268,7 @@ int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, str
 			cl.pattern = (int)i;
 			cl.family = e->info.family;
 			cl.kind = e->info.kind;
+			cl.strength = e->info.strength;
 			cl.start = m.start;
 			cl.end = m.end;
 			cl.sent_start = cl.start;
@@ -2141,7 +2311,9 @@ int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t 
 	pcre2_match_data *md = NULL;
 	struct gate g = { NULL, NULL };
 	struct span m = { 0, 0 };
-	size_t bad;
+	size_t bad, flen = 0, *map = NULL;
+	char *folded = NULL;
+	const char *subject;
 	int rc;
 
 	if (i >= lib->n)
@@ -2150,21 +2322,27 @@ int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t 
 		text = "", len = 0;
 	if (!utf8_valid(text, len, &bad))
 		return prov_error(PROV_EDATA, "invalid UTF-8 at byte %zu", bad);
-	if ((rc = gate_new(lib, &g)) != 0)
+	if ((rc = fold_marks(text, len, &folded, &flen, &map)) != 0)
 		return rc;
-	gate_scan(lib, &g, text, len);
+	subject = folded ? folded : text;
+	if ((rc = gate_new(lib, &g)) != 0)
+		goto done;
+	gate_scan(lib, &g, subject, flen);
 	rc = 0;
 	if (gate_open(&g, i)) {
 		md = pcre2_match_data_create(1, NULL);
-		rc = md ? match(&lib->pats[i], text, len, 0, md, &m) : prov_error(PROV_ENOMEM, "out of memory (match data)");
+		rc = md ? match(&lib->pats[i], subject, flen, 0, md, &m) : prov_error(PROV_ENOMEM, "out of memory (match data)");
 	}
 	if (rc == 1) {
 		if (start)
-			*start = m.start;
+			*start = map ? map[m.start] : m.start;
 		if (end)
-			*end = m.end;
+			*end = map ? map[m.end] : m.end;
 	}
+done:
 	pcre2_match_data_free(md);
 	free(g.fac);
+	free(folded);
+	free(map);
 	return rc;
 }
