@@ -1758,7 +1758,7 @@ static int refusal_stands(struct rctx *c, size_t k, enum pat_shape shape, size_t
 	size_t j, lo = k ? k - 1 : 0, hi = k + 2 < c->nsent ? k + 2 : c->nsent - 1;
 	int rc, moot = 0;
 
-	if (shape == PAT_SHAPE_LECTURE && k >= PAT_LECTURE_SENTENCES && !c->sent[k].in_list)
+	if (shape == PAT_SHAPE_LECTURE && k >= PAT_LECTURE_SENTENCES)
 		return V_VETOED;
 	for (j = lo; j <= hi; j++) {
 		struct rsent *r = &c->sent[j];
