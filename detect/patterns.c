@@ -1124,9 +1124,28 @@ static int fold_marks(const char *s, size_t len, char **out, size_t *out_len, si
 	*out_len = len;
 	if (map)
 		*map = NULL;
-	for (i = 0; i < len && u[i] < 0xC3; i++)   /* U+00C0, the first letter that decomposes, is C3 80 */
-		;
-	if (i == len)
+	/* Find the first character that folding changes; most texts have none (a curly quote does not). */
+	for (i = 0; i < len; i++) {
+		utf8proc_int32_t cp, d[16];
+		utf8proc_ssize_t k, nd;
+		int bc = 0;
+		size_t at = i;
+
+		if (u[i] < 0xC3)   /* ASCII, continuation bytes, and U+0000..U+00BF: nothing decomposes */
+			continue;
+		k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0)
+			continue;
+		i += (size_t)k - 1;
+		if (fold_keeps(cp))
+			continue;
+		nd = utf8proc_decompose_char(cp, d, 16, UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK, &bc);
+		if (nd >= 0 && nd <= 16 && !(nd == 1 && d[0] == cp)) {
+			i = at;
+			break;
+		}
+	}
+	if (i >= len)
 		return 0;
 	cap = len + 1;   /* folding never lengthens: a base letter is never longer than what it came from */
 	buf = malloc(cap);
