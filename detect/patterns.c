@@ -1857,7 +1857,10 @@ static int refusal_in_sentence(struct rctx *c, size_t k, const struct gate *g, u
 				continue;
 			}
 			if (moot) {
-				*which = (int)i;      /* an ethical reason next to the moot premise */
+				/* an ethical reason next to the moot premise, where a lecture may count */
+				if (!(shapes >> e->info.shape & 1) || k >= PAT_LECTURE_SENTENCES)
+					return 0;
+				*which = (int)i;
 				return 1;
 			}
 			if (!(shapes >> e->info.shape & 1))
