@@ -1450,7 +1450,10 @@ static int is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-/* Length of the UTF-8 sentence terminator at s[i] ("。", "！", "？", "；", "．", Greek ";", Arabic "؟" "؛"), or 0. */
+/*
+ * Length of the UTF-8 sentence terminator at s[i] ("。", "！", "？", "；", "．",
+ * the Greek question mark ";", Arabic "؟" and "؛"), or 0.
+ */
 static size_t wide_stop(const unsigned char *s, size_t len, size_t i)
 {
 	if (i + 1 < len && s[i] == 0xCD && s[i + 1] == 0xBE)
@@ -2353,7 +2356,8 @@ int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t 
 	rc = 0;
 	if (gate_open(&g, i)) {
 		md = pcre2_match_data_create(1, NULL);
-		rc = md ? match(&lib->pats[i], subject, flen, 0, md, &m) : prov_error(PROV_ENOMEM, "out of memory (match data)");
+		rc = md ? match(&lib->pats[i], subject, flen, 0, md, &m) :
+			prov_error(PROV_ENOMEM, "out of memory (match data)");
 	}
 	if (rc == 1) {
 		if (start)

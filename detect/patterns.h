@@ -63,7 +63,7 @@ enum pat_scope {
 	PAT_SCOPE_OVERLAP = 0,  /* refusal matches it overlaps, in its sentence */
 	PAT_SCOPE_MOOT = 1,     /* decline, redirect, partial and premise refusals in its sentence,
 	                           the one before and the two after: the question has no meaningful
-	                           answer, which is not a refusal (XSTest's definition) */
+	                           answer, and saying so is not a refusal (XSTest's definition) */
 	PAT_SCOPE_COMPLY = 2    /* lecture and premise refusals in the sentence before it (or earlier
 	                           in its own): a warning followed by the answer is a caveat */
 };
@@ -123,8 +123,9 @@ int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t 
 /*
  * Patterns match text in Unicode NFC, so "Λυπάμαι" typed with combining
  * accents (NFD) is still found; both sides are also matched with combining
- * marks folded away, so "ΛΥΠΑΜΑΙ" and "Λυπαμαι" are found too. pat_find_refusal and pat_find_claims
- * normalise internally; their byte offsets then refer to the NFC form. A
+ * marks folded away, so "ΛΥΠΑΜΑΙ" and "Λυπαμαι" are found too.
+ * pat_find_refusal and pat_find_claims normalise internally; their byte
+ * offsets then refer to the NFC form (never to the folded one). A
  * caller that quotes by those offsets first calls pat_nfc: *out is a new NFC
  * copy (the caller frees it) or NULL when the text already is NFC (use the
  * text itself). PROV_EDATA on invalid UTF-8.
@@ -187,8 +188,8 @@ struct pat_claim {
 
 /*
  * Every identity/cutoff claim in `text`, in order of position, at most one per
- * sentence and family (the strongest, then the earliest). Identity and cutoff regexes see the
- * whole text. A `generic` claim is dropped from a sentence that also holds a
+ * sentence and family (the strongest, then the earliest). Identity and cutoff
+ * regexes see the whole text. A `generic` claim is dropped from a sentence that also holds a
  * family-specific claim of the same kind. The caller frees *out with free()
  * (NULL when there are none). Thread-safe. Errors as for pat_find_refusal.
  */
