@@ -6,6 +6,7 @@
 #   make check-valgrind   the CLI tests under valgrind (leaks are failures)
 #   make demo             import the bundled example corpus and scan the example suspect
 #   make bench            throughput and latency on ../shared/data (or generated data)
+#   make refusal-check    the refusal detector against XSTest's labels; table into docs/validation.md
 #   make install          PREFIX=/usr/local DESTDIR=
 #
 # Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings).
@@ -98,6 +99,10 @@ demo: $(PROG)
 
 bench: $(PROG)
 	@sh tests/bench.sh "$(abspath $(PROG))"
+
+.PHONY: refusal-check
+refusal-check: $(PROG)
+	@sh docs/refusal-check.sh "$(abspath $(PROG))" --write
 
 install: $(PROG)
 	install -d "$(DESTDIR)$(PREFIX)/bin"
