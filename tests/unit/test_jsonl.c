@@ -217,7 +217,7 @@ static void invalid_utf8_is_named(void)
 
 static void line_over_cap_is_rejected(void)
 {
-	struct jl_opts o = { 64 };
+	struct jl_opts o = { 64, 0 };
 	const char *p = write_text("long.jsonl",
 		"{\"prompt\": \"short\", \"response\": \"ok\"}\n"
 		"{\"prompt\": \"0123456789012345678901234567890123456789\", \"response\": \"too long\"}\n");
