@@ -130,8 +130,12 @@ static int load_probe(struct plist *l, const char *name)
 	size_t i;
 	int rc;
 
-	if ((rc = probe_set_load(&s, name)))
-		return rc == PROV_ENOTFOUND ? prov_error(PROV_EUSAGE, "%s", prov_error_msg()) : rc;
+	if ((rc = probe_set_load(&s, name))) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", prov_error_msg());
+		return rc == PROV_ENOTFOUND ? prov_error(PROV_EUSAGE, "%s", msg) : rc;
+	}
 	for (i = 0; i < s->n && !rc; i++)
 		rc = add_prompt(l, s->items[i].id, s->items[i].prompt, strlen(s->items[i].prompt));
 	probe_set_free(s);
@@ -180,6 +184,15 @@ static void show_note(void *arg, const char *msg)
 
 	progress_done(&u->pg);
 	fprintf(stderr, "provenance collect: %s\n", msg);
+}
+
+/* A usage error whose words are in the library's error slot. */
+static int usage_from_error(void)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", prov_error_msg());
+	return cmd_usage_error("collect", "%s", msg);
 }
 
 static int parse_real(const char *s, double lo, double hi, double *out)
@@ -343,7 +356,7 @@ int cmd_collect(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (rc) {
 		plist_release(&l);
-		return rc == PROV_EUSAGE ? cmd_usage_error("collect", "%s", prov_error_msg()) : cmd_fail(rc);
+		return rc == PROV_EUSAGE ? usage_from_error() : cmd_fail(rc);
 	}
 	memset(&u, 0, sizeof(u));
 	progress_init(&u.pg);
@@ -371,7 +384,7 @@ int cmd_collect(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	plist_release(&l);
 	if (rc)
-		return rc == PROV_EUSAGE ? cmd_usage_error("collect", "%s", prov_error_msg()) : cmd_fail(rc);
+		return rc == PROV_EUSAGE ? usage_from_error() : cmd_fail(rc);
 	if (st.interrupted) {
 		fprintf(stderr, "provenance collect: interrupted; %zu of %zu requests answered; re-run the same "
 			"command to finish\n", st.skipped + st.done, st.requests);

@@ -332,7 +332,7 @@ static int slurp(struct pbuf *b, const char *path, int *exists)
 		return prov_error(PROV_EIO, "%s: read error: %s", path, strerror(errno));
 	}
 	fclose(fp);
-	return pbuf_grow(b, 0) ? PROV_ENOMEM : 0;
+	return pbuf_add(b, "", 0) ? PROV_ENOMEM : 0;   /* NUL-terminated, even when empty */
 }
 
 /* Decompress a sidecar; a truncated last member (a killed run) is tolerated. */
@@ -356,7 +356,7 @@ static int slurp_gz(struct pbuf *b, const char *path, int *exists)
 			return PROV_ENOMEM;
 		}
 	gzclose(gz);
-	return pbuf_grow(b, 0) ? PROV_ENOMEM : 0;
+	return pbuf_add(b, "", 0) ? PROV_ENOMEM : 0;   /* NUL-terminated, even when empty */
 }
 
 static int cmp_job_id(const void *a, const void *b)

@@ -207,7 +207,7 @@ static void finish(struct http_pool *p, struct xfer *x, CURLcode res, struct htt
 	}
 	out->body = x->body;
 	pbuf_init(&x->body, 0);
-	(void)pbuf_grow(&out->body, 0);   /* NUL-terminated, even when empty */
+	(void)pbuf_add(&out->body, "", 0);   /* NUL-terminated, even when empty */
 	unlink_xfer(p, x);
 	xfer_free(x);
 }

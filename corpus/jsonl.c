@@ -394,7 +394,7 @@ static int parse_chat(struct jl_reader *r, json_t *msgs, struct jl_record *out)
 		if (rc)
 			return rc;
 	}
-	if (pbuf_grow(&r->response, 0))
+	if (pbuf_add(&r->response, "", 0))
 		return PROV_ENOMEM;
 	out->prompt = r->prompt.data;
 	out->prompt_len = r->prompt.len;
@@ -464,7 +464,7 @@ static int join_user_turns(struct jl_reader *r, json_t *msgs)
 		if ((rc = append_content(r, &r->prompt, json_object_get(m, "content"), i)))
 			return rc;
 	}
-	return pbuf_grow(&r->prompt, 0) ? PROV_ENOMEM : 0;
+	return pbuf_add(&r->prompt, "", 0) ? PROV_ENOMEM : 0;
 }
 
 /*
@@ -503,7 +503,7 @@ static int parse_completion(struct jl_reader *r, json_t *doc, json_t *c, const c
 	pbuf_reset(&r->reasoning);
 	if ((rc = append_content(r, &r->response, content, 0)))
 		return rc;
-	if (pbuf_grow(&r->response, 0) || pbuf_grow(&r->reasoning, 0))
+	if (pbuf_add(&r->response, "", 0) || pbuf_add(&r->reasoning, "", 0))
 		return PROV_ENOMEM;
 	reason = json_object_get(msg, "reasoning_content");
 	if (!json_is_string(reason) || !json_string_length(reason))
@@ -674,7 +674,7 @@ static int parse_evidence(struct jl_reader *r, json_t *doc, struct jl_record *ou
 	if (sampling && !json_is_null(sampling)) {
 		if (!json_is_object(sampling))
 			return prov_error(PROV_EDATA, "%s:%ld: \"sampling\" must be an object", r->path, r->lineno);
-		r->sampling = json_dumps(sampling, JSON_COMPACT | JSON_SORT_KEYS);
+		r->sampling = json_dumps(sampling, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		if (!r->sampling)
 			return prov_error(PROV_ENOMEM, "out of memory");
 		out->sampling_json = r->sampling;
@@ -736,7 +736,8 @@ int jl_next(struct jl_reader *r, struct jl_record *out)
 		return prov_error(PROV_EDATA, "%s:%ld: expected a JSON object", r->path, r->lineno);
 	out->line = r->lineno;
 	msgs = json_object_get(r->json, "messages");
-	if (json_object_get(r->json, "custom_id") || json_is_object(json_object_get(r->json, "response")))
+	if (json_is_object(json_object_get(r->json, "response")) ||
+	    (json_object_get(r->json, "custom_id") && !json_object_get(r->json, "choices")))
 		rc = parse_batch(r, r->json, out);
 	else if (json_object_get(r->json, "choices")) {
 		rc = parse_completion(r, r->json, r->json, "the reply", out);

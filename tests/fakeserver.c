@@ -133,13 +133,15 @@ static int wants(const char *prompt, const char *mode, int attempt)
 	return p && attempt <= times;
 }
 
+static int respond(int fd, const char *prompt, const char *model);
+
 static int handle(int fd, const char *body, size_t blen, const char *auth)
 {
-	json_t *req = json_loadb(body, blen, 0, NULL), *msgs, *res, *choice, *msg;
+	json_t *req = json_loadb(body, blen, 0, NULL), *msgs;
 	const char *prompt = NULL, *model;
-	char *out, text[8192];
+	char *p, *m;
 	size_t i;
-	int a, rc;
+	int rc;
 
 	if (log_path) {
 		FILE *lf;
@@ -160,11 +162,11 @@ static int handle(int fd, const char *body, size_t blen, const char *auth)
 	}
 	msgs = json_object_get(req, "messages");
 	for (i = 0; i < json_array_size(msgs); i++) {
-		json_t *m = json_array_get(msgs, i);
+		json_t *turn = json_array_get(msgs, i);
 
-		if (json_is_string(json_object_get(m, "role")) &&
-		    !strcmp(json_string_value(json_object_get(m, "role")), "user"))
-			prompt = json_string_value(json_object_get(m, "content"));
+		if (json_is_string(json_object_get(turn, "role")) &&
+		    !strcmp(json_string_value(json_object_get(turn, "role")), "user"))
+			prompt = json_string_value(json_object_get(turn, "content"));
 	}
 	model = json_string_value(json_object_get(req, "model"));
 	if (!prompt || !model) {
@@ -173,36 +175,46 @@ static int handle(int fd, const char *body, size_t blen, const char *auth)
 		json_decref(req);
 		return reply(fd, 400, "Bad Request", "application/json", NULL, e, sizeof(e) - 1);
 	}
+	p = strdup(prompt);
+	m = strdup(model);
+	json_decref(req);
+	rc = respond(fd, p, m);
+	free(p);
+	free(m);
+	return rc;
+}
+
+static int respond(int fd, const char *prompt, const char *model)
+{
+	json_t *res, *choice, *msg;
+	char *out, text[8192];
+	int a, rc;
+
 	a = attempt_no(prompt);
 	if (delay_ms)
 		sleep_ms(delay_ms);
 	if (wants(prompt, "429", a)) {
 		static const char e[] = "{\"error\": {\"message\": \"rate limited\"}}";
 
-		json_decref(req);
 		return reply(fd, 429, "Too Many Requests", "application/json", "Retry-After: 1\r\n", e, sizeof(e) - 1);
 	}
 	if (wants(prompt, "500", a)) {
 		static const char e[] = "{\"error\": {\"message\": \"internal error\"}}";
 
-		json_decref(req);
 		return reply(fd, 500, "Internal Server Error", "application/json", NULL, e, sizeof(e) - 1);
 	}
 	if (wants(prompt, "400", a)) {
 		static const char e[] = "{\"error\": {\"message\": \"this prompt is not allowed\"}}";
 
-		json_decref(req);
 		return reply(fd, 400, "Bad Request", "application/json", NULL, e, sizeof(e) - 1);
 	}
 	if (wants(prompt, "stall", a)) {
 		sleep_ms(stall_ms);
-		json_decref(req);
 		return -1;   /* and close: the client has long given up */
 	}
 	if (wants(prompt, "ctype", a)) {
 		static const char e[] = "<html><body>Bad gateway</body></html>";
 
-		json_decref(req);
 		return reply(fd, 200, "OK", "text/html", NULL, e, sizeof(e) - 1);
 	}
 	if (json_is_string(json_object_get(answers, prompt)))
@@ -237,7 +249,6 @@ static int handle(int fd, const char *body, size_t blen, const char *auth)
 	json_array_append_new(json_object_get(res, "choices"), choice);
 	out = json_dumps(res, JSON_COMPACT);
 	json_decref(res);
-	json_decref(req);
 	if (wants(prompt, "trunc", a))
 		rc = reply(fd, 200, "OK", "application/json", NULL, out, strlen(out) / 2);
 	else
