@@ -499,13 +499,15 @@ static int load_previous(struct run *r)
 		nents++;
 		pos = (size_t)(nl - side.data) + 1;
 	}
-	qsort(ents, nents, sizeof(*ents), cmp_side);
+	if (nents)
+		qsort(ents, nents, sizeof(*ents), cmp_side);
 	for (pos = 0; pos < out.len; ) {
 		char *nl = memchr(out.data + pos, '\n', out.len - pos);
 		size_t len = nl ? (size_t)(nl - (out.data + pos)) : out.len - pos;
 		json_t *doc, *v;
 		struct side_entry key, *se;
-		const char *id, *model;
+		const char *model;
+		char id[300];
 		struct job *jb;
 
 		lineno++;
@@ -515,16 +517,17 @@ static int load_previous(struct run *r)
 			break;
 		}
 		doc = json_loadb(out.data + pos, len, 0, NULL);
-		id = json_string_value(json_object_get(doc, "id"));
 		v = json_object_get(doc, "exchange_sha256");
-		if (!id || !json_is_string(v) || json_string_length(v) != 64) {
+		snprintf(id, sizeof(id), "%s", json_is_string(json_object_get(doc, "id")) ?
+			json_string_value(json_object_get(doc, "id")) : "");
+		if (!id[0] || !json_is_string(v) || json_string_length(v) != 64) {
 			json_decref(doc);
 			rc = prov_error(PROV_EDATA, "%s:%ld: not a line written by provenance collect (no id or "
 				"exchange_sha256); collect only adds to its own output: choose another -o", r->out_path, lineno);
 			goto done;
 		}
 		snprintf(key.sha, sizeof(key.sha), "%s", json_string_value(v));
-		se = bsearch(&key, ents, nents, sizeof(*ents), cmp_side);
+		se = nents ? bsearch(&key, ents, nents, sizeof(*ents), cmp_side) : NULL;
 		if (!se) {
 			json_decref(doc);
 			rc = prov_error(PROV_EDATA, "%s:%ld: %s holds no exchange with this line's exchange_sha256 "

@@ -87,11 +87,20 @@ static int send_all(int fd, const char *p, size_t n)
 static int reply(int fd, int status, const char *reason, const char *ctype, const char *extra,
 	const char *body, size_t len)
 {
-	char head[1024];
+	char head[1024], *msg;
 	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
 		status, reason, ctype, len, extra ? extra : "");
+	int rc;
 
-	return send_all(fd, head, (size_t)n) || send_all(fd, body, len) ? -1 : 0;
+	/* one send: headers and body in separate segments would meet Nagle and delayed ACKs */
+	msg = malloc((size_t)n + len);
+	if (!msg)
+		return -1;
+	memcpy(msg, head, (size_t)n);
+	memcpy(msg + n, body, len);
+	rc = send_all(fd, msg, (size_t)n + len);
+	free(msg);
+	return rc;
 }
 
 /* How many times this prompt was asked before (counting this one). */

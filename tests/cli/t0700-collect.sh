@@ -78,12 +78,14 @@ test_expect "a full collection (-j 4) writes answers that import and scan like t
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
 	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null &&
 	prov corpus prompts >prompts.jsonl &&
-	start_server --answers "$EX/suspect-distilled.jsonl" --served-model distilled-7b-q4 --stats stats &&
+	start_server --answers "$EX/suspect-distilled.jsonl" --served-model distilled-7b-q4 --stats stats --delay-ms 30 &&
 	expect_code 0 prov collect --endpoint "$URL" --model suspect-x --prompts prompts.jsonl -o got.jsonl -j 4 &&
 	stop_server &&
 	check_contains out "collected 40 answers" &&
 	check_eq "$(wc -l <got.jsonl)" 40 &&
 	check_eq "$(stat_of stats requests)" 40 &&
+	check_eq "$(stat_of stats max_concurrent)" 4 "requests in flight at once, seen by the server" &&
+	check_contains out "at most 4 in flight" &&
 	check_contains got.jsonl "\"served_model\":\"distilled-7b-q4\"" &&
 	check_contains got.jsonl "\"finish_reason\":\"stop\"" &&
 	check_sidecar got.jsonl &&
@@ -276,4 +278,25 @@ test_expect "bad command lines and bad files" '
 	check_contains err "cannot be reached" &&
 	expect_code 0 prov collect --help &&
 	check_contains out "--api-key-env"
+'
+
+test_expect "SIGTERM (or Ctrl-C) stops cleanly: exit 130, whole lines in prompt order, the re-run finishes" '
+	prompts 300 p.jsonl &&
+	start_server --delay-ms 20 || exit 1
+	( exec "$PROVENANCE_BIN" collect --endpoint "$URL" --model m --prompts p.jsonl -o o.jsonl -j 4 >cout 2>cerr ) &
+	pid=$! &&
+	n=0 && while [ "$(cat o.jsonl 2>/dev/null | wc -l)" -lt 20 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done &&
+	kill -TERM $pid &&
+	{ wait $pid; code=$?; } || true
+	check_eq "$code" 130 &&
+	check_contains cerr "interrupted" &&
+	got=$(wc -l <o.jsonl) &&
+	{ [ "$got" -ge 20 ] && [ "$got" -lt 300 ] || { echo "$got answers when stopped"; false; }; } &&
+	check_sidecar o.jsonl &&
+	sort -t q -k 2 -n out.ids >sorted.ids &&
+	check_same out.ids sorted.ids &&
+	expect_code 0 prov collect --endpoint "$URL" --model m --prompts p.jsonl -o o.jsonl -j 8 &&
+	stop_server &&
+	check_eq "$(wc -l <o.jsonl)" 300 &&
+	check_sidecar o.jsonl
 '
