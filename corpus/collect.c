@@ -876,6 +876,9 @@ static int drive(struct run *r)
 			if (++r->st->in_flight > r->st->max_in_flight)
 				r->st->max_in_flight = r->st->in_flight;
 		}
+		r->st->elapsed = mono() - start;
+		if (r->hooks && r->hooks->progress)
+			r->hooks->progress(r->hooks->arg, r->st);
 		if (http_pool_active(r->pool) == 0) {
 			int pending = 0;
 
@@ -895,9 +898,6 @@ static int drive(struct run *r)
 			if (rc)
 				return rc;
 		}
-		r->st->elapsed = mono() - start;
-		if (r->hooks && r->hooks->progress)
-			r->hooks->progress(r->hooks->arg, r->st);
 	}
 	r->st->elapsed = mono() - start;
 	for (i = 0; i < r->njobs; i++)
