@@ -208,8 +208,10 @@ int collect_read_reply(struct collect_answer *a, const struct http_reply *r)
 	}
 	if (strncmp(r->content_type, "application/json", 16) != 0 &&
 	    !strstr(r->content_type, "+json")) {
-		snprintf(a->error, sizeof(a->error), "the reply is '%s', not JSON",
-			r->content_type[0] ? r->content_type : "without a content type");
+		if (r->content_type[0])
+			snprintf(a->error, sizeof(a->error), "the reply is '%s', not JSON", r->content_type);
+		else
+			snprintf(a->error, sizeof(a->error), "the reply has no content type (JSON expected)");
 		return COLLECT_RETRY;
 	}
 	doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
@@ -761,7 +763,7 @@ static void give_up(struct run *r, struct job *jb, const char *why)
 {
 	jb->state = J_FAILED;
 	r->st->failed++;
-	note(r, "id '%s': %s%s", jb->id, why, jb->attempts > 1 ? "" : "");
+	note(r, "id '%s': %s", jb->id, why);
 	if (jb->attempts > 1)
 		note(r, "id '%s': gave up after %d attempts", jb->id, jb->attempts);
 	free(jb->body);

@@ -148,7 +148,7 @@ int http_pool_post(struct http_pool *p, const char *url, const char *body, size_
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "provenance/" PROV_VERSION);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* no Accept-Encoding: the body kept as evidence is the bytes as sent */
 	if (p->opts.timeout_ms > 0)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, p->opts.timeout_ms);
 	if (p->opts.connect_timeout_ms > 0)

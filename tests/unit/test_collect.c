@@ -81,6 +81,13 @@ static void replies_are_classified(void)
 	CHECK_STR(a.error, "HTTP 404: Not Found");
 	CHECK_INT(verdict_of(200, "text/html", "<html>", &a), COLLECT_RETRY);
 	CHECK_STR(a.error, "the reply is 'text/html', not JSON");
+	CHECK_INT(verdict_of(200, "", "{}", &a), COLLECT_RETRY);
+	CHECK_STR(a.error, "the reply has no content type (JSON expected)");
+	CHECK_INT(verdict_of(200, "application/problem+json", "{\"choices\": [{\"message\": {\"content\": \"ok\"}}]}",
+		&a), COLLECT_OK);
+	CHECK_STR(a.response, "ok");
+	CHECK(a.reasoning == NULL && a.served_model == NULL && a.finish_reason == NULL);
+	collect_answer_release(&a);
 	CHECK_INT(verdict_of(200, "application/json", "{\"choices\": [{\"mess", &a), COLLECT_RETRY);
 	CHECK(strstr(a.error, "malformed JSON reply (19 bytes)") != NULL);
 	CHECK_INT(verdict_of(200, "application/json", "{\"object\": \"list\"}", &a), COLLECT_FAIL);
