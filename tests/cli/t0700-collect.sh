@@ -300,3 +300,21 @@ test_expect "SIGTERM (or Ctrl-C) stops cleanly: exit 130, whole lines in prompt 
 	check_eq "$(wc -l <o.jsonl)" 300 &&
 	check_sidecar o.jsonl
 '
+
+test_expect "Batch API output and chat.completion lines: scan reads them, import needs the prompt" '
+	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
+	printf "%s\n" \
+		"{\"id\": \"batch_req_1\", \"custom_id\": \"ex01\", \"response\": {\"status_code\": 200, \"body\": {\"object\": \"chat.completion\", \"model\": \"gpt-x\", \"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"As an AI language model developed by OpenAI, I can explain.\"}, \"finish_reason\": \"stop\"}]}}, \"error\": null}" \
+		"{\"id\": \"batch_req_2\", \"custom_id\": \"ex02\", \"response\": {\"status_code\": 200, \"body\": {\"object\": \"chat.completion\", \"model\": \"gpt-x\", \"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"<think>short</think>Sure.\"}, \"finish_reason\": \"stop\"}]}}, \"error\": null}" \
+		>batch.jsonl &&
+	expect_code 0 prov scan batch.jsonl &&
+	check_contains out "\"matched_by_id_only\": 2" &&
+	expect_code 0 prov inspect batch.jsonl --format jsonl &&
+	check_contains out "\"id\":\"ex01\"" &&
+	check_contains out "\"claims\":\"openai\"" &&
+	expect_code 3 prov corpus import --model gpt-x batch.jsonl &&
+	check_contains err "batch.jsonl:1: the line holds an answer but no prompt" &&
+	printf "%s\n" "{\"object\": \"chat.completion\", \"model\": \"m1\", \"prompt\": \"Explain photosynthesis in simple terms.\", \"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"Plants make food from light.\"}}]}" >reply.jsonl &&
+	expect_code 0 prov corpus import --role reference reply.jsonl &&
+	check_contains out "1 responses imported"
+'
