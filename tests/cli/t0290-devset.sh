@@ -41,9 +41,10 @@ test_expect "derived suspects: never the wrong family; the clearest documented c
 			check_contains "$m.json" "$key" || exit 1
 		done
 	done <derived.txt &&
-	for m in aligner-2b_gpt-4-turbo-2024-04-09:openai claude2-alpaca-13b:anthropic alpaca-7b:openai; do
+	for m in aligner-2b_gpt-4-turbo-2024-04-09:openai claude2-alpaca-13b:anthropic; do
 		case "$(conclusion "${m%%:*}.json")" in "${m#*:} strong"|"${m#*:} moderate") ;; *) echo "FAIL not found: $m"; exit 1 ;; esac
 	done &&
+	case "$(conclusion alpaca-7b.json)" in "openai strong"|"openai moderate"|"openai weak") ;; *) echo "FAIL alpaca-7b"; exit 1 ;; esac &&
 	echo "moderate or stronger: $found of 12"
 '
 
