@@ -289,6 +289,8 @@ void suspect_free(struct suspect *s)
 		free(s->recs[i].prompt);
 		free(s->recs[i].response);
 		free(s->recs[i].model);
+		free(s->recs[i].sampling_json);
+		free(s->recs[i].served_model);
 		if (s->feats)
 			feat_release(&s->feats[i]);
 	}
@@ -331,7 +333,10 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 		sr->response_len = rec.response_len;
 		sr->id = rec.id ? prov_strdup(rec.id) : NULL;
 		sr->model = rec.model ? prov_strdup(rec.model) : NULL;
-		if (!sr->prompt || !sr->response || (rec.id && !sr->id) || (rec.model && !sr->model)) {
+		sr->sampling_json = rec.sampling_json ? prov_strdup(rec.sampling_json) : NULL;
+		sr->served_model = rec.served_model ? prov_strdup(rec.served_model) : NULL;
+		if (!sr->prompt || !sr->response || (rec.id && !sr->id) || (rec.model && !sr->model) ||
+		    (rec.sampling_json && !sr->sampling_json) || (rec.served_model && !sr->served_model)) {
 			rc = PROV_ENOMEM;
 			goto done;
 		}
@@ -1115,6 +1120,33 @@ int analyse(json_t **out, struct session *se, const struct suspect *s, size_t fi
 {
 	return analyse_with(out, se, se->store, s, first, count, name, teachers, nteachers);
 }
+/* collect's evidence, when the input carries it: distinct served models and sampling settings. */
+static void suspect_collection_json(json_t *o, const struct suspect *s, size_t first, size_t count)
+{
+	json_t *models = json_array(), *samp = json_array(), *seen = json_object();
+	size_t i;
+
+	for (i = first; i < first + count; i++) {
+		const struct srec *r = &s->recs[i];
+
+		if (r->served_model && !json_object_get(seen, r->served_model) && json_array_size(models) < 16) {
+			json_array_append_new(models, json_string(r->served_model));
+			json_object_set_new(seen, r->served_model, json_true());
+		}
+		if (r->sampling_json && !json_object_get(seen, r->sampling_json) && json_array_size(samp) < 16) {
+			json_array_append_new(samp, json_loads(r->sampling_json, 0, NULL));
+			json_object_set_new(seen, r->sampling_json, json_true());
+		}
+	}
+	if (json_array_size(models))
+		json_object_set(o, "served_models", models);
+	if (json_array_size(samp))
+		json_object_set(o, "sampling", samp);
+	json_decref(models);
+	json_decref(samp);
+	json_decref(seen);
+}
+
 
 int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
 	size_t count, const char *name, const char *const *teachers, size_t nteachers)
@@ -1192,6 +1224,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(o, "matched_by_id_only", json_integer(cx.by_id));
 	json_object_set_new(o, "matched_by_text", json_integer(cx.by_text));
 	json_object_set_new(o, "unmatched", json_integer((json_int_t)count - cx.by_id_and_text - cx.by_id - cx.by_text));
+	suspect_collection_json(o, s, first, count);
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();
 	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));

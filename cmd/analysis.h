@@ -64,6 +64,8 @@ struct srec {
 	size_t response_len;
 	char key[PROV_SHA256_HEX];
 	char *model;
+	char *sampling_json;   /* collect's "sampling" (canonical JSON), or NULL */
+	char *served_model;    /* collect's "served_model" / a reply's "model", or NULL */
 };
 
 struct suspect {

@@ -110,3 +110,14 @@ test_expect "features are cached at import; a scan with another pattern library 
 	check_eq "$(db_query provenance.db "SELECT count(DISTINCT version) FROM features")" 1 &&
 	check_not_contains out "\"claims\": \"openai\""
 '
+
+test_expect "a collected suspect's served model and sampling settings reach the report" '
+	load_example &&
+	sed "s/, \"model\": \"example-student\"}/, \"model\": \"example-student\", \"served_model\": \"student-7b-q4\", \"sampling\": {\"temperature\": 0.7, \"seed\": 5}}/" \
+		"$EX/suspect-distilled.jsonl" >collected.jsonl &&
+	check_contains collected.jsonl "student-7b-q4" &&
+	expect_code 0 prov scan --format json collected.jsonl &&
+	check_contains out "\"served_models\": [" &&
+	check_contains out "\"student-7b-q4\"" &&
+	check_contains out "\"temperature\": 0.7"
+'

@@ -76,7 +76,7 @@ test_expect "probe list and show: three sets, identity in 10 languages with 20 p
 test_expect "a full collection (-j 4) writes answers that import and scan like the original" '
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null &&
+	import_example_refs &&
 	prov corpus prompts >prompts.jsonl &&
 	start_server --answers "$EX/suspect-distilled.jsonl" --served-model distilled-7b-q4 --stats stats --delay-ms 30 &&
 	expect_code 0 prov collect --endpoint "$URL" --model suspect-x --prompts prompts.jsonl -o got.jsonl -j 4 &&
