@@ -43,7 +43,7 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROBE_SETS = $(sort $(wildcard corpus/probes/*.jsonl))
 # Test helpers that are not tests (the runner only runs build/tests/test_*).
-TEST_HELPERS = $(BUILD)/tests/fakeserver
+TEST_HELPERS = $(BUILD)/tests/fakeserver $(BUILD)/tests/gencorpus
 
 .PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean
 
@@ -107,6 +107,11 @@ $(BUILD)/tests/fakeserver: tests/fakeserver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
+# The synthetic corpus generator of make bench and the scale test.
+$(BUILD)/tests/gencorpus: tests/bench/gencorpus.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lm
+
 unit: $(UNIT_BIN) $(TEST_HELPERS)
 
 test: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
@@ -124,8 +129,8 @@ check-valgrind: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
 demo: $(PROG)
 	@sh examples/demo.sh "$(abspath $(PROG))"
 
-bench: $(PROG)
-	@sh tests/bench.sh "$(abspath $(PROG))"
+bench: $(PROG) $(BUILD)/tests/gencorpus
+	@GENCORPUS="$(abspath $(BUILD)/tests/gencorpus)" sh tests/bench.sh "$(abspath $(PROG))"
 
 .PHONY: refusal-check
 refusal-check: $(PROG)

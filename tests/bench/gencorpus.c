@@ -1,7 +1,7 @@
 /*
  * gencorpus: a synthetic corpus for `make bench` (needs no external data).
  *
- *   gencorpus SCALE DIR
+ *   gencorpus SCALE DIR [VARIANTS]
  *
  * SCALE 1, 4 or 16 (any positive number works): 25 * SCALE models, a tenth of
  * them teachers, answering 805 base prompts each; the prompts come in
@@ -65,14 +65,18 @@ int main(int argc, char **argv)
 	char path[4096];
 	FILE *roles;
 
-	if (argc != 3 || (scale = atof(argv[1])) <= 0) {
-		fprintf(stderr, "usage: gencorpus SCALE DIR\n");
+	if ((argc != 3 && argc != 4) || (scale = atof(argv[1])) <= 0) {
+		fprintf(stderr, "usage: gencorpus SCALE DIR [VARIANTS]\n");
 		return 2;
 	}
 	nmodels = (int)(25 * scale + 0.5);
 	nteach = nmodels / 10 > 0 ? nmodels / 10 : 1;
 	while (variants * 3 <= sqrt(scale) * 2.25)   /* 1x: 1, 4x: 3, 16x: 9 */
 		variants *= 3;
+	if (argc == 4 && (variants = atoi(argv[3])) < 1) {
+		fprintf(stderr, "gencorpus: VARIANTS must be at least 1\n");
+		return 2;
+	}
 	make_vocab();
 	snprintf(path, sizeof(path), "%s/roles.tsv", argv[2]);
 	roles = fopen(path, "w");
