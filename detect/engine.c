@@ -270,6 +270,8 @@ struct ssims {
 	size_t n, nm, nt;
 	float *lex, *sty, *open, *ref, *cont;   /* n * nm, NAN where the model did not answer */
 	float *rate;                            /* n * nt * 2: under mk_slot(ti, fold, g) for g = 0, 1 */
+	uint32_t **gu;                          /* per answer: each n-gram's marker uid (UINT32_MAX: none) */
+	size_t *ng;                             /* per answer: n-grams */
 };
 
 static void ssims_release(struct ssims *ss)
@@ -280,6 +282,11 @@ static void ssims_release(struct ssims *ss)
 	free(ss->ref);
 	free(ss->cont);
 	free(ss->rate);
+	if (ss->gu)
+		for (size_t r = 0; r < ss->n; r++)
+			free(ss->gu[r]);
+	free(ss->gu);
+	free(ss->ng);
 	memset(ss, 0, sizeof(*ss));
 }
 
@@ -306,9 +313,11 @@ static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const stru
 	ss->ref = prov_calloc(total, sizeof(float));
 	ss->cont = prov_calloc(total, sizeof(float));
 	ss->rate = prov_calloc(n * nt * 2 + 1, sizeof(float));
+	ss->gu = prov_calloc(n + 1, sizeof(*ss->gu));
+	ss->ng = prov_calloc(n + 1, sizeof(*ss->ng));
 	zs = prov_calloc(FEAT_STYLE_DIM, sizeof(float));
 	zx = prov_calloc(FEAT_STYLE_DIM, sizeof(float));
-	if (!ss->lex || !ss->sty || !ss->open || !ss->ref || !ss->cont || !ss->rate || !zs || !zx) {
+	if (!ss->lex || !ss->sty || !ss->open || !ss->ref || !ss->cont || !ss->rate || !ss->gu || !ss->ng || !zs || !zx) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -317,7 +326,7 @@ static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const stru
 	for (r = 0; r < n; r++) {
 		const struct feat *fs = s->resp[r];
 		long q = s->prompt[r];
-		size_t k = 1, ng = 0, ti;
+		size_t k, ng = 0, ti;
 
 		for (m = 0; m < nm; m++) {
 			size_t i = r * nm + m;
@@ -328,6 +337,17 @@ static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const stru
 		if ((rc = grams_all(&grams, &capg, &ng, fs, pr->params.phrase_max_n, 1)) ||
 		    (rc = mk_lookup(&pr->mi, grams, ng, &uid, &ucnt, &capu, &nu)))
 			goto done;
+		ss->ng[r] = ng;
+		ss->gu[r] = prov_calloc(ng + 1, sizeof(**ss->gu));
+		if (!ss->gu[r]) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		for (k = 0; k < ng; k++) {
+			uint32_t u;
+
+			ss->gu[r][k] = hmap_get(&pr->mi.map, grams[k], &u) ? u : UINT32_MAX;
+		}
 		for (ti = 0; ti < nt; ti++) {
 			int g;
 
@@ -337,6 +357,7 @@ static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const stru
 		}
 		if (q < 0)
 			continue;
+		k = 1;
 		lexws_reset(&ws);
 		if ((rc = lexws_add(&ws, nm, fs, pr->params.lex_max_n)))
 			goto done;
@@ -859,15 +880,14 @@ static void describe(struct eng_teacher *et, const struct eng_prep *pr, const st
 }
 
 /* The teacher's characteristic phrases the suspect uses most, beyond the controls' rate. */
-static int describe_phrases(struct eng_teacher *et, const struct eng_prep *pr, const struct eng_suspect *s, size_t ti)
+static int describe_phrases(struct eng_teacher *et, const struct eng_prep *pr, const struct eng_suspect *s,
+	const struct ssims *ss, size_t ti)
 {
 	const struct markers *mk = &pr->mk[ti * 4];
-	size_t base[5], f, i, r, total;
-	uint32_t *used = NULL;
+	size_t base[5], f, i, r, total, nuid = pr->mi.nuid;
+	uint32_t *used = NULL, *setidx = NULL;
 	long *first = NULL, *last = NULL;
 	uint32_t *firstk = NULL;
-	uint64_t *grams = NULL;
-	size_t capg = 0;
 	int rc = 0;
 
 	base[0] = 0;
@@ -880,21 +900,33 @@ static int describe_phrases(struct eng_teacher *et, const struct eng_prep *pr, c
 	first = prov_calloc(total, sizeof(*first));
 	last = prov_calloc(total, sizeof(*last));
 	firstk = prov_calloc(total, sizeof(*firstk));
-	if (!used || !first || !last || !firstk) {
+	setidx = prov_calloc(4 * nuid + 1, sizeof(*setidx));   /* per set and uid: 1 + its rank there, 0 absent */
+	if (!used || !first || !last || !firstk || !setidx) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
+	for (f = 0; f < 4; f++)
+		for (i = 0; i < mk[f].n; i++) {
+			uint32_t u;
+
+			if (hmap_get(&pr->mi.map, mk[f].gram[i], &u))
+				setidx[f * nuid + u] = (uint32_t)i + 1;
+		}
 	for (r = 0; r < s->n; r++) {
-		size_t ng = 0, k;
+		size_t k;
 
-		if ((rc = grams_all(&grams, &capg, &ng, s->resp[r], pr->params.phrase_max_n, 1)))
-			goto done;
-		for (f = 0; f < 4; f++) {
-			for (k = 0; k < ng; k++) {
-				uint32_t idx;
+		for (k = 0; k < ss->ng[r]; k++) {
+			uint32_t u = ss->gu[r][k];
 
-				if (hmap_get(&mk[f].set, grams[k], &idx) &&
-				    (!used[base[f] + idx] || last[base[f] + idx] != (long)r)) {
+			if (u == UINT32_MAX)
+				continue;
+			for (f = 0; f < 4; f++) {
+				uint32_t idx = setidx[f * nuid + u];
+
+				if (!idx)
+					continue;
+				idx--;
+				if (!used[base[f] + idx] || last[base[f] + idx] != (long)r) {
 					if (!used[base[f] + idx]) {
 						first[base[f] + idx] = (long)r;
 						firstk[base[f] + idx] = (uint32_t)k;
@@ -971,7 +1003,7 @@ done:
 	free(first);
 	free(last);
 	free(firstk);
-	free(grams);
+	free(setidx);
 	return rc;
 }
 
@@ -1291,7 +1323,7 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 		et->closest = -1;
 		et->p_raw = et->p_holm = 1;
 		describe(et, pr, c, s, &ss, t, ctrl, nctrl, claims);
-		if ((rc = describe_phrases(et, pr, s, ti)) || (rc = teacher_state(ts, &sc, pr, c, s, &ss, ti)))
+		if ((rc = describe_phrases(et, pr, s, &ss, ti)) || (rc = teacher_state(ts, &sc, pr, c, s, &ss, ti)))
 			goto done;
 		et->stat = ts->stat;
 		et->n = ts->nq;
