@@ -13,9 +13,11 @@
 static const struct cmd_spec commands[] = {
 	{ "audit", cmd_audit, "scan many suspects in parallel (one case each) and summarise" },
 	{ "cases", cmd_cases, "list the stored cases" },
+	{ "collect", cmd_collect, "ask a model server (OpenAI-compatible API) prompts, write its answers" },
 	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
 	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
 	{ "merge", cmd_merge, "unite the cases of evidence databases (audit shards) in one" },
+	{ "probe", cmd_probe, "the built-in probe sets (identity, refusal, style)" },
 	{ "report", cmd_report, "re-render a stored case (md, html, json)" },
 	{ "scan", cmd_scan, "compare a suspect's answers with the corpus, store the case, report" },
 	{ "timestamp", cmd_timestamp, "RFC 3161: a time-stamp request for a case hash, or attach the reply" },

@@ -7,10 +7,15 @@ cd "$(dirname "$0")"
 DB=demo.db
 rm -f "$DB" "$DB-wal" "$DB-shm" demo-report.md demo-report.html
 export PROVENANCE_DB=$DB
-echo "== 1. the corpus: two teachers (may have been copied) and two independent references"
+echo "== 1. the corpus: two teachers (may have been copied) and six reference (control) models, each of its own maker"
 "$PROV" corpus import --role teacher --family openai corpus/example-gpt.jsonl
 "$PROV" corpus import --role teacher --family anthropic corpus/example-claude.jsonl
-"$PROV" corpus import --role reference --family none corpus/example-human-a.jsonl corpus/example-human-b.jsonl
+"$PROV" corpus import --role reference --family human-a corpus/example-human-a.jsonl
+"$PROV" corpus import --role reference --family human-b corpus/example-human-b.jsonl
+"$PROV" corpus import --role reference --family example-labs-a corpus/example-terse.jsonl
+"$PROV" corpus import --role reference --family example-labs-b corpus/example-encyclo.jsonl
+"$PROV" corpus import --role reference --family example-labs-c corpus/example-chatty.jsonl
+"$PROV" corpus import --role reference --family example-labs-d corpus/example-plain.jsonl
 "$PROV" corpus list
 echo
 echo "== 2. scan two suspects (each scan is stored as a case)"
