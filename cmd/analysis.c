@@ -747,6 +747,7 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 				json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
 				json_object_set_new(o, "claims", json_string(cl[k].family));
 				json_object_set_new(o, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
+				json_object_set_new(o, "strength", json_string(pat_strength_name(cl[k].strength)));
 				json_object_set_new(o, "pattern", json_string(pi ? pi->name : "?"));
 				json_object_set_new(o, "text", quote(sv.text, sv.len, cl[k].sent_start, cl[k].sent_end));
 				json_array_append_new(claims, o);
@@ -764,6 +765,7 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 			o = json_object();
 			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
 			json_object_set_new(o, "family", a.family ? json_string(a.family) : json_null());
+			json_object_set_new(o, "kind", json_string(pat_shape_name(a.shape)));
 			json_object_set_new(o, "pattern", pi ? json_string(pi->name) : json_null());
 			json_object_set_new(o, "text", quote(sv.text, sv.len, a.start, a.end));
 			json_array_append_new(refs, o);
@@ -1022,7 +1024,10 @@ static json_t *limitations_json(void)
 		" of copying: shared training data, a shared base model or convergent fine-tuning can also make outputs"
 		" similar."));
 	json_array_append_new(a, json_string("Identity claims (\"As an AI language model developed by OpenAI\") are a"
-		" signal, never proof on their own: models also repeat such claims from public web text."));
+		" signal, never proof on their own: many models misname themselves, and models also repeat such claims"
+		" from public web text. Each claim is quoted with its prompt and its strength: strong for an explicit"
+		" self-identification (\"I am ChatGPT\"), weak for a trace (\"As an AI language model\", \"my knowledge"
+		" cutoff is September 2021\")."));
 	json_array_append_new(a, json_string("The conclusion is only as good as the control panel: a control that was"
 		" itself trained on a teacher's outputs makes the test conservative for that teacher; a panel without"
 		" assistants of other families makes it liberal."));

@@ -123,3 +123,12 @@ test_expect "a collected suspect's served model and sampling settings reach the 
 	check_contains out "\"student-7b-q4\"" &&
 	check_contains out "\"temperature\": 0.7"
 '
+
+test_expect "identity claims are quoted with their strength and refusals with their kind; the limits say many models misname themselves" '
+	load_example &&
+	expect_code 0 prov scan --format json "$EX/suspect-distilled.jsonl" &&
+	check_contains out "\"strength\": \"strong\"" &&
+	sed -n "/\"refusals\": \[/,/\]/p" out >refs &&
+	check_contains refs "\"kind\": \"decline\"" &&
+	check_contains out "many models misname themselves"
+'
