@@ -28,6 +28,25 @@ static int db_fail(struct store *s, const char *what)
 	return prov_error(PROV_EDB, "%s: %s: %s", store_path(s), what, sqlite3_errmsg(store_db(s)));
 }
 
+/* Bind a blob of any size_t length, with a clear error past SQLite's limit (never a NULL the constraint reports). */
+static int bind_blob_checked(struct store *s, sqlite3_stmt *st, int i, const void *p, size_t n, const char *what)
+{
+	int rc = sqlite3_bind_blob64(st, i, n ? p : "", (sqlite3_uint64)n, SQLITE_STATIC);
+
+	if (rc == SQLITE_TOOBIG)
+		return prov_error(PROV_EDATA, "%s is too large for the database (%zu bytes)", what, n);
+	return rc == SQLITE_OK ? 0 : db_fail(s, what);
+}
+
+static int bind_text_checked(struct store *s, sqlite3_stmt *st, int i, const char *p, size_t n, const char *what)
+{
+	int rc = sqlite3_bind_text64(st, i, p, (sqlite3_uint64)n, SQLITE_STATIC, SQLITE_UTF8);
+
+	if (rc == SQLITE_TOOBIG)
+		return prov_error(PROV_EDATA, "%s is too large for the database (%zu bytes)", what, n);
+	return rc == SQLITE_OK ? 0 : db_fail(s, what);
+}
+
 static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(st, i);
@@ -569,11 +588,13 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 		sqlite3_bind_int64(st, 4, a->line);
 		sqlite3_bind_text(st, 5, p->psha[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)a->prompt_len);
-		sqlite3_bind_blob(st, 7, z + p->zoff[2 * i], (int)(p->zoff[2 * i + 1] - p->zoff[2 * i]), SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, p->asha[i], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)a->len);
-		sqlite3_bind_blob(st, 10, z + p->zoff[2 * i + 1], (int)(p->zoff[2 * i + 2] - p->zoff[2 * i + 1]),
-			SQLITE_STATIC);
+		if ((rc = bind_blob_checked(s, st, 7, z + p->zoff[2 * i], p->zoff[2 * i + 1] - p->zoff[2 * i],
+			"an answer's prompt")) ||
+		    (rc = bind_blob_checked(s, st, 10, z + p->zoff[2 * i + 1], p->zoff[2 * i + 2] - p->zoff[2 * i + 1],
+			"an answer")))
+			goto done;
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_fail(s, "cannot store an answer");
 			goto done;
@@ -629,7 +650,8 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	bind_text_or_null(st, 12, c->conclusion_teacher);
 	bind_text_or_null(st, 13, c->conclusion_family);
 	sqlite3_bind_text(st, 14, c->verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 15, p->zreport.data, (int)p->zreport.len, SQLITE_STATIC);
+	if ((rc = bind_blob_checked(s, st, 15, p->zreport.data, p->zreport.len, "the report")))
+		goto done;
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)c->report_len);
 	sqlite3_bind_text(st, 17, p->report_sha, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)c->nanswers);
@@ -637,7 +659,8 @@ int case_append_packed(struct store *s, const struct case_new *c, const struct c
 	bind_text_or_null(st, 20, c->origin);
 	sqlite3_bind_text(st, 21, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 22, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 23, header.data, (int)header.len, SQLITE_STATIC);
+	if ((rc = bind_text_checked(s, st, 23, header.data, header.len, "the case header")))
+		goto done;
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_fail(s, "cannot store the case");
 		goto done;
@@ -1026,7 +1049,8 @@ static int sign_store(struct store *s, int64_t id, const char *hash, const struc
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, k->sha, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, k->pub, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, sig, (int)siglen, SQLITE_STATIC);
+	if ((rc = bind_blob_checked(s, st, 5, sig, siglen, "the signature")))
+		goto done;
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_fail(s, "cannot store the signature");
 done:
@@ -1105,11 +1129,11 @@ int case_timestamp_add(struct store *s, int64_t id, const char *hash, const char
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, gen_time, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, reply, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_fail(s, "cannot store the timestamp");
+	if ((rc = bind_blob_checked(s, st, 4, reply, len, "the time-stamp reply")) || sqlite3_step(st) != SQLITE_DONE) {
+		if (!rc)
+			rc = db_fail(s, "cannot store the timestamp");
 		sqlite3_finalize(st);
 		store_rollback(s);
 		return rc;
