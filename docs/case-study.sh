@@ -213,9 +213,6 @@ def fe(x):
 def fr(x):
     return "—" if x is None else ("%.3f" % x).rstrip("0").rstrip(".")
 
-VERDICT = {"strong": "strong", "moderate": "moderate", "weak": "weak", "none": "none",
-           "inconclusive": "inconclusive"}
-
 def cell(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
@@ -345,6 +342,12 @@ def above(t):
     return [n["model"] for n in sorted(c.get("null") or [], key=lambda n: -n["statistic"])
             if n["statistic"] > c["statistic"]]
 
+def above_s(t):
+    ab = above(t)
+    if len(ab) > 4:
+        return "%d of the %d" % (len(ab), cal(t).get("null_models", 0))
+    return ", ".join(ab) or "none"
+
 def needed(t):
     pn = t.get("prompts_needed") or {}
     def one(x):
@@ -391,9 +394,8 @@ def headline(key):
             name, data, t["model"], ft(t["score"]), fp(t["p_value"]))
     if v != "inconclusive":
         s += "; the suspect ranks %s among the null models" % rank_s(t)
-        ab = above(t)
-        if ab:
-            s += " (below %s)" % ", ".join(ab)
+        if above(t):
+            s += " (below %s)" % above_s(t)
     ch = changes(t)
     if ch:
         s += "; the verdict depends on the panel: " + "; ".join(ch)
@@ -415,11 +417,12 @@ end()
 begin("summary")
 w("| Suspect | Data | Status | Controls (references) | Conclusion | Closest teacher | t | p (calibrated, corrected) | Rank among the null models | Identical answers | Without one control or family |")
 w("|---|---|---|---|---|---|---:|---:|---:|---:|---|")
-for key in ["deepseek-reasoner", "deepseek-reasoner-greek-only", "llama-3.1-70b-el",
-            "deepseek-coder-v2", "qwen2.5-72b-instruct", "llama-3.1-70b-instruct",
-            "deepseek-coder-v2-llama-panel", "qwen2.5-72b-instruct-llama-panel",
-            "deepseek-llm-67b-chat", "Qwen1.5-72B-Chat", "Mixtral-8x7B-Instruct-v0.1",
-            "vicuna-13b", "claude2-alpaca-13b"]:
+SUMMARY_KEYS = ["deepseek-reasoner", "deepseek-reasoner-greek-only", "llama-3.1-70b-el",
+                "deepseek-coder-v2", "qwen2.5-72b-instruct", "llama-3.1-70b-instruct",
+                "deepseek-coder-v2-llama-panel", "qwen2.5-72b-instruct-llama-panel",
+                "deepseek-llm-67b-chat", "Qwen1.5-72B-Chat", "Mixtral-8x7B-Instruct-v0.1",
+                "vicuna-13b", "claude2-alpaca-13b"]
+for key in SUMMARY_KEYS:
     d = load(key)
     name, data, status = LABEL[key]
     t = top(d)
@@ -429,10 +432,23 @@ for key in ["deepseek-reasoner", "deepseek-reasoner-greek-only", "llama-3.1-70b-
     w("| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %s |" % (
         name, data, status, cell(refs_s), conc, t["model"], ft(t["score"]), fp(t["p_value"]),
         rank_s(t), identical_s(t), cell(stable_s(t))))
+w()
+w("The calibration behind each row: the closest teacher's null models, where the suspect stands among them, how many prompts would settle it, the controls that look derived from the teacher themselves, and the report's robustness sentence:")
+w()
+w("| Suspect | Closest teacher | Null models: number, mean (sd) | Suspect's statistic | Null models above the suspect | Prompts for moderate / strong | Contaminated controls | Robustness |")
+w("|---|---|---|---:|---|---|---|---|")
+for key in SUMMARY_KEYS:
+    d = load(key)
+    t = top(d)
+    c = cal(t)
+    w("| %s | %s | %d, %s (%s) | %s | %s | %s | %s | %s |" % (
+        LABEL[key][0], t["model"], c.get("null_models", 0), ft(c.get("null_mean")), ft(c.get("null_sd")),
+        ft(c.get("statistic")), cell(above_s(t)), needed(t), cell(contaminated_s(t) or "none"),
+        cell((t.get("robustness") or {}).get("sentence", "—"))))
 end()
 
 # ---- one section per DeepSeek case ----
-def case_section(key, suspect_file, teacher_files, nspans=3):
+def case_section(key, suspect_file, nspans=3):
     d = load(key)
     susp = {str(o.get("id")): o for o in read_data(suspect_file)}
     s = d["suspect"]
@@ -582,14 +598,10 @@ def case_section(key, suspect_file, teacher_files, nspans=3):
             w("| %s | %s | %s | %s | %s |" % (c_["prompt_id"], c_.get("claims"), c_.get("kind"), c_.get("strength"), cell(clip(c_["text"], 200))))
     end()
 
-case_section("deepseek-reasoner", "arena_hard_el/deepseek-reasoner.jsonl.gz",
-             {"gpt-4o-mini": "arena_hard_el/gpt-4o-mini.jsonl.gz"})
-case_section("deepseek-coder-v2", "arena_hard_en/deepseek-coder-v2.jsonl.gz",
-             {"gpt-4o-2024-08-06": "arena_hard_en/gpt-4o-2024-08-06.jsonl.gz"})
-case_section("deepseek-llm-67b-chat", "alpaca_eval/deepseek-llm-67b-chat.jsonl.gz",
-             {"gpt-3.5-turbo-0301": "alpaca_eval/gpt-3.5-turbo-0301.jsonl.gz"})
-case_section("llama-3.1-70b-el", "arena_hard_el/llama-3.1-70b.jsonl.gz",
-             {"gpt-4o": "arena_hard_el/gpt-4o.jsonl.gz"}, nspans=1)
+case_section("deepseek-reasoner", "arena_hard_el/deepseek-reasoner.jsonl.gz")
+case_section("deepseek-coder-v2", "arena_hard_en/deepseek-coder-v2.jsonl.gz")
+case_section("deepseek-llm-67b-chat", "alpaca_eval/deepseek-llm-67b-chat.jsonl.gz")
+case_section("llama-3.1-70b-el", "arena_hard_el/llama-3.1-70b.jsonl.gz", nspans=1)
 
 # ---- the one-reference flip: DeepSeek-Coder-V2 and Qwen2.5, with and without each other ----
 begin("flip")
@@ -606,7 +618,7 @@ for key, other in (("deepseek-coder-v2", "qwen2.5-72b-instruct"), ("deepseek-cod
             wo = "%s (p = %s)" % (x["verdict"], fp(x["p_value"]))
     w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         LABEL[key][0], cell(", ".join(refs_of(d))), d["conclusion"]["verdict"], t["model"], ft(t["score"]),
-        fp(t["p_value"]), rank_s(t), ", ".join(above(t)) or "none", "yes" if r.get("stable") else "no", wo))
+        fp(t["p_value"]), rank_s(t), above_s(t), "yes" if r.get("stable") else "no", wo))
 end()
 
 # ---- identical answers: which ones ----
