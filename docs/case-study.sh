@@ -87,7 +87,7 @@ scan() {
 maker() {
 	case $1 in
 	llama*) echo meta ;;
-	qwen* | Qwen*) echo alibaba ;;
+	qwen* | Qwen*) echo qwen ;;
 	deepseek*) echo deepseek ;;
 	*) echo "$1" ;;
 	esac
@@ -117,7 +117,7 @@ refs() {
 	done
 }
 
-echo "case-study.sh: building the corpora and scanning (about half a minute)" >&2
+echo "case-study.sh: building the corpora and scanning (about 40 seconds)" >&2
 
 # Greek. DeepSeek-R1 against GPT-4o, GPT-4o-mini, Claude 3.5 Sonnet; the control is Llama 3.1 70B.
 el_teachers el_ds
@@ -161,8 +161,10 @@ refs en_llamas $EN llama-3.1-8b-instruct llama-3.1-70b-instruct llama-3.1-405b-i
 scan deepseek-coder-v2-llama-panel en_llamas "$DATA/$EN/deepseek-coder-v2.jsonl.gz"
 scan qwen2.5-72b-instruct-llama-panel en_llamas "$DATA/$EN/qwen2.5-72b-instruct.jsonl.gz"
 
-# AlpacaEval: the labelled corpus of labels.tsv (its 8 teachers and 4 references), unchanged.
-awk -F '\t' '$3 == "alpaca_eval" && ($4 == "teacher" || $4 == "reference") { print $4, $5, $1 }' "$DATA/labels.tsv" |
+# AlpacaEval: the labelled corpus of labels.tsv (its teachers and references); a teacher's family
+# is its family column, a reference's its maker (the lineage that makes two models siblings).
+awk -F '\t' '$3 == "alpaca_eval" && $4 == "teacher" { print $4, $5, $1 }
+	$3 == "alpaca_eval" && $4 == "reference" { print $4, ($8 != "" ? $8 : $5), $1 }' "$DATA/labels.tsv" |
 	while read -r role family file; do
 		add ae "$role" "$family" "$file"
 	done
@@ -210,9 +212,6 @@ def fe(x):
 
 def fr(x):
     return "—" if x is None else ("%.3f" % x).rstrip("0").rstrip(".")
-
-VERDICT = {"strong": "strong", "moderate": "moderate", "weak": "weak", "none": "none",
-           "inconclusive": "inconclusive"}
 
 def cell(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
@@ -313,24 +312,93 @@ for path in files:
     w("| %s | `%s` | %s |" % (rel, hashlib.sha256(raw).hexdigest(), n))
 end()
 
-# ---- the headlines, in words ----
+# ---- helpers for the calibrated test (docs/method.md) ----
 WORDS_V = {"strong": "strong evidence", "moderate": "moderate evidence", "weak": "weak evidence",
            "none": "no evidence", "inconclusive": "inconclusive"}
+
+def ft(x):
+    return "—" if x is None else "%.2f" % x
+
+def top(d):
+    # The teacher the report ranks first: the conclusion's teacher, else the first listed.
+    name = d["conclusion"].get("teacher")
+    for t in d["teachers"]:
+        if t["model"] == name:
+            return t
+    return d["teachers"][0]
+
+def cal(t):
+    return t.get("calibration") or {}
+
+def rank_s(t):
+    c = cal(t)
+    if c.get("rank") is None:
+        return "—"
+    return "%d of %d" % (c["rank"], c["null_models"] + 1)
+
+def above(t):
+    # The null models whose statistic is above the suspect's.
+    c = cal(t)
+    return [n["model"] for n in sorted(c.get("null") or [], key=lambda n: -n["statistic"])
+            if n["statistic"] > c["statistic"]]
+
+def above_s(t):
+    ab = above(t)
+    if len(ab) > 4:
+        return "%d of the %d" % (len(ab), cal(t).get("null_models", 0))
+    return ", ".join(ab) or "none"
+
+def needed(t):
+    pn = t.get("prompts_needed") or {}
+    def one(x):
+        return "no number" if x is None else str(x)
+    return "%s / %s" % (one(pn.get("moderate")), one(pn.get("strong")))
+
+def identical_s(t):
+    i = t.get("identical") or {}
+    return "%d of %d" % (i.get("count", 0), i.get("of", 0))
+
+def changes(t):
+    # The controls and families whose removal changes the verdict: "without X: weak (p 0.01)".
+    r = t.get("robustness") or {}
+    return ["without %s%s: %s (p = %s)" % ("the family " if w_["kind"] == "family" else "", w_["control"],
+                                           w_["verdict"], fp(w_["p_value"]))
+            for w_ in r.get("without") or [] if w_["verdict"] != t["verdict"]]
+
+def stable_s(t):
+    r = t.get("robustness") or {}
+    if r.get("stable"):
+        return "stable (%d controls tested)" % r.get("controls_tested", 0)
+    return "; ".join(changes(t)) or "—"
+
+def contaminated_s(t):
+    cc = t.get("contaminated_controls") or []
+    return "; ".join("%s (statistic %s, t = %s, p = %s)" % (c["model"], ft(c["statistic"]), ft(c["t"]), fp(c["p_value"]))
+                     for c in cc)
+
+# ---- the headlines, in words ----
 def headline(key):
     d = load(key)
     name, data, status = LABEL[key]
-    t = d["teachers"][0]
-    nul = t.get("null") or {}
+    t = top(d)
+    c = cal(t)
     v = d["conclusion"]["verdict"]
     if v in ("strong", "moderate", "weak"):
-        s = "%s, %s: **%s** of resemblance to %s (%s) beyond the controls: p = %s, effect %s" % (
-            name, data, WORDS_V[v], t["model"], t["family"], fp(t["p_value"]), fe(t["effect"]))
+        s = "%s, %s: **%s** of resemblance to %s (%s) beyond the control models: t = %s, calibrated p = %s" % (
+            name, data, WORDS_V[v], t["model"], t["family"], ft(t["score"]), fp(t["p_value"]))
+    elif v == "inconclusive":
+        s = "%s, %s: **inconclusive**: %s (%d null models against %s; t = %s, p = %s)" % (
+            name, data, t.get("reason") or "—", c.get("null_models", 0), t["model"], ft(t["score"]), fp(t["p_value"]))
     else:
-        s = "%s, %s: **%s**; the closest teacher, %s, gives p = %s, effect %s" % (
-            name, data, WORDS_V.get(v, v), t["model"], fp(t["p_value"]), fe(t["effect"]))
-    if nul.get("max_model"):
-        s += "; the largest effect an independent panel model shows against %s is %s (%s)" % (
-            t["model"], fe(nul.get("max_effect")), nul["max_model"])
+        s = "%s, %s: **no evidence**; the closest teacher, %s, gives t = %s, calibrated p = %s" % (
+            name, data, t["model"], ft(t["score"]), fp(t["p_value"]))
+    if v != "inconclusive":
+        s += "; the suspect ranks %s among the null models" % rank_s(t)
+        if above(t):
+            s += " (below %s)" % above_s(t)
+    ch = changes(t)
+    if ch:
+        s += "; the verdict depends on the panel: " + "; ".join(ch)
     return s + "."
 begin("headlines")
 w("The three DeepSeek models:")
@@ -347,30 +415,42 @@ end()
 
 # ---- the summary table ----
 begin("summary")
-w("| Suspect | Data | Status | Controls (references) | Conclusion | Closest teacher | p (corrected) | Effect | Largest null effect |")
-w("|---|---|---|---|---|---|---:|---:|---:|")
-for key in ["deepseek-reasoner", "deepseek-reasoner-greek-only", "llama-3.1-70b-el",
-            "deepseek-coder-v2", "qwen2.5-72b-instruct", "llama-3.1-70b-instruct",
-            "deepseek-coder-v2-llama-panel", "qwen2.5-72b-instruct-llama-panel",
-            "deepseek-llm-67b-chat", "Qwen1.5-72B-Chat", "Mixtral-8x7B-Instruct-v0.1",
-            "vicuna-13b", "claude2-alpaca-13b"]:
+w("| Suspect | Data | Status | Controls (references) | Conclusion | Closest teacher | t | p (calibrated, corrected) | Rank among the null models | Identical answers | Without one control or family |")
+w("|---|---|---|---|---|---|---:|---:|---:|---:|---|")
+SUMMARY_KEYS = ["deepseek-reasoner", "deepseek-reasoner-greek-only", "llama-3.1-70b-el",
+                "deepseek-coder-v2", "qwen2.5-72b-instruct", "llama-3.1-70b-instruct",
+                "deepseek-coder-v2-llama-panel", "qwen2.5-72b-instruct-llama-panel",
+                "deepseek-llm-67b-chat", "Qwen1.5-72B-Chat", "Mixtral-8x7B-Instruct-v0.1",
+                "vicuna-13b", "claude2-alpaca-13b"]
+for key in SUMMARY_KEYS:
     d = load(key)
     name, data, status = LABEL[key]
-    t = d["teachers"][0]
+    t = top(d)
     conc = d["conclusion"]["verdict"]
     refs = refs_of(d)
-    refs_s = ", ".join(refs) if len(refs) <= 4 else "the 4 references of labels.tsv"
-    nul = t.get("null") or {}
-    w("| %s | %s | %s | %s | **%s** | %s | %s | %s | %s (%s) |" % (
-        name, data, status, cell(refs_s), VERDICT.get(conc, conc), t["model"], fp(t["p_value"]),
-        fe(t["effect"]), fe(nul.get("max_effect")), nul.get("max_model", "—")))
+    refs_s = ", ".join(refs) if len(refs) <= 4 else "the %d references of labels.tsv" % len(refs)
+    w("| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %s |" % (
+        name, data, status, cell(refs_s), conc, t["model"], ft(t["score"]), fp(t["p_value"]),
+        rank_s(t), identical_s(t), cell(stable_s(t))))
+w()
+w("The calibration behind each row: the closest teacher's null models, where the suspect stands among them, how many prompts would settle it, the controls that look derived from the teacher themselves, and the report's robustness sentence:")
+w()
+w("| Suspect | Closest teacher | Null models: number, mean (sd) | Suspect's statistic | Null models above the suspect | Prompts for moderate / strong | Contaminated controls | Robustness |")
+w("|---|---|---|---:|---|---|---|---|")
+for key in SUMMARY_KEYS:
+    d = load(key)
+    t = top(d)
+    c = cal(t)
+    w("| %s | %s | %d, %s (%s) | %s | %s | %s | %s | %s |" % (
+        LABEL[key][0], t["model"], c.get("null_models", 0), ft(c.get("null_mean")), ft(c.get("null_sd")),
+        ft(c.get("statistic")), cell(above_s(t)), needed(t), cell(contaminated_s(t) or "none"),
+        cell((t.get("robustness") or {}).get("sentence", "—"))))
 end()
 
 # ---- one section per DeepSeek case ----
-def case_section(key, suspect_file, teacher_files, nspans=3):
+def case_section(key, suspect_file, nspans=3):
     d = load(key)
     susp = {str(o.get("id")): o for o in read_data(suspect_file)}
-    teach = {m: {str(o.get("id")): o for o in read_data(f)} for m, f in teacher_files.items()}
     s = d["suspect"]
     begin("case-" + key)
     w("Suspect file `%s`: %d answers, %d matched to the corpus's prompts (SHA-256 `%s`)." % (
@@ -382,23 +462,52 @@ def case_section(key, suspect_file, teacher_files, nspans=3):
     for m in d["corpus"]["models"]:
         w("| %s | %s | %s | %d |" % (m["model"], m["family"], m["role"], m["responses"]))
     w()
-    w("| Teacher | Verdict | p (corrected) | Effect | Closest control | Effect against the panel mean | Largest null effect |")
-    w("|---|---|---:|---:|---|---:|---:|")
+    w("| Teacher | Verdict | Statistic | Null models | Null mean (sd) | t | p (calibrated, corrected) | Rank | Identical answers | Prompts for moderate / strong | Closest control (descriptive) |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for t in d["teachers"]:
-        nul = t.get("null") or {}
-        w("| %s (%s) | %s | %s | %s | %s | %s | %s (%s) |" % (
-            t["model"], t["family"], VERDICT.get(t["verdict"], t["verdict"]), fp(t["p_value"]),
-            fe(t["effect"]), t.get("closest_control") or "—", fe((t.get("panel") or {}).get("effect")),
-            fe(nul.get("max_effect")), nul.get("max_model", "—")))
+        c = cal(t)
+        w("| %s (%s) | %s | %s | %d | %s (%s) | %s | %s | %s | %s | %s | %s |" % (
+            t["model"], t["family"], t["verdict"], ft(c.get("statistic")), c.get("null_models", 0),
+            ft(c.get("null_mean")), ft(c.get("null_sd")), ft(t["score"]), fp(t["p_value"]), rank_s(t),
+            identical_s(t), needed(t), t.get("closest_control") or "—"))
     w()
-    t = d["teachers"][0]
-    w("Effect against each control, for %s: %s." % (t["model"], "; ".join(
-        "%s %s" % (c["model"], fe(c["effect"])) for c in t["controls"])))
+    reasons = sorted({t["reason"] for t in d["teachers"] if t.get("reason")})
+    for r in reasons:
+        w("Why inconclusive: %s." % r)
+        w()
+    t = top(d)
+    c = cal(t)
+    w("The null models against %s (each a control model scanned as the suspect, on the suspect's prompts), with the suspect among them:" % t["model"])
     w()
-    w("Signals for %s (effect and p-value against the closest control):" % t["model"])
-    w()
-    w("| Signal | Effect | p-value | Detail |")
+    w("| Model | Statistic | Prompts | Looks derived from %s |" % t["model"])
     w("|---|---:|---:|---|")
+    rows = [(n["statistic"], n["model"], str(n["prompts"]), "yes" if n.get("outlier") else "no") for n in c.get("null") or []]
+    rows.append((c["statistic"], "**%s (suspect)**" % d["suspect"]["name"], str(t["n"]), "—"))
+    for st, m, n, o in sorted(rows, key=lambda r: -r[0]):
+        w("| %s | %s | %s | %s |" % (m, ft(st), n, o))
+    w()
+    r = t.get("robustness") or {}
+    w("Robustness: %s" % r.get("sentence", "—"))
+    w()
+    wo = r.get("without") or []
+    if wo:
+        w("Verdict with each control and family left out in turn: %s." % "; ".join(
+            "%s%s %s (p = %s)" % ("family " if x["kind"] == "family" else "", x["control"], x["verdict"], fp(x["p_value"]))
+            for x in wo))
+        w()
+    cs = contaminated_s(t)
+    w("Contaminated controls for %s: %s." % (t["model"], cs or "none"))
+    w()
+    if d.get("warnings"):
+        w("The report's warnings:")
+        w()
+        for x in d["warnings"]:
+            w("- " + cell(x))
+        w()
+    w("Signals for %s (descriptive: effect and p-value of the prompt-level test against each signal's closest control):" % t["model"])
+    w()
+    w("| Signal | Effect | p-value | Closest control | Detail |")
+    w("|---|---:|---:|---|---|")
     for k, v in t["signals"].items():
         if not v.get("available", True):
             eff, p = "—", "not measurable"
@@ -415,13 +524,13 @@ def case_section(key, suspect_file, teacher_files, nspans=3):
         elif k == "identity":
             det = "%d claims of the teacher's family; controls' rate %s" % (v.get("suspect_claims", 0), fr(v.get("control_rate")))
         elif k == "phrases":
-            top = v.get("top") or []
-            det = ", ".join("%s\"%s\" %s / %s / %s" % ("opening " if p.get("opening") else "", p["phrase"], fr(p.get("suspect_share")), fr(p.get("teacher_share")), fr(p.get("controls_share"))) for p in top[:3])
+            tops = v.get("top") or []
+            det = ", ".join("%s\"%s\" %s / %s / %s" % ("opening " if p_.get("opening") else "", p_["phrase"], fr(p_.get("suspect_share")), fr(p_.get("teacher_share")), fr(p_.get("controls_share"))) for p_ in tops[:3])
             if det:
                 det = "share of answers using it (suspect / teacher / controls): " + det
-        w("| %s | %s | %s | %s |" % (k, eff, p, cell(det)))
+        w("| %s | %s | %s | %s | %s |" % (k, eff, p, v.get("closest_control") or "—", cell(det)))
     w()
-    # shared passages with the top teacher (and the next one of another snapshot, if any)
+    # shared passages with the top teacher
     shown, skipped = [], 0
     for sp in t["evidence"]["spans"]:
         pid = str(sp["prompt_id"])
@@ -450,39 +559,95 @@ def case_section(key, suspect_file, teacher_files, nspans=3):
             w(fz)
             w()
     # refusals and identity claims, anywhere in the suspect's answers
-    fams = {}
-    for r in d.get("refusals") or []:
-        fams[r.get("family") or "?"] = fams.get(r.get("family") or "?", 0) + 1
-    w("Refusals found in the suspect's answers: %d%s." % (len(d.get("refusals") or []),
-      (" (template family: " + ", ".join("%s %d" % (k, v) for k, v in sorted(fams.items())) + ")") if fams else ""))
+    refs_ = d.get("refusals") or []
+    fams, kinds = {}, {}
+    for r_ in refs_:
+        fams[r_.get("family") or "?"] = fams.get(r_.get("family") or "?", 0) + 1
+        kinds[r_.get("kind") or "?"] = kinds.get(r_.get("kind") or "?", 0) + 1
+    w("Refusals found in the suspect's answers: %d%s." % (len(refs_),
+      (" (template family: " + ", ".join("%s %d" % (k, v) for k, v in sorted(fams.items())) +
+       "; kind: " + ", ".join("%s %d" % (k, v) for k, v in sorted(kinds.items())) + ")") if fams else ""))
     texts = {}
-    for r in d.get("refusals") or []:
-        texts.setdefault((r.get("family"), r["text"]), []).append(str(r["prompt_id"]))
+    for r_ in refs_:
+        texts.setdefault((r_.get("family"), r_.get("kind"), r_["text"]), []).append(str(r_["prompt_id"]))
     if texts:
         w()
-        w("| Refusal sentence | Template family | Answers |")
-        w("|---|---|---:|")
-        for (fam, tx), ids in sorted(texts.items(), key=lambda x: (-len(x[1]), x[0][1]))[:6]:
-            w("| %s | %s | %d |" % (cell(clip(tx, 120)), fam, len(ids)))
+        w("| Refusal sentence | Template family | Kind | Answers |")
+        w("|---|---|---|---:|")
+        for (fam, kind, tx), ids in sorted(texts.items(), key=lambda x: (-len(x[1]), x[0][2]))[:6]:
+            w("| %s | %s | %s | %d |" % (cell(clip(tx, 120)), fam, kind, len(ids)))
     w()
     claims = d.get("identity_claims") or []
-    w("Identity and knowledge-cutoff claims found in the suspect's answers: %d." % len(claims))
+    strong = sum(1 for c_ in claims if c_.get("strength") == "strong")
+    w("Identity and knowledge-cutoff claims found in the suspect's answers: %d (%d strong, %d weak)." % (
+        len(claims), strong, len(claims) - strong))
     if claims:
+        cnt = {}
+        for c_ in claims:
+            k_ = "%s %s %s" % (c_.get("claims"), c_.get("kind"), c_.get("strength"))
+            cnt[k_] = cnt.get(k_, 0) + 1
         w()
-        w("| Prompt | Claims | Kind | Sentence |")
-        w("|---|---|---|---|")
-        for c in claims[:12]:
-            w("| %s | %s | %s | %s |" % (c["prompt_id"], c.get("claims"), c.get("kind"), cell(clip(c["text"], 200))))
+        w("By family claimed, kind and strength: %s. Strong claims first, then knowledge cutoffs:" % "; ".join(
+            "%s %d" % (k_, n_) for k_, n_ in sorted(cnt.items(), key=lambda x: (-x[1], x[0]))))
+        w()
+        w("| Prompt | Claims | Kind | Strength | Sentence |")
+        w("|---|---|---|---|---|")
+        order = sorted(range(len(claims)), key=lambda i_: (claims[i_].get("strength") != "strong",
+                                                          claims[i_].get("kind") != "cutoff", i_))
+        for c_ in [claims[i_] for i_ in order][:12]:
+            w("| %s | %s | %s | %s | %s |" % (c_["prompt_id"], c_.get("claims"), c_.get("kind"), c_.get("strength"), cell(clip(c_["text"], 200))))
     end()
 
-case_section("deepseek-reasoner", "arena_hard_el/deepseek-reasoner.jsonl.gz",
-             {"gpt-4o-mini": "arena_hard_el/gpt-4o-mini.jsonl.gz"})
-case_section("deepseek-coder-v2", "arena_hard_en/deepseek-coder-v2.jsonl.gz",
-             {"gpt-4o-2024-08-06": "arena_hard_en/gpt-4o-2024-08-06.jsonl.gz"})
-case_section("deepseek-llm-67b-chat", "alpaca_eval/deepseek-llm-67b-chat.jsonl.gz",
-             {"gpt-3.5-turbo-0301": "alpaca_eval/gpt-3.5-turbo-0301.jsonl.gz"})
-case_section("llama-3.1-70b-el", "arena_hard_el/llama-3.1-70b.jsonl.gz",
-             {"gpt-4o": "arena_hard_el/gpt-4o.jsonl.gz"}, nspans=1)
+case_section("deepseek-reasoner", "arena_hard_el/deepseek-reasoner.jsonl.gz")
+case_section("deepseek-coder-v2", "arena_hard_en/deepseek-coder-v2.jsonl.gz")
+case_section("deepseek-llm-67b-chat", "alpaca_eval/deepseek-llm-67b-chat.jsonl.gz")
+case_section("llama-3.1-70b-el", "arena_hard_el/llama-3.1-70b.jsonl.gz", nspans=1)
+
+# ---- the one-reference flip: DeepSeek-Coder-V2 and Qwen2.5, with and without each other ----
+begin("flip")
+w("| Suspect | Controls (references) | Verdict | Closest teacher | t | p (calibrated, corrected) | Rank among the null models | Null models above the suspect | Stable | Without the other Chinese model (robustness) |")
+w("|---|---|---|---|---:|---:|---:|---|---|---|")
+for key, other in (("deepseek-coder-v2", "qwen2.5-72b-instruct"), ("deepseek-coder-v2-llama-panel", None),
+                   ("qwen2.5-72b-instruct", "deepseek-coder-v2"), ("qwen2.5-72b-instruct-llama-panel", None)):
+    d = load(key)
+    t = top(d)
+    r = t.get("robustness") or {}
+    wo = "—"
+    for x in r.get("without") or []:
+        if other and x["control"] == other:
+            wo = "%s (p = %s)" % (x["verdict"], fp(x["p_value"]))
+    w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        LABEL[key][0], cell(", ".join(refs_of(d))), d["conclusion"]["verdict"], t["model"], ft(t["score"]),
+        fp(t["p_value"]), rank_s(t), above_s(t), "yes" if r.get("stable") else "no", wo))
+end()
+
+# ---- identical answers: which ones ----
+begin("identical")
+IDW = re.compile(r"[^\W_]+(?:'[^\W_]+)*", re.U)
+def idnorm(s):
+    import unicodedata
+    return IDW.findall(unicodedata.normalize("NFKD", s).casefold())
+w("Answers identical to the teacher's answer to the same prompt, word for word (the report's count, and the answers themselves as this script finds them: the same word tokens, case, punctuation and markup ignored):")
+w()
+w("| Suspect | Teacher | Report's count | Prompt | Prompt text (start) | Answer |")
+w("|---|---|---:|---|---|---|")
+for key, sf, tf in (("deepseek-coder-v2", "arena_hard_en/deepseek-coder-v2.jsonl.gz", "arena_hard_en/gpt-4o-2024-08-06.jsonl.gz"),
+                    ("qwen2.5-72b-instruct", "arena_hard_en/qwen2.5-72b-instruct.jsonl.gz", "arena_hard_en/gpt-4o-2024-05-13.jsonl.gz"),
+                    ("deepseek-llm-67b-chat", "alpaca_eval/deepseek-llm-67b-chat.jsonl.gz", "alpaca_eval/gpt-3.5-turbo-0301.jsonl.gz"),
+                    ("vicuna-13b", "alpaca_eval/vicuna-13b.jsonl.gz", "alpaca_eval/gpt-3.5-turbo-0301.jsonl.gz"),
+                    ("Qwen1.5-72B-Chat", "alpaca_eval/Qwen1.5-72B-Chat.jsonl.gz", "alpaca_eval/gpt4_0314.jsonl.gz")):
+    d = load(key)
+    tm = os.path.basename(tf)[:-len(".jsonl.gz")]
+    t = next(x for x in d["teachers"] if x["model"] == tm)
+    S = {str(o["id"]): o for o in read_data(sf)}
+    T = {str(o["id"]): o for o in read_data(tf)}
+    hits = [i for i in sorted(S) if i in T and idnorm(S[i]["response"]) and idnorm(S[i]["response"]) == idnorm(T[i]["response"])]
+    if not hits:
+        w("| %s | %s | %s | — | — | — |" % (LABEL[key][0], tm, identical_s(t)))
+    for n, i in enumerate(hits):
+        w("| %s | %s | %s | %s | %s | %s |" % (LABEL[key][0] if n == 0 else "", tm if n == 0 else "",
+          identical_s(t) if n == 0 else "", i[:8], cell(clip(S[i]["prompt"].strip(), 50)), cell(clip(S[i]["response"].strip(), 60)).replace("`", "\\`")))
+end()
 
 # ---- GPT's refusal sentence in the English set ----
 begin("refusal-template")
@@ -549,7 +714,8 @@ def between(lines, start, stop):
     i = next(k for k, l in enumerate(lines) if l.startswith(start))
     j = next(k for k in range(i + 1, len(lines)) if lines[k].startswith(stop))
     return lines[i:j]
-part = between(md, "### 3.1 ", "#### Per-prompt differences")
+part = between(md, "## 1. Summary", "### What this report does")
+part += between(md, "### 3.1 ", "#### Signals")
 part += between(md, "#### Refusals with the teacher", "#### Identity claims")
 text = "\n".join(l for l in part).rstrip("\n")
 fz = fence(text)
