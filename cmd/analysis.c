@@ -1470,11 +1470,10 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 
 			for (k = 0; k < et->nnulls; k++)
 				if (et->nulls[k].outlier) {
-					snprintf(buf, sizeof(buf), "Control model %s looks derived from teacher %s itself (its own"
-						" statistic is %.1f null standard deviations out, p = %.2g): a contaminated control makes"
-						" the test conservative for that teacher.", se->models[et->nulls[k].model].name,
-						se->models[et->model].name, et->null_sd > 0 ? (et->nulls[k].stat - et->null_mean) /
-						et->null_sd : 0.0, et->nulls[k].p);
+					snprintf(buf, sizeof(buf), "Control model %s looks derived from teacher %s itself (scanned as"
+						" a suspect against the other %d null models: t = %.1f, p = %.2g): a contaminated control"
+						" makes the test conservative for that teacher.", se->models[et->nulls[k].model].name,
+						se->models[et->model].name, et->null_k - 1, et->nulls[k].t, et->nulls[k].p);
 					json_array_append_new(o, json_string(buf));
 				}
 		}
