@@ -41,20 +41,32 @@ CMDLIB_OBJ = $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
+# Quiet rules: one line per step ("CC cmd/main.c"); V=1 shows the full command lines.
+ifeq ($(V),1)
+Q =
+quiet = @:
+else
+Q = @
+quiet = @printf '  %-7s %s\n'
+endif
+
 .PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean
 
 all: $(PROG)
 
 $(PROG): $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
 $(BUILD)/libcmd.a: $(CMDLIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $(CMDLIB_OBJ)
+	$(quiet) AR $@
+	$(Q)$(AR) rcs $@ $(CMDLIB_OBJ)
 
 $(BUILD)/libprov.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	$(quiet) AR $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 # The pattern library is data in the repository, built into the binary as a C string.
 $(BUILD)/gen/patterns_data.c: detect/patterns.tsv
@@ -69,15 +81,18 @@ $(BUILD)/gen/patterns_data.c: detect/patterns.tsv
 	   echo 'const size_t pat_builtin_size = sizeof(pat_builtin_data) - 1;'; } >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcmd.a $(BUILD)/libprov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
 unit: $(UNIT_BIN)
 
