@@ -10,6 +10,48 @@
 #include "cmd/cmd.h"
 #include "corpus/cases.h"
 
+/* --format text|json (--json as its alias): 1 for json, 0 for text, -1 (after the message) otherwise. */
+static int format_json(const char *cmd, const char *format)
+{
+	if (!strcmp(format, "json"))
+		return 1;
+	if (!strcmp(format, "text"))
+		return 0;
+	cmd_usage_error(cmd, "--format must be text or json, not '%s'", format);
+	return -1;
+}
+
+/* Print a JSON document (indented, with a final newline) and release it. */
+static int print_json(json_t *doc)
+{
+	char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+
+	json_decref(doc);
+	if (!s)
+		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	printf("%s\n", s);
+	free(s);
+	return EXIT_OK;
+}
+
+static json_t *case_json(const struct case_info *c)
+{
+	json_t *o = json_object(), *concl = json_object();
+
+	json_object_set_new(o, "id", json_integer(c->id));
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "created_at", json_string(c->created_at));
+	json_object_set_new(o, "verdict", json_string(c->verdict));
+	json_object_set_new(concl, "teacher", c->conclusion_teacher[0] ? json_string(c->conclusion_teacher) : json_null());
+	json_object_set_new(concl, "family", c->conclusion_family[0] ? json_string(c->conclusion_family) : json_null());
+	json_object_set_new(o, "conclusion", concl);
+	json_object_set_new(o, "suspect_path", json_string(c->suspect_path));
+	json_object_set_new(o, "suspect_sha256", json_string(c->suspect_sha256));
+	json_object_set_new(o, "hash", json_string(c->hash));
+	json_object_set_new(o, "previous_hash", c->prev_hash[0] ? json_string(c->prev_hash) : json_null());
+	return o;
+}
+
 static int parse_case_id(const char *s, int64_t *out)
 {
 	long v = cmd_parse_long(s);
@@ -23,19 +65,30 @@ static int parse_case_id(const char *s, int64_t *out)
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
 	struct case_info *v = NULL;
 	size_t n = 0, i;
-	int c, rc;
+	int c, rc, as_json = 0;
 
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":h", longopts, "cases")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":f:h", longopts, "cases")) != -1) {
+		if (c == 'f' && (as_json = format_json("cases", optarg)) >= 0)
+			continue;
+		if (c == 'j') {
+			as_json = 1;
+			continue;
+		}
 		if (c == 'h') {
-			fputs("usage: provenance cases\n"
-			      "Lists every stored case: id, name, time, verdict and conclusion, suspect SHA-256.\n", stdout);
+			fputs("usage: provenance cases [--format text|json]\n"
+			      "Lists every stored case: id, name, time, verdict and conclusion, suspect SHA-256.\n"
+			      "\n"
+			      "  --format FORMAT  text (default) or json (an array: id, name, created_at, verdict,\n"
+			      "                   conclusion, suspect_path, suspect_sha256, hash, previous_hash)\n", stdout);
 			return EXIT_OK;
 		}
 		return EXIT_USAGE;
@@ -47,6 +100,14 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_fail(rc);
 	}
 	store_close(st);
+	if (as_json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, case_json(&v[i]));
+		free(v);
+		return print_json(arr);
+	}
 	if (!n)
 		printf("No cases yet. Scan a suspect with: provenance scan SUSPECT.jsonl\n");
 	else
@@ -115,7 +176,8 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 	return rc ? cmd_fail(rc) : EXIT_OK;
 }
 
-static int verify_one(struct store *st, int64_t id, int quiet)
+/* Verify one case; with `json`, append {"case", "intact", "items"} to it instead of printing. */
+static int verify_one(struct store *st, int64_t id, int quiet, json_t *json)
 {
 	struct verify_item *v = NULL;
 	size_t n = 0, i;
@@ -125,10 +187,28 @@ static int verify_one(struct store *st, int64_t id, int quiet)
 		free(v);
 		return rc;
 	}
-	printf("case %lld: %s\n", (long long)id, rc ? "ALTERED: the stored evidence does not match its hashes" :
+	if (json) {
+		json_t *o = json_object(), *items = json_array();
+
+		json_object_set_new(o, "case", json_integer(id));
+		json_object_set_new(o, "intact", json_boolean(!rc));
+		for (i = 0; i < n; i++) {
+			json_t *it = json_object();
+
+			json_object_set_new(it, "ok", json_boolean(v[i].ok));
+			json_object_set_new(it, "what", json_string(v[i].what));
+			json_array_append_new(items, it);
+		}
+		json_object_set_new(o, "items", items);
+		json_array_append_new(json, o);
+		free(v);
+		return rc;
+	}
+	if (!cmd_quiet || rc)
+		printf("case %lld: %s\n", (long long)id, rc ? "ALTERED: the stored evidence does not match its hashes" :
 		"intact");
 	for (i = 0; i < n; i++)
-		if (!quiet || !v[i].ok)
+		if ((!quiet && !cmd_quiet) || !v[i].ok)
 			printf("  %s %s\n", v[i].ok ? "ok  " : "FAIL", v[i].what);
 	free(v);
 	return rc;
@@ -138,24 +218,38 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
+	json_t *json = NULL;
 	int64_t id = 0;
-	int c, rc, all = 0, altered = 0;
+	int c, rc, all = 0, altered = 0, as_json = 0;
 
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":ah", longopts, "verify")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":af:h", longopts, "verify")) != -1) {
 		switch (c) {
 		case 'a':
 			all = 1;
 			break;
+		case 'f':
+			if ((as_json = format_json("verify", optarg)) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
 		case 'h':
-			fputs("usage: provenance verify CASE | --all\n"
+			fputs("usage: provenance verify CASE | --all [--format text|json]\n"
 			      "Recomputes the answers' hashes, the report hash, the result and evidence rows, the case\n"
 			      "hash, the link to the previous case, and the corpus hashes. Exit 0 if intact, 1 if\n"
-			      "anything was altered (the lines marked FAIL name what differs).\n", stdout);
+			      "anything was altered (the lines marked FAIL name what differs).\n"
+			      "\n"
+			      "  --all            every case of the database (only the FAIL lines are listed)\n"
+			      "  --format FORMAT  text (default) or json (an array of {case, intact, items: [{ok, what}]})\n"
+			      "  -q, --quiet      only the cases that do not verify, with their FAIL lines\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -165,6 +259,10 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("verify", "give one case id or --all (see: provenance cases)");
 	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)))
 		return cmd_fail(rc);
+	if (as_json && !(json = json_array())) {
+		store_close(st);
+		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	}
 	if (all) {
 		struct case_info *v = NULL;
 		size_t n = 0, i;
@@ -174,18 +272,22 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			return cmd_fail(rc);
 		}
 		for (i = 0; i < n && (!rc || rc == PROV_ETAMPER); i++) {
-			rc = verify_one(st, v[i].id, 1);
+			rc = verify_one(st, v[i].id, 1, json);
 			altered |= rc == PROV_ETAMPER;
 		}
 		free(v);
-		if (!n)
+		if (!n && !json && !cmd_quiet)
 			printf("no cases to verify\n");
 	} else {
-		rc = verify_one(st, id, 0);
+		rc = verify_one(st, id, 0, json);
 		altered = rc == PROV_ETAMPER;
 	}
 	store_close(st);
-	if (rc && rc != PROV_ETAMPER)
+	if (rc && rc != PROV_ETAMPER) {
+		json_decref(json);
 		return cmd_fail(rc);
+	}
+	if (json && print_json(json) != EXIT_OK)
+		return EXIT_INTERNAL;
 	return altered ? EXIT_TAMPERED : EXIT_OK;
 }

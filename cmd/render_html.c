@@ -50,6 +50,7 @@ static const char css[] =
 	".q{white-space:pre-wrap}\n"
 	".ctl{font-family:monospace;font-size:.85em;color:#8c1c13}\n"
 	".absent{color:var(--muted)}\n"
+	".unstored{border:2px solid #8c1c13;padding:.5rem .8rem;font-weight:600}\n"
 	"nav{font-size:.85rem;border:1px solid var(--faint);padding:.5rem 1rem;margin:1.2rem 0}\n"
 	"nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}\n"
 	"nav a{color:inherit}\n"
@@ -554,6 +555,8 @@ static void h_header(struct ht *h)
 		h_raw(h, ")");
 	}
 	h_f(h, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+	if (render_unstored_notice(h->doc))
+		h_f(h, "<p class=\"unstored\">%s</p>\n", render_unstored_notice(h->doc));
 
 	h_raw(h, "<header class=\"masthead\">\n<div class=\"lab\">Forensic comparison of "
 		"language-model outputs</div>\n<h1>Provenance report</h1>\n<p class=\"sub\">Is the "

@@ -243,6 +243,8 @@ static void md_header(struct md *m)
 	const json_t *sus = rj_obj(m->doc, "suspect");
 	size_t i;
 
+	if (render_unstored_notice(m->doc))
+		md_f(m, "**%s**\n\n", render_unstored_notice(m->doc));
 	md_raw(m, "# Provenance report");
 	if (rj_get(cs, "id")) {
 		md_raw(m, ": case ");

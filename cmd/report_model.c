@@ -94,6 +94,15 @@ const struct render_param render_params[] = {
 };
 const size_t render_nparams = sizeof(render_params) / sizeof(render_params[0]);
 
+const char *render_unstored_notice(const json_t *doc)
+{
+	if (!json_is_false(rj_get(rj_obj(doc, "case"), "stored")))
+		return NULL;
+	return "Not a stored case: this exploratory scan (scan --no-store) was not recorded in the evidence "
+		"database, so it has no case id, no case hash and no chain of custody. Scan again without "
+		"--no-store for a report that can be verified.";
+}
+
 int render_param_known(const char *key)
 {
 	size_t i;
@@ -185,7 +194,7 @@ static int check_distribution(const json_t *o, const char *path);
 static const struct rfield f_case[] = {
 	{ "id", RT_SCALAR, RT_ANY, NULL }, { "name", RT_STR, RT_ANY, NULL },
 	{ "created_at", RT_STR, RT_ANY, NULL }, { "hash", RT_STR, RT_ANY, NULL },
-	{ "previous_hash", RT_STR, RT_ANY, NULL },
+	{ "previous_hash", RT_STR, RT_ANY, NULL }, { "stored", RT_BOOL, RT_ANY, NULL },
 };
 static const struct rfield f_tool[] = {
 	{ "name", RT_STR, RT_ANY, NULL }, { "version", RT_STR, RT_ANY, NULL },

@@ -112,6 +112,12 @@ struct render_param {
 };
 extern const struct render_param render_params[];
 extern const size_t render_nparams;
+/*
+ * For a document whose case header says "stored": false (scan --no-store):
+ * the sentence that opens the report; NULL for a stored case.
+ */
+const char *render_unstored_notice(const json_t *doc);
+
 /* Whether the renderers have words for a parameter key (render_params or a verdict level). */
 int render_param_known(const char *key);
 

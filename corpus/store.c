@@ -1453,3 +1453,8 @@ int store_cache_put(struct store *s, const char *key, const char *kind, const vo
 	sqlite3_finalize(st);
 	return rc;
 }
+
+const char *store_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}
