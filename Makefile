@@ -6,9 +6,11 @@
 #   make check-valgrind   the CLI tests under valgrind (leaks are failures)
 #   make demo             import the bundled example corpus and scan the example suspect
 #   make bench            throughput and latency on ../shared/data (or generated data)
-#   make install          PREFIX=/usr/local DESTDIR=
+#   make install          binary, man page, bash and zsh completions, docs: PREFIX=/usr/local DESTDIR=
+#   make report-check     render a report, print it with headless Chromium (PNG, PDF), check the pages
 #
-# Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings).
+# Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings),
+# V=1 (show the full command lines).
 
 PKG_CONFIG ?= pkg-config
 PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto
@@ -50,9 +52,14 @@ Q = @
 quiet = @printf '  %-7s %s\n'
 endif
 
-.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean
+.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean report-check
 
-all: $(PROG)
+all: $(PROG) provenance.1
+
+# The man page is made from the binary's --help texts (docs/mkman.sh), so the two cannot drift.
+provenance.1: $(PROG) docs/mkman.sh
+	$(quiet) MAN $@
+	$(Q)sh docs/mkman.sh ./$(PROG) >$@.tmp && mv $@.tmp $@
 
 $(PROG): $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a
 	$(quiet) LINK $@
@@ -114,14 +121,33 @@ demo: $(PROG)
 bench: $(PROG)
 	@sh tests/bench.sh "$(abspath $(PROG))"
 
-install: $(PROG)
-	install -d "$(DESTDIR)$(PREFIX)/bin"
-	install -m 755 $(PROG) "$(DESTDIR)$(PREFIX)/bin/provenance"
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+DOCDIR = $(PREFIX)/share/doc/provenance
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+DOCS = README.md $(sort $(wildcard docs/*.md))
+
+install: $(PROG) provenance.1
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(DOCDIR)" \
+		"$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)"
+	install -m 755 $(PROG) "$(DESTDIR)$(BINDIR)/provenance"
+	install -m 644 provenance.1 "$(DESTDIR)$(MANDIR)/provenance.1"
+	install -m 644 completion/provenance.bash "$(DESTDIR)$(BASHCOMPDIR)/provenance"
+	install -m 644 completion/_provenance "$(DESTDIR)$(ZSHCOMPDIR)/_provenance"
+	install -m 644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
 
 uninstall:
-	rm -f "$(DESTDIR)$(PREFIX)/bin/provenance"
+	rm -f "$(DESTDIR)$(BINDIR)/provenance" "$(DESTDIR)$(MANDIR)/provenance.1" \
+		"$(DESTDIR)$(BASHCOMPDIR)/provenance" "$(DESTDIR)$(ZSHCOMPDIR)/_provenance"
+	rm -rf "$(DESTDIR)$(DOCDIR)"
+
+# A report for a person to look at: tests/report-check.sh (needs chromium and poppler-utils).
+report-check: $(PROG) $(BUILD)/tests/test_render
+	@PROVENANCE_BIN="$(abspath $(PROG))" TEST_RENDER="$(abspath $(BUILD)/tests/test_render)" \
+	 sh tests/report-check.sh
 
 clean:
-	rm -rf build $(PROG)
+	rm -rf build $(PROG) provenance.1
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -38,6 +38,7 @@
 static const char audit_usage[] =
 	"usage: provenance [--db CORPUS.db] audit FILE|DIR... [-j N] [--shard K/N] [--evidence DB]\n"
 	"                                     [-o FILE] [--format md|csv|json] [--patterns FILE]\n"
+	"                                     [--reports DIR [--report-format md|html|json]]\n"
 	"\n"
 	"Scans many suspects against the corpus: every FILE given, and every *.jsonl and *.jsonl.gz\n"
 	"under each DIR (recursively; symbolic links to directories are not followed), in byte order\n"
