@@ -7,6 +7,7 @@
  * neither break the table nor turn into a link, an emphasis or raw HTML.
  * Excerpts are block quotes with the shared words in **bold**.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -256,7 +257,7 @@ static void md_header(struct md *m)
 		md_raw(m, ")");
 	}
 	md_raw(m, "\n\nForensic comparison of language-model outputs: is the suspect model's output "
-		"closer to a teacher model's than independent models' output is?\n\n");
+		"closer to a teacher model's than the control models' output is?\n\n");
 	md_raw(m, "| | |\n|---|---|\n| Case | ");
 	md_field(m, cs, "id", MD_CELL, RENDER_ABSENT);
 	if (rj_str(cs, "name")) {
@@ -279,24 +280,85 @@ static void md_header(struct md *m)
 	md_raw(m, "\n");
 }
 
+/* One paragraph of the conclusion box (a block quote): plain text from a render_* call. */
+static void md_box_para(struct md *m, const char *label, int rc)
+{
+	int bol = 1;
+
+	if (!m->rc)
+		m->rc = rc;
+	if (!m->tmp.len || m->rc) {
+		pbuf_reset(&m->tmp);
+		return;
+	}
+	md_raw(m, ">\n> ");
+	if (label)
+		md_f(m, "**%s** ", label);
+	m->rc = md_escape(m->out, m->tmp.data, m->tmp.len, MD_QUOTE, &bol);
+	md_raw(m, "\n");
+	pbuf_reset(&m->tmp);
+}
+
+/*
+ * The conclusion box: the headline naming its subject, the producer's statement, the
+ * validation status in words, the robustness sentence and the prompts the verdict rests on.
+ */
+static void md_conclusion_box(struct md *m)
+{
+	const json_t *concl = rj_obj(m->doc, "conclusion"), *t = render_concluded_teacher(m->doc);
+	int bol = 1;
+
+	if (m->rc)
+		return;
+	m->rc = render_headline(&m->tmp, m->doc);
+	if (m->tmp.len) {
+		md_raw(m, "> **");
+		md_text(m, m->tmp.data, m->tmp.len, MD_TEXT);
+		md_raw(m, ".**\n");
+	} else {
+		md_raw(m, "> **The report records no conclusion.**\n");
+	}
+	pbuf_reset(&m->tmp);
+	if (rj_str(concl, "statement")) {
+		md_raw(m, ">\n> ");
+		if (!m->rc)
+			m->rc = md_escape(m->out, rj_str(concl, "statement"), json_string_length(rj_strv(concl,
+				"statement")), MD_QUOTE, &bol);
+		md_raw(m, "\n");
+	}
+	md_box_para(m, "Validation:", render_validation_words(&m->tmp, m->doc));
+	if (rj_str(concl, "verdict") && render_verdict_of(rj_str(concl, "verdict")) < RV_INCONCLUSIVE)
+		md_box_para(m, "Robustness:", render_robustness_line(&m->tmp, t));
+	md_box_para(m, "Basis:", render_basis_line(&m->tmp, m->doc, t));
+	md_raw(m, "\n");
+}
+
+/* The producer's warnings about this scan (a small panel ...), before anything else. */
+static void md_warnings(struct md *m)
+{
+	const json_t *w = rj_arr(m->doc, "warnings");
+	size_t i;
+
+	if (!arr_size(w))
+		return;
+	md_raw(m, "**Warnings**\n\n");
+	for (i = 0; i < json_array_size(w); i++) {
+		md_raw(m, "- ");
+		md_text(m, json_string_value(json_array_get(w, i)), json_string_length(json_array_get(w, i)), MD_TEXT);
+		md_raw(m, "\n");
+	}
+	md_raw(m, "\n");
+}
+
 static void md_summary(struct md *m)
 {
-	const json_t *concl = rj_obj(m->doc, "conclusion"), *teachers = rj_arr(m->doc, "teachers");
+	const json_t *teachers = rj_arr(m->doc, "teachers");
 	const json_t *notes = rj_arr(m->doc, "notes");
-	const char *verdict = rj_str(concl, "verdict");
 	size_t i, n = arr_size(teachers);
 
 	md_heading(m, 2, "1.", render_sections[0]);
-	if (verdict) {
-		md_raw(m, "**Conclusion: ");
-		md_verdict(m, verdict);
-		md_raw(m, ".** ");
-	}
-	if (rj_str(concl, "statement"))
-		md_field(m, concl, "statement", MD_TEXT, "");
-	else if (!verdict)
-		md_raw(m, "The report records no conclusion.");
-	md_raw(m, "\n\n");
+	md_conclusion_box(m);
+	md_warnings(m);
 	if (n == 0)
 		md_raw(m, "No teacher was tested, so the report makes no comparison.\n\n");
 	for (i = 0; i < n; i++) {
@@ -353,6 +415,16 @@ static void md_value(struct md *m, const json_t *v)
 	pbuf_release(&tmp);
 }
 
+/* A value of an error-rate table: reals as rates (no floating-point noise). */
+static void md_rate_value(struct md *m, const json_t *v)
+{
+	struct pbuf tmp = PBUF_INIT(RENDER_PLAIN_MAX);
+
+	if (!m->rc && !(m->rc = render_plain_rates(&tmp, v)))
+		md_text(m, tmp.data ? tmp.data : "", tmp.len, MD_CELL);
+	pbuf_release(&tmp);
+}
+
 /* A row "| label | value |" of a two-column table for o[key], if present. */
 static void md_kv(struct md *m, const char *label, const json_t *o, const char *key)
 {
@@ -386,7 +458,7 @@ static void md_method(struct md *m)
 	size_t i;
 
 	md_heading(m, 2, "2.", render_sections[1]);
-	md_raw(m, "### Signals\n\nFive independent kinds of evidence are measured for each teacher:\n\n");
+	md_raw(m, "### Signals\n\nFive separate kinds of evidence are measured for each teacher:\n\n");
 	for (i = 0; i < 5; i++)
 		md_f(m, "- **%s** (`%s`): %s\n", render_signals[i].label, render_signals[i].key,
 			render_signals[i].plain);
@@ -410,8 +482,7 @@ static void md_method(struct md *m)
 			md_field(m, mo, "role", MD_CELL, RENDER_ABSENT);
 			md_f(m, " | %s |\n", rf_get(mo, "responses", RF_NUM).s);
 		}
-		md_raw(m, "\nA teacher is compared with every reference model and every teacher of "
-			"another family (its controls).\n");
+		md_raw(m, "\n" RENDER_PANEL_WHY "\n");
 	} else {
 		md_raw(m, "The corpus lists no models.\n");
 	}
@@ -452,72 +523,6 @@ static void md_method(struct md *m)
 	md_raw(m, " |\n| Pattern library SHA-256 | ");
 	md_code(m, rj_strv(tool, "patterns_sha256"), RENDER_ABSENT);
 	md_raw(m, " |\n");
-}
-
-/* Untrusted text in a block quote, from the start of a quote line. */
-static void md_quote_text(struct md *m, const char *s, size_t len, int *bol)
-{
-	if (!m->rc && s)
-		m->rc = md_escape(m->out, s, len, MD_QUOTE, bol);
-}
-
-/*
- * The shared words in **bold**, line by line (emphasis cannot cross a line),
- * with the white space at either end of a line kept outside the markers.
- */
-static void md_quote_bold(struct md *m, const char *s, size_t len, int *bol)
-{
-	size_t i = 0, j, a, b;
-
-	while (i <= len && !m->rc) {
-		for (j = i; j < len && s[j] != '\n'; j++)
-			;
-		for (a = i; a < j && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r'); a++)
-			;
-		for (b = j; b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r'); b--)
-			;
-		md_quote_text(m, s + i, a - i, bol);
-		if (b > a) {
-			if (*bol == BOL_QUOTE) {
-				md_raw(m, " ");
-				*bol = 1;
-			}
-			md_raw(m, "**");
-			md_quote_text(m, s + a, b - a, bol);
-			md_raw(m, "**");
-		}
-		md_quote_text(m, s + b, j - b, bol);
-		if (j < len)
-			md_quote_text(m, "\n", 1, bol);
-		i = j + 1;
-	}
-}
-
-/* One side of a shared passage: before, **match**, after. */
-static void md_side(struct md *m, const char *who, const json_t *who_name, const json_t *side)
-{
-	const json_t *v;
-	int bol = 0;
-
-	md_f(m, "> *%s", who);
-	if (who_name) {
-		md_raw(m, " (");
-		md_text(m, json_string_value(who_name), json_string_length(who_name), MD_TEXT);
-		md_raw(m, ")");
-	}
-	md_raw(m, ":*\n>\n> ");
-	bol = 1;
-	if (!side) {
-		md_raw(m, "(not recorded)\n");
-		return;
-	}
-	if ((v = rj_strv(side, "before")))
-		md_quote_text(m, json_string_value(v), json_string_length(v), &bol);
-	if ((v = rj_strv(side, "match")))
-		md_quote_bold(m, json_string_value(v), json_string_length(v), &bol);
-	if ((v = rj_strv(side, "after")))
-		md_quote_text(m, json_string_value(v), json_string_length(v), &bol);
-	md_raw(m, "\n");
 }
 
 /* "prompt ex07" with the id escaped for text. */
@@ -601,6 +606,170 @@ static void md_histogram(struct md *m, const json_t *dist)
 		"right of 0 means closer to the teacher.\n");
 }
 
+static void md_code_block(struct md *m, const char *lang, struct pbuf *body);
+
+#define EXCERPT_COLS 88      /* wrap excerpt lines at this many characters (code points) */
+#define PROMPT_MAX_CPS 400   /* a longer prompt is cut (on a word boundary, with an ellipsis) */
+
+/*
+ * Untrusted text for a fenced code block, appended to *out: control characters
+ * other than line breaks become U+FFFD, tabs spaces, bidirectional controls
+ * "[U+202E]", CR LF one line break. At most `max_cps` code points (0: all):
+ * a longer text is cut at the last space before the limit and gets " …";
+ * *cut says whether it was cut.
+ */
+static int fence_clean(struct pbuf *out, const char *s, size_t len, size_t max_cps, int *cut)
+{
+	size_t i, cps = 0, last_space = 0, start = out->len;
+	unsigned cp;
+	int rc = 0;
+
+	if (cut)
+		*cut = 0;
+	for (i = 0; i < len && !rc; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k;
+
+		if ((c & 0xc0) != 0x80 && max_cps && cps++ == max_cps) {
+			if (last_space > start)
+				out->len = last_space;
+			if (cut)
+				*cut = 1;
+			return pbuf_adds(out, " \xe2\x80\xa6");
+		}
+		if (c == '\r' && i + 1 < len && s[i + 1] == '\n')
+			continue;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			last_space = out->len;
+		if (c == '\t')
+			rc = pbuf_addc(out, ' ');
+		else if (c == '\r')
+			rc = pbuf_addc(out, '\n');
+		else if ((c < 0x20 && c != '\n') || c == 0x7f)
+			rc = pbuf_adds(out, "\xef\xbf\xbd");
+		else if ((k = render_bidi_control(s + i, len - i, &cp))) {
+			rc = pbuf_addf(out, "[U+%04X]", cp);
+			i += k - 1;
+		} else
+			rc = pbuf_addc(out, (char)c);
+	}
+	return rc;
+}
+
+/*
+ * Append `text` to *out wrapped at EXCERPT_COLS, each line indented by two
+ * spaces; breaks only at spaces (a word longer than a line stays whole) and
+ * at the text's own line breaks.
+ */
+static int fence_wrap(struct pbuf *out, const char *text, size_t len)
+{
+	size_t i = 0, col = 0;
+	int rc = pbuf_adds(out, "  ");
+
+	while (i < len && !rc) {
+		size_t j = i, w = 0;
+
+		if (text[i] == '\n') {
+			rc = pbuf_adds(out, "\n  ");
+			col = 0;
+			i++;
+			continue;
+		}
+		if (text[i] == ' ') {
+			i++;
+			if (col && i < len && text[i] != ' ' && text[i] != '\n') {
+				/* the space before the next word: kept unless the word starts a new line */
+				size_t k = i, ww = 0;
+
+				while (k < len && text[k] != ' ' && text[k] != '\n')
+					ww += ((unsigned char)text[k++] & 0xc0) != 0x80;
+				if (col + 1 + ww > EXCERPT_COLS) {
+					rc = pbuf_adds(out, "\n  ");
+					col = 0;
+				} else {
+					rc = pbuf_addc(out, ' ');
+					col++;
+				}
+			} else if (!col || i >= len || text[i] == ' ') {
+				rc = pbuf_addc(out, ' ');
+				col++;
+			}
+			continue;
+		}
+		while (j < len && text[j] != ' ' && text[j] != '\n')
+			w += ((unsigned char)text[j++] & 0xc0) != 0x80;
+		rc = pbuf_add(out, text + i, j - i);
+		col += w;
+		i = j;
+	}
+	return rc ? rc : pbuf_addc(out, '\n');
+}
+
+/* One side of a shared passage as fenced text: "Suspect (name):", then the excerpt with [[ ]] marks. */
+static int fence_side(struct pbuf *out, const char *who, const json_t *name, const json_t *side)
+{
+	struct pbuf raw = PBUF_INIT(RENDER_PLAIN_MAX);
+	const json_t *v;
+	int rc;
+
+	if ((rc = pbuf_addf(out, "%s", who)))
+		return rc;
+	if (name && ((rc = pbuf_adds(out, " (")) ||
+		     (rc = fence_clean(out, json_string_value(name), json_string_length(name), 0, NULL)) ||
+		     (rc = pbuf_adds(out, ")"))))
+		return rc;
+	if ((rc = pbuf_adds(out, ":\n")))
+		return rc;
+	if (!side) {
+		rc = pbuf_adds(out, "  (not recorded)\n");
+		goto done;
+	}
+	if (json_is_true(rj_get(side, "before_truncated")) && (rc = pbuf_adds(&raw, "\xe2\x80\xa6 ")))
+		goto done;
+	if ((v = rj_strv(side, "before")) &&
+	    (rc = fence_clean(&raw, json_string_value(v), json_string_length(v), 0, NULL)))
+		goto done;
+	if ((v = rj_strv(side, "match")) &&
+	    ((rc = pbuf_adds(&raw, "[[")) ||
+	     (rc = fence_clean(&raw, json_string_value(v), json_string_length(v), 0, NULL)) ||
+	     (rc = pbuf_adds(&raw, "]]"))))
+		goto done;
+	if ((v = rj_strv(side, "after")) &&
+	    (rc = fence_clean(&raw, json_string_value(v), json_string_length(v), 0, NULL)))
+		goto done;
+	if (json_is_true(rj_get(side, "after_truncated")) && (rc = pbuf_adds(&raw, " \xe2\x80\xa6")))
+		goto done;
+	rc = fence_wrap(out, raw.data ? raw.data : "", raw.len);
+done:
+	pbuf_release(&raw);
+	return rc;
+}
+
+/* One shared passage as a fenced text block: the prompt, then the suspect's and the teacher's excerpt. */
+static int fence_span(struct pbuf *out, const json_t *sp, const json_t *sname, const json_t *tname)
+{
+	struct pbuf raw = PBUF_INIT(RENDER_PLAIN_MAX);
+	const json_t *prompt = rj_strv(sp, "prompt");
+	int rc = 0;
+
+	if (prompt) {
+		if (!(rc = pbuf_adds(out, "Prompt:\n")) &&
+		    !(rc = fence_clean(&raw, json_string_value(prompt), json_string_length(prompt), PROMPT_MAX_CPS,
+			    NULL)))
+			rc = fence_wrap(out, raw.data ? raw.data : "", raw.len);
+		if (!rc)
+			rc = pbuf_addc(out, '\n');
+	}
+	if (!rc)
+		rc = fence_side(out, "Suspect", sname, rj_obj(sp, "suspect"));
+	if (!rc)
+		rc = pbuf_addc(out, '\n');
+	if (!rc)
+		rc = fence_side(out, "Teacher", tname, rj_obj(sp, "teacher"));
+	pbuf_release(&raw);
+	return rc;
+}
+
 static void md_spans(struct md *m, const json_t *t, const json_t *spans)
 {
 	const json_t *sname = rj_strv(rj_obj(m->doc, "suspect"), "name");
@@ -619,9 +788,15 @@ static void md_spans(struct md *m, const json_t *t, const json_t *spans)
 				rf_get(su, "start", RF_NUM).s, rf_get(su, "end", RF_NUM).s,
 				rf_get(te, "start", RF_NUM).s, rf_get(te, "end", RF_NUM).s);
 		md_raw(m, "\n\n");
-		md_side(m, "Suspect", sname, su);
-		md_raw(m, "\n");
-		md_side(m, "Teacher", rj_strv(t, "model"), te);
+		if (!m->rc) {
+			int rc = fence_span(&m->tmp, sp, sname, rj_strv(t, "model"));
+
+			if (rc)
+				m->rc = rc;
+			else
+				md_code_block(m, "text", &m->tmp);
+			pbuf_reset(&m->tmp);
+		}
 		if (i + 1 < arr_size(spans))
 			md_raw(m, "\n");
 	}
@@ -693,7 +868,8 @@ static void md_phrases(struct md *m, const json_t *top)
 		const json_t *p = rj_at(top, i);
 
 		md_raw(m, "| ");
-		md_field(m, p, "phrase", MD_CELL, RENDER_ABSENT);
+		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
+		md_field(m, p, rj_str(p, "surface") ? "surface" : "phrase", MD_CELL, RENDER_ABSENT);
 		md_f(m, " | %s | %s | %s |\n", rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
 			rf_get(p, f[2], RF_NUM).s);
 	}
@@ -711,6 +887,105 @@ static void md_features(struct md *m, const json_t *features)
 		md_field(m, f, "name", MD_CELL, RENDER_ABSENT);
 		md_f(m, " | %s | %s | %s |\n", rf_get(f, "suspect", RF_NUM).s,
 			rf_get(f, "teacher", RF_NUM).s, rf_get(f, "controls", RF_NUM).s);
+	}
+}
+
+#define STRIP_COLS 61   /* the text chart: one column per third of a null SD from RENDER_AXIS_LO */
+
+static size_t strip_col(double pos)
+{
+	double c = (pos - RENDER_AXIS_LO) / (RENDER_AXIS_HI - RENDER_AXIS_LO) * (STRIP_COLS - 1);
+
+	if (!(c > 0))
+		return 0;
+	return c > STRIP_COLS - 1 ? STRIP_COLS - 1 : (size_t)(c + 0.5);
+}
+
+/*
+ * The calibration: one sentence, then a text chart on the fixed axis (null SDs above the
+ * null models' mean): 'o' a null model, 'S' the suspect, 'w' 'm' 's' where the calibrated
+ * statistic reaches the weak, moderate and strong thresholds.
+ */
+static void md_calibration(struct md *m, const json_t *t)
+{
+	const json_t *cal = rj_obj(t, "calibration"), *nul = rj_arr(cal, "null");
+	static const char *const levels[] = { "weak", "moderate", "strong" };
+	char line[STRIP_COLS + 1], marks[STRIP_COLS + 1];
+	double x, pos;
+	size_t i, c;
+	int any = 0;
+
+	if (!cal)
+		return;
+	md_raw(m, "\n#### Calibration against the null models\n\n");
+	md_plain(m, render_calibration_line(&m->tmp, t), MD_TEXT);
+	md_raw(m, "\n\n");
+	if (!rj_num(cal, "statistic", &x) || isnan(render_position(cal, x)))
+		return;
+	memset(line, '-', STRIP_COLS);
+	memset(marks, ' ', STRIP_COLS);
+	line[STRIP_COLS] = marks[STRIP_COLS] = '\0';
+	for (i = 0; i < STRIP_COLS; i += 12)
+		line[i] = '+';   /* ticks under the axis labels */
+	for (i = 0; i < arr_size(nul); i++)
+		if (rj_num(rj_at(nul, i), "statistic", &pos) && !isnan(render_position(cal, pos)))
+			line[strip_col(render_position(cal, pos))] = 'o';
+	for (i = 0; i < 3; i++) {
+		pos = render_threshold_position(t, levels[i]);
+		if (!isnan(pos)) {
+			marks[strip_col(pos)] = levels[i][0];
+			any = 1;
+		}
+	}
+	c = strip_col(render_position(cal, x));
+	line[c] = 'S';
+	if (!m->rc) {
+		for (i = STRIP_COLS; i > 0 && marks[i - 1] == ' '; i--)
+			marks[i - 1] = '\0';
+		m->rc = pbuf_addf(&m->tmp, "null SDs above the null mean: %s to %s (fixed axis)\n%s\n%s\n",
+			rf_num(RENDER_AXIS_LO).s, rf_num(RENDER_AXIS_HI).s, line, any ? marks : "");
+		for (i = 0; i < STRIP_COLS && !m->rc; i += 12)
+			m->rc = pbuf_addf(&m->tmp, i + 12 < STRIP_COLS ? "%-12s" : "%s", rf_num(RENDER_AXIS_LO + (double)i /
+				(STRIP_COLS - 1) * (RENDER_AXIS_HI - RENDER_AXIS_LO)).s);
+		if (!m->rc)
+			m->rc = pbuf_addf(&m->tmp, "\no null model   S the suspect (%s)%s\n", rf_fix(render_position(cal,
+				x), 1).s, any ? "   w m s: where the weak, moderate, strong thresholds lie" : "");
+		if (!m->rc)
+			md_code_block(m, "text", &m->tmp);
+		pbuf_reset(&m->tmp);
+	}
+	if (arr_size(nul)) {
+		md_raw(m, "\n| Null model | Statistic | Outlier |\n|---|---:|---|\n");
+		for (i = 0; i < json_array_size(nul); i++) {
+			const json_t *n = rj_at(nul, i);
+
+			md_raw(m, "| ");
+			md_field(m, n, "model", MD_CELL, RENDER_ABSENT);
+			md_f(m, " | %s | %s |\n", rf_get(n, "statistic", RF_FIX2).s,
+				json_is_true(rj_get(n, "outlier")) ? "yes" : json_is_false(rj_get(n, "outlier")) ? "no" :
+				RENDER_ABSENT);
+		}
+	}
+}
+
+/* Controls that themselves look derived from this teacher. */
+static void md_contaminated(struct md *m, const json_t *t)
+{
+	const json_t *cc = rj_arr(t, "contaminated_controls");
+	size_t i;
+
+	if (!arr_size(cc))
+		return;
+	md_raw(m, "\n#### Contaminated controls\n\nThese control models are themselves closer to the teacher "
+		"than the other controls are; they may derive from it, which makes the comparison more cautious.\n\n"
+		"| Control | Statistic | t | p-value |\n|---|---:|---:|---:|\n");
+	for (i = 0; i < json_array_size(cc); i++) {
+		const json_t *c = rj_at(cc, i);
+
+		md_raw(m, "| ");
+		md_field(m, c, "model", MD_CELL, RENDER_ABSENT);
+		md_f(m, " | %s | %s | %s |\n", rf_get(c, "statistic", RF_FIX2).s, rf_get(c, "t", RF_FIX2).s,
+			rf_get(c, "p_value", RF_P).s);
 	}
 }
 
@@ -744,10 +1019,22 @@ static void md_teacher(struct md *m, const json_t *t, size_t idx)
 		md_raw(m, " |\n");
 	}
 	if (rj_obj(t, "null")) {
-		md_raw(m, "| Independent models in the suspect's place | ");
+		md_raw(m, "| Control models in the suspect's place | ");
 		md_plain(m, render_null_line(&m->tmp, t), MD_CELL);
 		md_raw(m, " |\n");
 	}
+	if (rj_obj(t, "robustness")) {
+		md_raw(m, "| Robustness | ");
+		md_plain(m, render_robustness_line(&m->tmp, t), MD_CELL);
+		md_raw(m, " |\n");
+	}
+	if (rj_obj(t, "prompts_needed") || rj_obj(t, "identical")) {
+		md_raw(m, "| Basis of the verdict | ");
+		md_plain(m, render_basis_line(&m->tmp, m->doc, t), MD_CELL);
+		md_raw(m, " |\n");
+	}
+	md_calibration(m, t);
+	md_contaminated(m, t);
 
 	md_raw(m, "\n#### Signals\n\n");
 	md_signals(m, t);
@@ -774,7 +1061,8 @@ static void md_teacher(struct md *m, const json_t *t, size_t idx)
 	md_raw(m, "\n#### Shared passages\n\n");
 	if (arr_size(rj_arr(ev, "spans"))) {
 		md_raw(m, "The longest word-for-word passages shared by the suspect's and the teacher's "
-			"answers to the same prompt; the shared words are in **bold**.\n\n");
+			"answers to the same prompt, under the prompt; the shared words are between `[[` and "
+			"`]]`, and `\xe2\x80\xa6` marks where the excerpt cuts the answer.\n\n");
 		md_spans(m, t, rj_arr(ev, "spans"));
 	} else {
 		md_raw(m, "None recorded.\n");
@@ -877,7 +1165,7 @@ static void md_error_rates(struct md *m)
 				v = rj_get(json_array_get(rows, i), json_string_value(json_array_get(cols, j)));
 				md_raw(m, " ");
 				if (v)
-					md_value(m, v);
+					md_rate_value(m, v);
 				else
 					md_raw(m, RENDER_ABSENT);
 				md_raw(m, " |");
@@ -895,9 +1183,12 @@ static void md_error_rates(struct md *m)
 		if (!i++)
 			md_raw(m, "\n| | |\n|---|---|\n");
 		md_raw(m, "| ");
-		md_s(m, key, MD_CELL);
+		if (render_rate_label(key))
+			md_raw(m, render_rate_label(key));
+		else
+			md_s(m, key, MD_CELL);
 		md_raw(m, " | ");
-		md_value(m, v);
+		md_rate_value(m, v);
 		md_raw(m, " |\n");
 	}
 }

@@ -22,7 +22,7 @@ const char *const render_sections[6] = {
 
 const char *const render_scope[4] = {
 	"What this report shows: whether the suspect model's answers are measurably closer to a "
-	"teacher model's answers than to the answers of independent models given the same prompts, "
+	"teacher model's answers than to the answers of the control models given the same prompts, "
 	"and how unlikely that closeness would be by chance.",
 	"What it does not show: it is not proof that outputs were copied. It measures similarity of "
 	"outputs; shared training data, a shared base model or similar fine-tuning can also make "
@@ -30,7 +30,7 @@ const char *const render_scope[4] = {
 	"Identity claims (a model saying that it is, or was made by, another maker's model) are a "
 	"signal, never proof on their own: models also pick up such sentences from public web text.",
 	"A p-value is not the probability that the suspect was distilled: it says how rarely "
-	"independent models would show at least this much closeness. Read it together with the "
+	"control models would show at least this much closeness. Read it together with the "
 	"effect size and the known error rates (section 4).",
 };
 
@@ -38,7 +38,7 @@ const char *const render_glossary[4] = {
 	"Score: the combined test statistic for one teacher (a z-value); the larger, the stronger "
 	"the evidence of derivation from that teacher; 0 or below means none.",
 	"p-value (corrected): how likely a closeness at least this large would be if the suspect "
-	"were independent of the teacher, corrected for testing several teachers; the smaller, the "
+	"were no closer to the teacher than the control models are, corrected for testing several teachers; the smaller, the "
 	"stronger the evidence.",
 	"Effect: the size of the difference in standard units (mean per-prompt difference divided "
 	"by its standard deviation); unlike the p-value it does not shrink as more prompts are "
@@ -87,9 +87,14 @@ const struct render_param render_params[] = {
 	{ "phrase_ngrams", "Phrase lengths (characteristic phrases)" },
 	{ "phrase_markers", "Characteristic phrases kept per teacher" },
 	{ "phrase_min_z", "Minimum distinctiveness of a phrase (z)" },
+	{ "phrase_prior_answers", "Prior weight in a phrase's rate (answers)" },
+	{ "phrase_min_answers", "Fewest answers a characteristic phrase must appear in" },
 	{ "span_min_tokens", "Shortest shared passage kept (words)" },
 	{ "min_prompts", "Fewest usable prompts for a verdict" },
 	{ "min_tokens", "Shortest usable answer (words)" },
+	{ "min_median_words", "Shortest median answer for a verdict (words)" },
+	{ "null", "Null models (control models in the suspect's place)" },
+	{ "corroboration", "Corroboration by single signals" },
 	{ "seed", "Random seed" },
 };
 const size_t render_nparams = sizeof(render_params) / sizeof(render_params[0]);
@@ -245,7 +250,8 @@ static const struct rfield f_control[] = {
 	{ "effect", RT_NUM, RT_ANY, NULL }, { "p_value", RT_NUM, RT_ANY, NULL },
 };
 static const struct rfield f_phrase[] = {
-	{ "phrase", RT_STR, RT_ANY, NULL }, { "suspect_per_1000", RT_NUM, RT_ANY, NULL },
+	{ "phrase", RT_STR, RT_ANY, NULL }, { "surface", RT_STR, RT_ANY, NULL },
+	{ "suspect_per_1000", RT_NUM, RT_ANY, NULL },
 	{ "teacher_per_1000", RT_NUM, RT_ANY, NULL }, { "controls_per_1000", RT_NUM, RT_ANY, NULL },
 	{ "suspect_share", RT_NUM, RT_ANY, NULL }, { "teacher_share", RT_NUM, RT_ANY, NULL },
 	{ "controls_share", RT_NUM, RT_ANY, NULL },
@@ -280,12 +286,13 @@ static const struct rfield f_distribution[] = {
 static const struct rfield f_side[] = {
 	{ "before", RT_STR, RT_ANY, NULL }, { "match", RT_STR, RT_ANY, NULL },
 	{ "after", RT_STR, RT_ANY, NULL }, { "start", RT_INT, RT_ANY, NULL },
-	{ "end", RT_INT, RT_ANY, NULL },
+	{ "end", RT_INT, RT_ANY, NULL }, { "before_truncated", RT_BOOL, RT_ANY, NULL },
+	{ "after_truncated", RT_BOOL, RT_ANY, NULL },
 };
 static const struct rschema s_side = SCHEMA(f_side, NULL);
 static const struct rfield f_span[] = {
 	{ "prompt_id", RT_SCALAR, RT_ANY, NULL }, { "tokens", RT_INT, RT_ANY, NULL },
-	{ "suspect", RT_OBJ, RT_ANY, &s_side }, { "teacher", RT_OBJ, RT_ANY, &s_side },
+	{ "prompt", RT_STR, RT_ANY, NULL }, { "suspect", RT_OBJ, RT_ANY, &s_side }, { "teacher", RT_OBJ, RT_ANY, &s_side },
 };
 static const struct rfield f_ev_refusal[] = {
 	{ "prompt_id", RT_SCALAR, RT_ANY, NULL }, { "suspect", RT_STR, RT_ANY, NULL },
@@ -309,6 +316,45 @@ static const struct rschema s_null = SCHEMA(f_null, NULL);
 static const struct rschema s_control = SCHEMA(f_control, NULL);
 static const struct rschema s_distribution = SCHEMA(f_distribution, check_distribution);
 static const struct rschema s_evidence = SCHEMA(f_evidence, NULL);
+static const struct rfield f_thresholds[] = {
+	{ "weak", RT_NUM, RT_ANY, NULL }, { "moderate", RT_NUM, RT_ANY, NULL },
+	{ "strong", RT_NUM, RT_ANY, NULL },
+};
+static const struct rschema s_thresholds = SCHEMA(f_thresholds, NULL);
+static const struct rfield f_null_model[] = {
+	{ "model", RT_STR, RT_ANY, NULL }, { "statistic", RT_NUM, RT_ANY, NULL },
+	{ "outlier", RT_BOOL, RT_ANY, NULL },
+};
+static const struct rschema s_null_model = SCHEMA(f_null_model, NULL);
+static const struct rfield f_calibration[] = {
+	{ "method", RT_STR, RT_ANY, NULL }, { "statistic", RT_NUM, RT_ANY, NULL },
+	{ "null_models", RT_INT, RT_ANY, NULL }, { "null_mean", RT_NUM, RT_ANY, NULL },
+	{ "null_sd", RT_NUM, RT_ANY, NULL }, { "t", RT_NUM, RT_ANY, NULL },
+	{ "df", RT_NUM, RT_ANY, NULL }, { "p_value", RT_NUM, RT_ANY, NULL },
+	{ "p_holm", RT_NUM, RT_ANY, NULL }, { "rank", RT_INT, RT_ANY, NULL },
+	{ "rank_p", RT_NUM, RT_ANY, NULL }, { "position", RT_NUM, RT_ANY, NULL },
+	{ "thresholds", RT_OBJ, RT_ANY, &s_thresholds }, { "null", RT_ARR, RT_OBJ, &s_null_model },
+};
+static const struct rschema s_calibration = SCHEMA(f_calibration, NULL);
+static const struct rfield f_without[] = {
+	{ "control", RT_STR, RT_ANY, NULL }, { "kind", RT_STR, RT_ANY, NULL },
+	{ "verdict", RT_STR, RT_ANY, NULL },
+};
+static const struct rschema s_without = SCHEMA(f_without, NULL);
+static const struct rfield f_robustness[] = {
+	{ "stable", RT_BOOL, RT_ANY, NULL }, { "without", RT_ARR, RT_OBJ, &s_without },
+	{ "sentence", RT_STR, RT_ANY, NULL },
+};
+static const struct rschema s_robustness = SCHEMA(f_robustness, NULL);
+static const struct rfield f_contaminated[] = {
+	{ "model", RT_STR, RT_ANY, NULL }, { "statistic", RT_NUM, RT_ANY, NULL },
+	{ "t", RT_NUM, RT_ANY, NULL }, { "p_value", RT_NUM, RT_ANY, NULL },
+};
+static const struct rschema s_contaminated = SCHEMA(f_contaminated, NULL);
+static const struct rfield f_identical[] = {
+	{ "count", RT_INT, RT_ANY, NULL }, { "of", RT_INT, RT_ANY, NULL },
+};
+static const struct rschema s_identical = SCHEMA(f_identical, NULL);
 static const struct rfield f_teacher[] = {
 	{ "model", RT_STR, RT_ANY, NULL }, { "family", RT_STR, RT_ANY, NULL },
 	{ "rank", RT_INT, RT_ANY, NULL }, { "score", RT_NUM, RT_ANY, NULL },
@@ -321,6 +367,11 @@ static const struct rfield f_teacher[] = {
 	{ "signals", RT_MAP, RT_OBJ, &s_signal },
 	{ "distribution", RT_OBJ, RT_ANY, &s_distribution },
 	{ "evidence", RT_OBJ, RT_ANY, &s_evidence },
+	{ "calibration", RT_OBJ, RT_ANY, &s_calibration },
+	{ "robustness", RT_OBJ, RT_ANY, &s_robustness },
+	{ "contaminated_controls", RT_ARR, RT_OBJ, &s_contaminated },
+	{ "prompts_needed", RT_OBJ, RT_ANY, &s_thresholds },
+	{ "identical", RT_OBJ, RT_ANY, &s_identical },
 };
 static const struct rfield f_conclusion[] = {
 	{ "teacher", RT_STR, RT_ANY, NULL }, { "family", RT_STR, RT_ANY, NULL },
@@ -347,6 +398,7 @@ static const struct rfield f_root[] = {
 	{ "conclusion", RT_OBJ, RT_ANY, &s_conclusion },
 	{ "error_rates", RT_OBJ, RT_ANY, &s_error_rates },
 	{ "limitations", RT_ARR, RT_STR, NULL }, { "notes", RT_ARR, RT_STR, NULL },
+	{ "warnings", RT_ARR, RT_STR, NULL },
 };
 static const struct rschema s_root = SCHEMA(f_root, check_root);
 
@@ -697,8 +749,9 @@ struct rfmt rf_p(double p)
 
 	if (!isfinite(p) || p < 0 || p > 1)
 		return rf_num(p);
-	if (p == 0) {
-		snprintf(f.s, sizeof(f.s), "0");
+	if (p < RENDER_P_FLOOR) {
+		/* a tail this far out of a normal approximation is not a number to quote */
+		snprintf(f.s, sizeof(f.s), "< %.40s", rf_sci(RENDER_P_FLOOR, 1).s);
 		return f;
 	}
 	if (p < 0.001)
@@ -706,6 +759,18 @@ struct rfmt rf_p(double p)
 	/* two significant digits below 0.1; three decimals above (0.999 stays 0.999) */
 	f = rf_fix(p, p < 0.01 ? 4 : 3);
 	strip_zeros(f.s);
+	return f;
+}
+
+struct rfmt rf_rate(double x)
+{
+	struct rfmt f;
+
+	if (!isfinite(x) || fabs(x) >= 1e6)
+		return rf_num(x);
+	f = rf_fix(x, 3);
+	strip_zeros(f.s);
+	drop_negative_zero(f.s);
 	return f;
 }
 
@@ -751,7 +816,7 @@ const char *rf_text(const json_t *v, struct rfmt *tmp, size_t *len)
 
 #define PLAIN_MAX_DEPTH 4
 
-static int plain_value(struct pbuf *out, const json_t *v, int depth)
+static int plain_value(struct pbuf *out, const json_t *v, int depth, int rates)
 {
 	struct rfmt tmp;
 	const char *s, *key;
@@ -759,6 +824,8 @@ static int plain_value(struct pbuf *out, const json_t *v, int depth)
 	size_t len, i;
 	int rc = 0;
 
+	if (rates && json_is_real(v))
+		return pbuf_adds(out, rf_rate(json_real_value(v)).s);
 	if ((s = rf_text(v, &tmp, &len)))
 		return pbuf_add(out, s, len);
 	if (json_is_true(v) || json_is_false(v))
@@ -771,7 +838,7 @@ static int plain_value(struct pbuf *out, const json_t *v, int depth)
 		json_array_foreach(v, i, e) {
 			if (i && (rc = pbuf_adds(out, ", ")))
 				return rc;
-			if ((rc = plain_value(out, e, depth + 1)))
+			if ((rc = plain_value(out, e, depth + 1, rates)))
 				return rc;
 		}
 		return 0;
@@ -779,7 +846,7 @@ static int plain_value(struct pbuf *out, const json_t *v, int depth)
 	i = 0;
 	json_object_foreach((json_t *)v, key, e) {
 		if ((i++ && (rc = pbuf_adds(out, "; "))) || (rc = pbuf_addf(out, "%s: ", key)) ||
-		    (rc = plain_value(out, e, depth + 1)))
+		    (rc = plain_value(out, e, depth + 1, rates)))
 			return rc;
 	}
 	return 0;
@@ -787,7 +854,16 @@ static int plain_value(struct pbuf *out, const json_t *v, int depth)
 
 int render_plain(struct pbuf *out, const json_t *v)
 {
-	int rc = plain_value(out, v, 0);
+	int rc = plain_value(out, v, 0, 0);
+
+	if (rc == PROV_EDATA)
+		return prov_error(rc, "report: a value is longer than %zu bytes", out->max);
+	return rc;
+}
+
+int render_plain_rates(struct pbuf *out, const json_t *v)
+{
+	int rc = plain_value(out, v, 0, 1);
 
 	if (rc == PROV_EDATA)
 		return prov_error(rc, "report: a value is longer than %zu bytes", out->max);
@@ -943,7 +1019,7 @@ int render_null_line(struct pbuf *out, const json_t *teacher)
 
 	if (!nul)
 		return 0;
-	if ((rc = pbuf_addf(out, "%s independent models, each tested as if it were the suspect: "
+	if ((rc = pbuf_addf(out, "%s control models, each tested as if it were the suspect: "
 		    "mean effect %s, largest %s", rf_get(nul, "models", RF_NUM).s,
 		    rf_get(nul, "mean_effect", RF_FIX2).s, rf_get(nul, "max_effect", RF_FIX2).s)))
 		return rc;
@@ -983,7 +1059,13 @@ const char *render_rate_label(const char *key)
 		{ "fpr_ci", "FPR 95% interval" },
 		{ "n", "n" },
 		{ "positives", "Derived models (n)" },
-		{ "negatives", "Independent models (n)" },
+		{ "negatives", "Control (not derived) models (n)" },
+		{ "misattributed", "Wrong family (n)" },
+		{ "validation", "Validation" },
+		{ "validated_at", "Validated at (UTC)" },
+		{ "group", "Sample size group" },
+		{ "auc_family", "AUC over family scores" },
+		{ "auc_any_teacher", "AUC over any-teacher scores" },
 	};
 	size_t i;
 
@@ -1020,3 +1102,252 @@ fail:
 	prov_error(PROV_ENOMEM, "out of memory (error-rate table)");
 	return NULL;
 }
+
+/* ------------------------------------------------------------------ */
+/* The conclusion box                                                   */
+
+const json_t *render_concluded_teacher(const json_t *doc)
+{
+	const json_t *teachers = rj_arr(doc, "teachers");
+	const char *name = rj_str(rj_obj(doc, "conclusion"), "teacher");
+	size_t i;
+
+	for (i = 0; name && i < json_array_size(teachers); i++)
+		if (rj_str(rj_at(teachers, i), "model") && !strcmp(rj_str(rj_at(teachers, i), "model"), name))
+			return rj_at(teachers, i);
+	return rj_at(teachers, 0);
+}
+
+int render_headline(struct pbuf *out, const json_t *doc)
+{
+	const json_t *concl = rj_obj(doc, "conclusion");
+	const char *verdict = rj_str(concl, "verdict"), *family = rj_str(concl, "family");
+	const char *teacher = rj_str(concl, "teacher");
+	enum render_verdict rv = render_verdict_of(verdict);
+	int rc;
+
+	switch (rv) {
+	case RV_STRONG:
+	case RV_MODERATE:
+	case RV_WEAK:
+		if ((rc = pbuf_addf(out, "%s evidence that the suspect's outputs derive from ",
+			    rv == RV_STRONG ? "Strong" : rv == RV_MODERATE ? "Moderate" : "Weak")))
+			return rc;
+		if (family && strcmp(family, "none"))
+			rc = teacher ? pbuf_addf(out, "the %s family (closest teacher %s)", family, teacher)
+				: pbuf_addf(out, "the %s family", family);
+		else
+			rc = pbuf_addf(out, "%s", teacher ? teacher : "a teacher in the corpus");
+		return rc;
+	case RV_NONE:
+		return pbuf_adds(out, "No evidence that the suspect's outputs derive from any teacher in the corpus");
+	case RV_INCONCLUSIVE:
+		return pbuf_adds(out, "Inconclusive: too little usable data to say whether the suspect's outputs "
+			"derive from a teacher in the corpus");
+	default:
+		return verdict ? pbuf_addf(out, "Conclusion: %s", verdict) : 0;
+	}
+}
+
+int render_validation_words(struct pbuf *out, const json_t *doc)
+{
+	const json_t *er = rj_obj(doc, "error_rates"), *rows = rj_arr(er, "rows"), *row = NULL;
+	const char *status = rj_str(er, "status");
+	const char *verdict = rj_str(rj_obj(doc, "conclusion"), "verdict");
+	double fpr, lo, hi, neg = -1, pos = -1;
+	size_t i;
+	int rc;
+
+	if (!status || strcmp(status, "available") || !json_array_size(rows))
+		return pbuf_adds(out, "No error rate has been established for this corpus: the tool has not been "
+			"validated on labelled models with this corpus and version (section 4).");
+	for (i = 0; i < json_array_size(rows); i++) {
+		const char *v = rj_str(rj_at(rows, i), "verdict");
+
+		if (v && verdict && !strcmp(v, verdict))
+			row = rj_at(rows, i);
+	}
+	if (!row)
+		row = rj_at(rows, 0);
+	rj_num(row, "negatives", &neg);
+	rj_num(row, "positives", &pos);
+	if ((rc = pbuf_adds(out, "Validated on ")))
+		return rc;
+	if (neg >= 0 && pos >= 0)
+		rc = pbuf_addf(out, "%s labelled models (%s derived, %s not derived)", rf_num(pos + neg).s,
+			rf_num(pos).s, rf_num(neg).s);
+	else
+		rc = pbuf_adds(out, "labelled models");
+	if (rc)
+		return rc;
+	if (rj_num(row, "fpr", &fpr)) {
+		if (neg >= 0)
+			rc = pbuf_addf(out, "; false-positive rate at the %s level: %s/%s", rj_str(row, "verdict") ?
+				rj_str(row, "verdict") : "reported", rf_num(floor(fpr * neg + 0.5)).s, rf_num(neg).s);
+		else
+			rc = pbuf_addf(out, "; false-positive rate at this level: %s", rf_rate(fpr).s);
+		if (!rc && rj_num(row, "fpr_low", &lo) && rj_num(row, "fpr_high", &hi))
+			rc = pbuf_addf(out, ", 95%% interval %s to %s", rf_rate(lo).s, rf_rate(hi).s);
+		if (!rc && neg >= 0 && neg < 20)
+			rc = pbuf_adds(out, "; this bounds little with so few models known not to be derived");
+	}
+	return rc ? rc : pbuf_adds(out, ".");
+}
+
+int render_identical_line(struct pbuf *out, const json_t *teacher)
+{
+	const json_t *id = rj_obj(teacher, "identical");
+	double c, of;
+
+	if (!rj_num(id, "count", &c) || !rj_num(id, "of", &of))
+		return 0;
+	return pbuf_addf(out, "%s of %s answers identical to the teacher's (after normalisation)", rf_num(c).s,
+		rf_num(of).s);
+}
+
+int render_basis_line(struct pbuf *out, const json_t *doc, const json_t *teacher)
+{
+	const json_t *sus = rj_obj(doc, "suspect"), *need = rj_obj(teacher, "prompts_needed");
+	static const char *const levels[] = { "weak", "moderate", "strong" };
+	enum render_verdict rv = render_verdict_of(rj_str(teacher, "verdict"));
+	double n, x;
+	size_t start = out->len, i;
+	int rc = 0;
+
+	if (!teacher)
+		return 0;
+	if (rj_num(teacher, "n", &n)) {
+		rc = pbuf_addf(out, "The comparison rests on %s prompt%s matched between the suspect and %s", rf_num(n).s,
+			n == 1 ? "" : "s", rj_str(teacher, "model") ? rj_str(teacher, "model") : "the teacher");
+		if (!rc && rj_num(sus, "responses", &x))
+			rc = pbuf_addf(out, " (of %s answers by the suspect)", rf_num(x).s);
+	}
+	if (!rc && rj_obj(teacher, "identical")) {
+		rc = pbuf_adds(out, out->len > start ? "; " : "");
+		if (!rc)
+			rc = render_identical_line(out, teacher);
+	}
+	for (i = 0; i < 3 && !rc && need; i++) {
+		enum render_verdict lv = render_verdict_of(levels[i]);
+
+		if (rv != RV_OTHER && rv <= lv)
+			continue;   /* reached already */
+		if (rj_num(need, levels[i], &x))
+			rc = pbuf_addf(out, "%sabout %s prompts would be needed for a %s verdict", out->len > start ?
+				"; " : "", rf_num(x).s, levels[i]);
+		else if (json_is_null(json_object_get(need, levels[i])))
+			rc = pbuf_addf(out, "%sa %s verdict is out of reach with more prompts of this kind",
+				out->len > start ? "; " : "", levels[i]);
+	}
+	if (!rc && out->len > start)
+		rc = pbuf_adds(out, ".");
+	return rc;
+}
+
+int render_robustness_line(struct pbuf *out, const json_t *teacher)
+{
+	const json_t *rob = rj_obj(teacher, "robustness"), *wo = rj_arr(rob, "without");
+	size_t i, changed = 0;
+	int rc = 0;
+
+	if (!rob)
+		return 0;
+	if (rj_str(rob, "sentence"))
+		return pbuf_adds(out, rj_str(rob, "sentence"));
+	for (i = 0; i < json_array_size(wo) && !rc; i++) {
+		const json_t *w = rj_at(wo, i);
+
+		if (rj_str(w, "verdict") && rj_str(teacher, "verdict") && strcmp(rj_str(w, "verdict"), rj_str(teacher, "verdict")))
+			rc = pbuf_addf(out, "%s%s %s left out, the verdict is %s", changed++ ? "; with " : "With ",
+				rj_str(w, "kind") && !strcmp(rj_str(w, "kind"), "family") ? "the family" : "the control",
+				rj_str(w, "control") ? rj_str(w, "control") : "?", rj_str(w, "verdict"));
+	}
+	if (!rc && changed)
+		return pbuf_adds(out, ".");
+	if (!rc && json_is_true(json_object_get(rob, "stable")))
+		rc = pbuf_adds(out, "The verdict is the same with each control and each family of controls left out.");
+	return rc;
+}
+
+int render_calibration_line(struct pbuf *out, const json_t *teacher)
+{
+	const json_t *cal = rj_obj(teacher, "calibration");
+	double x;
+	int rc;
+
+	if (!cal)
+		return 0;
+	if ((rc = pbuf_addf(out, "Against %s null models (control models scanned in the suspect's place on its "
+		    "prompts): the suspect's statistic %s", rf_get(cal, "null_models", RF_NUM).s,
+		    rf_get(cal, "statistic", RF_FIX2).s)))
+		return rc;
+	if (rj_num(cal, "position", &x))
+		rc = pbuf_addf(out, " lies %s null standard deviations above their mean %s", rf_fix(x, 1).s,
+			rf_get(cal, "null_mean", RF_FIX2).s);
+	if (!rc && rj_num(cal, "t", &x))
+		rc = pbuf_addf(out, " (t %s, df %s; p-value %s, %s after Holm's correction)", rf_fix(x, 2).s,
+			rf_get(cal, "df", RF_NUM).s, rf_get(cal, "p_value", RF_P).s, rf_get(cal, "p_holm", RF_P).s);
+	if (!rc && rj_num(cal, "rank", &x))
+		rc = pbuf_addf(out, "; it ranks %s among the null models and the suspect (rank p-value %s, exact)",
+			rf_num(x).s, rf_get(cal, "rank_p", RF_P).s);
+	return rc ? rc : pbuf_adds(out, ".");
+}
+
+/* ------------------------------------------------------------------ */
+/* The calibration chart's geometry                                     */
+
+/*
+ * Upper tail of Student's t with df degrees of freedom, P(T >= t), t >= 0: with t = sqrt(df)
+ * tan(a), the tail is c * integral from a to pi/2 of cos(u)^(df - 1) du, whose integrand is
+ * smooth; Simpson's rule on 2,000 intervals is far more exact than a chart needs.
+ */
+static double t_sf(double t, double df)
+{
+	double a = atan(t / sqrt(df)), b = M_PI / 2, h, sum, c;
+	int i, n = 2000;
+
+	c = exp(lgamma((df + 1) / 2) - lgamma(df / 2)) / sqrt(M_PI);
+	h = (b - a) / n;
+	sum = pow(cos(a), df - 1) + 0;   /* cos(pi/2)^(df-1) is 0 for df > 1 */
+	if (df <= 1)
+		sum += 1;
+	for (i = 1; i < n; i++)
+		sum += (i % 2 ? 4 : 2) * pow(cos(a + i * h), df - 1);
+	return c * sum * h / 3;
+}
+
+double render_position(const json_t *cal, double statistic)
+{
+	double mean, sd;
+
+	if (!rj_num(cal, "null_mean", &mean) || !rj_num(cal, "null_sd", &sd) || !(sd > 0))
+		return NAN;
+	return (statistic - mean) / sd;
+}
+
+double render_threshold_position(const json_t *teacher, const char *level)
+{
+	const json_t *cal = rj_obj(teacher, "calibration"), *th = rj_obj(cal, "thresholds");
+	double alpha, df, k, p, ph, mult = 1, lo = 0, hi = 1e4, mid;
+	int i;
+
+	if (!rj_num(th, level, &alpha) || !rj_num(cal, "df", &df) || !rj_num(cal, "null_models", &k) ||
+	    !(df >= 1) || !(k >= 1) || !(alpha > 0 && alpha < 1))
+		return NAN;
+	/* levels apply to the Holm-corrected p-value: this teacher's multiplier from its own numbers */
+	if (rj_num(cal, "p_value", &p) && rj_num(cal, "p_holm", &ph) && p > 0 && ph >= p && ph < 1)
+		mult = ph / p;
+	alpha /= mult;
+	if (t_sf(0, df) <= alpha)
+		return 0;
+	for (i = 0; i < 60; i++) {
+		mid = (lo + hi) / 2;
+		if (t_sf(mid, df) > alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* Crawford-Howell: t = position / sqrt(1 + 1/k) */
+	return hi * sqrt(1 + 1 / k);
+}
+

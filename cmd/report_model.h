@@ -40,7 +40,14 @@ struct rfmt {
 	char s[48];
 };
 
-struct rfmt rf_p(double p);            /* p-values: "5.2e-9", "0.023", "0.88", "1" */
+/*
+ * p-values: "5.2e-9", "0.023", "0.88", "1"; below RENDER_P_FLOOR "< 1e-10" (a tail that far
+ * out of an approximation over dependent prompts is not a number to quote; the JSON keeps it).
+ */
+#define RENDER_P_FLOOR 1e-10
+struct rfmt rf_p(double p);
+/* Rates and proportions (error-rate tables): at most 3 decimals, so 5.55e-17 reads "0". */
+struct rfmt rf_rate(double x);
 struct rfmt rf_fix(double x, int dec); /* fixed decimals: rf_fix(0.918, 2) = "0.92" */
 struct rfmt rf_num(double x);          /* general: "40", "0.31", "18.4", "2.5e-6" */
 
@@ -62,6 +69,8 @@ const char *rf_text(const json_t *v, struct rfmt *tmp, size_t *len);
  * strings as they are, numbers per rf_num, arrays "a, b", objects "k: v; k: v".
  */
 int render_plain(struct pbuf *out, const json_t *v);
+/* As render_plain, with every real number as a rate (rf_rate): the error-rate tables. */
+int render_plain_rates(struct pbuf *out, const json_t *v);
 
 #define RENDER_PLAIN_MAX (1 << 16)   /* cap for one value or sentence built as plain text */
 
@@ -127,6 +136,13 @@ enum render_verdict render_verdict_of(const char *s);
 /* "strong evidence", ..., "no evidence"; NULL for RV_OTHER. */
 const char *render_verdict_words(enum render_verdict v);
 
+/* What the control panel is and why, in one paragraph both renderers print. */
+#define RENDER_PANEL_WHY "The control models are every reference model (models of other makers, " \
+	"believed not to derive from the teachers) and every teacher of another family. They show how " \
+	"similar models that did not copy a teacher look on the same prompts; their independence from " \
+	"the teacher is assumed, not proven, and a control that itself derives from the teacher makes " \
+	"the test more cautious, not less."
+
 /* Section titles (1 to 6) and fixed paragraphs both renderers print word for word. */
 extern const char *const render_sections[6];
 extern const char *const render_scope[4];     /* what the report shows and does not show */
@@ -139,6 +155,40 @@ extern const char *const render_glossary[4];  /* score, p-value, effect, verdict
  * visually reordered.
  */
 size_t render_bidi_control(const char *s, size_t len, unsigned *cp);
+
+/*
+ * The conclusion box, as plain text appended to *out (0 or PROV_E*):
+ * render_headline: "Strong evidence that the suspect's outputs derive from the openai family
+ *   (closest teacher gpt-4o)", "No evidence that ..." ...; nothing without a conclusion.
+ * render_validation_words: "No error rate has been established for this corpus ..." or
+ *   "Validated on N labelled models; false-positive rate at this level: a/b, 95% interval ...".
+ * render_basis_line: the prompts the verdict rests on ("805 prompts matched to gpt-4o's ...")
+ *   and, when recorded, how many answers are identical to the teacher's and how many prompts
+ *   a stronger verdict would need.
+ * render_robustness_line: the robustness sentence (recorded, or made from "without").
+ * The teacher the conclusion names (else the first): render_concluded_teacher, or NULL.
+ */
+int render_headline(struct pbuf *out, const json_t *doc);
+int render_validation_words(struct pbuf *out, const json_t *doc);
+const json_t *render_concluded_teacher(const json_t *doc);
+int render_basis_line(struct pbuf *out, const json_t *doc, const json_t *teacher);
+int render_robustness_line(struct pbuf *out, const json_t *teacher);
+/* The calibration against the null models in one sentence (nothing if not recorded). */
+int render_calibration_line(struct pbuf *out, const json_t *teacher);
+/* "N of M answers identical to the teacher's (after normalisation)"; nothing if not recorded. */
+int render_identical_line(struct pbuf *out, const json_t *teacher);
+
+/*
+ * The calibration chart's fixed axis: positions in null standard deviations above the null
+ * models' mean, from RENDER_AXIS_LO to RENDER_AXIS_HI whatever the report, so that two
+ * reports can be compared. render_position(cal, stat): a statistic's position (NAN if the
+ * calibration lacks the null mean or SD); render_threshold_position(teacher, level): where the
+ * calibrated statistic reaches the level's corrected p-value threshold (NAN if not computable).
+ */
+#define RENDER_AXIS_LO (-4.0)
+#define RENDER_AXIS_HI 16.0
+double render_position(const json_t *cal, double statistic);
+double render_threshold_position(const json_t *teacher, const char *level);
 
 /* Shell-quote a value for a command line shown to the reader ('...' only when needed). */
 int render_shell_word(struct pbuf *out, const char *s);
