@@ -47,10 +47,11 @@ static const char import_usage[] =
 	"                  compared case-insensitively and stored in lower case\n"
 	"  --role ROLE     teacher (may have been copied; the default for a new model) or reference\n"
 	"                  (a control model)\n"
-	"  --labels FILE   a tab-separated labels file with the columns file, model, role, family and\n"
-	"                  maker (a header line first; file relative to the labels file): every row\n"
-	"                  of role teacher or reference is imported, a reference with its maker as\n"
-	"                  its family (its family column when the maker is empty); other rows are skipped\n"
+	"  --labels FILE   a tab-separated labels file (`-`: standard input) with the columns file,\n"
+	"                  model, role, family and maker (a header line first; file relative to the\n"
+	"                  labels file): every row of role teacher or reference is imported, a\n"
+	"                  reference with its maker as its family (its family column when the maker\n"
+	"                  is empty); other rows are skipped\n"
 	"  -j, --jobs N    worker threads for feature extraction (default: all cores)\n"
 	"  -q, --quiet     no line per imported file\n"
 	"\n"
@@ -267,7 +268,7 @@ static int tsv_split(char *line, char **cols, int max)
 static int import_labels(struct store *st, const char *labels, struct import_opts *base, struct progress *pg,
 	int *worst, int *failed, int *files)
 {
-	FILE *fp = fopen(labels, "r");
+	FILE *fp = strcmp(labels, "-") ? fopen(labels, "r") : stdin;   /* `-`: paths relative to here */
 	char line[LABELS_MAX_LINE], *cols[32], *dir = NULL, *slash;
 	int ncol, cfile, cmodel, crole, cfamily, cmaker, rc = 0, skipped = 0;
 	long lineno = 1;
@@ -275,7 +276,8 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 	if (!fp)
 		return prov_error(PROV_EIO, "%s: cannot open: %s", labels, strerror(errno));
 	if (!fgets(line, sizeof(line), fp)) {
-		fclose(fp);
+		if (fp != stdin)
+			fclose(fp);
 		return prov_error(PROV_EDATA, "%s:1: no header line (empty file)", labels);
 	}
 	ncol = tsv_split(line, cols, 32);
@@ -285,13 +287,15 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 	cfamily = tsv_column(cols, ncol, "family");
 	cmaker = tsv_column(cols, ncol, "maker");
 	if (cfile < 0 || cmodel < 0 || crole < 0 || cfamily < 0) {
-		fclose(fp);
+		if (fp != stdin)
+			fclose(fp);
 		return prov_error(PROV_EDATA, "%s:1: the header must name the columns file, model, role and family "
 			"(tab-separated; maker optional)", labels);
 	}
-	dir = prov_strdup(labels);
+	dir = prov_strdup(strcmp(labels, "-") ? labels : "");
 	if (!dir) {
-		fclose(fp);
+		if (fp != stdin)
+			fclose(fp);
 		return PROV_ENOMEM;
 	}
 	slash = strrchr(dir, '/');
@@ -357,7 +361,8 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 	}
 	if (!rc && ferror(fp))
 		rc = prov_error(PROV_EIO, "%s: read error", labels);
-	fclose(fp);
+	if (fp != stdin)
+		fclose(fp);
 	free(dir);
 	if (!rc && skipped && !cmd_quiet)
 		fprintf(stderr, "provenance: %s: %d row%s of another role (suspect, ...) not imported\n", labels, skipped,
@@ -564,9 +569,17 @@ static int corpus_list(int argc, char **argv, struct cmd_ctx *ctx)
 		printf("The corpus is empty. Import teacher and reference responses with:\n"
 		       "  provenance corpus import --model NAME --family FAMILY --role teacher FILE.jsonl\n");
 	} else {
-		printf("%-34s %-12s %-10s %9s %8s\n", "MODEL", "FAMILY", "ROLE", "RESPONSES", "PROMPTS");
+		int wm = 34, wf = 12;
+
+		for (i = 0; i < n; i++) {   /* columns as wide as their longest name */
+			if ((int)strlen(m[i].name) > wm)
+				wm = (int)strlen(m[i].name);
+			if (m[i].family && (int)strlen(m[i].family) > wf)
+				wf = (int)strlen(m[i].family);
+		}
+		printf("%-*s %-*s %-10s %9s %8s\n", wm, "MODEL", wf, "FAMILY", "ROLE", "RESPONSES", "PROMPTS");
 		for (i = 0; i < n; i++) {
-			printf("%-34s %-12s %-10s %9ld %8ld\n", m[i].name, m[i].family ? m[i].family : "-",
+			printf("%-*s %-*s %-10s %9ld %8ld\n", wm, m[i].name, wf, m[i].family ? m[i].family : "-",
 				m[i].role, m[i].responses, m[i].prompts);
 			for (j = 0; j < m[i].nsources; j++)
 				printf("    %s  sha256:%s  %ld responses\n", m[i].sources[j].path,

@@ -266,8 +266,9 @@ int cmd_dispatch(const struct cmd_spec *table, size_t n, const char *parent, con
 		cmd_print_version(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--quiet") || !strcmp(argv[1], "-q")) {
-		cmd_quiet = 1;
+	if (!strcmp(argv[1], "--quiet") || !strcmp(argv[1], "-q") || !strcmp(argv[1], "--")) {
+		if (strcmp(argv[1], "--"))
+			cmd_quiet = 1;
 		return cmd_dispatch(table, n, parent, usage, argc - 1, argv + 1, ctx);
 	}
 	if (!strcmp(argv[1], "--commands")) {

@@ -106,6 +106,8 @@ test_expect "-q/--quiet: no informational lines, results and errors still" '
 	expect_code 0 prov scan --format md -o r2.md "$EX/suspect-distilled.jsonl" &&
 	check_contains err "report written to r2.md" &&
 	expect_code 0 prov verify -q 1 && test ! -s out &&
+	expect_code 0 prov merge -q m.db provenance.db && test ! -s out && test ! -s err &&
+	expect_code 0 prov merge m2.db provenance.db && check_contains out "merged provenance.db#1" &&
 	expect_code 0 prov verify 1 && check_contains out "intact" &&
 	expect_code 3 prov -q scan "$FIXTURES/report-sample.json" && test -s err
 '
@@ -189,6 +191,8 @@ test_expect "corpus import --labels: the teachers and references of a labels fil
 	printf "example-claude|anthropic|teacher\nexample-gpt|openai|teacher\nhuman-a|acme|reference\nhuman-b|independent|reference\n" >want &&
 	check_same models want &&
 	expect_code 0 prov corpus import --labels data/labels.tsv && check_contains out "unchanged" &&
+	(cd data && prov --db ../other.db corpus -- import --labels - <labels.tsv >../o2 2>&1) &&
+	check_eq "$(db_query other.db "SELECT count(*) FROM models")" 4 &&
 	expect_code 2 prov corpus import --labels data/labels.tsv --role teacher &&
 	expect_code 2 prov corpus import --labels data/labels.tsv x.jsonl
 '
