@@ -264,7 +264,7 @@ EOF
 test_expect "make install DESTDIR=...: binary, man page, completions, docs" '
 	[ "$PROVENANCE_BIN" = "$ROOT/provenance" ] || skip_because "not the default build"
 	command -v make >/dev/null 2>&1 || skip_because "no make"
-	make -s -C "$ROOT" install DESTDIR="$PWD/inst" PREFIX=/opt/p >log 2>&1 || { cat log; exit 1; }
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" install DESTDIR="$PWD/inst" PREFIX=/opt/p >log 2>&1 || { cat log; exit 1; }
 	test -x inst/opt/p/bin/provenance &&
 	test -s inst/opt/p/share/man/man1/provenance.1 &&
 	test -s inst/opt/p/share/bash-completion/completions/provenance &&
@@ -272,6 +272,24 @@ test_expect "make install DESTDIR=...: binary, man page, completions, docs" '
 	test -s inst/opt/p/share/doc/provenance/usage.md &&
 	test -s inst/opt/p/share/doc/provenance/README.md &&
 	inst/opt/p/bin/provenance --version >v && check_contains v "engine" &&
-	make -s -C "$ROOT" uninstall DESTDIR="$PWD/inst" PREFIX=/opt/p >log 2>&1 &&
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" uninstall DESTDIR="$PWD/inst" PREFIX=/opt/p >log 2>&1 &&
 	test ! -e inst/opt/p/bin/provenance
+'
+
+test_expect "quiet build rules: one line per step, V=1 the full command lines" '
+	command -v make >/dev/null 2>&1 || skip_because "no make"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" BUILD="$PWD/b" "$PWD/b/cmd/main.o" >quiet 2>&1 &&
+	check_eq "$(cat quiet)" "  CC      cmd/main.c" &&
+	rm -f b/cmd/main.o &&
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C "$ROOT" BUILD="$PWD/b" V=1 "$PWD/b/cmd/main.o" >loud 2>&1 &&
+	grep -q -- "-c -o $PWD/b/cmd/main.o cmd/main.c" loud && check_not_contains loud "  CC      "
+'
+
+test_expect "make demo shows each command it runs, as the reader would type it" '
+	cp -R "$ROOT/examples" ex &&
+	sh ex/demo.sh "$PROVENANCE_BIN" >demo.out 2>&1 &&
+	check_contains demo.out "$ provenance corpus import --role teacher --family openai corpus/example-gpt.jsonl" &&
+	check_contains demo.out "$ provenance scan --format md -o demo-report.md suspect-distilled.jsonl" &&
+	check_contains demo.out "$ provenance verify --all" &&
+	check_not_contains demo.out "$PROVENANCE_BIN"
 '
