@@ -261,6 +261,23 @@ EOF
 	check_same got want
 '
 
+test_expect "zsh completion completes commands, verbs, options and directories" '
+	command -v zsh >/dev/null 2>&1 || skip_because "no zsh"
+	cat >c.zsh <<EOF
+compadd() { if [[ \$1 == -a ]]; then print -l -- \${(P)2}; else [[ \$1 == -- ]] && shift; print -l -- "\$@"; fi }
+_files() { print FILES }
+_directories() { print DIRS }
+t() { words=("\$@"); CURRENT=\$#; source "$ROOT/completion/_provenance" | grep -E "^\$words[CURRENT]" | tr "\\\\n" " "; print }
+t "$PROVENANCE_BIN" sc
+t "$PROVENANCE_BIN" corpus im
+t "$PROVENANCE_BIN" scan --no-s
+t "$PROVENANCE_BIN" audit --reports D
+EOF
+	zsh c.zsh >got &&
+	printf "scan \nimport \n--no-store \nDIRS \n" >want &&
+	check_same got want
+'
+
 test_expect "make install DESTDIR=...: binary, man page, completions, docs" '
 	[ "$PROVENANCE_BIN" = "$ROOT/provenance" ] || skip_because "not the default build"
 	command -v make >/dev/null 2>&1 || skip_because "no make"
