@@ -1092,6 +1092,16 @@ static void calibration_chart_has_a_fixed_axis_and_thresholds(void)
 	CHECK(fabs(m - 4.221 * sqrt(1 + 1.0 / 14)) < 0.02);
 	CHECK(s / sqrt(1 + 1.0 / 14) > 8.4 && s / sqrt(1 + 1.0 / 14) < 8.8);
 	CHECK(isnan(render_threshold_position(at(doc, "teachers.1"), "weak")));
+	{
+		/* many null models: the t is the normal (one-sided z_0.95 = 1.645), and no Holm factor */
+		json_t *big = json_deep_copy(at(doc, "teachers.0"));
+
+		set(big, "calibration.df", json_integer(300));
+		set(big, "calibration.null_models", json_integer(301));
+		set(big, "calibration.p_holm", json_real(1.2e-6));
+		CHECK(fabs(render_threshold_position(big, "weak") - 1.6449 * sqrt(1 + 1.0 / 301)) < 0.002);
+		json_decref(big);
+	}
 	CHECK(fabs(render_position(at(doc, "teachers.0.calibration"), 0.41) - 8.0) < 1e-9);
 	html = render(render_html, doc, NULL);
 	md = render(render_md, doc, NULL);
