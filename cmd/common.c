@@ -258,6 +258,19 @@ int cmd_dispatch(const struct cmd_spec *table, size_t n, const char *parent, con
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* `corpus help import` is `corpus import --help` */
+		char *av[3], help[] = "--help";
+
+		for (i = 0; i < n; i++)
+			if (!strcmp(table[i].name, argv[2])) {
+				av[0] = argv[2];
+				av[1] = help;
+				av[2] = NULL;
+				return table[i].fn(2, av, ctx);
+			}
+		return cmd_dispatch(table, n, parent, usage, argc - 1, argv + 1, ctx);
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return EXIT_OK;

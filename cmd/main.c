@@ -160,7 +160,13 @@ int main(int argc, char **argv)
 			}
 			ctx.db_path = a + 5;
 		} else {
-			fprintf(stderr, "provenance: unknown option '%s' (see: provenance --help)\n", a);
+			static const char *const globals[] = { "db", "quiet", "help", "version" };
+			const char *near = a[1] == '-' ? cmd_suggest(a + 2, globals, 4) : NULL;
+
+			if (near)
+				fprintf(stderr, "provenance: unknown option '%s'; did you mean '--%s'?\n", a, near);
+			else
+				fprintf(stderr, "provenance: unknown option '%s' (see: provenance --help)\n", a);
 			return EXIT_USAGE;
 		}
 		i++;

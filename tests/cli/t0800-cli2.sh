@@ -38,6 +38,7 @@ test_expect "help, help COMMAND and help COMMAND VERB print the --help texts" '
 	expect_code 0 prov corpus import --help && check_same b out &&
 	check_contains b "--labels FILE" &&
 	expect_code 0 prov help help && check_contains out "Commands:" &&
+	expect_code 0 prov corpus help import && check_same b out &&
 	expect_code 0 prov help --commands && check_contains out "scan" && check_contains out "corpus" &&
 	expect_code 0 prov corpus --commands && check_eq "$(tr "\n" " " <out)" "import list prompts remove " &&
 	expect_code 2 prov help frobnicate && check_contains err "unknown command" &&
@@ -50,6 +51,7 @@ test_expect "did you mean: near-miss commands, verbs and options" '
 	expect_code 2 prov help caess && check_contains err "did you mean '\''cases'\''?" &&
 	expect_code 2 prov corpus lst && check_contains err "did you mean '\''list'\''?" &&
 	expect_code 2 prov scan --fromat md x.jsonl && check_contains err "did you mean '\''--format'\''?" &&
+	expect_code 2 prov --dbb x.db cases && check_contains err "did you mean '\''--db'\''?" &&
 	expect_code 2 prov xyzzy && check_not_contains err "did you mean"
 '
 
