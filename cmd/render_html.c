@@ -1269,6 +1269,27 @@ static void h_teacher(struct ht *h, const json_t *t, size_t idx)
 		h_plain(h, render_calibration_line(&h->tmp, t));
 		h_raw(h, "</p>\n");
 		h_calchart(h, rj_arr(h->doc, "teachers"), idx);
+		if (arr_size(rj_arr(rj_obj(t, "calibration"), "null"))) {
+			const json_t *nul = rj_arr(rj_obj(t, "calibration"), "null");
+
+			h_raw(h, "<table class=\"data\">\n<thead><tr><th>Null model</th><th class=\"n\">Statistic</th>"
+				"<th>Outlier</th></tr></thead>\n<tbody>\n");
+			for (i = 0; i < json_array_size(nul); i++) {
+				const json_t *nm = rj_at(nul, i), *o = rj_get(nm, "outlier");
+
+				h_raw(h, "<tr><td>");
+				h_field(h, nm, "model", RENDER_ABSENT);
+				h_raw(h, "</td>");
+				h_td_num(h, rf_get(nm, "statistic", RF_FIX2));
+				h_raw(h, "<td>");
+				if (json_is_boolean(o))
+					h_raw(h, json_is_true(o) ? "yes" : "no");
+				else
+					h_absent(h, RENDER_ABSENT);
+				h_raw(h, "</td></tr>\n");
+			}
+			h_raw(h, "</tbody>\n</table>\n");
+		}
 	}
 	if (arr_size(rj_arr(t, "contaminated_controls"))) {
 		const json_t *cc = rj_arr(t, "contaminated_controls");

@@ -1050,6 +1050,7 @@ static void new_fields_render_and_may_be_absent(void)
 		free(t2);
 		CHECK(strstr(html, "<h4>Calibration against the null models</h4>") != NULL);
 		CHECK(strstr(html, "<h4>Contaminated controls</h4>") != NULL);
+		CHECK(strstr(html, "<tr><td>ctrl-e</td><td class=\"n\">0.31</td><td>yes</td></tr>") != NULL);
 	}
 	free(md);
 	free(html);
