@@ -40,11 +40,12 @@ static const char audit_usage[] =
 	"                                     [-o FILE] [--format md|csv|json] [--patterns FILE]\n"
 	"                                     [--reports DIR [--report-format md|html|json]]\n"
 	"\n"
-	"Scans many suspects against the corpus: every FILE given, and every *.jsonl and *.jsonl.gz\n"
-	"under each DIR (recursively; symbolic links to directories are not followed), in byte order\n"
-	"of their paths. Each file becomes one case; then a summary table lists them all, ranked for\n"
-	"triage: strongest verdict first, then by score; failures last (CSV and JSON keep file order\n"
-	"and give each row its rank). A file that fails is listed with its error and the audit goes on.\n"
+	"Scans many suspects against the corpus: every FILE given (`-`: standard input), and every\n"
+	"*.jsonl and *.jsonl.gz under each DIR (recursively; symbolic links to directories are not\n"
+	"followed), in byte order of their paths. Each file becomes one case; then a summary table\n"
+	"lists them all, ranked for triage: strongest verdict first, then by score; failures last (CSV\n"
+	"and JSON keep file order and give each row its rank). A file that fails is listed with its\n"
+	"error and the audit goes on.\n"
 	"\n"
 	"  -j, --jobs N      analyse N files at once (default: the number of online CPUs)\n"
 	"  --shard K/N       only the K-th of N slices of the sorted file list (file i belongs to\n"
@@ -290,7 +291,17 @@ static void analyse_file(struct slot *sl, struct session *se, struct store *read
 		return;
 	}
 	prov_error_clear();
-	if (!(rc = suspect_load(&sl->sus, sl->file->path, se->lib)))
+	if (!(rc = suspect_load(&sl->sus, cmd_input_path(sl->file->path), se->lib)) && !strcmp(sl->file->path, "-")) {
+		char *dash = prov_strdup("-");   /* standard input, recorded as `-` (as scan does) */
+
+		if (!dash)
+			rc = PROV_ENOMEM;
+		else {
+			free(sl->sus->path);
+			sl->sus->path = dash;
+		}
+	}
+	if (!rc)
 		rc = analyse_with(&sl->doc, se, reader, sl->sus, 0, sl->sus->n, suspect_default_name(sl->sus), NULL, 0);
 	if (!rc)
 		rc = casedoc_prepare(&sl->pending, sl->doc, sl->sus, 0, sl->sus->n, suspect_default_name(sl->sus), NULL);

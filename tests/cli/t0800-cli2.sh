@@ -90,6 +90,8 @@ test_expect "- reads standard input: scan, inspect and corpus import" '
 	grep -A3 "\"conclusion\": {" from-file.json | grep -v "\"case\"" >c2 && check_same c1 c2 &&
 	prov inspect - <"$EX/suspect-distilled.jsonl" >i1 && prov inspect "$EX/suspect-distilled.jsonl" >i2 &&
 	check_same i1 i2 &&
+	prov audit - <"$EX/suspect-distilled.jsonl" >a.md 2>/dev/null &&
+	check_contains a.md "| - | example-student |" &&
 	expect_code 0 prov --db other.db corpus import --model stdin-model --family openai - \
 		<"$EX/corpus/example-gpt.jsonl" &&
 	check_contains out "-: 40 responses imported" &&
