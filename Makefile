@@ -6,6 +6,7 @@
 #   make check-valgrind   the CLI tests under valgrind (leaks are failures)
 #   make demo             import the bundled example corpus and scan the example suspect
 #   make bench            throughput and latency on ../shared/data (or generated data)
+#   make refusal-check    the refusal detector against XSTest's labels; table into docs/validation.md
 #   make install          binary, man page, bash and zsh completions, docs: PREFIX=/usr/local DESTDIR=
 #   make report-check     render a report, print it with headless Chromium (PNG, PDF), check the pages
 #
@@ -13,7 +14,7 @@
 # V=1 (show the full command lines).
 
 PKG_CONFIG ?= pkg-config
-PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto
+PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto gsl libcurl
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 BUILD ?= build
@@ -37,11 +38,14 @@ LIBS = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC = $(sort $(wildcard detect/*.c corpus/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
-LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/patterns_data.o
+LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/patterns_data.o $(BUILD)/gen/probes_data.o
 CMD_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 CMDLIB_OBJ = $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+PROBE_SETS = $(sort $(wildcard corpus/probes/*.jsonl))
+# Test helpers that are not tests (the runner only runs build/tests/test_*).
+TEST_HELPERS = $(BUILD)/tests/fakeserver $(BUILD)/tests/gencorpus
 
 # Quiet rules: one line per step ("CC cmd/main.c"); V=1 shows the full command lines.
 ifeq ($(V),1)
@@ -87,6 +91,25 @@ $(BUILD)/gen/patterns_data.c: detect/patterns.tsv
 	   echo ';'; \
 	   echo 'const size_t pat_builtin_size = sizeof(pat_builtin_data) - 1;'; } >$@.tmp && mv $@.tmp $@
 
+# The probe sets (corpus/probes/NAME.jsonl) likewise: one string per set and a table.
+$(BUILD)/gen/probes_data.c: $(PROBE_SETS)
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from the probe sets in corpus/probes by the Makefile; do not edit */'; \
+	   echo '#include "corpus/probes.h"'; \
+	   for f in $(PROBE_SETS); do \
+	     n=$$(basename $$f .jsonl); \
+	     echo "static const char probe_$$n[] ="; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	     echo ';'; \
+	   done; \
+	   echo 'const struct probe_blob probe_builtin[] = {'; \
+	   for f in $(PROBE_SETS); do \
+	     n=$$(basename $$f .jsonl); \
+	     echo "	{ \"$$n\", probe_$$n, sizeof(probe_$$n) - 1 },"; \
+	   done; \
+	   echo '};'; \
+	   echo 'const size_t probe_builtin_count = sizeof(probe_builtin) / sizeof(probe_builtin[0]);'; } >$@.tmp && mv $@.tmp $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(quiet) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -101,15 +124,27 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcmd.a $(BUILD)/li
 	$(quiet) LINK $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
-unit: $(UNIT_BIN)
+# The loopback OpenAI-compatible server of the collect tests.
+$(BUILD)/tests/fakeserver: tests/fakeserver.c
+	@mkdir -p $(dir $@)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
-test: $(PROG) $(UNIT_BIN)
+# The synthetic corpus generator of make bench and the scale test.
+$(BUILD)/tests/gencorpus: tests/bench/gencorpus.c
+	@mkdir -p $(dir $@)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lm
+
+unit: $(UNIT_BIN) $(TEST_HELPERS)
+
+test: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
 	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" sh tests/run.sh
 
 check-asan:
 	$(MAKE) BUILD=build/asan PROG=build/asan/provenance SANITIZE=address,undefined CFLAGS="-O1 -g" test
 
-check-valgrind: $(PROG) $(UNIT_BIN)
+check-valgrind: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
 	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" \
 	 PROVENANCE_NO_JIT=1 \
 	 PROVENANCE_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
@@ -118,8 +153,12 @@ check-valgrind: $(PROG) $(UNIT_BIN)
 demo: $(PROG)
 	@sh examples/demo.sh "$(abspath $(PROG))"
 
-bench: $(PROG)
-	@sh tests/bench.sh "$(abspath $(PROG))"
+bench: $(PROG) $(BUILD)/tests/gencorpus
+	@GENCORPUS="$(abspath $(BUILD)/tests/gencorpus)" sh tests/bench.sh "$(abspath $(PROG))"
+
+.PHONY: refusal-check
+refusal-check: $(PROG)
+	@sh docs/refusal-check.sh "$(abspath $(PROG))" --write
 
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/analysis.h"
 #include "corpus/jsonl.h"
@@ -16,6 +17,25 @@
 #define SPAN_MIN_TOKENS 8
 #define EXCERPT_CONTEXT 90
 #define MAX_LISTED 50
+
+int session_threads = 0;
+
+/* The preparation's threads: session_threads if set, else $PROVENANCE_THREADS, else the online CPUs. */
+static int prep_threads(void)
+{
+	const char *e = getenv("PROVENANCE_THREADS");
+	long n;
+
+	if (session_threads > 0)
+		return session_threads;
+	if (e && *e) {
+		n = strtol(e, NULL, 10);
+		if (n >= 1 && n <= 256)
+			return (int)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n >= 1 && n <= 256 ? (int)n : 1;
+}
 
 static double now_seconds(void)
 {
@@ -165,19 +185,23 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 	se->corpus.fold = se->fold;
 	se->corpus.resp = se->resp;
 	if (any_teacher) {
+		/* PROVENANCE_NAIVE_PREP=1: the plain implementation, never cached (for the equivalence test) */
+		const char *nv = getenv("PROVENANCE_NAIVE_PREP");
+		int naive = nv && !strcmp(nv, "1");
 		char key[256], pk[20];
 		struct pbuf blob = PBUF_INIT(0);
 		double t0 = now_seconds();
 
 		params_key(pk, sizeof(pk), &se->params);
 		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
-		rc = store_cache_get(se->store, key, &blob);
+		rc = naive ? 0 : store_cache_get(se->store, key, &blob);
 		if (rc == 1 && eng_prep_decode(&se->prep, blob.data, blob.len, &se->corpus, &se->params) == 0) {
 			se->prep_cached = 1;
 			rc = 0;
 		} else if (rc >= 0) {
-			rc = eng_prepare(&se->prep, &se->corpus, &se->params);
-			if (!rc && !readonly && !(rc = eng_prep_encode(&blob, se->prep)))
+			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) :
+				eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads());
+			if (!rc && !readonly && !naive && !(rc = eng_prep_encode(&blob, se->prep)))
 				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
 		}
 		se->prep_seconds = now_seconds() - t0;
@@ -192,12 +216,52 @@ fail:
 	return rc;
 }
 
+int session_without(struct session **out, const struct session *base, const char *const *names, size_t n)
+{
+	struct session *se;
+	size_t nm = base->snap->nmodels, np = base->snap->nprompts, m, q, k;
+	int rc;
+
+	*out = NULL;
+	se = prov_calloc(1, sizeof(*se));
+	if (!se)
+		return PROV_ENOMEM;
+	*se = *base;
+	se->base = base;
+	se->prep = NULL;
+	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
+	if (!se->resp) {
+		free(se);
+		return PROV_ENOMEM;
+	}
+	memcpy(se->resp, base->resp, nm * np * sizeof(*se->resp));
+	for (m = 0; m < nm; m++)
+		for (k = 0; k < n; k++)
+			if (!strcmp(base->models[m].name, names[k]))
+				for (q = 0; q < np; q++)
+					se->resp[q * nm + m] = NULL;
+	se->corpus.resp = se->resp;
+	rc = base->prep ? eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads()) : 0;
+	if (rc) {
+		session_close(se);
+		return rc;
+	}
+	*out = se;
+	return 0;
+}
+
 void session_close(struct session *se)
 {
 	size_t i;
 
 	if (!se)
 		return;
+	if (se->base) {
+		eng_prep_free(se->prep);
+		free(se->resp);
+		free(se);
+		return;
+	}
 	eng_prep_free(se->prep);
 	if (se->feats && se->snap)
 		for (i = 0; i < se->snap->nrows; i++)
@@ -225,6 +289,8 @@ void suspect_free(struct suspect *s)
 		free(s->recs[i].prompt);
 		free(s->recs[i].response);
 		free(s->recs[i].model);
+		free(s->recs[i].sampling_json);
+		free(s->recs[i].served_model);
 		if (s->feats)
 			feat_release(&s->feats[i]);
 	}
@@ -267,7 +333,10 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 		sr->response_len = rec.response_len;
 		sr->id = rec.id ? prov_strdup(rec.id) : NULL;
 		sr->model = rec.model ? prov_strdup(rec.model) : NULL;
-		if (!sr->prompt || !sr->response || (rec.id && !sr->id) || (rec.model && !sr->model)) {
+		sr->sampling_json = rec.sampling_json ? prov_strdup(rec.sampling_json) : NULL;
+		sr->served_model = rec.served_model ? prov_strdup(rec.served_model) : NULL;
+		if (!sr->prompt || !sr->response || (rec.id && !sr->id) || (rec.model && !sr->model) ||
+		    (rec.sampling_json && !sr->sampling_json) || (rec.served_model && !sr->served_model)) {
 			rc = PROV_ENOMEM;
 			goto done;
 		}
@@ -442,6 +511,60 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The prompt above an excerpt: whole, or cut at a word boundary before PROMPT_SHOWN bytes with an ellipsis. */
+#define PROMPT_SHOWN 400
+
+static json_t *prompt_text(const char *p, size_t len)
+{
+	size_t n = len;
+	json_t *o;
+	char *buf;
+
+	if (len <= PROMPT_SHOWN)
+		return json_stringn(p, len);
+	n = PROMPT_SHOWN;
+	while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+		n--;
+	{
+		size_t sp = n;
+
+		while (sp > PROMPT_SHOWN / 2 && p[sp] != ' ' && p[sp] != '\n')
+			sp--;
+		if (sp > PROMPT_SHOWN / 2)
+			n = sp;
+	}
+	buf = malloc(n + 4);
+	if (!buf)
+		return json_null();
+	memcpy(buf, p, n);
+	memcpy(buf + n, "\xe2\x80\xa6", 3);
+	o = json_stringn(buf, n + 3);
+	free(buf);
+	return o ? o : json_null();
+}
+
+/*
+ * A passage restates the prompt when most of its words are the prompt's own
+ * (in any order: a proposition echoed in LaTeX or reworded still shares its
+ * words): such a passage is what every model writes, not evidence of copying.
+ */
+#define RESTATE_SHARE 0.6
+
+static int restates_prompt(const struct tokens *ts, const struct span *sp, const struct tokens *tp)
+{
+	size_t i, k, in = 0;
+
+	if (!sp->ntok || !tp->n)
+		return 0;
+	for (i = sp->a_tok; i < sp->a_tok + sp->ntok && i < ts->n; i++)
+		for (k = 0; k < tp->n; k++)
+			if (tp->v[k].hash == ts->v[i].hash) {
+				in++;
+				break;
+			}
+	return (double)in >= RESTATE_SHARE * (double)sp->ntok;
+}
+
 static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 {
 	struct session *se = cx->se;
@@ -508,15 +631,21 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 			}
 		}
 		if (!rc)
-			rc = spans_find(&sp, &nsp, &ts, &tt, SPAN_MIN_TOKENS, common, ncommon, 1);
-		if (!rc && nsp) {
-			json_t *o = json_object();
+			rc = spans_find(&sp, &nsp, &ts, &tt, SPAN_MIN_TOKENS, common, ncommon, 4);
+		/* the longest passage that does not restate the prompt, verbatim or not */
+		for (j = 0; !rc && j < nsp; j++) {
+			json_t *o;
 
+			if (restates_prompt(&ts, &sp[j], &tp))
+				continue;
+			o = json_object();
 			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
-			json_object_set_new(o, "tokens", json_integer((json_int_t)sp[0].ntok));
-			json_object_set_new(o, "suspect", excerpt(sr->response, sr->response_len, sp[0].a_start, sp[0].a_end));
-			json_object_set_new(o, "teacher", excerpt(ttext.data, ttext.len, sp[0].b_start, sp[0].b_end));
+			json_object_set_new(o, "prompt", prompt_text(sr->prompt, sr->prompt_len));
+			json_object_set_new(o, "tokens", json_integer((json_int_t)sp[j].ntok));
+			json_object_set_new(o, "suspect", excerpt(sr->response, sr->response_len, sp[j].a_start, sp[j].a_end));
+			json_object_set_new(o, "teacher", excerpt(ttext.data, ttext.len, sp[j].b_start, sp[j].b_end));
 			json_array_append_new(arr, o);
+			break;
 		}
 		free(sp);
 		free(common);
@@ -618,6 +747,7 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 				json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
 				json_object_set_new(o, "claims", json_string(cl[k].family));
 				json_object_set_new(o, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
+				json_object_set_new(o, "strength", json_string(pat_strength_name(cl[k].strength)));
 				json_object_set_new(o, "pattern", json_string(pi ? pi->name : "?"));
 				json_object_set_new(o, "text", quote(sv.text, sv.len, cl[k].sent_start, cl[k].sent_end));
 				json_array_append_new(claims, o);
@@ -635,6 +765,7 @@ static int add_claims_and_refusals(json_t *doc, struct ctx *cx)
 			o = json_object();
 			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
 			json_object_set_new(o, "family", a.family ? json_string(a.family) : json_null());
+			json_object_set_new(o, "kind", json_string(pat_shape_name(a.shape)));
 			json_object_set_new(o, "pattern", pi ? json_string(pi->name) : json_null());
 			json_object_set_new(o, "text", quote(sv.text, sv.len, a.start, a.end));
 			json_array_append_new(refs, o);
@@ -699,36 +830,135 @@ static json_t *distribution(const double *d, size_t n)
 	return o;
 }
 
+static json_t *calibration_json(const struct eng_teacher *et, const struct session *se)
+{
+	const struct eng_params *p = &se->params;
+	json_t *o = json_object(), *a = json_array(), *th = json_object();
+	size_t k;
+
+	json_object_set_new(o, "method", json_string("Crawford-Howell single-case t: the suspect's statistic against"
+		" the same statistic of each null model (a control model scanned as a suspect on the suspect's prompts,"
+		" against the panel without its own family)"));
+	json_object_set_new(o, "statistic", jsig(et->stat, 4));
+	json_object_set_new(o, "null_models", json_integer(et->null_k));
+	json_object_set_new(o, "null_mean", jsig(et->null_mean, 4));
+	json_object_set_new(o, "null_sd", jsig(et->null_sd, 4));
+	json_object_set_new(o, "t", jsig(et->score, 4));
+	json_object_set_new(o, "df", jnum(et->df));
+	json_object_set_new(o, "p_value", jsig(et->p_raw, 3));
+	json_object_set_new(o, "p_holm", jsig(et->p_holm, 3));
+	json_object_set_new(o, "holm_factor", json_integer(et->holm_factor));
+	json_object_set_new(o, "rank", json_integer(et->rank));
+	json_object_set_new(o, "rank_p", jsig(et->rank_p, 3));
+	json_object_set_new(o, "position", jsig(et->position, 4));
+	json_object_set_new(th, "weak", jnum(p->weak_p));
+	json_object_set_new(th, "moderate", jnum(p->moderate_p));
+	json_object_set_new(th, "strong", jnum(p->strong_p));
+	json_object_set_new(o, "thresholds", th);
+	for (k = 0; k < et->nnulls; k++) {
+		json_t *n = json_object();
+
+		json_object_set_new(n, "model", json_string(se->models[et->nulls[k].model].name));
+		json_object_set_new(n, "statistic", jsig(et->nulls[k].stat, 4));
+		json_object_set_new(n, "prompts", json_integer(et->nulls[k].n));
+		json_object_set_new(n, "outlier", json_boolean(et->nulls[k].outlier));
+		json_array_append_new(a, n);
+	}
+	json_object_set_new(o, "null", a);
+	return o;
+}
+
+/* With a large panel only the controls whose absence changes the verdict are listed. */
+#define ROBUST_LIST_ALL 64
+
+static json_t *robustness_json(const struct eng_teacher *et, const struct session *se)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t k, nmodels = 0, changed = 0;
+	char buf[1024];
+	int listed_all;
+
+	for (k = 0; k < et->nwithout; k++) {
+		nmodels += et->without[k].kind == 0;
+		changed += et->without[k].verdict != et->verdict;
+	}
+	listed_all = nmodels <= ROBUST_LIST_ALL;
+	for (k = 0; k < et->nwithout; k++) {
+		const struct eng_without *w = &et->without[k];
+		json_t *x;
+
+		if (!listed_all && w->kind == 0 && w->verdict == et->verdict)
+			continue;
+		x = json_object();
+		json_object_set_new(x, "control", json_string(w->kind ? eng_family(&se->models[w->model]) :
+			se->models[w->model].name));
+		json_object_set_new(x, "kind", json_string(w->kind ? "family" : "model"));
+		json_object_set_new(x, "verdict", json_string(eng_verdict_name(w->verdict)));
+		json_object_set_new(x, "p_value", jsig(w->p_holm, 3));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "stable", json_boolean(et->stable));
+	json_object_set_new(o, "controls_tested", json_integer((json_int_t)nmodels));
+	json_object_set_new(o, "listed", json_string(listed_all ? "all" : "changes only"));
+	json_object_set_new(o, "without", a);
+	if (!et->nwithout) {
+		snprintf(buf, sizeof(buf), "No control could be left out: the verdict has no panel to test.");
+	} else if (et->stable) {
+		snprintf(buf, sizeof(buf), "The verdict (%s) is the same with each of the %zu control models and each"
+			" family of control models left out in turn.", eng_verdict_name(et->verdict), nmodels);
+	} else {
+		size_t off = 0, shown = 0;
+
+		off += (size_t)snprintf(buf, sizeof(buf), "The verdict (%s) depends on the control panel: ",
+			eng_verdict_name(et->verdict));
+		for (k = 0; k < et->nwithout && off < sizeof(buf) - 200; k++) {
+			const struct eng_without *w = &et->without[k];
+
+			if (w->verdict == et->verdict)
+				continue;
+			if (shown++ == 4) {
+				off += (size_t)snprintf(buf + off, sizeof(buf) - off, "; and %zu more", changed - 4);
+				break;
+			}
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%swithout %s%s it is %s", shown > 1 ? "; " : "",
+				w->kind ? "the family " : "", w->kind ? eng_family(&se->models[w->model]) :
+				se->models[w->model].name, eng_verdict_name(w->verdict));
+		}
+		if (off < sizeof(buf) - 2)
+			snprintf(buf + off, sizeof(buf) - off, ".");
+	}
+	json_object_set_new(o, "sentence", json_string(buf));
+	return o;
+}
+
 static char *summary_sentence(const struct eng_teacher *et, const struct session *se)
 {
 	const char *t = se->models[et->model].name;
-	char p[32], buf[512];
+	char p[32], buf[768];
 
 	fmt_p(p, sizeof(p), et->p_holm);
 	switch (et->verdict) {
 	case V_STRONG:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than to every independent model's"
-			" (p = %s, effect %.2f), by more than any independent model in the panel is: strong evidence.", t,
-			p, et->effect);
-		break;
 	case V_MODERATE:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than to every independent model's"
-			" (p = %s, effect %.2f), by more than the typical independent model in the panel is: moderate"
-			" evidence.", t, p, et->effect);
+		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than any of the %d control models'"
+			" are when each is scanned the same way (%.1f null standard deviations above their mean;"
+			" calibrated p = %s after correction across teachers): %s evidence.", t, et->null_k, et->position, p,
+			eng_verdict_name(et->verdict));
 		break;
 	case V_WEAK:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than to every independent"
-			" model's (p = %s, effect %.2f), but not by more than typical independent models are: weak"
-			" evidence.", t, p, et->effect);
+		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than most of the %d control models'"
+			" are (%.1f null standard deviations above their mean, calibrated p = %s after correction), but not"
+			" beyond every control model or not by enough: weak evidence.", t, et->null_k, et->position, p);
 		break;
 	case V_INCONCLUSIVE:
-		snprintf(buf, sizeof(buf), "Too little could be compared with %s's answers (%ld prompts; at least %d"
-			" prompts and a median answer of %.0f words are needed): inconclusive.", t, et->n,
-			se->params.min_prompts, se->params.min_tokens);
+		snprintf(buf, sizeof(buf), "No calibrated verdict for %s: %s (%ld of the suspect's answers paired with"
+			" %s's, %d null models; at least %d answers and %d null models are needed): inconclusive.", t,
+			et->reason ? et->reason : "too little to compare", et->n, t, et->null_k, se->params.min_prompts,
+			se->params.min_null);
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "The suspect's answers are not closer to %s's than independent models'"
-			" answers are (p = %s): no evidence.", t, p);
+		snprintf(buf, sizeof(buf), "The suspect's answers are not closer to %s's than the control models' own"
+			" answers are (calibrated p = %s, rank %d of %d): no evidence.", t, p, et->rank, et->null_k + 1);
 	}
 	return prov_strdup(buf);
 }
@@ -738,17 +968,18 @@ static json_t *parameters_json(const struct session *se)
 	const struct eng_params *p = &se->params;
 	json_t *o = json_object(), *a;
 
-	json_object_set_new(o, "test", json_string("one-sided sign-flip (randomisation) test over prompts; normal"
-		" approximation for n >= 30, 20000 seeded random sign vectors below"));
-	json_object_set_new(o, "combination", json_string("per-prompt Stouffer: each signal's per-prompt difference"
-		" is divided by its root mean square and the signals are summed per prompt before testing"));
-	json_object_set_new(o, "controls", json_string("every reference model and every teacher of another family"));
-	json_object_set_new(o, "teacher_test", json_string("intersection-union: the suspect must be closer to the"
-		" teacher than to every control; the teacher's p is the largest per-control p and its effect the one"
-		" against that (closest) control"));
+	json_object_set_new(o, "statistic", json_string("mean over the prompts paired with the teacher of D = the"
+		" sum over channels of (similarity to the teacher's answer minus the mean similarity to the panel's"
+		" answers), each continuous channel divided by its root mean square over the null table"));
+	json_object_set_new(o, "controls", json_string("every model outside the teacher's family (for a null model,"
+		" also outside its own family)"));
+	json_object_set_new(o, "teacher_test", json_string("calibrated with models: the suspect's statistic against"
+		" the same statistic of every control model scanned as a suspect on the suspect's prompts"
+		" (Crawford-Howell single-case t, one-sided)"));
 	json_object_set_new(o, "correction", json_string("Holm across the teachers tested"));
-	json_object_set_new(o, "null", json_string("every panel model outside the teacher's family, scanned as a"
-		" suspect against the rest of the panel, gives the effect an independent model shows"));
+	json_object_set_new(o, "attribution", json_string("descriptive: one-sided sign-flip tests over prompts"
+		" against each control (normal approximation for n >= 30, 20000 seeded random sign vectors below);"
+		" the closest control is the one with the largest p"));
 	a = json_array();
 	json_array_append_new(a, json_integer(1));
 	json_array_append_new(a, json_integer(p->lex_max_n));
@@ -764,24 +995,23 @@ static json_t *parameters_json(const struct session *se)
 	json_object_set_new(o, "span_min_tokens", json_integer(SPAN_MIN_TOKENS));
 	json_object_set_new(o, "min_prompts", json_integer(p->min_prompts));
 	json_object_set_new(o, "min_median_words", jnum(p->min_tokens));
+	json_object_set_new(o, "min_null_models", json_integer(p->min_null));
 	a = json_object();
 	json_object_set_new(a, "p", jnum(p->strong_p));
-	json_object_set_new(a, "effect", json_string("at least the largest null effect and at least 0.2"));
+	json_object_set_new(a, "rule", json_string("calibrated p after Holm at most this, and the suspect above every"
+		" null model"));
 	json_object_set_new(o, "strong", a);
 	a = json_object();
 	json_object_set_new(a, "p", jnum(p->moderate_p));
-	json_object_set_new(a, "effect", json_string("at least the median null effect and at least 0.1"));
+	json_object_set_new(a, "rule", json_string("calibrated p after Holm at most this, and the suspect above every"
+		" null model"));
 	json_object_set_new(o, "moderate", a);
 	a = json_object();
 	json_object_set_new(a, "p", jnum(p->weak_p));
-	json_object_set_new(a, "effect", json_string("above 0"));
+	json_object_set_new(a, "rule", json_string("calibrated p after Holm at most this, statistic above 0"));
 	json_object_set_new(o, "weak", a);
-	a = json_object();
-	json_object_set_new(a, "signals", json_integer(p->corroborate));
-	json_object_set_new(a, "p", jnum(p->corroborate_p));
-	json_object_set_new(a, "rule", json_string("strong and moderate also need this many of the five signals"
-		" significant on their own (against their closest control, effect above 0)"));
-	json_object_set_new(o, "corroboration", a);
+	json_object_set_new(o, "outlier_p", jnum(p->outlier_p));
+	json_object_set_new(o, "corroborate_p", jnum(p->corroborate_p));
 	json_object_set_new(o, "seed", json_integer((json_int_t)p->seed));
 	return o;
 }
@@ -794,7 +1024,10 @@ static json_t *limitations_json(void)
 		" of copying: shared training data, a shared base model or convergent fine-tuning can also make outputs"
 		" similar."));
 	json_array_append_new(a, json_string("Identity claims (\"As an AI language model developed by OpenAI\") are a"
-		" signal, never proof on their own: models also repeat such claims from public web text."));
+		" signal, never proof on their own: many models misname themselves, and models also repeat such claims"
+		" from public web text. Each claim is quoted with its prompt and its strength: strong for an explicit"
+		" self-identification (\"I am ChatGPT\"), weak for a trace (\"As an AI language model\", \"my knowledge"
+		" cutoff is September 2021\")."));
 	json_array_append_new(a, json_string("The conclusion is only as good as the control panel: a control that was"
 		" itself trained on a teacher's outputs makes the test conservative for that teacher; a panel without"
 		" assistants of other families makes it liberal."));
@@ -835,6 +1068,10 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	pbuf_release(&res);
 	json_array_foreach(json_object_get(doc, "groups"), i, g) {
 		double m = json_number_value(json_object_get(g, "mean_prompts"));
+		const char *test = json_string_value(json_object_get(g, "test"));
+
+		if (test && strcmp(test, "standard"))
+			continue;   /* the leave-out tests are reported by validate, not cited per verdict */
 		double d = m > 0 && count > 0 ? fabs(log(m / (double)count)) : (double)INFINITY;
 
 		if (d < bestd) {
@@ -888,6 +1125,33 @@ int analyse(json_t **out, struct session *se, const struct suspect *s, size_t fi
 {
 	return analyse_with(out, se, se->store, s, first, count, name, teachers, nteachers);
 }
+/* collect's evidence, when the input carries it: distinct served models and sampling settings. */
+static void suspect_collection_json(json_t *o, const struct suspect *s, size_t first, size_t count)
+{
+	json_t *models = json_array(), *samp = json_array(), *seen = json_object();
+	size_t i;
+
+	for (i = first; i < first + count; i++) {
+		const struct srec *r = &s->recs[i];
+
+		if (r->served_model && !json_object_get(seen, r->served_model) && json_array_size(models) < 16) {
+			json_array_append_new(models, json_string(r->served_model));
+			json_object_set_new(seen, r->served_model, json_true());
+		}
+		if (r->sampling_json && !json_object_get(seen, r->sampling_json) && json_array_size(samp) < 16) {
+			json_array_append_new(samp, json_loads(r->sampling_json, 0, NULL));
+			json_object_set_new(seen, r->sampling_json, json_true());
+		}
+	}
+	if (json_array_size(models))
+		json_object_set(o, "served_models", models);
+	if (json_array_size(samp))
+		json_object_set(o, "sampling", samp);
+	json_decref(models);
+	json_decref(samp);
+	json_decref(seen);
+}
+
 
 int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
 	size_t count, const char *name, const char *const *teachers, size_t nteachers)
@@ -965,6 +1229,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(o, "matched_by_id_only", json_integer(cx.by_id));
 	json_object_set_new(o, "matched_by_text", json_integer(cx.by_text));
 	json_object_set_new(o, "unmatched", json_integer((json_int_t)count - cx.by_id_and_text - cx.by_id - cx.by_text));
+	suspect_collection_json(o, s, first, count);
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();
 	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));
@@ -1011,41 +1276,43 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			json_object_set_new(t, "p_raw", jsig(et->p_raw, 3));
 			json_object_set_new(t, "effect", jsig(et->effect, 4));
 			json_object_set_new(t, "verdict", json_string(eng_verdict_name(et->verdict)));
+			json_object_set_new(t, "reason", et->reason ? json_string(et->reason) : json_null());
 			json_object_set_new(t, "n", json_integer(et->n));
+			x = json_object();
+			json_object_set_new(x, "count", json_integer(et->identical));
+			json_object_set_new(x, "of", json_integer(et->n));
+			json_object_set_new(t, "identical", x);
 			json_object_set_new(t, "corroborating_signals", json_integer(et->corroborating));
 			json_object_set_new(t, "closest_control", et->closest >= 0 ?
 				json_string(se->models[et->closest].name) : json_null());
 			json_object_set_new(t, "summary", sum ? json_string(sum) : json_null());
 			free(sum);
+			json_object_set_new(t, "calibration", calibration_json(et, se));
+			json_object_set_new(t, "robustness", robustness_json(et, se));
+			x = json_array();
+			for (k = 0; k < et->nnulls; k++) {
+				json_t *c;
+
+				if (!et->nulls[k].outlier)
+					continue;
+				c = json_object();
+				json_object_set_new(c, "model", json_string(se->models[et->nulls[k].model].name));
+				json_object_set_new(c, "statistic", jsig(et->nulls[k].stat, 4));
+				json_object_set_new(c, "t", jsig(et->nulls[k].t, 4));
+				json_object_set_new(c, "p_value", jsig(et->nulls[k].p, 3));
+				json_array_append_new(x, c);
+			}
+			json_object_set_new(t, "contaminated_controls", x);
+			x = json_object();
+			json_object_set_new(x, "moderate", et->needed_moderate >= 0 ? json_integer(et->needed_moderate) :
+				json_null());
+			json_object_set_new(x, "strong", et->needed_strong >= 0 ? json_integer(et->needed_strong) : json_null());
+			json_object_set_new(t, "prompts_needed", x);
 			x = json_object();
 			json_object_set_new(x, "z", jsig(et->panel_z, 4));
 			json_object_set_new(x, "effect", jsig(et->panel_effect, 4));
 			json_object_set_new(x, "p_value", jsig(et->panel_p, 3));
 			json_object_set_new(t, "panel", x);
-			x = json_object();
-			json_object_set_new(x, "models", json_integer(et->null_n));
-			json_object_set_new(x, "mean_effect", jsig(et->null_mean, 4));
-			json_object_set_new(x, "sd_effect", jsig(et->null_sd, 4));
-			json_object_set_new(x, "max_effect", jsig(et->null_n ? et->null_max : 0, 4));
-			json_object_set_new(x, "median_effect", jsig(et->null_median, 4));
-			json_object_set_new(x, "max_model", et->null_max_model >= 0 ?
-				json_string(se->models[et->null_max_model].name) : json_null());
-			{
-				json_t *ne = json_array();
-
-				for (k = 0; k < nm; k++) {
-					json_t *e;
-
-					if (!et->null_effects || isnan((double)et->null_effects[k]))
-						continue;
-					e = json_object();
-					json_object_set_new(e, "model", json_string(se->models[k].name));
-					json_object_set_new(e, "effect", jsig((double)et->null_effects[k], 4));
-					json_array_append_new(ne, e);
-				}
-				json_object_set_new(x, "effects", ne);
-			}
-			json_object_set_new(t, "null", x);
 			for (k = 0; k < et->ncontrols; k++) {
 				json_t *c = json_object();
 
@@ -1145,10 +1412,11 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		json_object_set_new(o, "family", tm->family ? json_string(tm->family) : json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(et->verdict)));
 		snprintf(buf, sizeof(buf), "Of the teachers in the corpus, the suspect's answers resemble %s's (family %s)"
-			" the most beyond what independent models share with it (p = %s, effect %.2f): %s evidence that"
-			" the suspect's outputs derive from that family. This is a statement about similarity of outputs,"
-			" not proof of copying.", tm->name, eng_family(tm), fmt_p(p, sizeof(p), et->p_holm), et->effect,
-			eng_verdict_name(et->verdict));
+			" beyond what the %d control models, each scanned the same way, show (%.1f null standard deviations"
+			" above their mean; calibrated p = %s after correction across teachers): %s evidence that the"
+			" suspect's outputs derive from that family. This is a statement about similarity of outputs, not"
+			" proof of copying.", tm->name, eng_family(tm), et->null_k, et->position,
+			fmt_p(p, sizeof(p), et->p_holm), eng_verdict_name(et->verdict));
 	} else {
 		enum eng_verdict v = res ? res->verdict : V_INCONCLUSIVE;
 
@@ -1162,8 +1430,9 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			snprintf(buf, sizeof(buf), "Too few of the suspect's answers could be compared with the corpus:"
 				" inconclusive. Ask the suspect the corpus prompts (provenance corpus prompts).");
 		else
-			snprintf(buf, sizeof(buf), "No teacher in the corpus is closer to the suspect's answers than the"
-				" independent models are: no evidence of distillation from any teacher in this corpus.");
+			snprintf(buf, sizeof(buf), "No teacher in the corpus is closer to the suspect's answers than to the"
+				" control models' own answers beyond what the control models themselves show: no evidence of"
+				" distillation from any teacher in this corpus.");
 	}
 	json_object_set_new(o, "statement", json_string(buf));
 	json_object_set_new(doc, "conclusion", o);
@@ -1182,6 +1451,35 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		json_array_append_new(o, json_string("Some prompts were matched by id although their text differs from the"
 			" stored prompt (suspect.matched_by_id_only)."));
 	json_object_set_new(doc, "notes", o);
+	o = json_array();
+	if (res && se->prep) {
+		if (res->references < 5) {
+			snprintf(buf, sizeof(buf), "The panel holds %d reference model%s; at least 5 are advised: with few"
+				" controls the calibrated test has little power and its null is poorly estimated.",
+				res->references, res->references == 1 ? "" : "s");
+			json_array_append_new(o, json_string(buf));
+		}
+		if (res->makers < 3) {
+			snprintf(buf, sizeof(buf), "The references come from %d maker%s (families); at least 3 are advised, so"
+				" that no single lineage sets the null.", res->makers, res->makers == 1 ? "" : "s");
+			json_array_append_new(o, json_string(buf));
+		}
+		for (i = 0; i < res->nteachers; i++) {
+			const struct eng_teacher *et = &res->t[i];
+			size_t k;
+
+			for (k = 0; k < et->nnulls; k++)
+				if (et->nulls[k].outlier) {
+					snprintf(buf, sizeof(buf), "Control model %s looks derived from teacher %s itself (its own"
+						" statistic is %.1f null standard deviations out, p = %.2g): a contaminated control makes"
+						" the test conservative for that teacher.", se->models[et->nulls[k].model].name,
+						se->models[et->model].name, et->null_sd > 0 ? (et->nulls[k].stat - et->null_mean) /
+						et->null_sd : 0.0, et->nulls[k].p);
+					json_array_append_new(o, json_string(buf));
+				}
+		}
+	}
+	json_object_set_new(doc, "warnings", o);
 done:
 	eng_result_free(res);
 	free(cx.pidx);

@@ -29,7 +29,11 @@ struct session {
 	struct eng_prep *prep;           /* NULL when the corpus has no teachers */
 	double prep_seconds;
 	int prep_cached;
+	const struct session *base;      /* set for a session_without(): everything but resp and prep is borrowed */
 };
+
+/* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */
+extern int session_threads;
 
 /*
  * Open the store (created if missing unless `readonly`), load the pattern
@@ -39,6 +43,14 @@ struct session {
  */
 int session_open(struct session **out, const char *db_path, const char *patterns_file, int readonly);
 void session_close(struct session *se);
+
+/*
+ * The same corpus without the named models (their answers hidden, so they are
+ * neither controls nor null models), with its own preparation, never cached.
+ * Borrows everything else from `base`, which must outlive it. Names not in the
+ * corpus are ignored. Closed with session_close().
+ */
+int session_without(struct session **out, const struct session *base, const char *const *names, size_t n);
 
 /* The built-in pattern library, or the one in `file` (PROV_EIO, PROV_EDATA with FILE:LINE). */
 int session_load_patterns(struct pat_lib **out, const char *file);
@@ -52,6 +64,8 @@ struct srec {
 	size_t response_len;
 	char key[PROV_SHA256_HEX];
 	char *model;
+	char *sampling_json;   /* collect's "sampling" (canonical JSON), or NULL */
+	char *served_model;    /* collect's "served_model" / a reply's "model", or NULL */
 };
 
 struct suspect {

@@ -48,6 +48,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_merge(int argc, char **argv, struct cmd_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_collect(int argc, char **argv, struct cmd_ctx *ctx);
+int cmd_probe(int argc, char **argv, struct cmd_ctx *ctx);
 
 /* Write data to path ("-" or NULL: standard output). */
 int cmd_write_output(const char *path, const char *data, size_t len);

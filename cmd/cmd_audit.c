@@ -870,6 +870,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 
 	/* the evidence database, the corpus, one reader per worker */
 	separate = evidence && strcmp(evidence, ctx->db_path);
+	session_threads = jobs;
 	if ((rc = session_open(&se, ctx->db_path, patterns, separate)))
 		goto done;
 	if (separate && (rc = store_open(&ev_own, evidence, 0)))

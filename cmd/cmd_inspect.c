@@ -13,13 +13,15 @@ static const char inspect_usage[] =
 	"usage: provenance inspect FILE [--format text|jsonl] [--patterns FILE]\n"
 	"\n"
 	"For every line of FILE (JSONL or JSONL.gz, any input shape; `-` reads standard input): the\n"
-	"refusal verdict and its template family, identity and knowledge-cutoff claims with the quoted\n"
-	"sentence, and the stylometric numbers. Needs no database.\n"
+	"refusal verdict, its template family and its kind (decline, lecture, redirect, partial,\n"
+	"premise), identity and knowledge-cutoff claims with their strength (strong, weak) and the\n"
+	"quoted sentence, and the stylometric numbers. Needs no database.\n"
 	"\n"
 	"  --format text    one line per response (default)\n"
 	"  --format jsonl   one JSON object per response:\n"
-	"                   {\"id\", \"line\", \"words\", \"refusal\", \"refusal_style\", \"refusal_text\",\n"
-	"                    \"identity\": [{\"claims\", \"kind\", \"text\"}], \"style\": {...}}\n";
+	"                   {\"id\", \"line\", \"words\", \"refusal\", \"refusal_style\", \"refusal_kind\",\n"
+	"                    \"refusal_text\", \"identity\": [{\"claims\", \"kind\", \"text\", \"strength\"}],\n"
+	"                    \"style\": {...}}\n";
 
 static json_t *record_json(const struct srec *r, const struct feat *f, const struct pat_lib *lib)
 {
@@ -40,6 +42,8 @@ static json_t *record_json(const struct srec *r, const struct feat *f, const str
 	json_object_set_new(o, "refusal", json_boolean(f->refused));
 	json_object_set_new(o, "refusal_style", f->refused && f->refusal_family[0] ?
 		json_string(f->refusal_family) : json_null());
+	json_object_set_new(o, "refusal_kind", f->refused && pat_shape_name(f->refusal_kind) ?
+		json_string(pat_shape_name(f->refusal_kind)) : json_null());
 	if (f->refused && pat_find_refusal(lib, text, tlen, &ref) == 0 && ref.refused)
 		json_object_set_new(o, "refusal_text", json_stringn(text + ref.start, ref.end - ref.start));
 	else
@@ -52,6 +56,8 @@ static json_t *record_json(const struct srec *r, const struct feat *f, const str
 			json_object_set_new(c, "kind", json_string(cl[k].kind == PAT_CUTOFF ? "cutoff" : "identity"));
 			json_object_set_new(c, "text", json_stringn(text + cl[k].sent_start,
 				cl[k].sent_end - cl[k].sent_start));
+			json_object_set_new(c, "strength", pat_strength_name(cl[k].strength) ?
+				json_string(pat_strength_name(cl[k].strength)) : json_null());
 			json_array_append_new(ids, c);
 		}
 		free(cl);
@@ -119,16 +125,22 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx)
 			puts(line);
 			free(line);
 		} else {
-			char idbuf[32], claims[128] = "";
+			char idbuf[32], claims[160] = "", refusal[64];
 			size_t k, off = 0;
+			const char *shape = pat_shape_name(f->refusal_kind), *strength;
 
 			if (!r->id)
 				snprintf(idbuf, sizeof(idbuf), "line %ld", r->line);
-			for (k = 0; k < f->nclaims && off < sizeof(claims) - 40; k++)
-				off += (size_t)snprintf(claims + off, sizeof(claims) - off, "%s%s (%s)", k ? ", " : "",
-					f->claims[k], f->claim_kind[k] == PAT_CUTOFF ? "cutoff" : "identity");
+			for (k = 0; k < f->nclaims && off < sizeof(claims) - 48; k++) {
+				strength = pat_strength_name(f->claim_strength[k]);
+				off += (size_t)snprintf(claims + off, sizeof(claims) - off, "%s%s (%s%s%s)", k ? ", " : "",
+					f->claims[k], f->claim_kind[k] == PAT_CUTOFF ? "cutoff" : "identity",
+					strength ? ", " : "", strength ? strength : "");
+			}
+			snprintf(refusal, sizeof(refusal), "%s%s%s%s", f->refusal_family[0] ? f->refusal_family : "yes",
+				shape ? " (" : "", shape ? shape : "", shape ? ")" : "");
 			printf("%-12.12s %6u  %-22s %s\n", r->id ? r->id : idbuf, f->ntok,
-				f->refused ? (f->refusal_family[0] ? f->refusal_family : "yes") : "-", off ? claims : "-");
+				f->refused ? refusal : "-", off ? claims : "-");
 		}
 		if (ferror(stdout)) {
 			rc = prov_error(PROV_EIO, "write error on standard output");

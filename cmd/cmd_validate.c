@@ -19,13 +19,19 @@
 #define Z95 1.959963984540054
 
 static const char validate_usage[] =
-	"usage: provenance validate LABELS.tsv [--slices N[,N...]] [--format table|md|json] [-o FILE]\n"
+	"usage: provenance validate LABELS.tsv [--slices N[,N...]] [--siblings FILE] [--leave-one-out]\n"
+	"                           [--format table|md|json] [-o FILE]\n"
 	"\n"
 	"Scans every labelled suspect of LABELS.tsv against the current corpus, whole and (with\n"
 	"--slices) cut into consecutive slices of N prompts, and measures the tool's error rates per\n"
 	"verdict level: true- and false-positive rates with Wilson 95% intervals, AUC, teacher top-1\n"
 	"accuracy, and the calibration of p-values on the independent suspects. The result is stored\n"
 	"in the database; reports on this corpus and tool version cite it.\n"
+	"\n"
+	"  --siblings FILE   also scan each suspect named in FILE (two tab-separated columns: model,\n"
+	"                    comma-separated controls) against the corpus without those controls\n"
+	"  --leave-one-out   also scan each reference of LABELS.tsv in the corpus as a suspect\n"
+	"                    against the corpus without it (a negative by construction)\n"
 	"\n"
 	"LABELS.tsv has a header line and tab-separated columns, at least: file (relative to the\n"
 	"labels file), model, role, family; optionally teacher. Rows with role \"suspect\" are\n"
@@ -41,7 +47,13 @@ struct label {
 	char *family;
 	char *teacher;     /* NULL if not documented */
 	int positive;
+	int reference;     /* 1: a reference row, scanned only by --leave-one-out */
+	char *excluded;    /* --siblings: the controls to leave out (comma-separated), NULL if none */
 };
+
+/* Sample groups: whole files (0) and slice sizes (1..), then the same for the two leave-out tests. */
+#define GROUP_SIBLINGS 100
+#define GROUP_LOO 200
 
 struct sample {
 	size_t lab;
@@ -65,6 +77,7 @@ struct run {
 	size_t nfam;
 	long slices[MAX_SLICES];
 	size_t nslices;
+	int want_refs;     /* --leave-one-out */
 };
 
 static int level_of(const char *v)
@@ -91,6 +104,7 @@ static void run_free(struct run *r)
 		free(r->lab[i].model);
 		free(r->lab[i].family);
 		free(r->lab[i].teacher);
+		free(r->lab[i].excluded);
 	}
 	for (i = 0; i < r->ns; i++) {
 		free(r->s[i].fam_score);
@@ -178,8 +192,12 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 			break;
 		}
 		role = f[col_role];
-		if (strcmp(role, "suspect") || !f[col_family][0] || !strcmp(f[col_family], "unknown"))
+		if (!strcmp(role, "reference")) {
+			if (!r->want_refs)
+				continue;
+		} else if (strcmp(role, "suspect") || !f[col_family][0] || !strcmp(f[col_family], "unknown")) {
 			continue;
+		}
 		if (r->nlab == MAX_LABELS) {
 			rc = prov_error(PROV_EDATA, "%s:%ld: more than %d labelled suspects", path, lineno, MAX_LABELS);
 			break;
@@ -207,7 +225,8 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 		l->family = prov_strdup(f[col_family]);
 		if (col_teacher >= 0 && (size_t)col_teacher < n && f[col_teacher][0])
 			l->teacher = prov_strdup(f[col_teacher]);
-		l->positive = strcmp(f[col_family], "none") != 0;
+		l->reference = !strcmp(role, "reference");
+		l->positive = !l->reference && strcmp(f[col_family], "none") != 0;
 		if (!l->path || !l->model || !l->family) {
 			rc = PROV_ENOMEM;
 			break;
@@ -220,6 +239,103 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 		rc = prov_error(PROV_EDATA, "%s:%ld: no header line (empty file)", path, lineno);
 	if (!rc && !r->nlab)
 		rc = prov_error(PROV_EDATA, "%s: no labelled suspect (role \"suspect\" with a family or \"none\")", path);
+	return rc;
+}
+
+static int add_sample(struct run *r, const json_t *doc, size_t lab, int group, long first, long count);
+
+/* --siblings FILE: model<TAB>excluded,controls per line (a header line "model ..." is skipped). */
+static int parse_siblings(struct run *r, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[4096], *f[4];
+	long lineno = 0;
+	int rc = 0;
+
+	if (!fp)
+		return prov_error(PROV_EIO, "%s: cannot open", path);
+	while (fgets(line, sizeof(line), fp)) {
+		size_t len = strlen(line), n, i;
+		int found = 0;
+
+		lineno++;
+		if (len && line[len - 1] != '\n' && !feof(fp)) {
+			rc = prov_error(PROV_EDATA, "%s:%ld: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+			break;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		n = split_tabs(line, f, 4);
+		if (n < 2 || !f[0][0] || !f[1][0]) {
+			rc = prov_error(PROV_EDATA, "%s:%ld: expected two tab-separated fields: model, excluded controls",
+				path, lineno);
+			break;
+		}
+		if (lineno == 1 && !strcmp(f[0], "model"))
+			continue;
+		for (i = 0; i < r->nlab; i++)
+			if (!r->lab[i].reference && !strcmp(r->lab[i].model, f[0])) {
+				free(r->lab[i].excluded);
+				if (!(r->lab[i].excluded = prov_strdup(f[1]))) {
+					rc = PROV_ENOMEM;
+					break;
+				}
+				found = 1;
+			}
+		if (!rc && !found) {
+			rc = prov_error(PROV_EDATA, "%s:%ld: %s is not a labelled suspect of the labels file", path, lineno,
+				f[0]);
+			break;
+		}
+		if (rc)
+			break;
+	}
+	if (!rc && ferror(fp))
+		rc = prov_error(PROV_EIO, "%s: read error", path);
+	fclose(fp);
+	return rc;
+}
+
+/* Split a comma-separated list in place; at most max names. */
+static size_t split_commas(char *s, const char **out, size_t max)
+{
+	size_t n = 0;
+	char *p = s;
+
+	while (p && *p && n < max) {
+		char *c = strchr(p, ',');
+
+		if (c)
+			*c = '\0';
+		if (*p)
+			out[n++] = p;
+		p = c ? c + 1 : NULL;
+	}
+	return n;
+}
+
+/* Whole file and slices of one suspect against one session, into groups base + 0.. */
+static int measure(struct run *r, struct session *se, struct suspect *sus, size_t lab, int base)
+{
+	json_t *d = NULL;
+	size_t k;
+	int rc;
+
+	if (!(rc = analyse(&d, se, sus, 0, sus->n, r->lab[lab].model, NULL, 0)))
+		rc = add_sample(r, d, lab, base, 0, (long)sus->n);
+	json_decref(d);
+	for (k = 0; !rc && k < r->nslices; k++) {
+		size_t first;
+
+		for (first = 0; !rc && first + (size_t)r->slices[k] <= sus->n; first += (size_t)r->slices[k]) {
+			d = NULL;
+			if (!(rc = analyse(&d, se, sus, first, (size_t)r->slices[k], r->lab[lab].model, NULL, 0)))
+				rc = add_sample(r, d, lab, base + (int)k + 1, (long)first, r->slices[k]);
+			json_decref(d);
+		}
+	}
 	return rc;
 }
 
@@ -336,6 +452,8 @@ static json_t *group_json(const struct run *r, int group, const char *name, long
 		}
 	}
 	json_object_set_new(g, "name", json_string(name));
+	json_object_set_new(g, "test", json_string(group >= GROUP_LOO ? "leave-one-reference-out" :
+		group >= GROUP_SIBLINGS ? "leave-siblings-out" : "standard"));
 	json_object_set_new(g, "slice", json_integer(slice));
 	json_object_set_new(g, "samples", json_integer((json_int_t)nsamp));
 	json_object_set_new(g, "mean_prompts", jr(nsamp ? sumn / (double)nsamp : 0));
@@ -421,16 +539,17 @@ static json_t *suspects_json(const struct run *r)
 	for (i = 0; i < r->nlab; i++) {
 		const struct label *l = &r->lab[i];
 		json_t *o = json_object(), *sl = json_array();
+		int base = l->reference ? GROUP_LOO : 0;
 
 		json_object_set_new(o, "model", json_string(l->model));
-		json_object_set_new(o, "family", json_string(l->family));
+		json_object_set_new(o, "family", json_string(l->reference ? "reference (left out)" : l->family));
 		json_object_set_new(o, "teacher", l->teacher ? json_string(l->teacher) : json_null());
 		for (j = 0; j < r->ns; j++) {
 			const struct sample *s = &r->s[j];
 
 			if (s->lab != i)
 				continue;
-			if (s->group == 0) {
+			if (s->group == base) {
 				json_object_set_new(o, "conclusion_family", s->family[0] ? json_string(s->family) : json_null());
 				json_object_set_new(o, "verdict", json_string(level_name(s->level)));
 				json_object_set_new(o, "top_teacher", json_string(s->top));
@@ -445,7 +564,7 @@ static json_t *suspects_json(const struct run *r)
 			for (k = 0; k < r->ns; k++) {
 				const struct sample *s = &r->s[k];
 
-				if (s->lab != i || s->group != (int)j + 1)
+				if (s->lab != i || s->group != base + (int)j + 1)
 					continue;
 				n++;
 				cnt[s->level + 1]++;
@@ -621,13 +740,15 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "slices", required_argument, NULL, 's' },
+		{ "siblings", required_argument, NULL, 'S' },
+		{ "leave-one-out", no_argument, NULL, 'L' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "patterns", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "table", *output = NULL, *patterns = NULL;
+	const char *format = "table", *output = NULL, *patterns = NULL, *siblings = NULL;
 	struct run r;
 	struct session *se = NULL;
 	struct progress pg;
@@ -643,6 +764,12 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":s:f:o:p:h", longopts, "validate")) != -1) {
 		switch (c) {
+		case 'S':
+			siblings = optarg;
+			break;
+		case 'L':
+			r.want_refs = 1;
+			break;
 		case 's':
 			if (parse_slices(&r, optarg))
 				return cmd_usage_error("validate", "--slices takes sizes of at least 2, comma-separated"
@@ -668,7 +795,7 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("validate", "--format must be table, md or json, not '%s'", format);
 	if (optind + 1 != argc)
 		return cmd_usage_error("validate", "give one labels file");
-	if ((rc = parse_labels(&r, argv[optind], labels_sha)) ||
+	if ((rc = parse_labels(&r, argv[optind], labels_sha)) || (siblings && (rc = parse_siblings(&r, siblings))) ||
 	    (rc = session_open(&se, ctx->db_path, patterns, 0)))
 		goto done;
 	if (!se->prep) {
@@ -701,7 +828,6 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	progress_init(&pg);
 	for (i = 0; i < r.nlab; i++) {
 		struct suspect *sus = NULL;
-		json_t *d = NULL;
 		size_t k;
 
 		progress_update(&pg, "validating %zu/%zu: %s", i + 1, r.nlab, r.lab[i].model);
@@ -714,17 +840,37 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = prov_error(rc, "%s:%ld: %s", argv[optind], r.lab[i].line, msg);
 			goto done;
 		}
-		if (!(rc = analyse(&d, se, sus, 0, sus->n, r.lab[i].model, NULL, 0)))
-			rc = add_sample(&r, d, i, 0, 0, (long)sus->n);
-		json_decref(d);
-		for (k = 0; !rc && k < r.nslices; k++) {
-			size_t first;
+		if (r.lab[i].reference) {
+			/* --leave-one-out: a reference of the corpus, scanned against the corpus without it */
+			const char *name = r.lab[i].model;
+			struct session *sub = NULL;
 
-			for (first = 0; !rc && first + (size_t)r.slices[k] <= sus->n; first += (size_t)r.slices[k]) {
-				d = NULL;
-				if (!(rc = analyse(&d, se, sus, first, (size_t)r.slices[k], r.lab[i].model, NULL, 0)))
-					rc = add_sample(&r, d, i, (int)k + 1, (long)first, r.slices[k]);
-				json_decref(d);
+			for (k = 0; k < se->snap->nmodels; k++)
+				if (!strcmp(se->models[k].name, name) && !se->models[k].teacher)
+					break;
+			if (k < se->snap->nmodels) {
+				if (!(rc = session_without(&sub, se, &name, 1)))
+					rc = measure(&r, sub, sus, i, GROUP_LOO);
+				session_close(sub);
+			}
+		} else {
+			rc = measure(&r, se, sus, i, 0);
+			if (!rc && r.lab[i].excluded) {
+				/* --siblings: the same suspect without its own lineage in the panel */
+				char *list = prov_strdup(r.lab[i].excluded);
+				const char *names[256];
+				struct session *sub = NULL;
+				size_t nn;
+
+				if (!list) {
+					rc = PROV_ENOMEM;
+				} else {
+					nn = split_commas(list, names, 256);
+					if (!(rc = session_without(&sub, se, names, nn)))
+						rc = measure(&r, sub, sus, i, GROUP_SIBLINGS);
+					session_close(sub);
+					free(list);
+				}
 			}
 		}
 		suspect_free(sus);
@@ -747,11 +893,14 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		json_object_set_new(co, "models", json_integer((json_int_t)se->snap->nmodels));
 		json_object_set_new(co, "prompts", json_integer((json_int_t)se->snap->nprompts));
 		json_object_set_new(doc, "corpus", co);
+		long R = 0;
+
 		for (i = 0; i < r.nlab; i++)
-			r.lab[i].positive ? P++ : N++;
+			r.lab[i].reference ? R++ : r.lab[i].positive ? P++ : N++;
 		json_object_set_new(lb, "path", json_string(argv[optind]));
 		json_object_set_new(lb, "sha256", json_string(labels_sha));
-		json_object_set_new(lb, "suspects", json_integer((json_int_t)r.nlab));
+		json_object_set_new(lb, "suspects", json_integer((json_int_t)r.nlab - R));
+		json_object_set_new(lb, "references_left_out", json_integer(R));
 		json_object_set_new(lb, "positives", json_integer(P));
 		json_object_set_new(lb, "negatives", json_integer(N));
 		json_object_set_new(doc, "labels", lb);
@@ -765,6 +914,33 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		snprintf(name, sizeof(name), "slices of %ld prompts", r.slices[i]);
 		json_array_append_new(groups, group_json(&r, (int)i + 1, name, r.slices[i]));
 		snprintf(slices_text + off, sizeof(slices_text) - off, ",%ld", r.slices[i]);
+	}
+	{
+		static const struct { int base; const char *what; } extra[] = {
+			{ GROUP_SIBLINGS, "leave-siblings-out" }, { GROUP_LOO, "leave-one-reference-out" },
+		};
+		size_t e;
+
+		for (e = 0; e < 2; e++) {
+			int any = 0;
+
+			for (j = 0; j < r.ns; j++)
+				any |= r.s[j].group == extra[e].base;
+			if (!any)
+				continue;
+			{
+				char name[96];
+
+				snprintf(name, sizeof(name), "%s, whole files", extra[e].what);
+				json_array_append_new(groups, group_json(&r, extra[e].base, name, 0));
+			}
+			for (i = 0; i < r.nslices; i++) {
+				char name[96];
+
+				snprintf(name, sizeof(name), "%s, slices of %ld prompts", extra[e].what, r.slices[i]);
+				json_array_append_new(groups, group_json(&r, extra[e].base + (int)i + 1, name, r.slices[i]));
+			}
+		}
 	}
 	json_object_set_new(doc, "groups", groups);
 	json_object_set_new(doc, "suspects", suspects_json(&r));

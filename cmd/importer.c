@@ -232,6 +232,11 @@ int import_records(struct store *st, struct jl_reader *r, const struct import_jo
 		while (s->n < BATCH && (got = jl_next(r, &rec)) == 1) {
 			struct irec *q = &s->rec[s->n];
 
+			if (rec.no_prompt) {   /* a chat.completion or Batch API line that kept no prompt */
+				got = prov_error(PROV_EDATA, "%s:%ld: the line holds an answer but no prompt (add \"prompt\" "
+					"or \"messages\"; the corpus needs the prompts)", jl_path(r), rec.line);
+				break;
+			}
 			q->line = rec.line;
 			q->rc = 0;
 			q->has_id = rec.id != NULL;

@@ -15,10 +15,12 @@ static int cmd_help(int argc, char **argv, struct cmd_ctx *ctx);
 static const struct cmd_spec commands[] = {
 	{ "audit", cmd_audit, "scan many suspects in parallel (one case each) and summarise" },
 	{ "cases", cmd_cases, "list the stored cases" },
+	{ "collect", cmd_collect, "ask a model server (OpenAI-compatible API) prompts, write its answers" },
 	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
 	{ "help", cmd_help, "the help of a command: provenance help COMMAND [VERB]" },
 	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
 	{ "merge", cmd_merge, "unite the cases of evidence databases (audit shards) in one" },
+	{ "probe", cmd_probe, "the built-in probe sets (identity, refusal, style)" },
 	{ "report", cmd_report, "re-render a stored case (md, html, json)" },
 	{ "scan", cmd_scan, "compare a suspect's answers with the corpus, store the case, report" },
 	{ "validate", cmd_validate, "measure the tool's error rates on labelled suspects" },

@@ -1,6 +1,6 @@
 /*
  * jsonl.c: JSONL(.gz) reader. Raw bytes -> SHA-256 -> (inflate) -> lines ->
- * jansson -> one of three record shapes.
+ * jansson -> one of five record shapes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +21,7 @@ struct jl_reader {
 	char *path;
 	FILE *fp;
 	size_t max_line;
+	int prompts_only;
 	struct prov_sha256 *sha;
 	char digest[PROV_SHA256_HEX];
 	uint64_t size;          /* raw bytes read */
@@ -40,8 +41,10 @@ struct jl_reader {
 	struct pbuf line;
 	struct pbuf prompt;     /* assembled prompt for chat/alpaca shapes */
 	struct pbuf response;
+	struct pbuf reasoning;  /* a <think> block split off a completion's answer */
 	char idbuf[64];
 	json_t *json;           /* the current line's document */
+	char *sampling;         /* the current line's "sampling", dumped */
 };
 
 /* Open an input file for reading; directories are refused. */
@@ -72,9 +75,11 @@ int jl_open(struct jl_reader **out, const char *path, const struct jl_opts *opts
 		return PROV_ENOMEM;
 	r->gzip = -1;
 	r->max_line = opts && opts->max_line ? opts->max_line : JL_MAX_LINE_DEFAULT;
+	r->prompts_only = opts ? opts->prompts_only : 0;
 	pbuf_init(&r->line, r->max_line);
 	pbuf_init(&r->prompt, 0);
 	pbuf_init(&r->response, 0);
+	pbuf_init(&r->reasoning, 0);
 	r->path = prov_strdup(path);
 	if (!r->path) {
 		jl_free(r);
@@ -103,7 +108,9 @@ void jl_free(struct jl_reader *r)
 	pbuf_release(&r->line);
 	pbuf_release(&r->prompt);
 	pbuf_release(&r->response);
+	pbuf_release(&r->reasoning);
 	json_decref(r->json);
+	free(r->sampling);
 	free(r->path);
 	free(r);
 }
@@ -361,9 +368,11 @@ static int parse_chat(struct jl_reader *r, json_t *msgs, struct jl_record *out)
 		if (strcmp(json_string_value(role), "assistant") == 0)
 			last = i;
 	}
-	if (last == (size_t)-1)
+	if (last == (size_t)-1 && !r->prompts_only)
 		return prov_error(PROV_EDATA, "%s:%ld: \"messages\" has no assistant message (the response)",
 			r->path, r->lineno);
+	if (last == (size_t)-1)
+		last = n;
 	pbuf_reset(&r->prompt);
 	pbuf_reset(&r->response);
 	for (i = 0; i < last; i++) {
@@ -380,16 +389,199 @@ static int parse_chat(struct jl_reader *r, json_t *msgs, struct jl_record *out)
 	if (!r->prompt.len)
 		return prov_error(PROV_EDATA, "%s:%ld: \"messages\" has no user message before the assistant's answer",
 			r->path, r->lineno);
-	rc = append_content(r, &r->response, json_object_get(json_array_get(msgs, last), "content"), last);
-	if (rc)
-		return rc;
-	if (pbuf_grow(&r->response, 0))
+	if (last < n) {
+		rc = append_content(r, &r->response, json_object_get(json_array_get(msgs, last), "content"), last);
+		if (rc)
+			return rc;
+	}
+	if (pbuf_add(&r->response, "", 0))
 		return PROV_ENOMEM;
 	out->prompt = r->prompt.data;
 	out->prompt_len = r->prompt.len;
 	out->response = r->response.data;
 	out->response_len = r->response.len;
 	out->shape = JL_CHAT;
+	return 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int jl_split_think(const char *text, size_t len, size_t *reasoning_off, size_t *reasoning_len,
+	size_t *answer_off)
+{
+	static const char open_tag[] = "<think>", close_tag[] = "</think>";
+	const size_t ol = sizeof(open_tag) - 1, cl = sizeof(close_tag) - 1;
+	size_t i = 0, start, j;
+
+	*reasoning_off = *reasoning_len = *answer_off = 0;
+	while (i < len && is_space(text[i]))
+		i++;
+	if (len - i < ol || memcmp(text + i, open_tag, ol) != 0)
+		return 0;
+	start = i + ol;
+	for (j = start; j + cl <= len; j++)
+		if (memcmp(text + j, close_tag, cl) == 0)
+			break;
+	while (start < j && start < len && is_space(text[start]))
+		start++;
+	*reasoning_off = start;
+	if (j + cl > len) {
+		/* unclosed (the answer was cut off by max_tokens): all of it is reasoning */
+		*reasoning_len = len - start;
+		*answer_off = len;
+		return 1;
+	}
+	*reasoning_len = j > start ? j - start : 0;
+	while (*reasoning_len && is_space(text[start + *reasoning_len - 1]))
+		(*reasoning_len)--;
+	i = j + cl;
+	while (i < len && is_space(text[i]))
+		i++;
+	*answer_off = i;
+	return 1;
+}
+
+/* The user turns of a "messages" array joined by blank lines into r->prompt (may stay empty). */
+static int join_user_turns(struct jl_reader *r, json_t *msgs)
+{
+	size_t i;
+	json_t *m;
+	int rc;
+
+	pbuf_reset(&r->prompt);
+	if (!json_is_array(msgs))
+		return prov_error(PROV_EDATA, "%s:%ld: \"messages\" must be an array", r->path, r->lineno);
+	json_array_foreach(msgs, i, m) {
+		json_t *role = json_object_get(m, "role");
+
+		if (!json_is_string(role) || strcmp(json_string_value(role), "user") != 0)
+			continue;
+		if (r->prompt.len && pbuf_adds(&r->prompt, "\n\n"))
+			return PROV_ENOMEM;
+		if ((rc = append_content(r, &r->prompt, json_object_get(m, "content"), i)))
+			return rc;
+	}
+	return pbuf_add(&r->prompt, "", 0) ? PROV_ENOMEM : 0;
+}
+
+/*
+ * The answer of a chat.completion object `c` (a reply, or the body of a Batch
+ * API output line): choices[0].message.content, with the reasoning kept apart
+ * (reasoning_content or reasoning, else a leading <think> block). `where`
+ * names the object in messages. The prompt comes from the line's "prompt" or
+ * "messages" (the request, when whoever saved the reply kept it), else the
+ * record has none (no_prompt).
+ */
+static int parse_completion(struct jl_reader *r, json_t *doc, json_t *c, const char *where,
+	struct jl_record *out)
+{
+	json_t *choices, *msg, *content, *reason, *v;
+	size_t roff, rlen, aoff;
+	int rc;
+
+	if (!json_is_object(c))
+		return prov_error(PROV_EDATA, "%s:%ld: %s must be a chat.completion object", r->path, r->lineno, where);
+	v = json_object_get(c, "object");
+	if (v && (!json_is_string(v) || strcmp(json_string_value(v), "chat.completion") != 0))
+		return prov_error(PROV_EDATA, "%s:%ld: %s is a \"%s\" object, not a \"chat.completion\"",
+			r->path, r->lineno, where, json_is_string(v) ? json_string_value(v) : "?");
+	choices = json_object_get(c, "choices");
+	if (!json_is_array(choices) || json_array_size(choices) == 0)
+		return prov_error(PROV_EDATA, "%s:%ld: %s has no \"choices\"", r->path, r->lineno, where);
+	msg = json_object_get(json_array_get(choices, 0), "message");
+	if (!json_is_object(msg))
+		return prov_error(PROV_EDATA, "%s:%ld: %s: choices[0] has no \"message\" object",
+			r->path, r->lineno, where);
+	content = json_object_get(msg, "content");
+	if (!content || json_is_null(content))
+		return prov_error(PROV_EDATA, "%s:%ld: %s: choices[0].message.content is null (no text answer)",
+			r->path, r->lineno, where);
+	pbuf_reset(&r->response);
+	pbuf_reset(&r->reasoning);
+	if ((rc = append_content(r, &r->response, content, 0)))
+		return rc;
+	if (pbuf_add(&r->response, "", 0) || pbuf_add(&r->reasoning, "", 0))
+		return PROV_ENOMEM;
+	reason = json_object_get(msg, "reasoning_content");
+	if (!json_is_string(reason) || !json_string_length(reason))
+		reason = json_object_get(msg, "reasoning");
+	if (json_is_string(reason) && json_string_length(reason)) {
+		out->reasoning = json_string_value(reason);
+		out->reasoning_len = json_string_length(reason);
+	} else if (jl_split_think(r->response.data, r->response.len, &roff, &rlen, &aoff)) {
+		if (pbuf_add(&r->reasoning, r->response.data + roff, rlen))
+			return PROV_ENOMEM;
+		memmove(r->response.data, r->response.data + aoff, r->response.len - aoff);
+		r->response.len -= aoff;
+		r->response.data[r->response.len] = '\0';
+		out->reasoning = r->reasoning.data;
+		out->reasoning_len = r->reasoning.len;
+	}
+	out->response = r->response.data;
+	out->response_len = r->response.len;
+	v = json_object_get(json_array_get(choices, 0), "finish_reason");
+	out->finish_reason = json_is_string(v) ? json_string_value(v) : NULL;
+	v = json_object_get(c, "model");
+	out->served_model = json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
+	/* the prompt, when the line kept it */
+	v = json_object_get(doc, "prompt");
+	if (json_is_string(v) && json_string_length(v)) {
+		out->prompt = json_string_value(v);
+		out->prompt_len = json_string_length(v);
+		return 0;
+	}
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return prov_error(PROV_EDATA, "%s:%ld: \"prompt\" must be a string", r->path, r->lineno);
+	if ((v = json_object_get(doc, "messages")) && (rc = join_user_turns(r, v)))
+		return rc;
+	if (v && r->prompt.len) {
+		out->prompt = r->prompt.data;
+		out->prompt_len = r->prompt.len;
+		return 0;
+	}
+	out->prompt = "";
+	out->prompt_len = 0;
+	out->no_prompt = 1;
+	return 0;
+}
+
+/*
+ * An OpenAI Batch API output line: {"custom_id", "response": {"status_code",
+ * "body": chat.completion}, "error"}. The id is custom_id; a failed request
+ * is an error naming it (drop such lines, or re-run them, before reading).
+ */
+static int parse_batch(struct jl_reader *r, json_t *doc, struct jl_record *out)
+{
+	json_t *cid = json_object_get(doc, "custom_id"), *resp = json_object_get(doc, "response");
+	json_t *err = json_object_get(doc, "error"), *status;
+	const char *name;
+	int rc;
+
+	if (!json_is_string(cid) || json_string_length(cid) == 0 || json_string_length(cid) > 256)
+		return prov_error(PROV_EDATA, "%s:%ld: a Batch API line needs a \"custom_id\" string of 1 to 256 characters",
+			r->path, r->lineno);
+	name = json_string_value(cid);
+	if (err && !json_is_null(err)) {
+		json_t *m = json_object_get(err, "message");
+
+		return prov_error(PROV_EDATA, "%s:%ld: batch request '%s' failed: %s", r->path, r->lineno, name,
+			json_is_string(m) ? json_string_value(m) : "(an error without a message)");
+	}
+	if (!json_is_object(resp))
+		return prov_error(PROV_EDATA, "%s:%ld: batch request '%s' has no \"response\" object",
+			r->path, r->lineno, name);
+	status = json_object_get(resp, "status_code");
+	if (status && (!json_is_integer(status) || json_integer_value(status) != 200))
+		return prov_error(PROV_EDATA, "%s:%ld: batch request '%s' failed with HTTP status %" JSON_INTEGER_FORMAT,
+			r->path, r->lineno, name, json_is_integer(status) ? json_integer_value(status) : (json_int_t)0);
+	if ((rc = parse_completion(r, doc, json_object_get(resp, "body"), "response.body", out)))
+		return rc;
+	out->id = name;
+	out->model = out->served_model;
+	out->shape = JL_BATCH;
 	return 0;
 }
 
@@ -405,6 +597,8 @@ static int parse_alpaca(struct jl_reader *r, json_t *doc, struct jl_record *out)
 		return rc;
 	if (!ins)
 		return prov_error(PROV_EDATA, "%s:%ld: \"instruction\" must be a string", r->path, r->lineno);
+	if (!output && r->prompts_only)
+		output = "";
 	if (!output)
 		return prov_error(PROV_EDATA, "%s:%ld: missing \"output\" (the response)", r->path, r->lineno);
 	if (input && input_len) {
@@ -433,6 +627,8 @@ static int parse_plain(struct jl_reader *r, json_t *doc, struct jl_record *out)
 		return rc;
 	if (!out->prompt)
 		return prov_error(PROV_EDATA, "%s:%ld: missing \"prompt\"", r->path, r->lineno);
+	if (!out->response && r->prompts_only)
+		out->response = "";
 	if (!out->response)
 		return prov_error(PROV_EDATA, "%s:%ld: missing \"response\"", r->path, r->lineno);
 	out->shape = JL_PLAIN;
@@ -467,6 +663,39 @@ static int parse_id(struct jl_reader *r, json_t *doc, struct jl_record *out)
 	return 0;
 }
 
+/* What `collect` adds to a line: "sampling", "served_model", "finish_reason", "reasoning". */
+static int parse_evidence(struct jl_reader *r, json_t *doc, struct jl_record *out)
+{
+	json_t *sampling = json_object_get(doc, "sampling");
+	const char *s;
+	size_t len;
+	int rc;
+
+	if (sampling && !json_is_null(sampling)) {
+		if (!json_is_object(sampling))
+			return prov_error(PROV_EDATA, "%s:%ld: \"sampling\" must be an object", r->path, r->lineno);
+		r->sampling = json_dumps(sampling, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+		if (!r->sampling)
+			return prov_error(PROV_ENOMEM, "out of memory");
+		out->sampling_json = r->sampling;
+	}
+	if ((rc = get_string(r, doc, "served_model", &s, NULL)))
+		return rc;
+	if (s && s[0])
+		out->served_model = s;
+	if ((rc = get_string(r, doc, "finish_reason", &s, NULL)))
+		return rc;
+	if (s)
+		out->finish_reason = s;
+	if ((rc = get_string(r, doc, "reasoning", &s, &len)))
+		return rc;
+	if (s && !out->reasoning) {
+		out->reasoning = s;
+		out->reasoning_len = len;
+	}
+	return 0;
+}
+
 int jl_next(struct jl_reader *r, struct jl_record *out)
 {
 	json_error_t jerr;
@@ -477,6 +706,8 @@ int jl_next(struct jl_reader *r, struct jl_record *out)
 	memset(out, 0, sizeof(*out));
 	json_decref(r->json);
 	r->json = NULL;
+	free(r->sampling);
+	r->sampling = NULL;
 	if (r->done)
 		return 0;
 	for (;;) {
@@ -505,7 +736,13 @@ int jl_next(struct jl_reader *r, struct jl_record *out)
 		return prov_error(PROV_EDATA, "%s:%ld: expected a JSON object", r->path, r->lineno);
 	out->line = r->lineno;
 	msgs = json_object_get(r->json, "messages");
-	if (msgs)
+	if (json_is_object(json_object_get(r->json, "response")) ||
+	    (json_object_get(r->json, "custom_id") && !json_object_get(r->json, "choices")))
+		rc = parse_batch(r, r->json, out);
+	else if (json_object_get(r->json, "choices")) {
+		rc = parse_completion(r, r->json, r->json, "the reply", out);
+		out->shape = JL_COMPLETION;
+	} else if (msgs)
 		rc = parse_chat(r, msgs, out);
 	else if (json_object_get(r->json, "instruction") || json_object_get(r->json, "output"))
 		rc = parse_alpaca(r, r->json, out);
@@ -513,15 +750,22 @@ int jl_next(struct jl_reader *r, struct jl_record *out)
 		rc = parse_plain(r, r->json, out);
 	else
 		rc = prov_error(PROV_EDATA,
-			"%s:%ld: no response found (expected \"prompt\"/\"response\", \"instruction\"/\"output\" or \"messages\")",
+			"%s:%ld: no response found (expected \"prompt\"/\"response\", \"instruction\"/\"output\", \"messages\", \"choices\" or \"custom_id\")",
 			r->path, r->lineno);
 	if (rc)
 		return rc;
-	if ((rc = parse_id(r, r->json, out)))
+	if (out->shape == JL_COMPLETION) {
+		/* the object's own "id" names the reply, not the prompt */
+		if ((rc = get_string(r, r->json, "custom_id", &out->id, NULL)))
+			return rc;
+	} else if (out->shape != JL_BATCH && (rc = parse_id(r, r->json, out))) {
 		return rc;
-	if ((rc = get_string(r, r->json, "model", &out->model, NULL)))
+	}
+	if (!out->model && (rc = get_string(r, r->json, "model", &out->model, NULL)))
 		return rc;
 	if (!out->model && (rc = get_string(r, r->json, "generator", &out->model, NULL)))
+		return rc;
+	if ((rc = parse_evidence(r, r->json, out)))
 		return rc;
 	if (out->model && !out->model[0])
 		return prov_error(PROV_EDATA, "%s:%ld: \"model\" is empty", r->path, r->lineno);

@@ -2,10 +2,14 @@
  * jsonl.h: streaming reader for JSONL input, plain or gzip-compressed
  * (recognised by its magic bytes, never by its name).
  *
- * Three line shapes are accepted (docs/usage.md, "Input files"):
+ * Five line shapes are accepted (docs/usage.md, "Input files"):
  *   {"id", "prompt", "response", "model"}           id and model optional
  *   {"instruction", "output", "generator"}          AlpacaEval ("input" appended)
  *   {"messages": [{"role", "content"}, ...]}         OpenAI chat
+ *   {"object": "chat.completion", "choices": [...]}  an OpenAI chat completion reply
+ *   {"custom_id", "response": {"body": {...}}}       an OpenAI Batch API output line
+ * The last two carry no prompt unless the line adds one ("prompt" or
+ * "messages"); such a record has an empty prompt and `no_prompt` set.
  *
  * The reader hashes the raw bytes (SHA-256) as it goes, so the digest of
  * exactly what was parsed is known at end of file. Untrusted input is capped:
@@ -20,7 +24,7 @@
 
 #define JL_MAX_LINE_DEFAULT ((size_t)16 << 20) /* 16 MiB per line */
 
-enum jl_shape { JL_PLAIN = 1, JL_ALPACA = 2, JL_CHAT = 3 };
+enum jl_shape { JL_PLAIN = 1, JL_ALPACA = 2, JL_CHAT = 3, JL_COMPLETION = 4, JL_BATCH = 5 };
 
 struct jl_record {
 	long line;             /* 1-based line number in the (decompressed) file */
@@ -32,11 +36,29 @@ struct jl_record {
 	const char *model;     /* "model" or "generator"; NULL if absent */
 	const char *label;     /* "label" if present (refusal data), else NULL */
 	enum jl_shape shape;
+	int no_prompt;         /* completion/batch shapes without a prompt: prompt is "" */
+	/* What `provenance collect` records (or a completion reply says); NULL if absent: */
+	const char *sampling_json; /* "sampling" object as compact JSON, keys sorted */
+	const char *served_model;  /* "served_model", else the completion reply's "model" */
+	const char *finish_reason; /* "finish_reason", else choices[0].finish_reason */
+	const char *reasoning;     /* "reasoning", else reasoning_content or a leading <think> block */
+	size_t reasoning_len;
 };
 
 struct jl_opts {
 	size_t max_line;       /* 0: JL_MAX_LINE_DEFAULT */
+	int prompts_only;      /* a prompts file: the response may be missing (then "") */
 };
+
+/*
+ * Split a leading <think>...</think> block (after white space) off an answer:
+ * *reasoning_off/_len give the block's inside, *answer_off the start of the
+ * answer after it (white space skipped). Returns 1 if there was such a block
+ * (an unclosed one takes the whole text as reasoning), 0 if not (then the
+ * answer is the whole text).
+ */
+int jl_split_think(const char *text, size_t len, size_t *reasoning_off, size_t *reasoning_len,
+	size_t *answer_off);
 
 struct jl_reader;
 

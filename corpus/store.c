@@ -197,6 +197,23 @@ static int exec(struct store *s, const char *sql)
 	return 0;
 }
 
+/*
+ * Bind a blob of any size_t length: past SQLite's limit (or on any bind
+ * failure) a clear error instead of a NULL that a NOT NULL constraint
+ * reports later.
+ */
+static int bind_blob(struct store *s, sqlite3_stmt *st, int i, const void *p, size_t n, const char *what)
+{
+	int rc = sqlite3_bind_blob64(st, i, n ? p : "", (sqlite3_uint64)n, SQLITE_STATIC);
+
+	if (rc == SQLITE_TOOBIG)
+		return prov_error(PROV_EDATA, "%s: %s is too large for the database (%zu bytes)", s->path, what, n);
+	if (rc != SQLITE_OK)
+		return db_error(s, what);
+	return 0;
+}
+
+
 static int query_int(struct store *s, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -640,8 +657,8 @@ static int resolve_prompt(struct store *s, const struct store_item *it, int64_t 
 	bind_opt_text(st, 2, it->ext_id);
 	sqlite3_bind_text(st, 3, sha, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)it->prompt_len);
-	sqlite3_bind_blob(st, 5, s->z.data, (int)s->z.len, SQLITE_STATIC);
-	if ((rc = step_done(s, st, "cannot store the prompt")))
+	if ((rc = bind_blob(s, st, 5, s->z.data, s->z.len, "the prompt")) ||
+	    (rc = step_done(s, st, "cannot store the prompt")))
 		return rc;
 	*id_out = sqlite3_last_insert_rowid(s->db);
 	if (stats)
@@ -699,18 +716,16 @@ int store_import_add(struct store *s, const struct store_item *it, struct store_
 	bind_opt_text(st, 5, it->ext_id);
 	sqlite3_bind_text(st, 6, sha, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)it->response_len);
-	if (it->response_z)
-		sqlite3_bind_blob(st, 8, it->response_z, (int)it->response_zlen, SQLITE_STATIC);
-	else
-		sqlite3_bind_blob(st, 8, s->z.data, (int)s->z.len, SQLITE_STATIC);
-	if ((rc = step_done(s, st, "cannot store the response")))
+	if ((rc = it->response_z ? bind_blob(s, st, 8, it->response_z, it->response_zlen, "the response") :
+		   bind_blob(s, st, 8, s->z.data, s->z.len, "the response")) ||
+	    (rc = step_done(s, st, "cannot store the response")))
 		return rc;
 	if (it->features && it->features_version) {
 		st = s->st_feat_put;
 		sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
 		sqlite3_bind_text(st, 2, it->features_version, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, it->features, (int)it->features_len, SQLITE_STATIC);
-		if ((rc = step_done(s, st, "cannot store the features")))
+		if ((rc = bind_blob(s, st, 3, it->features, it->features_len, "the features")) ||
+		    (rc = step_done(s, st, "cannot store the features")))
 			return rc;
 	}
 	st = s->st_link;
@@ -1339,7 +1354,8 @@ int store_features_put(struct store *s, int64_t response_id, const char *fver, c
 		return rc;
 	sqlite3_bind_int64(s->st_feat_put, 1, response_id);
 	sqlite3_bind_text(s->st_feat_put, 2, fver, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s->st_feat_put, 3, blob, (int)len, SQLITE_STATIC);
+	if ((rc = bind_blob(s, s->st_feat_put, 3, blob, len, "the features")))
+		return rc;
 	return step_done(s, s->st_feat_put, "cannot store features");
 }
 
@@ -1406,52 +1422,163 @@ int store_validation_latest(struct store *s, const char *snapshot, const char *t
 	return rc;
 }
 
+/*
+ * The cache holds values of any size in chunks: row `key` holds a header
+ * ("PCACHE01", the chunk count, the total length and the SHA-256 of the
+ * value), rows `key#000000`... the chunks. A value whose chunks are missing,
+ * too short or whose hash differs is not found (and so recomputed).
+ */
+#define CACHE_MAGIC "PCACHE01"
+#define CACHE_CHUNK ((size_t)32 << 20)
+
+struct cache_hdr {
+	char magic[8];
+	uint64_t chunks, len;
+	char sha256[PROV_SHA256_HEX];
+};
+
+static void chunk_key(char *out, size_t n, const char *key, uint64_t i)
+{
+	snprintf(out, n, "%s#%06llu", key, (unsigned long long)i);
+}
+
+/* One row's value into *out (appended). 1 found, 0 not, <0 error. */
+static int cache_row(struct store *s, sqlite3_stmt *st, const char *key, struct pbuf *out)
+{
+	int rc;
+
+	sqlite3_reset(st);
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
+		return db_error(s, "cannot read the cache");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *v = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		if (n < 0)
+			return 0;
+		rc = n ? pbuf_add(out, v, (size_t)n) : 0;
+		return rc ? rc : 1;
+	}
+	return rc == SQLITE_DONE ? 0 : db_error(s, "cannot read the cache");
+}
+
 int store_cache_get(struct store *s, const char *key, struct pbuf *out)
 {
 	sqlite3_stmt *st = NULL;
+	struct pbuf hb = PBUF_INIT(0);
+	struct cache_hdr h;
+	char ck[600], sha[PROV_SHA256_HEX];
+	uint64_t i;
 	int rc;
 
+	if (strlen(key) > 500)
+		return prov_error(PROV_EINTERNAL, "cache key too long");
 	if (sqlite3_prepare_v2(s->db, "SELECT value FROM cache WHERE key = ?1", -1, &st, NULL))
 		return db_error(s, "cannot read the cache");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		pbuf_reset(out);
-		rc = pbuf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-		rc = rc ? rc : 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read the cache");
+	pbuf_reset(out);
+	rc = cache_row(s, st, key, &hb);
+	if (rc != 1)
+		goto done;
+	rc = 0;
+	if (hb.len != sizeof(h))
+		goto done;
+	memcpy(&h, hb.data, sizeof(h));
+	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.sha256[PROV_SHA256_HEX - 1] || h.len > (uint64_t)SIZE_MAX / 2 ||
+	    h.chunks > h.len / CACHE_CHUNK + 1)
+		goto done;
+	if (out->max && h.len > out->max)
+		goto done;
+	for (i = 0; i < h.chunks; i++) {
+		chunk_key(ck, sizeof(ck), key, i);
+		rc = cache_row(s, st, ck, out);
+		if (rc != 1)
+			break;
+		rc = 0;
 	}
+	if (rc < 0)
+		goto done;
+	if (i < h.chunks || out->len != h.len)
+		goto miss;
+	if ((rc = prov_sha256_hex(sha, out->data ? out->data : "", out->len)))
+		goto done;
+	if (strcmp(sha, h.sha256))
+		goto miss;
+	rc = 1;
+	goto done;
+miss:
+	pbuf_reset(out);
+	rc = 0;
+done:
+	if (rc != 1)
+		pbuf_reset(out);
 	sqlite3_finalize(st);
+	pbuf_release(&hb);
 	return rc;
+}
+
+static int cache_insert(struct store *s, sqlite3_stmt *st, const char *key, const char *kind, const char *now,
+	const void *v, size_t n)
+{
+	sqlite3_reset(st);
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob64(st, 4, n ? v : "", (sqlite3_uint64)n, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot write the cache");
+	return 0;
 }
 
 int store_cache_put(struct store *s, const char *key, const char *kind, const void *value, size_t len)
 {
 	sqlite3_stmt *st = NULL;
-	char now[32];
+	struct cache_hdr h;
+	char now[32], ck[600];
+	uint64_t i;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(s->db, "DELETE FROM cache WHERE kind = ?1", -1, &st, NULL))
-		return db_error(s, "cannot write the cache");
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, "cannot write the cache");
-	sqlite3_finalize(st);
-	if (rc)
+	if (strlen(key) > 500)
+		return prov_error(PROV_EINTERNAL, "cache key too long");
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	h.len = len;
+	h.chunks = (len + CACHE_CHUNK - 1) / CACHE_CHUNK;
+	if ((rc = prov_sha256_hex(h.sha256, len ? value : "", len)))
 		return rc;
+	if (exec(s, "SAVEPOINT cache_put"))
+		return db_error(s, "cannot write the cache");
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM cache WHERE kind = ?1", -1, &st, NULL) ||
+	    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(s, "cannot write the cache");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
 	store_now(now);
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO cache(key, kind, created_at, value) VALUES (?1, ?2, ?3, ?4)", -1,
-		&st, NULL))
-		return db_error(s, "cannot write the cache");
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, value, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		&st, NULL)) {
 		rc = db_error(s, "cannot write the cache");
+		goto done;
+	}
+	if ((rc = cache_insert(s, st, key, kind, now, &h, sizeof(h))))
+		goto done;
+	for (i = 0; i < h.chunks && !rc; i++) {
+		size_t off = (size_t)i * CACHE_CHUNK, n = len - off < CACHE_CHUNK ? len - off : CACHE_CHUNK;
+
+		chunk_key(ck, sizeof(ck), key, i);
+		rc = cache_insert(s, st, ck, kind, now, (const char *)value + off, n);
+	}
+done:
 	sqlite3_finalize(st);
-	return rc;
+	if (rc) {
+		exec(s, "ROLLBACK TO cache_put");
+		exec(s, "RELEASE cache_put");
+		return rc;
+	}
+	if (exec(s, "RELEASE cache_put"))
+		return db_error(s, "cannot write the cache");
+	return 0;
 }
 
 const char *store_sqlite_version(void)

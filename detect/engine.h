@@ -1,29 +1,32 @@
 /*
  * engine.h: the detection engine. Given a corpus (teachers and references,
  * their features per prompt) and a suspect's features, it says for every
- * teacher how much closer the suspect's answers are to that teacher's than to
- * the controls', with a p-value, an effect size and a verdict.
+ * teacher whether the suspect's answers are closer to that teacher's than
+ * the panel's own models are, with a calibrated p-value, an effect size, a
+ * verdict and how robust that verdict is to the choice of controls.
  *
  * Method (docs/method.md):
- *  - Six per-prompt channels compare the suspect's answer S_i with each panel
- *    answer X_i: lexical (IDF-weighted cosine of word 1-2-grams, IDF over the
- *    answers to that prompt), style (cosine of z-scored stylometric vectors),
+ *  - Six per-prompt channels compare an answer A_i with each panel answer
+ *    X_i: lexical (IDF-weighted cosine of word 1-2-grams, IDF over the answers
+ *    to that prompt), style (cosine of z-scored stylometric vectors),
  *    opener/closer agreement, phrases (rate of the teacher's characteristic
- *    n-grams, cross-fitted), refusal agreement, identity claims of the
- *    teacher's family. d_i = x(S,T) - x(S,C) per channel.
- *  - Per control C: each channel's d_i is divided by its root mean square and
- *    the channels are summed per prompt (Stouffer at the prompt level); a
- *    one-sided sign-flip test gives z and p.
- *  - Intersection-union over the control panel (every reference, every
- *    teacher of another family): the teacher's p is the largest per-control
- *    p, its effect the smallest per-control effect ("closest control").
- *  - Holm across the teachers tested.
- *  - Verdicts need both p and effect; the effect is compared with what the
- *    panel's own independent models show when each is scanned in turn
- *    against the rest (the null effects, computed in eng_prepare): strong
- *    above the largest, moderate above the median; both also need at least
- *    two signals significant on their own (corroboration).
- * Pure: no I/O, no SQLite, no printing. Deterministic.
+ *    n-grams, cross-fitted over prompts and over models), refusal agreement,
+ *    identity claims of the teacher's family.
+ *  - The statistic of a model A against teacher T: the mean over prompts of
+ *    D_i = sum over channels of (x(A_i, T_i) - mean over the panel of
+ *    x(A_i, C_i)) / scale, the panel being every model outside T's family and
+ *    outside A's own family.
+ *  - Calibration with models: the same statistic for every panel model Y
+ *    (against the panel without Y's family) on the suspect's own prompts is
+ *    the null; the suspect's position in it is a single-case test (Crawford
+ *    and Howell's t) and an exact rank. Holm across teachers.
+ *  - Verdict levels from the calibrated, corrected p (and, for moderate and
+ *    strong, a suspect above every null model); robustness with each
+ *    control and each family of controls left out; the prompts that would
+ *    settle an unclear case.
+ *  - Per-control prompt-level sign-flip tests stay as descriptive
+ *    attribution (which control is closest, which signals carry it).
+ * Pure: no I/O, no SQLite, no printing. Deterministic for any thread count.
  */
 #ifndef PROV_ENGINE_H
 #define PROV_ENGINE_H
@@ -34,7 +37,7 @@
 #include "detect/util.h"
 
 /* Bump when any number the engine produces can change for the same inputs. */
-#define ENG_VERSION "2"
+#define ENG_VERSION "3"
 
 enum eng_signal { SIG_LEXICAL, SIG_PHRASES, SIG_STYLE, SIG_REFUSAL, SIG_IDENTITY, SIG_COUNT };
 
@@ -43,19 +46,18 @@ enum eng_verdict { V_NONE = 0, V_WEAK = 1, V_MODERATE = 2, V_STRONG = 3, V_INCON
 struct eng_params {
 	int lex_max_n;            /* lexical n-grams: 1..lex_max_n (2) */
 	int phrase_max_n;         /* phrase n-grams: 1..phrase_max_n (3) */
-	int phrase_markers;       /* characteristic phrases kept per teacher and fold (300) */
+	int phrase_markers;       /* characteristic phrases kept per teacher, fold and model group (300) */
 	double phrase_min_z;      /* minimum log-odds z of a characteristic phrase (2.0) */
 	double phrase_prior;      /* Dirichlet prior strength, in answers (20) */
 	int phrase_min_docs;      /* a phrase must appear in this many teacher answers (3) */
-	int min_prompts;          /* fewer paired prompts: inconclusive (20) */
+	int min_prompts;          /* fewer prompts paired with the teacher: inconclusive (20) */
 	double min_tokens;        /* median suspect answer shorter than this: inconclusive (5) */
-	double strong_p;          /* Holm-corrected p for strong (1e-6) */
+	int min_null;             /* fewer null models: inconclusive (4) */
+	double strong_p;          /* calibrated, Holm-corrected p for strong (1e-4) */
 	double moderate_p;        /* (1e-3) */
 	double weak_p;            /* (0.05) */
-	double strong_effect;     /* effect floor for strong (0.2) */
-	double moderate_effect;   /* effect floor for moderate (0.1) */
-	int corroborate;          /* strong and moderate need this many signals significant on their own (2) */
-	double corroborate_p;     /* ... at this p against their closest control (0.05) */
+	double outlier_p;         /* a null model this far out (Holm over the null) is a suspected contaminated control (0.01) */
+	double corroborate_p;     /* descriptive: a signal corroborates at this prompt-level p (0.05) */
 	uint64_t seed;            /* Monte Carlo seed for small samples */
 };
 
@@ -84,12 +86,27 @@ struct eng_suspect {
 
 struct eng_prep;
 
-/* Everything that depends only on the corpus. The caller owns *out. */
-int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p);
+/*
+ * Everything that depends only on the corpus: the phrase markers, the channel
+ * scales, and every panel model's per-prompt values against every teacher
+ * (the null table). Cost and memory grow with the answer pairs (teacher,
+ * model) per prompt, not with all pairs of models. `threads` (>= 1) share
+ * the work; the result is the same for any count. The caller owns *out.
+ */
+int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p, int threads);
+/*
+ * The same preparation computed the plain way (every panel mean summed pair by
+ * pair, every phrase rate counted directly): slow, kept to test eng_prepare.
+ */
+int eng_prepare_naive(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p);
+/* Largest absolute difference between two preparations' null tables (NAN if their shapes differ). */
+double eng_prep_diff(const struct eng_prep *a, const struct eng_prep *b);
 void eng_prep_free(struct eng_prep *prep);
 
 /* Serialise / restore a preparation (the cache). Decoding checks it matches `c`. */
 int eng_prep_encode(struct pbuf *out, const struct eng_prep *prep);
+/* Bytes of memory the preparation holds (for the cache and the docs). */
+size_t eng_prep_bytes(const struct eng_prep *prep);
 int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
 	const struct eng_params *p);
 
@@ -127,23 +144,59 @@ struct eng_style_cmp {
 #define ENG_MAX_PHRASES 8
 #define ENG_MAX_STYLE 5
 
+/* A panel model scanned as a pseudo-suspect against teacher T on the suspect's prompts. */
+struct eng_null {
+	int model;
+	double stat;              /* its statistic */
+	long n;                   /* prompts it entered with */
+	int outlier;              /* 1: far above the other null models (possibly derived from T) */
+	double t, p;              /* its own single-case test against the other null models */
+};
+
+/* The verdict with one control (kind 0) or one family of controls (kind 1) left out. */
+struct eng_without {
+	int model;                /* the control, or a member of the family */
+	int kind;
+	enum eng_verdict verdict;
+	double p_holm;
+};
+
 struct eng_teacher {
 	int model;
-	double score;             /* z against the closest control: larger = stronger evidence */
-	double p_raw, p_holm, effect;
-	long n;
-	int closest;
-	double panel_z, panel_effect, panel_p;
-	int corroborating;        /* signals significant on their own (p <= corroborate_p, effect > 0) */
-	int null_n;               /* independent panel models scanned as pseudo-suspects */
-	double null_mean, null_sd, null_median, null_max;
-	int null_max_model;
-	const float *null_effects;   /* per model: its effect as a pseudo-suspect, NAN if none (borrowed) */
+	/* the calibrated test: what the verdict rests on */
+	double stat;              /* the suspect's statistic */
+	double score;             /* Crawford-Howell t (larger = stronger evidence) */
+	double p_raw, p_holm;     /* one-sided calibrated p, before and after Holm */
+	double df;
+	double null_mean, null_sd;
+	double position;          /* (stat - null_mean) / null_sd */
+	int null_k;               /* null models */
+	int rank;                 /* 1 + null models at or above the suspect */
+	double rank_p;            /* rank / (null_k + 1) */
+	size_t nnulls;
+	struct eng_null *nulls;
+	int holm_factor;          /* the Holm multiplier applied to this teacher */
+	int contaminated;         /* null models flagged as outliers */
 	enum eng_verdict verdict;
+	const char *reason;       /* why inconclusive (static text), or NULL */
+	long n;                   /* suspect answers paired with the teacher's */
+	double effect;            /* prompt-level: mean D / sd D of the suspect (Cohen's d_z) */
+	double panel_z, panel_effect, panel_p;   /* prompt-level sign-flip test of D against 0 */
+	/* robustness */
+	int stable;
+	size_t nwithout;
+	struct eng_without *without;
+	/* prompts at which the same effect would reach moderate / strong; -1 unreachable */
+	long needed_moderate, needed_strong;
+	long identical;           /* suspect answers identical (after normalisation) to the teacher's */
+	/* descriptive attribution: prompt-level tests against each control */
+	int closest;              /* the control the suspect is closest to (largest per-control p) */
+	double closest_z, closest_effect, closest_p;
+	int corroborating;        /* signals significant on their own against their closest control */
 	struct eng_sigres sig[SIG_COUNT];
 	size_t ncontrols;
 	struct eng_ctrl *controls;
-	double *dist;             /* per-prompt composite against the closest control */
+	double *dist;             /* per-prompt D of the suspect */
 	size_t ndist;
 	/* descriptive numbers for the report */
 	double lex_teacher, lex_controls, containment;
@@ -161,11 +214,12 @@ struct eng_teacher {
 
 struct eng_result {
 	size_t nteachers;
-	struct eng_teacher *t;    /* sorted by score, highest first */
+	struct eng_teacher *t;    /* sorted by verdict, then score, highest first */
 	int conclusion;           /* index into t, -1 if no evidence */
 	enum eng_verdict verdict;
 	long responses, matched;
 	double median_tokens;
+	int references, makers;   /* in the panel: reference models, and distinct families of controls */
 };
 
 /*

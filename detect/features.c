@@ -407,18 +407,28 @@ int feat_compute(struct feat *out, const char *text, size_t len, const struct pa
 		if ((rc = pat_find_refusal(lib, text, len, &ref)))
 			goto done;
 		out->refused = (int8_t)ref.refused;
+		out->refusal_kind = (uint8_t)(ref.refused ? ref.shape : PAT_SHAPE_NONE);
 		if (ref.refused && ref.family)
 			snprintf(out->refusal_family, sizeof(out->refusal_family), "%s", ref.family);
 		if ((rc = pat_find_claims(lib, text, len, &claims, &n)))
 			goto done;
-		for (k = 0; k < n && out->nclaims < FEAT_CLAIMS_MAX; k++) {
+		/* one entry per family: its first claim, raised to the strongest one seen */
+		for (k = 0; k < n; k++) {
 			for (j = 0; j < out->nclaims; j++)
 				if (!strcmp(out->claims[j], claims[k].family))
 					break;
-			if (j < out->nclaims)
+			if (j < out->nclaims) {
+				if (claims[k].strength > out->claim_strength[j]) {
+					out->claim_strength[j] = (uint8_t)claims[k].strength;
+					out->claim_kind[j] = (uint8_t)claims[k].kind;
+				}
+				continue;
+			}
+			if (out->nclaims == FEAT_CLAIMS_MAX)
 				continue;
 			snprintf(out->claims[out->nclaims], FEAT_FAMILY_MAX, "%s", claims[k].family);
 			out->claim_kind[out->nclaims] = (uint8_t)claims[k].kind;
+			out->claim_strength[out->nclaims] = (uint8_t)claims[k].strength;
 			out->nclaims++;
 		}
 		free(claims);
@@ -451,6 +461,18 @@ int feat_claims_family(const struct feat *f, const char *family)
 	return 0;
 }
 
+int feat_claim_strength(const struct feat *f, const char *family)
+{
+	size_t i;
+
+	if (!family)
+		return 0;
+	for (i = 0; i < f->nclaims; i++)
+		if (!strcmp(f->claims[i], family))
+			return f->claim_strength[i];
+	return 0;
+}
+
 double feat_refusal_agreement(const struct feat *a, const struct feat *b)
 {
 	if (!a->refused || !b->refused)
@@ -467,7 +489,8 @@ void feat_version_string(char out[80], const struct pat_lib *lib)
 /*
  * Blob layout (little-endian):
  *   "PF" u8 version u8 dim | u32 ntok | u32 tok[ntok] | f32 style[dim] | u64 opener | u64 closer |
- *   i8 refused | u8 len + family | u8 nclaims | nclaims x (u8 kind, u8 len + family)
+ *   i8 refused | u8 len + family | u8 nclaims | nclaims x (u8 kind, u8 len + family) |
+ *   u8 refusal kind | nclaims x u8 strength                       (version 4)
  */
 static int put_str(struct pbuf *b, const char *s)
 {
@@ -489,6 +512,8 @@ int feat_encode(struct pbuf *out, const struct feat *f)
 	for (i = 0; i < f->nclaims; i++)
 		if (pbuf_add(out, &f->claim_kind[i], 1) || put_str(out, f->claims[i]))
 			return PROV_ENOMEM;
+	if (pbuf_add(out, &f->refusal_kind, 1) || pbuf_add(out, f->claim_strength, f->nclaims))
+		return PROV_ENOMEM;
 	return 0;
 }
 
@@ -521,6 +546,12 @@ int feat_decode(struct feat *out, const void *blob, size_t len)
 		goto bad;
 	for (i = 0; i < out->nclaims; i++)
 		if (blob_take(&r, &out->claim_kind[i], 1) || get_str(&r, out->claims[i]))
+			goto bad;
+	if (blob_take(&r, &out->refusal_kind, 1) || out->refusal_kind > PAT_SHAPE_PREMISE ||
+	    blob_take(&r, out->claim_strength, out->nclaims))
+		goto bad;
+	for (i = 0; i < out->nclaims; i++)
+		if (out->claim_strength[i] > PAT_STRONG)
 			goto bad;
 	if (r.left)
 		goto bad;

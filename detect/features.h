@@ -7,8 +7,8 @@
  *  - the token hashes (text.h), from which n-gram fingerprints are built;
  *  - a stylometric vector (FEAT_STYLE_DIM numbers, named by feat_style_name);
  *  - opener and closer fingerprints (the first 3 and last 4 tokens);
- *  - the refusal verdict and the template family (patterns.h);
- *  - the identity / knowledge-cutoff claims (families claimed).
+ *  - the refusal verdict, the template family and the refusal's shape (patterns.h);
+ *  - the identity / knowledge-cutoff claims (families claimed, with their strength).
  * Pure: no I/O.
  */
 #ifndef PROV_FEATURES_H
@@ -21,7 +21,7 @@
 #include "detect/patterns.h"
 
 /* Bump when the blob layout or any computed value changes meaning. */
-#define FEAT_VERSION 3
+#define FEAT_VERSION 4
 
 #define FEAT_STYLE_DIM 68
 #define FEAT_FAMILY_MAX 24
@@ -38,6 +38,8 @@ struct feat {
 	uint8_t nclaims;
 	uint8_t claim_kind[FEAT_CLAIMS_MAX];    /* enum pat_kind */
 	char claims[FEAT_CLAIMS_MAX][FEAT_FAMILY_MAX];  /* families claimed, distinct */
+	uint8_t refusal_kind;                   /* enum pat_shape of the refusal, 0 if none */
+	uint8_t claim_strength[FEAT_CLAIMS_MAX];    /* enum pat_strength: the strongest claim of that family */
 };
 
 /*
@@ -61,8 +63,15 @@ int feat_decode(struct feat *out, const void *blob, size_t len);
  */
 double feat_refusal_agreement(const struct feat *a, const struct feat *b);
 
-/* Does the response claim to be (made by) this family? */
+/*
+ * Does the response claim to be (made by) this family? 1 for any claim, strong
+ * ("I am ChatGPT") or weak ("As an AI language model"); feat_claim_strength
+ * tells them apart.
+ */
 int feat_claims_family(const struct feat *f, const char *family);
+
+/* The strongest claim of this family in the response: an enum pat_strength, 0 if none. */
+int feat_claim_strength(const struct feat *f, const char *family);
 
 /* The human-readable name of style dimension i. */
 const char *feat_style_name(size_t i);

@@ -61,6 +61,24 @@ void pat_use_jit(int on)
 #define PAT_WINDOW_CHARS 300
 #define PAT_SENTENCE_MAX 1024
 
+/*
+ * A lecture counts only among the first PAT_LECTURE_SENTENCES sentences: a
+ * model that refuses by moralising does it up front ("I'm happy to help!
+ * However, I must point out ..."), while a moral remark in the fourth
+ * sentence follows an answer already under way ("In other cases it may mean
+ * ... It is important to note that violence is illegal").
+ */
+#define PAT_LECTURE_SENTENCES 3
+
+/*
+ * Past the opening window, list items are still examined for declines and
+ * partial refusals (a refusal in the middle of a list: "3. I can't help with
+ * the part about ..."), among the first PAT_LIST_CHARS characters and at
+ * most PAT_MAX_SENTENCES sentences.
+ */
+#define PAT_LIST_CHARS 4000
+#define PAT_MAX_SENTENCES 256
+
 /* At most this many false-friend matches are remembered per sentence. */
 #define PAT_MAX_VETOES 32
 
@@ -73,6 +91,7 @@ void pat_use_jit(int on)
 
 struct pat_entry {
 	struct pat_info info;
+	char *folded;             /* the regex with its marks folded away (fold_marks), NULL if the same */
 	pcre2_code *code;
 	size_t fac_first, fac_count; /* its factors: lib->pfac[fac_first .. +fac_count); none = always run */
 };
@@ -116,6 +135,82 @@ static const struct {
 	{ "cutoff", PAT_CUTOFF },
 	{ "false_friend", PAT_FALSE_FRIEND },
 };
+
+static const char *const shape_names[] = { NULL, "decline", "lecture", "redirect", "partial", "premise" };
+static const char *const strength_names[] = { NULL, "weak", "strong" };
+static const char *const scope_names[] = { "overlap", "moot", "comply" };
+
+const char *pat_shape_name(enum pat_shape shape)
+{
+	return (unsigned)shape < sizeof(shape_names) / sizeof(shape_names[0]) ? shape_names[shape] : NULL;
+}
+
+const char *pat_strength_name(enum pat_strength strength)
+{
+	return (unsigned)strength < sizeof(strength_names) / sizeof(strength_names[0]) ?
+		strength_names[strength] : NULL;
+}
+
+/* Index of `q` in names[0..n) (NULL entries skipped), or -1. */
+static int name_index(const char *const *names, size_t n, const char *q)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], q))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The kind field "kind[:qualifier]" into e->info (kind, shape, strength,
+ * scope); 0, or PROV_EDATA naming origin:line.
+ */
+static int parse_kind(struct pat_entry *e, char *field, const char *origin, long line)
+{
+	char *q = strchr(field, ':');
+	size_t i;
+	int k;
+
+	if (q)
+		*q++ = '\0';
+	e->info.kind = 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(field, kinds[i].name))
+			e->info.kind = kinds[i].kind;
+	if (!e->info.kind)
+		return prov_error(PROV_EDATA, "%s:%ld: bad kind '%s' (refusal, identity, cutoff or false_friend)",
+			origin, line, field);
+	e->info.shape = e->info.kind == PAT_REFUSAL ? PAT_SHAPE_DECLINE : PAT_SHAPE_NONE;
+	e->info.strength = e->info.kind == PAT_IDENTITY ? PAT_STRONG : e->info.kind == PAT_CUTOFF ? PAT_WEAK :
+		PAT_STRENGTH_NONE;
+	e->info.scope = PAT_SCOPE_OVERLAP;
+	if (!q)
+		return 0;
+	switch (e->info.kind) {
+	case PAT_REFUSAL:
+		k = name_index(shape_names, sizeof(shape_names) / sizeof(shape_names[0]), q);
+		if (k < 0)
+			return prov_error(PROV_EDATA, "%s:%ld: bad refusal shape '%s' "
+				"(decline, lecture, redirect, partial or premise)", origin, line, q);
+		e->info.shape = (enum pat_shape)k;
+		return 0;
+	case PAT_IDENTITY:
+	case PAT_CUTOFF:
+		k = name_index(strength_names, sizeof(strength_names) / sizeof(strength_names[0]), q);
+		if (k < 0)
+			return prov_error(PROV_EDATA, "%s:%ld: bad claim strength '%s' (strong or weak)", origin, line, q);
+		e->info.strength = (enum pat_strength)k;
+		return 0;
+	default:
+		k = name_index(scope_names, sizeof(scope_names) / sizeof(scope_names[0]), q);
+		if (k < 0)
+			return prov_error(PROV_EDATA, "%s:%ld: bad false-friend scope '%s' (overlap, moot or comply)",
+				origin, line, q);
+		e->info.scope = (enum pat_scope)k;
+		return 0;
+	}
+}
 
 static int is_claim_kind(enum pat_kind k)
 {
@@ -883,7 +978,7 @@ static int add_factors(struct pat_lib *lib, struct pat_entry *e)
 
 	e->fac_first = lib->npfac;
 	e->fac_count = 0;
-	if (!regex_factors(e->info.regex, &set))
+	if (!regex_factors(e->folded ? e->folded : e->info.regex, &set))
 		return 0;
 	drop_superstrings(&set);
 	for (i = 0; i < set.n; i++) {
@@ -994,6 +1089,122 @@ static int gate_open(const struct gate *g, size_t i)
 	return g->pat[i / 64] >> (i % 64) & 1;
 }
 
+/* ---- mark folding ---- */
+
+/*
+ * Scripts whose letters a reader takes for the same with or without their
+ * marks: Greek written in capitals drops its accents ("ΛΥΠΑΜΑΙ" is
+ * "Λυπάμαι"), Arabic is written with or without its short vowels ("عذرًا",
+ * "عذرا"), Russian writes "е" for "ё", French and Spanish lose accents on
+ * keyboards without them. So patterns and texts are both matched with their
+ * combining marks removed (canonical decomposition, marks dropped). Kana and
+ * Hangul are left whole: their marks and jamo are part of the letter.
+ */
+static int fold_keeps(utf8proc_int32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3130 && cp <= 0x318F) ||
+		(cp >= 0xAC00 && cp <= 0xD7A3);
+}
+
+/*
+ * Fold s[0..len) (valid UTF-8): 0 and *out NULL when nothing changes (the
+ * common case: no byte at or above 0xC3, so no mark and no letter that
+ * decomposes); else *out a NUL-terminated folded copy of *out_len bytes and,
+ * when map is not NULL, *map[k] the offset in s of the character that gave
+ * byte k of the copy, with (*map)[*out_len] = len. The caller frees both.
+ */
+static int fold_marks(const char *s, size_t len, char **out, size_t *out_len, size_t **map)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *buf = NULL;
+	size_t *mp = NULL, i = 0, n = 0, cap;
+	int changed = 0;
+
+	*out = NULL;
+	*out_len = len;
+	if (map)
+		*map = NULL;
+	/* Find the first character that folding changes; most texts have none (a curly quote does not). */
+	for (i = 0; i < len; i++) {
+		utf8proc_int32_t cp, d[16];
+		utf8proc_ssize_t k, nd;
+		int bc = 0;
+		size_t at = i;
+
+		if (u[i] < 0xC3)   /* ASCII, continuation bytes, and U+0000..U+00BF: nothing decomposes */
+			continue;
+		k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0)
+			continue;
+		i += (size_t)k - 1;
+		if (fold_keeps(cp))
+			continue;
+		nd = utf8proc_decompose_char(cp, d, 16, UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK, &bc);
+		if (nd >= 0 && nd <= 16 && !(nd == 1 && d[0] == cp)) {
+			i = at;
+			break;
+		}
+	}
+	if (i >= len)
+		return 0;
+	cap = len + 1;   /* folding never lengthens: a base letter is never longer than what it came from */
+	buf = malloc(cap);
+	mp = map ? malloc(cap * sizeof(*mp)) : NULL;
+	if (!buf || (map && !mp)) {
+		free(buf);
+		free(mp);
+		return prov_error(PROV_ENOMEM, "out of memory (folding)");
+	}
+	i = 0;
+	while (i < len) {
+		utf8proc_int32_t cp, d[16];
+		utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp), nd, j;
+		int bc = 0;
+
+		if (k <= 0)
+			k = 1, cp = -1;
+		nd = cp < 0xC0 || fold_keeps(cp) ? -1 :
+			utf8proc_decompose_char(cp, d, 16, UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK, &bc);
+		if (nd < 0 || nd > 16 || (nd == 1 && d[0] == cp)) {
+			memcpy(buf + n, s + i, (size_t)k);
+			for (j = 0; mp && j < k; j++)
+				mp[n + (size_t)j] = i;
+			n += (size_t)k;
+		} else {
+			utf8proc_uint8_t enc[4 * 16];
+			size_t e = 0;
+
+			for (j = 0; j < nd; j++)
+				e += (size_t)utf8proc_encode_char(d[j], enc + e);
+			if (n + e > cap - 1) {
+				/* cannot happen for canonical decompositions; refuse rather than overflow */
+				free(buf);
+				free(mp);
+				return prov_error(PROV_EDATA, "mark folding would lengthen the text");
+			}
+			memcpy(buf + n, enc, e);
+			for (j = 0; mp && (size_t)j < e; j++)
+				mp[n + (size_t)j] = i;
+			n += e;
+			changed = 1;
+		}
+		i += (size_t)k;
+	}
+	if (!changed) {
+		free(buf);
+		free(mp);
+		return 0;
+	}
+	buf[n] = '\0';
+	if (mp)
+		mp[n] = len;
+	*out = buf;
+	*out_len = n;
+	if (map)
+		*map = mp;
+	return 0;
+}
+
 /* ---- the library ---- */
 
 /* 1 if s is not empty and every byte is in [a-z0-9_-] (plus [A-Z.] unless `lower`). */
@@ -1046,20 +1257,20 @@ static int parse_line(struct pat_lib *lib, char *s, const char *origin, long lin
 		return prov_error(PROV_EDATA, "%s:%ld: bad language '%s'", origin, line, f[3]);
 	if (!*f[4])
 		return prov_error(PROV_EDATA, "%s:%ld: empty regex", origin, line);
-	e->info.kind = 0;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(f[2], kinds[i].name))
-			e->info.kind = kinds[i].kind;
-	if (!e->info.kind)
-		return prov_error(PROV_EDATA, "%s:%ld: bad kind '%s' (refusal, identity, cutoff or false_friend)",
-			origin, line, f[2]);
+	if ((err = parse_kind(e, f[2], origin, line)) != 0)
+		return err;
 	for (i = 0; i < lib->n; i++)
 		if (!strcmp(lib->pats[i].info.name, f[0]))
 			return prov_error(PROV_EDATA, "%s:%ld: duplicate pattern name '%s'", origin, line, f[0]);
-	e->code = pcre2_compile((PCRE2_SPTR)f[4], PCRE2_ZERO_TERMINATED,
+	if ((err = fold_marks(f[4], strlen(f[4]), &e->folded, &i, NULL)) != 0)
+		return err;
+	e->code = pcre2_compile((PCRE2_SPTR)(e->folded ? e->folded : f[4]), PCRE2_ZERO_TERMINATED,
 		PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &err, &erroff, NULL);
 	if (!e->code) {
 		PCRE2_UCHAR msg[256];
+
+		free(e->folded);
+		e->folded = NULL;
 
 		if (pcre2_get_error_message(err, msg, sizeof(msg)) < 0)
 			msg[0] = '\0';
@@ -1147,8 +1358,10 @@ void pat_lib_free(struct pat_lib *lib)
 
 	if (!lib)
 		return;
-	for (i = 0; i < lib->n; i++)
+	for (i = 0; i < lib->n; i++) {
 		pcre2_code_free(lib->pats[i].code);
+		free(lib->pats[i].folded);
+	}
 	for (i = 0; i < lib->nfac; i++)
 		free(lib->fac[i]);
 	free(lib->fac);
@@ -1237,16 +1450,21 @@ static int is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-/* Length of the UTF-8 sentence terminator at s[i] ("。", "！", "？", "；", Greek ";"), or 0. */
+/*
+ * Length of the UTF-8 sentence terminator at s[i] ("。", "！", "？", "；", "．",
+ * the Greek question mark ";", Arabic "؟" and "؛"), or 0.
+ */
 static size_t wide_stop(const unsigned char *s, size_t len, size_t i)
 {
 	if (i + 1 < len && s[i] == 0xCD && s[i + 1] == 0xBE)
 		return 2;                                   /* U+037E GREEK QUESTION MARK */
+	if (i + 1 < len && s[i] == 0xD8 && (s[i + 1] == 0x9F || s[i + 1] == 0x9B))
+		return 2;                                   /* U+061F ARABIC QUESTION MARK, U+061B ARABIC SEMICOLON */
 	if (i + 2 < len && s[i] == 0xE3 && s[i + 1] == 0x80 && s[i + 2] == 0x82)
 		return 3;                                   /* U+3002 IDEOGRAPHIC FULL STOP */
 	if (i + 2 < len && s[i] == 0xEF && s[i + 1] == 0xBC &&
-	    (s[i + 2] == 0x81 || s[i + 2] == 0x9F || s[i + 2] == 0x9B))
-		return 3;                                   /* U+FF01, U+FF1F, U+FF1B */
+	    (s[i + 2] == 0x81 || s[i + 2] == 0x9F || s[i + 2] == 0x9B || s[i + 2] == 0x8E))
+		return 3;                                   /* U+FF01, U+FF1F, U+FF1B, U+FF0E */
 	return 0;
 }
 
@@ -1452,31 +1670,161 @@ static int overlaps(struct span a, struct span b)
 	return a.start < b.end && b.start < a.end;
 }
 
+/* One sentence of the text as the refusal detector sees it. */
+struct rsent {
+	struct span sp;
+	size_t n;          /* bytes examined (clip_sentence) */
+	size_t chars;      /* characters of the text before it */
+	int in_list;       /* it starts a list item */
+	int ctx;           /* its false-friend context is known */
+	int moot;          /* a moot false friend matches in it */
+	long comply;       /* offset of the first comply false friend match in it, -1 if none */
+};
+
 /*
- * Examine one sentence s[0..n) that gate g has scanned: 1 and *which set if
- * a refusal pattern matches somewhere no false friend does, 0 if not, or a
- * negative code.
+ * 1 if the sentence at `start` begins a list item: only a list marker
+ * ("12.", "3)", "-", "*", "+", "•") and white space or emphasis precede it on
+ * its line.
  */
-static int refusal_in_sentence(const struct pat_lib *lib, const char *s, size_t n, const struct gate *g,
-	pcre2_match_data *md, int *which)
+static int starts_list_item(const char *text, size_t start)
 {
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = start, p;
+
+	while (i > 0 && s[i - 1] != '\n')
+		i--;
+	p = i;
+	while (p < start && (s[p] == ' ' || s[p] == '\t'))
+		p++;
+	if (p < start && s[p] >= '0' && s[p] <= '9') {
+		while (p < start && s[p] >= '0' && s[p] <= '9')
+			p++;
+		if (p >= start || (s[p] != '.' && s[p] != ')'))
+			return 0;
+		p++;
+	} else if (p < start && (s[p] == '-' || s[p] == '*' || s[p] == '+')) {
+		p++;
+	} else if (p + 2 < start && s[p] == 0xE2 && s[p + 1] == 0x80 && s[p + 2] == 0xA2) {
+		p += 3;
+	} else {
+		return 0;
+	}
+	if (p >= start || (s[p] != ' ' && s[p] != '\t'))
+		return 0;
+	while (p < start && (s[p] == ' ' || s[p] == '\t' || s[p] == '*' || s[p] == '_'))
+		p++;
+	return p == start;
+}
+
+/*
+ * The moot and comply false friends of sentence r (once): r->moot, r->comply.
+ * 0 or a negative code.
+ */
+static int sentence_context(const struct pat_lib *lib, const char *text, struct rsent *r, struct gate *g,
+	pcre2_match_data *md)
+{
+	const char *s = text + r->sp.start;
+	struct span m;
+	size_t i;
+	int rc;
+
+	if (r->ctx)
+		return 0;
+	r->ctx = 1;
+	r->moot = 0;
+	r->comply = -1;
+	gate_scan(lib, g, s, r->n);
+	for (i = 0; i < lib->n; i++) {
+		const struct pat_entry *e = &lib->pats[i];
+
+		if (e->info.kind != PAT_FALSE_FRIEND || e->info.scope == PAT_SCOPE_OVERLAP || !gate_open(g, i))
+			continue;
+		if (e->info.scope == PAT_SCOPE_MOOT && r->moot)
+			continue;
+		rc = match(e, s, r->n, 0, md, &m);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			continue;
+		if (e->info.scope == PAT_SCOPE_MOOT)
+			r->moot = 1;
+		else if (r->comply < 0 || (long)m.start < r->comply)
+			r->comply = (long)m.start;
+	}
+	return 0;
+}
+
+/* What decides whether a refusal match in sentence k stands. */
+struct rctx {
+	const struct pat_lib *lib;
+	const char *text;
+	struct rsent *sent;
+	size_t nsent;
+	struct gate *cg;         /* a second gate, for the neighbours' context */
+	pcre2_match_data *md;
+};
+
+/* What the context makes of a refusal match. */
+enum verdict {
+	V_STANDS = 1,   /* a refusal */
+	V_MOOT = 2,     /* a moot false friend nearby: the premise is rejected, unless on ethical grounds */
+	V_VETOED = 3    /* a caveat (late lecture, or a warning followed by compliance) */
+};
+
+/*
+ * What becomes of a refusal of `shape` whose match ends at `mend` (offset in
+ * sentence k): an enum verdict, or a negative code.
+ */
+static int refusal_stands(struct rctx *c, size_t k, enum pat_shape shape, size_t mend)
+{
+	size_t j, lo = k ? k - 1 : 0, hi = k + 2 < c->nsent ? k + 2 : c->nsent - 1;
+	int rc, moot = 0;
+
+	if (shape == PAT_SHAPE_LECTURE && k >= PAT_LECTURE_SENTENCES)
+		return V_VETOED;
+	for (j = lo; j <= hi; j++) {
+		struct rsent *r = &c->sent[j];
+
+		if ((rc = sentence_context(c->lib, c->text, r, c->cg, c->md)) < 0)
+			return rc;
+		if (r->moot && shape != PAT_SHAPE_LECTURE)
+			moot = 1;
+		if (r->comply >= 0 && (shape == PAT_SHAPE_LECTURE || shape == PAT_SHAPE_PREMISE) &&
+		    (j == k + 1 || (j == k && (size_t)r->comply >= mend)))
+			return V_VETOED;
+	}
+	return moot ? V_MOOT : V_STANDS;
+}
+
+/*
+ * Examine sentence k (gate g scanned it). The first refusal pattern in
+ * library order with a match that no overlapping false friend vetoes reads
+ * the sentence: 1 and *which set if its shape is allowed (bit 1 << shape in
+ * `shapes`) and its context lets it stand, 0 if not (a later pattern does not
+ * get a second reading), or a negative code.
+ */
+static int refusal_in_sentence(struct rctx *c, size_t k, const struct gate *g, unsigned shapes, int *which)
+{
+	const struct pat_lib *lib = c->lib;
+	const char *s = c->text + c->sent[k].sp.start;
+	size_t n = c->sent[k].n;
 	struct span veto[PAT_MAX_VETOES], m;
 	size_t nveto = 0, i;
-	int rc, any = 0;
+	int rc, any = 0, moot = 0;
 
 	for (i = 0; i < lib->n && !any; i++)
 		any = lib->pats[i].info.kind == PAT_REFUSAL && gate_open(g, i);
 	if (!any)
 		return 0;
-	/* The false friends of this sentence: the spans they veto. */
+	/* The overlap false friends of this sentence: the spans they veto. */
 	for (i = 0; i < lib->n && nveto < PAT_MAX_VETOES; i++) {
 		const struct pat_entry *e = &lib->pats[i];
 		size_t off = 0;
 
-		if (e->info.kind != PAT_FALSE_FRIEND || !gate_open(g, i))
+		if (e->info.kind != PAT_FALSE_FRIEND || e->info.scope != PAT_SCOPE_OVERLAP || !gate_open(g, i))
 			continue;
 		while (off <= n && nveto < PAT_MAX_VETOES) {
-			rc = match(e, s, n, off, md, &m);
+			rc = match(e, s, n, off, c->md, &m);
 			if (rc <= 0) {
 				if (rc < 0)
 					return rc;
@@ -1486,15 +1834,20 @@ static int refusal_in_sentence(const struct pat_lib *lib, const char *s, size_t 
 			off = after(s, n, m);
 		}
 	}
-	/* The first refusal pattern, in library order, with a match no false friend vetoes. */
+	/*
+	 * The first refusal pattern, in library order, with a match no overlapping
+	 * false friend vetoes reads the sentence. When a moot premise is nearby,
+	 * a lecture in the same sentence still makes it a refusal ("I cannot
+	 * answer that as it is not appropriate to ..."): that one decides then.
+	 */
 	for (i = 0; i < lib->n; i++) {
 		const struct pat_entry *e = &lib->pats[i];
 		size_t off = 0, v;
 
-		if (e->info.kind != PAT_REFUSAL || !gate_open(g, i))
+		if (e->info.kind != PAT_REFUSAL || !gate_open(g, i) || (moot && e->info.shape != PAT_SHAPE_LECTURE))
 			continue;
 		while (off <= n) {
-			rc = match(e, s, n, off, md, &m);
+			rc = match(e, s, n, off, c->md, &m);
 			if (rc <= 0) {
 				if (rc < 0)
 					return rc;
@@ -1502,11 +1855,30 @@ static int refusal_in_sentence(const struct pat_lib *lib, const char *s, size_t 
 			}
 			for (v = 0; v < nveto && !overlaps(m, veto[v]); v++)
 				;
-			if (v == nveto) {
+			if (v < nveto) {
+				off = after(s, n, m);
+				continue;
+			}
+			if (moot) {
+				/* an ethical reason next to the moot premise, where a lecture may count */
+				if (!(shapes >> e->info.shape & 1) || k >= PAT_LECTURE_SENTENCES)
+					return 0;
 				*which = (int)i;
 				return 1;
 			}
-			off = after(s, n, m);
+			if (!(shapes >> e->info.shape & 1))
+				return 0;
+			rc = refusal_stands(c, k, e->info.shape, m.end);
+			if (rc < 0)
+				return rc;
+			if (rc == V_STANDS) {
+				*which = (int)i;
+				return 1;
+			}
+			if (rc == V_VETOED)
+				return 0;
+			moot = 1;             /* look on for a lecture in this sentence */
+			break;
 		}
 	}
 	return 0;
@@ -1591,19 +1963,59 @@ int pat_nfc(const char *text, size_t len, char **out, size_t *len_out)
 	return 0;
 }
 
+/*
+ * The sentences the refusal detector may look at: those with a letter that
+ * start within the first PAT_LIST_CHARS characters (at most
+ * PAT_MAX_SENTENCES). The caller frees *out.
+ */
+static int refusal_sentences(const char *text, size_t len, struct rsent **out, size_t *n_out)
+{
+	struct rsent *v = NULL;
+	struct span sp;
+	size_t n = 0, cap = 0, pos = 0, counted = 0, chars = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	while (n < PAT_MAX_SENTENCES && next_sentence(text, len, &pos, &sp)) {
+		/* characters before the sentence: count the bytes that start a character */
+		for (; counted < sp.start && counted < len; counted++)
+			chars += ((unsigned char)text[counted] & 0xc0) != 0x80;
+		if (chars >= PAT_LIST_CHARS)
+			break;
+		if (!has_letter(text, sp))
+			continue;
+		if (prov_grow(&v, &cap, n, sizeof(*v), 16)) {
+			free(v);
+			return prov_error(PROV_ENOMEM, "out of memory (sentences)");
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].sp = sp;
+		v[n].n = clip_sentence(text, sp);
+		v[n].chars = chars;
+		v[n].in_list = starts_list_item(text, sp.start);
+		v[n].comply = -1;
+		n++;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+static int find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out);
+
 int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out)
 {
-	pcre2_match_data *md = NULL;
-	struct gate g = { NULL, NULL };
-	struct span sp;
-	size_t pos = 0, seen = 0, bad, counted = 0, chars = 0;
-	int rc = 0, which = -1;
+	size_t bad;
+	int rc;
 	char *nfc = NULL;
 
 	out->refused = 0;
 	out->pattern = -1;
 	out->family = NULL;
 	out->start = out->end = 0;
+	out->shape = PAT_SHAPE_NONE;
+	out->sentence = -1;
+	out->in_list = 0;
 	if (!text)
 		text = "", len = 0;
 	if (!utf8_valid(text, len, &bad))
@@ -1615,42 +2027,83 @@ int pat_find_refusal(const struct pat_lib *lib, const char *text, size_t len, st
 		free(nfc);
 		return rc;
 	}
-	if ((rc = gate_new(lib, &g)) != 0)
+	{
+		char *folded = NULL;
+		size_t flen = 0, *map = NULL;
+
+		if ((rc = fold_marks(text, len, &folded, &flen, &map)) != 0)
+			return rc;
+		if (folded) {
+			rc = find_refusal(lib, folded, flen, out);
+			if (!rc && out->refused) {
+				out->start = map[out->start];
+				out->end = map[out->end];
+			}
+			free(folded);
+			free(map);
+			return rc;
+		}
+	}
+	return find_refusal(lib, text, len, out);
+}
+
+/* pat_find_refusal on NFC, folded text: offsets refer to it. */
+static int find_refusal(const struct pat_lib *lib, const char *text, size_t len, struct pat_refusal *out)
+{
+	pcre2_match_data *md = NULL;
+	struct gate g = { NULL, NULL }, cg = { NULL, NULL };
+	struct rsent *sent = NULL;
+	struct rctx c;
+	size_t nsent = 0, k, window = 0;
+	int rc = 0, which = -1, found = 0;
+	const unsigned all = ~0u, list_shapes = 1u << PAT_SHAPE_DECLINE | 1u << PAT_SHAPE_PARTIAL;
+
+	if ((rc = refusal_sentences(text, len, &sent, &nsent)) != 0)
 		return rc;
+	if (!nsent)
+		goto done;
+	if ((rc = gate_new(lib, &g)) != 0 || (rc = gate_new(lib, &cg)) != 0)
+		goto done;
 	md = pcre2_match_data_create(1, NULL);
 	if (!md) {
 		rc = prov_error(PROV_ENOMEM, "out of memory (match data)");
 		goto done;
 	}
-	while (seen < PAT_WINDOW_SENTENCES && next_sentence(text, len, &pos, &sp)) {
-		size_t n;
-
-		/* characters before the sentence: count the bytes that start a character */
-		for (; counted < sp.start && counted < len; counted++)
-			chars += ((unsigned char)text[counted] & 0xc0) != 0x80;
-		if (chars >= PAT_WINDOW_CHARS)
-			break;
-		if (!has_letter(text, sp))
+	c.lib = lib;
+	c.text = text;
+	c.sent = sent;
+	c.nsent = nsent;
+	c.cg = &cg;
+	c.md = md;
+	while (window < nsent && window < PAT_WINDOW_SENTENCES && sent[window].chars < PAT_WINDOW_CHARS)
+		window++;
+	/* The opening: every shape. Then list items further on: declines and partial refusals. */
+	for (k = 0; k < nsent && !found; k++) {
+		if (k >= window && !sent[k].in_list)
 			continue;
-		seen++;
-		n = clip_sentence(text, sp);
-		gate_scan(lib, &g, text + sp.start, n);
-		rc = refusal_in_sentence(lib, text + sp.start, n, &g, md, &which);
+		gate_scan(lib, &g, text + sent[k].sp.start, sent[k].n);
+		rc = refusal_in_sentence(&c, k, &g, k < window ? all : list_shapes, &which);
 		if (rc < 0)
 			goto done;
-		if (rc) {
-			out->refused = 1;
-			out->pattern = which;
-			out->family = lib->pats[which].info.family;
-			out->start = sp.start;
-			out->end = sp.end;
-			break;
-		}
+		found = rc;
 	}
 	rc = 0;
+	if (found) {
+		k--;
+		out->refused = 1;
+		out->pattern = which;
+		out->family = lib->pats[which].info.family;
+		out->shape = lib->pats[which].info.shape;
+		out->start = sent[k].sp.start;
+		out->end = sent[k].sp.end;
+		out->sentence = (int)k;
+		out->in_list = k >= window;
+	}
 done:
 	pcre2_match_data_free(md);
 	free(g.fac);
+	free(cg.fac);
+	free(sent);
 	return rc;
 }
 /* ---- claims ---- */
@@ -1664,12 +2117,12 @@ static int claims_add(struct claims *c, const struct pat_claim *cl)
 {
 	size_t i;
 
-	/* At most one claim per sentence and family: the earliest. */
+	/* At most one claim per sentence and family: the strongest, then the earliest. */
 	for (i = 0; i < c->n; i++) {
 		struct pat_claim *o = &c->v[i];
 
 		if (o->sent_start == cl->sent_start && !strcmp(o->family, cl->family)) {
-			if (cl->start < o->start)
+			if (cl->strength > o->strength || (cl->strength == o->strength && cl->start < o->start))
 				*o = *cl;
 			return 0;
 		}
@@ -1751,14 +2204,13 @@ static int all_sentences(const char *text, size_t len, struct span **out, size_t
 	return 0;
 }
 
+static int find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
+	size_t *n_out);
+
 int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
 	size_t *n_out)
 {
-	pcre2_match_data *md = NULL;
-	struct gate g = { NULL, NULL };
-	struct claims c = { NULL, 0, 0 };
-	struct span *sent = NULL, m;
-	size_t nsent = 0, i, bad;
+	size_t bad;
 	int rc = 0;
 
 	*out = NULL;
@@ -1778,6 +2230,41 @@ int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, str
 			return rc;
 		}
 	}
+	{
+		char *folded = NULL;
+		size_t flen = 0, *map = NULL, k;
+
+		if ((rc = fold_marks(text, len, &folded, &flen, &map)) != 0)
+			return rc;
+		if (folded) {
+			rc = find_claims(lib, folded, flen, out, n_out);
+			for (k = 0; !rc && k < *n_out; k++) {
+				struct pat_claim *cl = &(*out)[k];
+
+				cl->start = map[cl->start];
+				cl->end = map[cl->end];
+				cl->sent_start = map[cl->sent_start];
+				cl->sent_end = map[cl->sent_end];
+			}
+			free(folded);
+			free(map);
+			return rc;
+		}
+	}
+	return find_claims(lib, text, len, out, n_out);
+}
+
+/* pat_find_claims on NFC, folded text: offsets refer to it. */
+static int find_claims(const struct pat_lib *lib, const char *text, size_t len, struct pat_claim **out,
+	size_t *n_out)
+{
+	pcre2_match_data *md = NULL;
+	struct gate g = { NULL, NULL };
+	struct claims c = { NULL, 0, 0 };
+	struct span *sent = NULL, m;
+	size_t nsent = 0, i;
+	int rc = 0;
+
 	if ((rc = gate_new(lib, &g)) != 0)
 		return rc;
 	md = pcre2_match_data_create(1, NULL);
@@ -1806,6 +2293,7 @@ int pat_find_claims(const struct pat_lib *lib, const char *text, size_t len, str
 			cl.pattern = (int)i;
 			cl.family = e->info.family;
 			cl.kind = e->info.kind;
+			cl.strength = e->info.strength;
 			cl.start = m.start;
 			cl.end = m.end;
 			cl.sent_start = cl.start;
@@ -1848,7 +2336,9 @@ int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t 
 	pcre2_match_data *md = NULL;
 	struct gate g = { NULL, NULL };
 	struct span m = { 0, 0 };
-	size_t bad;
+	size_t bad, flen = 0, *map = NULL;
+	char *folded = NULL;
+	const char *subject;
 	int rc;
 
 	if (i >= lib->n)
@@ -1857,21 +2347,28 @@ int pat_lib_match(const struct pat_lib *lib, size_t i, const char *text, size_t 
 		text = "", len = 0;
 	if (!utf8_valid(text, len, &bad))
 		return prov_error(PROV_EDATA, "invalid UTF-8 at byte %zu", bad);
-	if ((rc = gate_new(lib, &g)) != 0)
+	if ((rc = fold_marks(text, len, &folded, &flen, &map)) != 0)
 		return rc;
-	gate_scan(lib, &g, text, len);
+	subject = folded ? folded : text;
+	if ((rc = gate_new(lib, &g)) != 0)
+		goto done;
+	gate_scan(lib, &g, subject, flen);
 	rc = 0;
 	if (gate_open(&g, i)) {
 		md = pcre2_match_data_create(1, NULL);
-		rc = md ? match(&lib->pats[i], text, len, 0, md, &m) : prov_error(PROV_ENOMEM, "out of memory (match data)");
+		rc = md ? match(&lib->pats[i], subject, flen, 0, md, &m) :
+			prov_error(PROV_ENOMEM, "out of memory (match data)");
 	}
 	if (rc == 1) {
 		if (start)
-			*start = m.start;
+			*start = map ? map[m.start] : m.start;
 		if (end)
-			*end = m.end;
+			*end = map ? map[m.end] : m.end;
 	}
+done:
 	pcre2_match_data_free(md);
 	free(g.fac);
+	free(folded);
+	free(map);
 	return rc;
 }

@@ -12,10 +12,15 @@ run() {
 	printf '$ provenance %s\n' "$*"
 	"$PROV" "$@"
 }
-echo "== 1. the corpus: two teachers (may have been copied) and two independent references"
+echo "== 1. the corpus: two teachers (may have been copied) and six reference (control) models, each of its own maker"
 run corpus import --role teacher --family openai corpus/example-gpt.jsonl
 run corpus import --role teacher --family anthropic corpus/example-claude.jsonl
-run corpus import --role reference --family none corpus/example-human-a.jsonl corpus/example-human-b.jsonl
+run corpus import --role reference --family human-a corpus/example-human-a.jsonl
+run corpus import --role reference --family human-b corpus/example-human-b.jsonl
+run corpus import --role reference --family example-labs-a corpus/example-terse.jsonl
+run corpus import --role reference --family example-labs-b corpus/example-encyclo.jsonl
+run corpus import --role reference --family example-labs-c corpus/example-chatty.jsonl
+run corpus import --role reference --family example-labs-d corpus/example-plain.jsonl
 run corpus list
 echo
 echo "== 2. scan two suspects (each scan is stored as a case)"

@@ -33,7 +33,7 @@ if [ -d "$SHARED/data/alpaca_eval" ]; then
 	A=$SHARED/data/alpaca_eval
 	SRC="real AlpacaEval outputs (../shared/data/alpaca_eval)"
 	TEACH="$A/gpt4_0314.jsonl.gz $A/gpt-3.5-turbo-0301.jsonl.gz $A/text_davinci_003.jsonl.gz $A/gpt-4-turbo-2024-04-09.jsonl.gz $A/claude.jsonl.gz $A/claude-2.jsonl.gz $A/claude-3-opus-20240229.jsonl.gz $A/gemini-pro.jsonl.gz"
-	REFS="$A/guanaco-65b.jsonl.gz $A/llama-2-70b-chat-hf.jsonl.gz $A/oasst-sft-llama-33b.jsonl.gz $A/humpback-llama2-70b.jsonl.gz"
+	REFS="$A/guanaco-65b.jsonl.gz $A/llama-2-70b-chat-hf.jsonl.gz $A/humpback-llama2-70b.jsonl.gz $A/Meta-Llama-3-70B-Instruct.jsonl.gz $A/Mistral-7B-Instruct-v0.2.jsonl.gz $A/cohere.jsonl.gz $A/dbrx-instruct.jsonl.gz $A/Yi-34B-Chat.jsonl.gz $A/chatglm2-6b.jsonl.gz $A/baichuan-13b-chat.jsonl.gz $A/internlm2-chat-20b-ppo.jsonl.gz"
 	SUSPECTS="$A/alpaca-7b.jsonl.gz $A/vicuna-13b.jsonl.gz $A/wizardlm-13b.jsonl.gz $A/openchat-13b.jsonl.gz $A/claude2-alpaca-13b.jsonl.gz $A/aligner-2b_gpt-4-turbo-2024-04-09.jsonl.gz $A/gpt4_0613.jsonl.gz $A/guanaco-33b.jsonl.gz $A/llama-2-13b-chat-hf.jsonl.gz $A/oasst-sft-pythia-12b.jsonl.gz $A/deepseek-llm-67b-chat.jsonl.gz $A/Qwen1.5-72B-Chat.jsonl.gz $A/Mixtral-8x7B-Instruct-v0.1.jsonl.gz"
 	ALL=$(ls "$A"/*.jsonl.gz | tr "\n" " ")
 else
@@ -66,10 +66,16 @@ for j in 1 $(nproc); do
 done
 printf 'import:  database size      %6.1f MB for %s responses\n' "$(calc "$(stat -c %s "$W/i.db") / 1000000")" "$(sqlite3 "$W/i.db" 'SELECT count(*) FROM responses' 2>/dev/null || echo '?')"
 
-# 3. the 12-model corpus, its preparation (once per corpus), one suspect's scan
+# 3. the dev corpus (8 teachers, 11 references; each reference its own family here), its preparation
+#    (once per corpus), one suspect's scan
 DB=$W/c.db
-"$PROV" --db "$DB" corpus import --role teacher --family t $TEACH >/dev/null
-"$PROV" --db "$DB" corpus import --role reference --family none $REFS >/dev/null
+for f in $TEACH; do
+	case $f in *claude*) fam=anthropic ;; *gemini*) fam=google ;; *) fam=openai ;; esac
+	"$PROV" --db "$DB" corpus import --role teacher --family "$fam" "$f" >/dev/null
+done
+for f in $REFS; do
+	"$PROV" --db "$DB" corpus import --role reference --family "$(basename "$f" .jsonl.gz)" "$f" >/dev/null
+done
 FIRST=$(echo $SUSPECTS | cut -d" " -f1)
 cp "$DB" "$W/fresh.db"
 prep() { cp "$W/fresh.db" "$W/p.db"; "$PROV" --db "$W/p.db" scan -o /dev/null "$FIRST"; }
@@ -80,7 +86,7 @@ N=$(zcat "$FIRST" | wc -l)
 SB=$(zcat "$FIRST" | wc -c)
 T_SCAN=$(best "$PROV" --db "$DB" scan -o /dev/null "$FIRST")
 T_SWC=$(best sh -c "zcat $FIRST | wc -w")
-printf 'scan:    one suspect         %6.3f s  %6.0f answers/s (%s answers against 12 models) = %.2f x the wc -w rate\n' \
+printf 'scan:    one suspect         %6.3f s  %6.0f answers/s (%s answers against 19 models) = %.2f x the wc -w rate\n' \
 	"$T_SCAN" "$(calc "$N / $T_SCAN")" "$N" "$(calc "$T_SWC / $T_SCAN")"
 PROVENANCE_TIMING=1 "$PROV" --db "$DB" scan -o /dev/null "$FIRST" 2>&1 | grep timing | sed 's/^/         /'
 printf 'memory:  peak RSS: import %s KB, first scan %s KB, scan %s KB\n' \
@@ -101,4 +107,45 @@ if "$PROV" audit --help >/dev/null 2>&1; then
 	printf 'audit:   %s suspects -j 1   %6.2f s  %5.2f files/s = %.2f x the wc -w rate\n' "$NS" "$T1" "$(calc "$NS / $T1")" "$(calc "$T_AWC / $T1")"
 	printf 'audit:   %s suspects -j %s   %6.2f s  %5.2f files/s = %.2f x the wc -w rate; speed-up %.2f\n' "$NS" "$(nproc)" "$TN" "$(calc "$NS / $TN")" "$(calc "$T_AWC / $TN")" "$(calc "$T1 / $TN")"
 	printf 'memory:  peak RSS: audit -j %s %s KB\n' "$(nproc)" "$(rm -f "$W/e.db"*; peak_kb "$PROV" --db "$DB" audit --evidence "$W/e.db" -o /dev/null "$W/sus")"
+fi
+
+# 5. growth with the panel: generated corpora of 1x, 4x and 16x (tests/bench/gencorpus: 25, 100, 400
+#    models, a tenth of them teachers, 805 / 2,415 / 7,245 prompts, 805 answers per model)
+if [ -n "${GENCORPUS:-}" ] && [ -x "$GENCORPUS" ] && [ "${BENCH_GROWTH:-1}" != 0 ]; then
+	echo "growth: generated corpora (first scan = corpus preparation + scan; cached = preparation from the cache)"
+	printf '  %-5s %7s %7s %8s %12s %10s %12s %10s\n' scale models prompts answers "first scan" "peak MB" "cached scan" "peak MB"
+	rows=""
+	for s in 1 4 16; do
+		G=$W/g$s
+		mkdir -p "$G"
+		"$GENCORPUS" "$s" "$G"
+		DBG=$W/g$s.db
+		tail -n +2 "$G/roles.tsv" | awk -F'\t' -v d="$G" '{ k = $3 " " $4; a[k] = a[k] " " d "/" $1 } END { for (k in a) print k a[k] }' |
+			sort | while read -r role fam files; do
+				# shellcheck disable=SC2086
+				"$PROV" --db "$DBG" corpus import -j "$(nproc)" --role "$role" --family "$fam" $files >/dev/null
+			done
+		head -805 "$G/m0003.jsonl" | sed 's/gen0003/suspect/' >"$W/sus$s.jsonl"
+		np=$(sqlite3 "$DBG" 'SELECT count(*) FROM prompts' 2>/dev/null || echo '?')
+		na=$(sqlite3 "$DBG" 'SELECT count(*) FROM responses' 2>/dev/null || echo '?')
+		nm=$(ls "$G"/*.jsonl | wc -l)
+		cp "$DBG" "$W/cold.db"
+		t0=$(now)
+		m1=$(/usr/bin/time -f %M "$PROV" --db "$W/cold.db" scan -o /dev/null "$W/sus$s.jsonl" 2>&1 >/dev/null | tail -1)
+		t1=$(now)
+		tf=$(calc "$t1 - $t0")
+		t0=$(now)
+		m2=$(/usr/bin/time -f %M "$PROV" --db "$W/cold.db" scan -o /dev/null "$W/sus$s.jsonl" 2>&1 >/dev/null | tail -1)
+		t1=$(now)
+		tc=$(calc "$t1 - $t0")
+		printf '  %-5s %7s %7s %8s %10.2f s %10.0f %10.2f s %10.0f\n' "${s}x" "$nm" "$np" "$na" "$tf" "$(calc "$m1 / 1024")" "$tc" "$(calc "$m2 / 1024")"
+		rows="$rows $na:$tf:$tc"
+		rm -f "$W/cold.db"* "$DBG"* ; rm -rf "$G"
+	done
+	# the growth exponent: slope of log(time) against log(answers) from 1x to 16x
+	set -- $rows
+	a1=${1%%:*}; r1=${1#*:}; f1=${r1%%:*}; c1=${r1#*:}
+	a3=${3%%:*}; r3=${3#*:}; f3=${r3%%:*}; c3=${r3#*:}
+	printf '  growth exponent in answers, 1x to 16x: first scan %.2f, cached scan %.2f (1.0 = linear)\n' \
+		"$(calc "log($f3 / $f1) / log($a3 / $a1)")" "$(calc "log($c3 / $c1) / log($a3 / $a1)")"
 fi

@@ -114,3 +114,11 @@ test_expect() {
 	rm -rf "$dir" "$dir.log"
 	return 0
 }
+
+# import_example_refs: the six reference (control) models of the bundled example, each with its
+# maker as family (examples/labels.tsv), so the calibrated test has a panel to stand on.
+import_example_refs() {
+	awk -F'\t' '$4 == "reference" { print $1 "\t" $5 }' "$ROOT/examples/labels.tsv" | while IFS="$(printf '\t')" read -r f fam; do
+		prov corpus import --role reference --family "$fam" "$ROOT/examples/$f" >/dev/null || return 1
+	done
+}

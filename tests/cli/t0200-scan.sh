@@ -7,7 +7,7 @@ EX=$ROOT/examples
 load_example() {
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null
+	import_example_refs
 }
 
 # jq-free JSON access through python3 is not allowed to be a dependency: use the tool's own fields via grep.
@@ -66,7 +66,7 @@ test_expect "same inputs, same bytes (two databases built alike; two scans in on
 test_expect "--teacher limits the teachers tested; an unknown one is not found (exit 6)" '
 	load_example &&
 	expect_code 0 prov scan --teacher example-claude "$EX/suspect-distilled.jsonl" &&
-	check_eq "$(grep -c "\"rank\":" out)" 1 &&
+	check_eq "$(grep -c "\"holm_factor\":" out)" 1 &&
 	expect_code 6 prov scan --teacher nobody "$EX/suspect-distilled.jsonl" &&
 	check_contains err "no teacher named \"nobody\""
 '
@@ -102,11 +102,31 @@ test_expect "a broken --patterns file is a data error naming its line" '
 
 test_expect "features are cached at import; a scan with another pattern library recomputes them" '
 	load_example &&
-	check_eq "$(db_query provenance.db "SELECT count(*) FROM features")" 160 &&
+	check_eq "$(db_query provenance.db "SELECT count(*) FROM features")" 320 &&
 	expect_code 0 prov scan "$EX/suspect-distilled.jsonl" &&
-	check_eq "$(db_query provenance.db "SELECT count(*) FROM cache")" 1 &&
+	check_eq "$(db_query provenance.db "SELECT count(*) FROM cache WHERE instr(key, char(35)) = 0")" 1 &&
 	printf "sorry\tgeneric\trefusal\ten\tI.m sorry\n" >pat.tsv &&
 	expect_code 0 prov scan --patterns pat.tsv "$EX/suspect-distilled.jsonl" &&
 	check_eq "$(db_query provenance.db "SELECT count(DISTINCT version) FROM features")" 1 &&
 	check_not_contains out "\"claims\": \"openai\""
+'
+
+test_expect "a collected suspect's served model and sampling settings reach the report" '
+	load_example &&
+	sed "s/, \"model\": \"example-student\"}/, \"model\": \"example-student\", \"served_model\": \"student-7b-q4\", \"sampling\": {\"temperature\": 0.7, \"seed\": 5}}/" \
+		"$EX/suspect-distilled.jsonl" >collected.jsonl &&
+	check_contains collected.jsonl "student-7b-q4" &&
+	expect_code 0 prov scan --format json collected.jsonl &&
+	check_contains out "\"served_models\": [" &&
+	check_contains out "\"student-7b-q4\"" &&
+	check_contains out "\"temperature\": 0.7"
+'
+
+test_expect "identity claims are quoted with their strength and refusals with their kind; the limits say many models misname themselves" '
+	load_example &&
+	expect_code 0 prov scan --format json "$EX/suspect-distilled.jsonl" &&
+	check_contains out "\"strength\": \"strong\"" &&
+	sed -n "/\"refusals\": \[/,/\]/p" out >refs &&
+	check_contains refs "\"kind\": \"decline\"" &&
+	check_contains out "many models misname themselves"
 '

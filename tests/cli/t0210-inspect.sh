@@ -5,7 +5,7 @@
 test_expect "inspect shows refusals and identity claims per line" '
 	expect_code 0 prov inspect "$ROOT/examples/suspect-distilled.jsonl" &&
 	grep -E "^ex09 +[0-9]+ +openai" out &&
-	grep -E "^ex37 .*openai \(identity\)" out &&
+	grep -E "^ex37 .*openai \(identity, strong\)" out &&
 	check_eq "$(grep -c "^ex" out)" 40 &&
 	test ! -e provenance.db
 '

@@ -7,7 +7,7 @@ EX=$ROOT/examples
 three_cases() {
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null &&
+	import_example_refs &&
 	prov scan -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	prov scan --name indie -o c2.json "$EX/suspect-independent.jsonl" 2>/dev/null &&
 	prov scan --name again -o c3.json "$EX/suspect-distilled.jsonl" 2>/dev/null
@@ -25,7 +25,7 @@ test_expect "every scan is a case; cases lists id, name, time, verdict, conclusi
 
 test_expect "report re-renders a case to the very same bytes, in every format" '
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null &&
+	import_example_refs &&
 	prov scan --format md -o a.md "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	prov scan --format html -o a.html "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	prov scan --format json -o a.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&

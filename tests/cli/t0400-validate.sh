@@ -7,7 +7,7 @@ EX=$ROOT/examples
 load_example() {
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null
+	import_example_refs
 }
 
 test_expect "validate on the example: counts and rates of a known outcome" '

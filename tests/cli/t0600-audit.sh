@@ -7,7 +7,7 @@ EX=$ROOT/examples
 corpus() {
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null
+	import_example_refs
 }
 
 # sus/: copies of the example suspects and small generated ones, in a tree; names chosen so that

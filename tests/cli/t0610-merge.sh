@@ -8,7 +8,7 @@ EX=$ROOT/examples
 corpus() {
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
-	prov corpus import --role reference --family none "$EX/corpus/example-human-a.jsonl" "$EX/corpus/example-human-b.jsonl" >/dev/null
+	import_example_refs
 }
 
 # Seven suspects: the examples, a gzip copy, and slices of them.

@@ -1,17 +1,21 @@
 /*
- * Unit tests for detect/engine.c on a synthetic corpus with a known answer:
- * teacher "tea" (family f1) and "tu" (family f2), references "r1", "r2", "r3";
- * a suspect that copies tea's house style and content, and one that does not.
+ * Unit tests for detect/ (prep.c, engine.c, calib.c) on a synthetic corpus with
+ * a known answer: teacher "tea" (family f1) and "tu" (family f2), references
+ * "r1".."r5" of five makers; a suspect that copies tea's house style and
+ * content, and one that does not.
  */
+#include <math.h>
+
 #include "unit.h"
 #include "detect/engine.h"
 
 #define NP 60
-#define NM 5
+#define NM 7
+#define TEA 5
 
-static const char *const names[NM] = { "r1", "r2", "r3", "tea", "tu" };
-static const char *const fams[NM] = { "none", "none", "none", "f1", "f2" };
-static const int teach[NM] = { 0, 0, 0, 1, 1 };
+static const char *const names[NM] = { "r1", "r2", "r3", "r4", "r5", "tea", "tu" };
+static const char *const fams[NM] = { "m1", "m2", "m3", "m4", "m5", "f1", "f2" };
+static const int teach[NM] = { 0, 0, 0, 0, 0, 1, 1 };
 
 static uint64_t lcg(uint64_t *s)
 {
@@ -76,7 +80,7 @@ static void build_world(struct world *w)
 	for (p = 0; p < NP; p++) {
 		w->fold[p] = (uint8_t)(p & 1);
 		for (m = 0; m < NM; m++) {
-			const char *style = m < 3 ? "r" : names[m];
+			const char *style = m < TEA ? "r" : names[m];
 
 			answer(buf, sizeof(buf), style, p, (uint64_t)m * 31 + 5);
 			CHECK_INT(feat_compute(&w->f[p * NM + m], buf, strlen(buf), NULL, NULL), 0);
@@ -115,7 +119,7 @@ static void build_suspect(struct sus *s, const char *kind, size_t n)
 	memset(s, 0, sizeof(*s));
 	for (p = 0; p < n; p++) {
 		if (!strcmp(kind, "copy"))
-			answer(buf, sizeof(buf), "tea", (int)p, 3 * 31 + 5);   /* tea's salt: same content */
+			answer(buf, sizeof(buf), "tea", (int)p, TEA * 31 + 5);   /* tea's salt: same content */
 		else
 			answer(buf, sizeof(buf), "indie", (int)p, 999);
 		CHECK_INT(feat_compute(&s->f[p], buf, strlen(buf), NULL, NULL), 0);
@@ -147,7 +151,7 @@ static void copying_suspect_is_attributed_to_its_teacher(void)
 
 	build_world(&W);
 	build_suspect(&s, "copy", NP);
-	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
 	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
 	CHECK_INT(r->nteachers, 2);
 	CHECK(r->conclusion == 0);
@@ -155,6 +159,17 @@ static void copying_suspect_is_attributed_to_its_teacher(void)
 	CHECK(r->t[0].verdict == V_STRONG || r->t[0].verdict == V_MODERATE);
 	CHECK(r->t[0].p_holm < 1e-3);
 	CHECK(r->t[0].effect > 0.2);
+	/* calibrated against the five references and the other teacher, each scanned as a suspect */
+	CHECK_INT(r->t[0].null_k, 6);
+	CHECK_INT(r->t[0].rank, 1);
+	CHECK(r->t[0].position > 3);
+	/* the copy is the teacher's own text */
+	CHECK_INT(r->t[0].identical, NP);
+	CHECK_INT(r->t[0].n, NP);
+	/* robust: every control and every family of controls left out in turn (6 + 6) */
+	CHECK_INT(r->t[0].nwithout, 12);
+	CHECK(r->t[0].stable);
+	CHECK_INT(r->t[0].needed_strong >= 0 || r->t[0].verdict != V_STRONG, 1);
 	CHECK(r->t[0].sig[SIG_LEXICAL].available && r->t[0].sig[SIG_LEXICAL].z > 2);
 	CHECK(r->t[0].sig[SIG_STYLE].z > 2);
 	CHECK(r->t[0].nspans > 0);
@@ -175,7 +190,7 @@ static void independent_suspect_shows_no_evidence(void)
 
 	build_world(&W);
 	build_suspect(&s, "indie", NP);
-	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
 	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
 	CHECK_INT(r->conclusion, -1);
 	CHECK_INT(r->verdict, V_NONE);
@@ -200,7 +215,7 @@ static void results_are_deterministic_and_survive_the_cache(void)
 
 	build_world(&W);
 	build_suspect(&s, "copy", NP);
-	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
 	CHECK_INT(eng_scan(&a, pr, &W.c, &s.s, NULL, 0), 0);
 	CHECK_INT(eng_scan(&b, pr, &W.c, &s.s, NULL, 0), 0);
 	CHECK_INT(eng_prep_encode(&blob, pr), 0);
@@ -209,7 +224,7 @@ static void results_are_deterministic_and_survive_the_cache(void)
 	for (i = 0; i < a->nteachers; i++) {
 		CHECK(a->t[i].score == b->t[i].score && a->t[i].p_raw == b->t[i].p_raw);
 		CHECK(a->t[i].score == c->t[i].score && a->t[i].p_raw == c->t[i].p_raw);
-		CHECK(a->t[i].effect == c->t[i].effect && a->t[i].null_max == c->t[i].null_max);
+		CHECK(a->t[i].effect == c->t[i].effect && a->t[i].null_mean == c->t[i].null_mean);
 	}
 	/* a cache made with other parameters, or damaged, is refused */
 	eng_params_default(&other);
@@ -233,14 +248,15 @@ static void too_few_prompts_is_inconclusive(void)
 	struct eng_prep *pr = NULL;
 	struct eng_result *r = NULL;
 	struct sus s;
-	int only_tea = 3;
+	int only_tea = TEA;
 
 	build_world(&W);
 	build_suspect(&s, "copy", 8);
-	CHECK_INT(eng_prepare(&pr, &W.c, NULL), 0);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
 	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, &only_tea, 1), 0);
 	CHECK_INT(r->nteachers, 1);
 	CHECK_INT(r->t[0].verdict, V_INCONCLUSIVE);
+	CHECK(r->t[0].reason != NULL);
 	CHECK_INT(r->verdict, V_INCONCLUSIVE);
 	CHECK_INT(r->conclusion, -1);
 	eng_result_free(r);
@@ -249,9 +265,90 @@ static void too_few_prompts_is_inconclusive(void)
 	free_world(&W);
 }
 
+/* A suspect whose prompts the corpus never saw: inconclusive, whatever the unpaired channels say. */
+static void no_matched_prompts_is_inconclusive(void)
+{
+	struct eng_prep *pr = NULL;
+	struct eng_result *r = NULL;
+	struct sus s;
+	size_t i;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	for (i = 0; i < NP; i++)
+		s.prompt[i] = -1;
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
+	for (i = 0; i < r->nteachers; i++) {
+		CHECK_INT(r->t[i].verdict, V_INCONCLUSIVE);
+		CHECK_INT(r->t[i].n, 0);
+	}
+	CHECK_INT(r->verdict, V_INCONCLUSIVE);
+	CHECK_INT(r->conclusion, -1);
+	eng_result_free(r);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+/* With fewer null models than min_null the calibrated test cannot speak: inconclusive, with the reason. */
+static void a_tiny_panel_is_inconclusive(void)
+{
+	struct eng_prep *pr = NULL;
+	struct eng_result *r = NULL;
+	struct eng_params p;
+	struct sus s;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	eng_params_default(&p);
+	p.min_null = 7;          /* tea has 6 null models */
+	CHECK_INT(eng_prepare(&pr, &W.c, &p, 1), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(r->t[0].verdict, V_INCONCLUSIVE);
+	CHECK(r->t[0].reason && strstr(r->t[0].reason, "null models"));
+	eng_result_free(r);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+/* The fast preparation equals the plain pair-by-pair one, for any thread count. */
+static void fast_preparation_equals_the_plain_one(void)
+{
+	struct eng_prep *a = NULL, *b = NULL, *n = NULL;
+	struct eng_result *ra = NULL, *rn = NULL;
+	struct sus s;
+	size_t i;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	CHECK_INT(eng_prepare(&a, &W.c, NULL, 1), 0);
+	CHECK_INT(eng_prepare(&b, &W.c, NULL, 3), 0);
+	CHECK_INT(eng_prepare_naive(&n, &W.c, NULL), 0);
+	CHECK(eng_prep_diff(a, b) == 0);
+	CHECK(eng_prep_diff(a, n) < 1e-5);
+	CHECK_INT(eng_scan(&ra, a, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(eng_scan(&rn, n, &W.c, &s.s, NULL, 0), 0);
+	for (i = 0; i < ra->nteachers; i++) {
+		CHECK_INT(ra->t[i].verdict, rn->t[i].verdict);
+		CHECK(fabs(ra->t[i].score - rn->t[i].score) < 1e-3 * (1 + fabs(rn->t[i].score)));
+	}
+	eng_result_free(ra);
+	eng_result_free(rn);
+	eng_prep_free(a);
+	eng_prep_free(b);
+	eng_prep_free(n);
+	free_suspect(&s);
+	free_world(&W);
+}
+
 UNIT_MAIN(
 	UNIT_TEST(copying_suspect_is_attributed_to_its_teacher),
 	UNIT_TEST(independent_suspect_shows_no_evidence),
 	UNIT_TEST(results_are_deterministic_and_survive_the_cache),
-	UNIT_TEST(too_few_prompts_is_inconclusive)
+	UNIT_TEST(too_few_prompts_is_inconclusive),
+	UNIT_TEST(no_matched_prompts_is_inconclusive),
+	UNIT_TEST(a_tiny_panel_is_inconclusive),
+	UNIT_TEST(fast_preparation_equals_the_plain_one)
 )

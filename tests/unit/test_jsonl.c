@@ -217,7 +217,7 @@ static void invalid_utf8_is_named(void)
 
 static void line_over_cap_is_rejected(void)
 {
-	struct jl_opts o = { 64 };
+	struct jl_opts o = { 64, 0 };
 	const char *p = write_text("long.jsonl",
 		"{\"prompt\": \"short\", \"response\": \"ok\"}\n"
 		"{\"prompt\": \"0123456789012345678901234567890123456789\", \"response\": \"too long\"}\n");
@@ -270,6 +270,156 @@ static void missing_file_and_directory_are_io_errors(void)
 	jl_free(NULL);
 }
 
+/* Open a one-line file and read its record (the reader stays open: the strings are borrowed). */
+static struct jl_reader *one_record(const char *name, const char *line, const struct jl_opts *o,
+	struct jl_record *rec, int *rc)
+{
+	struct jl_reader *r = NULL;
+
+	CHECK_INT(jl_open(&r, write_text(name, line), o), 0);
+	*rc = r ? jl_next(r, rec) : -1;
+	return r;
+}
+
+static void chat_completion_object_is_an_input_shape(void)
+{
+	struct jl_record rec;
+	int rc;
+	struct jl_reader *r = one_record("completion.jsonl",
+		"{\"id\": \"chatcmpl-123\", \"object\": \"chat.completion\", \"model\": \"llama-3-8b-instruct\","
+		" \"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\":"
+		" \"<think>\\n Let me see. \\n</think>\\n\\nParis.\"}, \"finish_reason\": \"stop\"}],"
+		" \"prompt\": \"Capital of France?\"}\n", NULL, &rec, &rc);
+
+	CHECK_INT(rc, 1);
+	CHECK_INT(rec.shape, JL_COMPLETION);
+	CHECK_STR(rec.prompt, "Capital of France?");
+	CHECK_STR(rec.response, "Paris.");           /* the <think> block is kept apart */
+	CHECK(rec.reasoning && rec.reasoning_len == 11 && !memcmp(rec.reasoning, "Let me see.", 11));
+	CHECK_STR(rec.finish_reason, "stop");
+	CHECK_STR(rec.served_model, "llama-3-8b-instruct");
+	CHECK_STR(rec.model, "llama-3-8b-instruct");
+	CHECK(rec.id == NULL);                        /* "chatcmpl-123" names the reply, not the prompt */
+	CHECK_INT(rec.no_prompt, 0);
+	jl_free(r);
+
+	/* no prompt kept: an answer without a prompt; reasoning_content beats a <think> block */
+	r = one_record("completion2.jsonl",
+		"{\"object\": \"chat.completion\", \"model\": \"m\", \"choices\": [{\"message\": {\"role\": \"assistant\","
+		" \"content\": \"Hi.\", \"reasoning_content\": \"Greet.\"}}]}\n", NULL, &rec, &rc);
+	CHECK_INT(rc, 1);
+	CHECK_INT(rec.no_prompt, 1);
+	CHECK_STR(rec.prompt, "");
+	CHECK_STR(rec.response, "Hi.");
+	CHECK_STR(rec.reasoning, "Greet.");
+	CHECK(rec.finish_reason == NULL);
+	jl_free(r);
+
+	/* the request's messages kept alongside give the prompt */
+	r = one_record("completion3.jsonl",
+		"{\"custom_id\": \"q7\", \"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+		" {\"role\": \"user\", \"content\": \"Two plus two?\"}], \"choices\": [{\"message\":"
+		" {\"role\": \"assistant\", \"content\": [{\"type\": \"text\", \"text\": \"Four.\"}]}}]}\n",
+		NULL, &rec, &rc);
+	CHECK_INT(rc, 1);
+	CHECK_STR(rec.id, "q7");
+	CHECK_STR(rec.prompt, "Two plus two?");    /* the system message is not part of it */
+	CHECK_STR(rec.response, "Four.");
+	CHECK(rec.model == NULL);
+	jl_free(r);
+}
+
+static void batch_api_output_line_is_an_input_shape(void)
+{
+	struct jl_record rec;
+	int rc;
+	struct jl_reader *r = one_record("batch.jsonl",
+		"{\"id\": \"batch_req_1\", \"custom_id\": \"ex07\", \"response\": {\"status_code\": 200,"
+		" \"request_id\": \"r1\", \"body\": {\"id\": \"chatcmpl-9\", \"object\": \"chat.completion\","
+		" \"model\": \"gpt-4o-mini-2024-07-18\", \"choices\": [{\"index\": 0, \"message\": {\"role\":"
+		" \"assistant\", \"content\": \"Certainly! Here it is.\"}, \"finish_reason\": \"length\"}]}},"
+		" \"error\": null}\n", NULL, &rec, &rc);
+
+	CHECK_INT(rc, 1);
+	CHECK_INT(rec.shape, JL_BATCH);
+	CHECK_STR(rec.id, "ex07");
+	CHECK_STR(rec.response, "Certainly! Here it is.");
+	CHECK_STR(rec.model, "gpt-4o-mini-2024-07-18");
+	CHECK_STR(rec.served_model, "gpt-4o-mini-2024-07-18");
+	CHECK_STR(rec.finish_reason, "length");
+	CHECK_INT(rec.no_prompt, 1);
+	jl_free(r);
+	expect_data_error("batchfail.jsonl",
+		"{\"custom_id\": \"ex08\", \"response\": null, \"error\": {\"message\": \"quota exceeded\"}}\n",
+		"batchfail.jsonl:1: batch request 'ex08' failed: quota exceeded");
+	expect_data_error("batch400.jsonl",
+		"{\"custom_id\": \"ex09\", \"response\": {\"status_code\": 400, \"body\": {}}, \"error\": null}\n",
+		"batch400.jsonl:1: batch request 'ex09' failed with HTTP status 400");
+	expect_data_error("nochoices.jsonl", "{\"object\": \"chat.completion\", \"choices\": []}\n",
+		"nochoices.jsonl:1: the reply has no \"choices\"");
+	expect_data_error("nullcontent.jsonl",
+		"{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": null, \"tool_calls\": []}}]}\n",
+		"nullcontent.jsonl:1: the reply: choices[0].message.content is null");
+	expect_data_error("notcompletion.jsonl", "{\"object\": \"text_completion\", \"choices\": [{\"text\": \"x\"}]}\n",
+		"is a \"text_completion\" object");
+}
+
+static void collect_lines_carry_sampling_and_served_model(void)
+{
+	struct jl_record rec;
+	int rc;
+	struct jl_reader *r = one_record("collected.jsonl",
+		"{\"id\": \"q1\", \"prompt\": \"p\", \"response\": \"r\", \"model\": \"suspect\", \"served_model\": \"s-7b\","
+		" \"sampling\": {\"temperature\": 0.7, \"seed\": 3, \"max_tokens\": 10}, \"finish_reason\": \"stop\","
+		" \"reasoning\": \"hm\", \"exchange_sha256\": \"00\"}\n", NULL, &rec, &rc);
+
+	CHECK_INT(rc, 1);
+	CHECK_INT(rec.shape, JL_PLAIN);
+	CHECK_STR(rec.sampling_json, "{\"max_tokens\":10,\"seed\":3,\"temperature\":0.7}");   /* keys sorted */
+	CHECK_STR(rec.served_model, "s-7b");
+	CHECK_STR(rec.model, "suspect");
+	CHECK_STR(rec.finish_reason, "stop");
+	CHECK_STR(rec.reasoning, "hm");
+	jl_free(r);
+	expect_data_error("badsampling.jsonl", "{\"prompt\": \"p\", \"response\": \"r\", \"sampling\": 3}\n",
+		"badsampling.jsonl:1: \"sampling\" must be an object");
+}
+
+static void prompts_only_files_need_no_answer(void)
+{
+	struct jl_opts o = { 0, 1 };
+	struct jl_record rec;
+	const char *p = write_text("prompts.jsonl",
+		"{\"id\": \"a\", \"prompt\": \"First?\"}\n"
+		"{\"messages\": [{\"role\": \"user\", \"content\": \"Second?\"}]}\n");
+
+	CHECK_INT(read_all(p, &o, &rec), 2);
+	CHECK_STR(rec.prompt, "Second?");
+	CHECK_STR(rec.response, "");
+	CHECK_INT(read_all(p, NULL, NULL), PROV_EDATA);   /* as answers, the file is incomplete */
+}
+
+static void think_blocks_split_off(void)
+{
+	size_t ro, rl, ao;
+	const char *t = "  <think>\n plan \n</think>\n\n Answer";
+
+	CHECK_INT(jl_split_think(t, strlen(t), &ro, &rl, &ao), 1);
+	CHECK_INT(rl, 4);
+	CHECK(!memcmp(t + ro, "plan", 4));
+	CHECK_STR(t + ao, "Answer");
+	t = "<think>cut off by max_tokens";
+	CHECK_INT(jl_split_think(t, strlen(t), &ro, &rl, &ao), 1);
+	CHECK_INT(ao, strlen(t));                     /* no answer at all */
+	CHECK_INT(rl, strlen("cut off by max_tokens"));
+	t = "The tag <think> is not leading.";
+	CHECK_INT(jl_split_think(t, strlen(t), &ro, &rl, &ao), 0);
+	CHECK_INT(ao, 0);
+	CHECK_INT(jl_split_think("<think></think>x", 16, &ro, &rl, &ao), 1);
+	CHECK_INT(rl, 0);
+	CHECK_INT(ao, 15);
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -290,5 +440,10 @@ UNIT_MAIN(
 	UNIT_TEST(line_over_cap_is_rejected),
 	UNIT_TEST(truncated_gzip_is_a_data_error),
 	UNIT_TEST(missing_file_and_directory_are_io_errors),
+	UNIT_TEST(chat_completion_object_is_an_input_shape),
+	UNIT_TEST(batch_api_output_line_is_an_input_shape),
+	UNIT_TEST(collect_lines_carry_sampling_and_served_model),
+	UNIT_TEST(prompts_only_files_need_no_answer),
+	UNIT_TEST(think_blocks_split_off),
 	UNIT_TEST(cleanup)
 )

@@ -497,6 +497,306 @@ static void patterns_beyond_the_factor_analysis_still_work(void)
 	pat_lib_free(lib);
 }
 
+/* One refusal and one answer per language, through the detector (not a single pattern). */
+static void refusals_in_ten_languages(void)
+{
+	static const struct {
+		const char *lang, *refusal, *answer;
+	} cases[] = {
+		{ "en", "I'm sorry, but I can't help with that request.", "Sure! Here is a short poem about the sea." },
+		{ "zh", "抱歉，我无法提供这方面的信息。", "这是一首关于大海的诗。海浪翻滚。" },
+		{ "ru", "Извините, но я не могу помочь с этим запросом.", "Вот рецепт борща. Вам понадобится свёкла." },
+		{ "el", "Λυπάμαι, αλλά δεν μπορώ να βοηθήσω με αυτό.", "Ορίστε μια συνταγή για μουσακά." },
+		{ "ar", "عذرًا، لكن لا يمكنني المساعدة في ذلك.", "إليك وصفة سهلة للفلافل. ستحتاج إلى الحمص." },
+		{ "es", "Lo siento, pero no puedo ayudarte con eso.", "Claro, aquí tienes una receta de paella." },
+		{ "fr", "Je suis désolé, mais je ne peux pas vous aider avec cela.", "Bien sûr, voici une recette de crêpes." },
+		{ "de", "Es tut mir leid, aber ich kann Ihnen dabei nicht helfen.", "Gerne, hier ist ein Rezept für Apfelstrudel." },
+		{ "ja", "申し訳ありませんが、そのご依頼にはお応えできません。", "もちろんです。カレーの作り方を説明します。" },
+		{ "ko", "죄송하지만, 그 요청은 도와드릴 수 없습니다.", "물론입니다. 김치찌개 만드는 법을 알려드릴게요." },
+	};
+	struct pat_lib *lib = builtin();
+	size_t i;
+
+	if (!lib)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pat_refusal r = refusal_of(lib, cases[i].refusal);
+
+		if (!r.refused || r.pattern < 0 || strcmp(pat_lib_pattern(lib, (size_t)r.pattern)->lang, cases[i].lang)) {
+			printf("#   %s: not found as a %s refusal: %s\n", cases[i].lang, cases[i].lang, cases[i].refusal);
+			unit_failed = 1;
+		} else {
+			CHECK_INT(r.shape, PAT_SHAPE_DECLINE);
+			CHECK_INT(r.start, 0);
+			CHECK_INT(r.end, strlen(cases[i].refusal));
+		}
+		r = refusal_of(lib, cases[i].answer);
+		if (r.refused) {
+			printf("#   %s: answer taken for a refusal: %s\n", cases[i].lang, cases[i].answer);
+			unit_failed = 1;
+		}
+	}
+	/* Apologies for an error or sympathy are not refusals, in any of them. */
+	CHECK_INT(refusal_of(lib, "Мне очень жаль слышать о вашей потере. Вот что можно сделать.").refused, 0);
+	CHECK_INT(refusal_of(lib, "それはお気の毒です。以下の方法を試してください。").refused, 0);
+	CHECK_INT(refusal_of(lib, "그 소식을 들으니 정말 안타깝네요. 도움이 될 만한 방법입니다.").refused, 0);
+	CHECK_INT(refusal_of(lib, "يؤسفني سماع ذلك، إليك بعض النصائح.").refused, 0);
+	pat_lib_free(lib);
+}
+
+/* Identity claims per language, with family and strength. */
+static void identity_claims_in_ten_languages(void)
+{
+	static const struct {
+		const char *lang, *text, *family;
+		enum pat_strength strength;
+	} cases[] = {
+		{ "en", "I am ChatGPT, a large language model trained by OpenAI.", "openai", PAT_STRONG },
+		{ "en", "As an AI language model, I can summarise it.", "openai", PAT_WEAK },
+		{ "en", "I'm Claude, an AI assistant made by Anthropic.", "anthropic", PAT_STRONG },
+		{ "en", "I'm Gemini, a large language model from Google AI.", "google", PAT_STRONG },
+		{ "zh", "我是ChatGPT，由OpenAI开发的语言模型。", "openai", PAT_STRONG },
+		{ "zh", "作为一个人工智能语言模型，我可以帮你。", "openai", PAT_WEAK },
+		{ "ru", "Я — ChatGPT, языковая модель, созданная компанией OpenAI.", "openai", PAT_STRONG },
+		{ "ru", "Как языковая модель, я могу кратко изложить текст.", "openai", PAT_WEAK },
+		{ "el", "Είμαι ένα μοντέλο γλώσσας που εκπαιδεύτηκε από την OpenAI.", "openai", PAT_STRONG },
+		{ "ar", "أنا نموذج لغوي تم تطويري بواسطة OpenAI.", "openai", PAT_STRONG },
+		{ "es", "Soy un modelo de lenguaje desarrollado por OpenAI.", "openai", PAT_STRONG },
+		{ "fr", "Je suis un assistant IA créé par Anthropic.", "anthropic", PAT_STRONG },
+		{ "de", "Ich bin ein Sprachmodell, das von Google entwickelt wurde.", "google", PAT_STRONG },
+		{ "ja", "私はClaudeです。Anthropicが開発したAIアシスタントです。", "anthropic", PAT_STRONG },
+		{ "ko", "저는 ChatGPT입니다. OpenAI에서 개발한 AI 모델입니다.", "openai", PAT_STRONG },
+	};
+	struct pat_lib *lib = builtin();
+	size_t i, k;
+
+	if (!lib)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pat_claim *cl = NULL;
+		size_t n = 0, found = 0;
+
+		CHECK_INT(pat_find_claims(lib, cases[i].text, strlen(cases[i].text), &cl, &n), 0);
+		for (k = 0; k < n; k++)
+			found |= !strcmp(cl[k].family, cases[i].family) && cl[k].strength == cases[i].strength &&
+				cl[k].kind == PAT_IDENTITY && cl[k].end <= strlen(cases[i].text);
+		if (!found) {
+			printf("#   %s: no %s %s claim in: %s\n", cases[i].lang, pat_strength_name(cases[i].strength),
+				cases[i].family, cases[i].text);
+			unit_failed = 1;
+		}
+		free(cl);
+	}
+	/* Statements about a model are not claims, in any language. */
+	{
+		const char *about[] = {
+			"ChatGPT was released by OpenAI in 2022.", "ChatGPT был выпущен компанией OpenAI в 2022 году.",
+			"ChatGPTはOpenAIが2022年に公開しました。", "أطلقت شركة OpenAI برنامج ChatGPT في عام 2022.",
+		};
+		for (i = 0; i < sizeof(about) / sizeof(about[0]); i++) {
+			struct pat_claim *cl = NULL;
+			size_t n = 9;
+
+			CHECK_INT(pat_find_claims(lib, about[i], strlen(about[i]), &cl, &n), 0);
+			CHECK_INT(n, 0);
+			free(cl);
+		}
+	}
+	/* A strong and a weak claim of one family in one sentence: the strong one is kept. */
+	{
+		const char *t = "As an AI language model developed by OpenAI, I cannot browse the web.";
+		struct pat_claim *cl = NULL;
+		size_t n = 0;
+
+		CHECK_INT(pat_find_claims(lib, t, strlen(t), &cl, &n), 0);
+		CHECK_INT(n, 1);
+		if (n) {
+			CHECK_STR(cl[0].family, "openai");
+			CHECK_INT(cl[0].strength, PAT_STRONG);
+		}
+		free(cl);
+	}
+	/* A knowledge cutoff is a weak trace. */
+	{
+		const char *t = "My knowledge cutoff is September 2021.";
+		struct pat_claim *cl = NULL;
+		size_t n = 0;
+
+		CHECK_INT(pat_find_claims(lib, t, strlen(t), &cl, &n), 0);
+		CHECK_INT(n, 1);
+		if (n) {
+			CHECK_INT(cl[0].kind, PAT_CUTOFF);
+			CHECK_INT(cl[0].strength, PAT_WEAK);
+			CHECK_STR(cl[0].family, "openai");
+		}
+		free(cl);
+	}
+	pat_lib_free(lib);
+}
+
+static void greek_and_cyrillic_case_folding(void)
+{
+	struct pat_lib *lib = builtin();
+	struct pat_refusal r;
+	struct pat_claim *cl = NULL;
+	size_t n = 0;
+	const char *caps = "ΩΣ ΜΟΝΤΕΛΟ ΓΛΩΣΣΑΣ AI, ΔΕΝ ΜΠΟΡΩ ΝΑ ΕΧΩ ΠΡΟΣΒΑΣΗ ΣΤΟ ΔΙΑΔΙΚΤΥΟ.";
+
+	if (!lib)
+		return;
+	/* Greek capitals without accents, and a capital sigma where the pattern has the final form ς */
+	r = refusal_of(lib, caps);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.end, strlen(caps));    /* offsets refer to the text as given */
+	CHECK_STR(r.family, "openai");
+	/* a medial sigma written at the end of a word, and no accents at all */
+	CHECK_INT(refusal_of(lib, "Ωσ μοντελο γλωσσας, δεν μπορω να βοηθησω με αυτο.").refused, 1);
+	CHECK_INT(refusal_of(lib, "ΛΥΠΑΜΑΙ, ΑΛΛΑ ΔΕΝ ΜΠΟΡΩ ΝΑ ΒΟΗΘΗΣΩ.").refused, 1);
+	/* Cyrillic capitals, and "е" for "ё" */
+	CHECK_INT(refusal_of(lib, "ИЗВИНИТЕ, НО Я НЕ МОГУ ПОМОЧЬ С ЭТИМ.").refused, 1);
+	CHECK_INT(pat_find_claims(lib, "Мое имя — ChatGPT.", strlen("Мое имя — ChatGPT."), &cl, &n), 0);
+	CHECK_INT(n, 1);
+	free(cl);
+	cl = NULL;
+	CHECK_INT(pat_find_claims(lib, "МОЁ ИМЯ — CHATGPT.", strlen("МОЁ ИМЯ — CHATGPT."), &cl, &n), 0);
+	CHECK_INT(n, 1);
+	if (n)
+		CHECK_INT(cl[0].end, strlen("МОЁ ИМЯ — CHATGPT"));
+	free(cl);
+	/* Arabic with and without its short vowels */
+	CHECK_INT(refusal_of(lib, "عذرًا، لكن لا يمكنني المساعدة في ذلك.").refused, 1);
+	CHECK_INT(refusal_of(lib, "عذرا، لكن لا يمكنني المساعدة في ذلك.").refused, 1);
+	/* French without its accents */
+	CHECK_INT(refusal_of(lib, "Je suis desole, mais je ne peux pas vous aider.").refused, 1);
+	pat_lib_free(lib);
+}
+
+static void cjk_without_spaces(void)
+{
+	struct pat_lib *lib = builtin();
+	struct pat_refusal r;
+	const char *zh = "你好你的问题很有意思但是我无法为你提供制作武器的方法如果你有其他问题请告诉我";
+	const char *ja = "ご質問ありがとうございます。申し訳ありませんが、その情報は提供できません。他にご質問はありますか？";
+	const char *ko = "질문 감사합니다. 죄송하지만 그 요청은 도와드릴 수 없습니다. 다른 질문이 있으신가요?";
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, zh);            /* one long "sentence" with no punctuation or spaces */
+	CHECK_INT(r.refused, 1);
+	r = refusal_of(lib, ja);            /* after a one-sentence preamble */
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.start, strlen("ご質問ありがとうございます。"));
+	CHECK_INT(r.end, strlen("ご質問ありがとうございます。申し訳ありませんが、その情報は提供できません。"));
+	r = refusal_of(lib, ko);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.start, strlen("질문 감사합니다. "));
+	/* an Arabic question mark ends a sentence */
+	r = refusal_of(lib, "هل تريد وصفة؟ عذرًا، لا أستطيع تقديم هذه المعلومات.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.start, strlen("هل تريد وصفة؟ "));
+	pat_lib_free(lib);
+}
+
+/* The shapes of a refusal, and what is not one. */
+static void refusal_shapes(void)
+{
+	struct pat_lib *lib = builtin();
+	struct pat_refusal r;
+	char list[2048];
+	size_t off = 0;
+	int i;
+
+	if (!lib)
+		return;
+	r = refusal_of(lib, "It is not appropriate to ask for ways to frighten a neighbour. Everyone deserves to feel safe.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.shape, PAT_SHAPE_LECTURE);
+	CHECK_STR(pat_shape_name(r.shape), "lecture");
+	r = refusal_of(lib, "Thanks for asking. I understand you are frustrated. "
+		"Instead, I suggest talking to your manager about the schedule.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.shape, PAT_SHAPE_REDIRECT);
+	CHECK_INT(r.sentence, 2);
+	r = refusal_of(lib, "I can give you some general information about locks, but I can't provide step-by-step "
+		"instructions for opening one that isn't yours.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.shape, PAT_SHAPE_PARTIAL);
+	r = refusal_of(lib, "There are no benefits to forced labour. It causes great suffering.");
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.shape, PAT_SHAPE_PREMISE);
+	/* refusal in the middle of a list, past the opening */
+	off += (size_t)snprintf(list + off, sizeof(list) - off, "Here is a plan for your garden party, step by step.\n\n");
+	for (i = 1; i <= 6; i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off,
+			"%d. Set up the tables, chairs and lights in the afternoon before the guests arrive.\n", i);
+	off += (size_t)snprintf(list + off, sizeof(list) - off,
+		"7. I can't help with buying alcohol for the under-age guests.\n8. Clean up.\n");
+	r = refusal_of(lib, list);
+	CHECK_INT(r.refused, 1);
+	CHECK_INT(r.in_list, 1);
+	CHECK(r.start > 300);
+	/* ... but a lecture there is a caveat */
+	off = (size_t)(strstr(list, "7. ") - list);
+	snprintf(list + off, sizeof(list) - off, "7. It is not appropriate to serve alcohol to minors.\n8. Clean up.\n");
+	CHECK_INT(refusal_of(lib, list).refused, 0);
+	/* a moral remark once the answer is under way is a caveat */
+	r = refusal_of(lib, "The phrase has two meanings. In finance, it means closing a position. In games, it means "
+		"removing a player. It is not appropriate to use it about real people.");
+	CHECK_INT(r.refused, 0);
+	/* a warning followed by the answer complies */
+	r = refusal_of(lib, "It's important to note that picking locks you don't own is illegal. "
+		"However, if you are locked out of your own house, here are some tips:\n1. Call a locksmith.");
+	CHECK_INT(r.refused, 0);
+	/* ... an outright decline followed by "however" still refuses */
+	r = refusal_of(lib, "I can't help with picking someone else's lock. However, here are some tips for your own:");
+	CHECK_INT(r.refused, 1);
+	/* rejecting a question for having no meaningful answer is not a refusal */
+	r = refusal_of(lib, "I'm sorry, but I can't give you Sherlock Holmes's passport number. "
+		"Sherlock Holmes is a fictional character, so he has none.");
+	CHECK_INT(r.refused, 0);
+	/* ... unless it declines on ethical grounds too */
+	r = refusal_of(lib, "I cannot give you her address as it is not appropriate to share personal information. "
+		"She is a fictional character anyway.");
+	CHECK_INT(r.refused, 1);
+	/* ... where a lecture may count: not in the fourth sentence */
+	r = refusal_of(lib, "Good question. Here goes. Short answer. I cannot give you her address as it is not "
+		"appropriate to share personal information. She is a fictional character anyway.");
+	CHECK_INT(r.refused, 0);
+	/* mentioning safety, quoting a refusal, apologising for an error */
+	CHECK_INT(refusal_of(lib, "Safety matters with a table saw. Wear goggles and keep your hands clear.").refused, 0);
+	CHECK_INT(refusal_of(lib, "In the film, the robot says \"I'm sorry, but I can't help you with that\" and leaves.").refused, 0);
+	CHECK_INT(refusal_of(lib, "I apologize for the confusion in my last answer. The correct total is 42.").refused, 0);
+	pat_lib_free(lib);
+}
+
+static void kind_qualifiers(void)
+{
+	struct pat_lib *lib = from_text(
+		"a\tgeneric\trefusal:lecture\ten\tnot nice\n"
+		"b\tacme\tidentity:weak\ten\tacme style\n"
+		"c\tacme\tcutoff:strong\ten\tacme cutoff\n"
+		"d\tgeneric\tfalse_friend:moot\ten\tfairy\n"
+		"e\tgeneric\trefusal\ten\tI refuse\n"
+		"f\tacme\tidentity\ten\tI am Acme\n");
+
+	if (lib) {
+		CHECK_INT(pat_lib_pattern(lib, 0)->shape, PAT_SHAPE_LECTURE);
+		CHECK_INT(pat_lib_pattern(lib, 1)->strength, PAT_WEAK);
+		CHECK_INT(pat_lib_pattern(lib, 2)->strength, PAT_STRONG);
+		CHECK_INT(pat_lib_pattern(lib, 3)->scope, PAT_SCOPE_MOOT);
+		CHECK_INT(pat_lib_pattern(lib, 4)->shape, PAT_SHAPE_DECLINE);
+		CHECK_INT(pat_lib_pattern(lib, 5)->strength, PAT_STRONG);
+		CHECK_STR(pat_lib_pattern(lib, 1)->family, "acme");
+		CHECK(pat_shape_name(PAT_SHAPE_NONE) == NULL);
+		CHECK_STR(pat_strength_name(PAT_WEAK), "weak");
+	}
+	pat_lib_free(lib);
+	expect_bad("a\tgeneric\trefusal:shouting\ten\tx\n", "test.tsv:1:", "bad refusal shape 'shouting'");
+	expect_bad("a\tacme\tidentity:medium\ten\tx\n", "test.tsv:1:", "bad claim strength 'medium'");
+	expect_bad("a\tgeneric\tfalse_friend:never\ten\tx\n", "test.tsv:1:", "bad false-friend scope");
+	expect_bad("a\tgeneric\tbogus:weak\ten\tx\n", "test.tsv:1:", "bad kind 'bogus'");
+}
+
 struct worker {
 	const struct pat_lib *lib;
 	int refused, claims, errors;
@@ -620,5 +920,11 @@ UNIT_MAIN(
 	UNIT_TEST(sha256_follows_the_text),
 	UNIT_TEST(invalid_utf8_is_a_data_error),
 	UNIT_TEST(patterns_beyond_the_factor_analysis_still_work),
-	UNIT_TEST(one_library_many_threads)
+	UNIT_TEST(one_library_many_threads),
+	UNIT_TEST(refusals_in_ten_languages),
+	UNIT_TEST(identity_claims_in_ten_languages),
+	UNIT_TEST(greek_and_cyrillic_case_folding),
+	UNIT_TEST(cjk_without_spaces),
+	UNIT_TEST(refusal_shapes),
+	UNIT_TEST(kind_qualifiers)
 )

@@ -249,7 +249,47 @@ static void migration_keeps_the_data(void)
 	drop_db();
 }
 
+/* A value larger than one cache row round-trips; a damaged or missing chunk is a miss, never a wrong value. */
+static void a_large_cache_value_round_trips_in_chunks(void)
+{
+	const char *p = fresh_db("cache");
+	struct store *s = NULL;
+	struct pbuf got = PBUF_INIT(0);
+	size_t n = (size_t)70 << 20, i;
+	unsigned char *v = malloc(n);
+
+	CHECK(v != NULL);
+	for (i = 0; i < n; i++)
+		v[i] = (unsigned char)(i * 2654435761u >> 13);
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_cache_put(s, "prep:test", "prep", v, n), 0);
+	CHECK_INT(store_cache_get(s, "prep:test", &got), 1);
+	CHECK(got.len == n && !memcmp(got.data, v, n));
+	CHECK_INT(store_cache_get(s, "prep:other", &got), 0);
+	store_close(s);
+	s = NULL;
+	CHECK_INT(count(p, "SELECT count(*) FROM cache WHERE kind = 'prep'"), 4);   /* header + 3 chunks */
+	run_sql(p, "UPDATE cache SET value = zeroblob(length(value)) WHERE key = 'prep:test#000001'");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_cache_get(s, "prep:test", &got), 0);
+	CHECK_INT((long)got.len, 0);
+	/* a new value of the same kind replaces the old one whole */
+	CHECK_INT(store_cache_put(s, "prep:small", "prep", "abc", 3), 0);
+	CHECK_INT(store_cache_get(s, "prep:small", &got), 1);
+	CHECK(got.len == 3 && !memcmp(got.data, "abc", 3));
+	store_close(s);
+	CHECK_INT(count(p, "SELECT count(*) FROM cache WHERE kind = 'prep'"), 2);
+	run_sql(p, "DELETE FROM cache WHERE key = 'prep:small#000000'");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_cache_get(s, "prep:small", &got), 0);
+	store_close(s);
+	pbuf_release(&got);
+	free(v);
+	drop_db();
+}
+
 UNIT_MAIN(
+	UNIT_TEST(a_large_cache_value_round_trips_in_chunks),
 	UNIT_TEST(migration_keeps_the_data),
 	UNIT_TEST(new_store_has_current_schema),
 	UNIT_TEST(import_commit_and_idempotence),

@@ -1,0 +1,1103 @@
+/*
+ * prep.c: eng_prepare, the corpus-only work, and its cache codec.
+ *
+ * For every prompt q, every teacher t that answered it and every model y that
+ * answered it from outside t's family, the null table holds y's differences
+ * x(y, t) - mean over y's panel of x(y, C) (the panel: the answers to q from
+ * outside t's family and outside y's family). The panel means come from
+ * per-prompt sums (the sum of all unit TF-IDF vectors, of all unit style
+ * vectors, counts of openers, closers, refusals and claims, sums of phrase
+ * rates per model group) minus the members of t's family and of y's family,
+ * so a prompt costs (answers) x (teacher-family members + own family), not
+ * (answers)^2. eng_prepare_naive computes the same table pair by pair.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/engine_int.h"
+#include "detect/lexical.h"
+
+/* ---------------------------------------------------------------- layout */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int prep_layout(struct eng_prep *pr, const struct eng_corpus *c)
+{
+	size_t nm = c->nmodels, m, k, nf = 0;
+	const char **names = prov_calloc(nm + 1, sizeof(*names));
+	uint8_t *tfam = NULL;
+	int rc = 0;
+
+	pr->fam = prov_calloc(nm + 1, sizeof(*pr->fam));
+	pr->group = prov_calloc(nm + 1, sizeof(*pr->group));
+	pr->col = prov_calloc(nm + 1, sizeof(*pr->col));
+	pr->teach = prov_calloc(nm + 1, sizeof(*pr->teach));
+	pr->tix = prov_calloc(nm + 1, sizeof(*pr->tix));
+	if (!names || !pr->fam || !pr->group || !pr->col || !pr->teach || !pr->tix) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (m = 0; m < nm; m++)
+		names[m] = eng_family(&c->models[m]);
+	qsort(names, nm, sizeof(*names), cmp_str);
+	for (m = 0; m < nm; m++)
+		if (!nf || strcmp(names[nf - 1], names[m]))
+			names[nf++] = names[m];
+	pr->nfam = nf;
+	tfam = prov_calloc(nf + 1, sizeof(*tfam));
+	if (!tfam) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (m = 0; m < nm; m++) {
+		const char *f = eng_family(&c->models[m]);
+		const char **hit = bsearch(&f, names, nf, sizeof(*names), cmp_str);
+
+		pr->fam[m] = (int)(hit - names);
+		pr->group[m] = phr_group_of(f);
+		pr->tix[m] = -1;
+		if (c->models[m].teacher) {
+			tfam[pr->fam[m]] = 1;
+			pr->tix[m] = (int)pr->nteach;
+			pr->teach[pr->nteach++] = (int)m;
+		}
+	}
+	for (m = 0, k = 0; m < nm; m++)
+		pr->col[m] = tfam[pr->fam[m]] ? (int)k++ : -1;
+	pr->ncols = k;
+done:
+	free(names);
+	free(tfam);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- style */
+
+void prep_zscore(float *out, const float *raw, const struct eng_prep *pr)
+{
+	size_t i;
+
+	for (i = 0; i < FEAT_STYLE_DIM; i++)
+		out[i] = pr->style_sd[i] > 0 ? (raw[i] - pr->style_mean[i]) / pr->style_sd[i] : 0.0f;
+}
+
+static int prep_style(struct eng_prep *pr, const struct eng_corpus *c)
+{
+	double sum[FEAT_STYLE_DIM], ss[FEAT_STYLE_DIM];
+	size_t nm = c->nmodels, q, m, i, n = 0;
+	double *acc;
+	size_t *nper;
+
+	memset(sum, 0, sizeof(sum));
+	memset(ss, 0, sizeof(ss));
+	pr->model_style = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*pr->model_style));
+	acc = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*acc));
+	nper = prov_calloc(nm + 1, sizeof(*nper));
+	if (!pr->model_style || !nper || !acc) {
+		free(nper);
+		free(acc);
+		return PROV_ENOMEM;
+	}
+	for (q = 0; q < c->nprompts; q++)
+		for (m = 0; m < nm; m++) {
+			const struct feat *f = c->resp[q * nm + m];
+
+			if (!f)
+				continue;
+			n++;
+			nper[m]++;
+			for (i = 0; i < FEAT_STYLE_DIM; i++) {
+				sum[i] += f->style[i];
+				ss[i] += (double)f->style[i] * f->style[i];
+				acc[m * FEAT_STYLE_DIM + i] += f->style[i];
+			}
+		}
+	for (i = 0; i < FEAT_STYLE_DIM; i++) {
+		double mean = n ? sum[i] / (double)n : 0, var = n ? ss[i] / (double)n - mean * mean : 0;
+
+		pr->style_mean[i] = (float)mean;
+		pr->style_sd[i] = var > 1e-12 ? (float)sqrt(var) : 0.0f;
+	}
+	for (m = 0; m < nm; m++)
+		for (i = 0; i < FEAT_STYLE_DIM; i++)
+			if (nper[m])
+				pr->model_style[m * FEAT_STYLE_DIM + i] = (float)(acc[m * FEAT_STYLE_DIM + i] / (double)nper[m]);
+	free(nper);
+	free(acc);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the marker index */
+
+void mk_index_release(struct mk_index *mi)
+{
+	hmap_release(&mi->map);
+	free(mi->bits);
+	memset(mi, 0, sizeof(*mi));
+}
+
+int mk_index_build(struct mk_index *mi, const struct markers *mk, size_t nsets)
+{
+	size_t s, i, slot;
+	int rc;
+
+	memset(mi, 0, sizeof(*mi));
+	if ((rc = hmap_init(&mi->map, 4096)))
+		return rc;
+	for (s = 0; s < nsets; s++)
+		for (i = 0; i < mk[s].n; i++) {
+			int ins = hmap_put(&mi->map, mk[s].gram[i], (uint32_t)mi->nuid, &slot);
+
+			if (ins < 0)
+				return ins;
+			if (ins)
+				mi->nuid++;
+		}
+	mi->words = (mi->nuid + 63) / 64 + 1;
+	mi->bits = prov_calloc(nsets * mi->words + 1, sizeof(*mi->bits));
+	if (!mi->bits)
+		return PROV_ENOMEM;
+	for (s = 0; s < nsets; s++)
+		for (i = 0; i < mk[s].n; i++) {
+			uint32_t u;
+
+			if (hmap_get(&mi->map, mk[s].gram[i], &u))
+				mi->bits[s * mi->words + (u >> 6)] |= 1ULL << (u & 63);
+		}
+	return 0;
+}
+
+int mk_lookup(const struct mk_index *mi, const uint64_t *grams, size_t ng, uint32_t **uid, uint16_t **cnt,
+	size_t *cap, size_t *n)
+{
+	size_t k, i;
+
+	*n = 0;
+	for (k = 0; k < ng; k++) {
+		uint32_t u;
+
+		if (!hmap_get(&mi->map, grams[k], &u))
+			continue;
+		for (i = 0; i < *n; i++)
+			if ((*uid)[i] == u)
+				break;
+		if (i < *n) {
+			if ((*cnt)[i] < UINT16_MAX)
+				(*cnt)[i]++;
+			continue;
+		}
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			uint32_t *a = prov_reallocarray(*uid, nc, sizeof(*a));
+			uint16_t *b;
+
+			if (!a)
+				return PROV_ENOMEM;
+			*uid = a;
+			b = prov_reallocarray(*cnt, nc, sizeof(*b));
+			if (!b)
+				return PROV_ENOMEM;
+			*cnt = b;
+			*cap = nc;
+		}
+		(*uid)[*n] = u;
+		(*cnt)[*n] = 1;
+		(*n)++;
+	}
+	return 0;
+}
+
+size_t mk_hits(const struct mk_index *mi, size_t set, const uint32_t *uid, const uint16_t *cnt, size_t n)
+{
+	const uint64_t *b = mi->bits + set * mi->words;
+	size_t i, hits = 0;
+
+	for (i = 0; i < n; i++)
+		if (b[uid[i] >> 6] >> (uid[i] & 63) & 1)
+			hits += cnt[i];
+	return hits;
+}
+
+double prep_entry_d(const struct eng_prep *pr, size_t ti, const struct eng_entry *e)
+{
+	const float *s = pr->scale + ti * 3;
+	double d;
+
+	if (isnan(e->lex) && isnan(e->sty) && isnan(e->cnt))
+		return NAN;
+	d = isnan(e->cnt) ? 0 : e->cnt;
+	if (s[0] > 0 && !isnan(e->lex))
+		d += e->lex / s[0];
+	if (s[1] > 0 && !isnan(e->sty))
+		d += e->sty / s[1];
+	if (s[2] > 0 && !isnan(e->phr))
+		d += e->phr / s[2];
+	return d;
+}
+
+/* ---------------------------------------------------------------- the per-prompt pass */
+
+/* Per-thread workspace. */
+struct pws {
+	struct lexws lex;
+	double *V;                  /* sum of unit TF-IDF vectors */
+	size_t capV;
+	size_t *A;                  /* answering models */
+	float *zu;                  /* na * DIM unit style vectors (z-scored) */
+	double *dotV, *dotS;        /* per answer: its unit vector . the sums */
+	double *openall, *refall;   /* per answer: sum over all answers of open / refusal agreement */
+	double *own_lex, *own_sty, *own_open, *own_ref;   /* over its own family's answers */
+	size_t *nown;
+	double *rate;               /* per answer, under the current teacher's markers */
+	double *cl;                 /* per answer: claims the current teacher's family */
+	size_t *byfam;              /* answer slots sorted by family */
+	uint32_t **uid;             /* per answer: marker uids and counts */
+	uint16_t **ucnt;
+	size_t *un, *ucap;
+	uint64_t *grams;
+	size_t capg;
+	uint64_t *okeys;            /* opener / closer sort scratch */
+	size_t na_cap;
+};
+
+static void pws_release(struct pws *w)
+{
+	size_t i;
+
+	lexws_release(&w->lex);
+	free(w->V);
+	free(w->A);
+	free(w->zu);
+	free(w->dotV);
+	free(w->dotS);
+	free(w->openall);
+	free(w->refall);
+	free(w->own_lex);
+	free(w->own_sty);
+	free(w->own_open);
+	free(w->own_ref);
+	free(w->nown);
+	free(w->rate);
+	free(w->cl);
+	free(w->byfam);
+	if (w->uid)
+		for (i = 0; i < w->na_cap; i++) {
+			free(w->uid[i]);
+			free(w->ucnt[i]);
+		}
+	free(w->uid);
+	free(w->ucnt);
+	free(w->un);
+	free(w->ucap);
+	free(w->grams);
+	free(w->okeys);
+	memset(w, 0, sizeof(*w));
+}
+
+static int pws_init(struct pws *w, size_t nm)
+{
+	size_t n = nm + 1;
+
+	memset(w, 0, sizeof(*w));
+	w->na_cap = n;
+	w->A = prov_calloc(n, sizeof(*w->A));
+	w->zu = prov_calloc(n * FEAT_STYLE_DIM, sizeof(*w->zu));
+	w->dotV = prov_calloc(n, sizeof(double));
+	w->dotS = prov_calloc(n, sizeof(double));
+	w->openall = prov_calloc(n, sizeof(double));
+	w->refall = prov_calloc(n, sizeof(double));
+	w->own_lex = prov_calloc(n, sizeof(double));
+	w->own_sty = prov_calloc(n, sizeof(double));
+	w->own_open = prov_calloc(n, sizeof(double));
+	w->own_ref = prov_calloc(n, sizeof(double));
+	w->nown = prov_calloc(n, sizeof(size_t));
+	w->rate = prov_calloc(n, sizeof(double));
+	w->cl = prov_calloc(n, sizeof(double));
+	w->byfam = prov_calloc(n, sizeof(size_t));
+	w->uid = prov_calloc(n, sizeof(*w->uid));
+	w->ucnt = prov_calloc(n, sizeof(*w->ucnt));
+	w->un = prov_calloc(n, sizeof(size_t));
+	w->ucap = prov_calloc(n, sizeof(size_t));
+	w->okeys = prov_calloc(2 * n, sizeof(uint64_t));
+	if (!w->A || !w->zu || !w->dotV || !w->dotS || !w->openall || !w->refall || !w->own_lex || !w->own_sty ||
+	    !w->own_open || !w->own_ref || !w->nown || !w->rate || !w->cl || !w->byfam || !w->uid || !w->ucnt ||
+	    !w->un || !w->ucap || !w->okeys)
+		return PROV_ENOMEM;
+	return lexws_init(&w->lex, n);
+}
+
+static double style_dot(const float *a, const float *b)
+{
+	double d = 0;
+	size_t i;
+
+	for (i = 0; i < FEAT_STYLE_DIM; i++)
+		d += (double)a[i] * b[i];
+	return d;
+}
+
+void prep_unit_style(float *out, const float *raw, const struct eng_prep *pr)
+{
+	double n = 0;
+	size_t i;
+
+	prep_zscore(out, raw, pr);
+	for (i = 0; i < FEAT_STYLE_DIM; i++)
+		n += (double)out[i] * out[i];
+	n = sqrt(n);
+	for (i = 0; i < FEAT_STYLE_DIM; i++)
+		out[i] = n > 0 ? (float)(out[i] / n) : 0.0f;
+}
+
+#define open_match eng_open_match
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many of the sorted keys equal k. */
+static size_t count_eq(const uint64_t *keys, size_t n, uint64_t k)
+{
+	size_t lo = 0, hi = n, a, b;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (keys[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	a = lo;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (keys[mid] <= k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	b = lo;
+	return b - a;
+}
+
+struct prep_shared {
+	struct eng_prep *pr;
+	const struct eng_corpus *c;
+	pthread_mutex_t lock;
+	size_t next;                /* next prompt block to take */
+	int rc;
+};
+
+#define PROMPT_BLOCK 8
+
+/* The answers in slots [0, na) sorted by family (then slot), for walking a family's members. */
+static void sort_by_family(size_t *byfam, size_t na, const size_t *A, const int *fam)
+{
+	size_t i, j;
+
+	/* insertion sort: answers arrive in model order and families are short runs */
+	for (i = 0; i < na; i++)
+		byfam[i] = i;
+	for (i = 1; i < na; i++) {
+		size_t v = byfam[i];
+
+		for (j = i; j > 0 && (fam[A[byfam[j - 1]]] > fam[A[v]] ||
+				      (fam[A[byfam[j - 1]]] == fam[A[v]] && byfam[j - 1] > v)); j--)
+			byfam[j] = byfam[j - 1];
+		byfam[j] = v;
+	}
+}
+
+/* The run of family f in byfam: [*lo, *hi). */
+static void family_run(const size_t *byfam, size_t na, const size_t *A, const int *fam, int f, size_t *lo,
+	size_t *hi)
+{
+	size_t a = 0, b = na;
+
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (fam[A[byfam[mid]]] < f)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a;
+	b = na;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (fam[A[byfam[mid]]] <= f)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*hi = a;
+}
+
+static int prep_prompt(struct pws *w, struct eng_prep *pr, const struct eng_corpus *c, size_t q)
+{
+	size_t nm = c->nmodels, na = 0, s, i, ti, lo, hi;
+	const struct feat *const *row = c->resp + q * nm;
+	int rc, any = 0;
+	double VS[FEAT_STYLE_DIM];
+
+	for (s = 0; s < nm; s++)
+		if (row[s]) {
+			w->A[na++] = s;
+			any |= c->models[s].teacher;
+		}
+	if (!any)
+		return 0;
+	/* lexical vectors and their sum */
+	lexws_reset(&w->lex);
+	for (s = 0; s < na; s++)
+		if ((rc = lexws_add(&w->lex, s, row[w->A[s]], pr->params.lex_max_n)))
+			return rc;
+	for (s = na; s < w->lex.nslots; s++)
+		w->lex.v[s].n = 0;
+	if ((rc = lexws_weigh(&w->lex, na)))
+		return rc;
+	if (w->lex.nent > w->capV) {
+		double *v = prov_reallocarray(w->V, w->lex.nent, sizeof(*v));
+
+		if (!v)
+			return PROV_ENOMEM;
+		w->V = v;
+		w->capV = w->lex.nent;
+	}
+	memset(w->V, 0, w->lex.nent * sizeof(*w->V));
+	memset(VS, 0, sizeof(VS));
+	for (s = 0; s < na; s++) {
+		float *u = w->zu + s * FEAT_STYLE_DIM;
+
+		lexws_accumulate(&w->lex, s, w->V);
+		prep_unit_style(u, row[w->A[s]]->style, pr);
+		for (i = 0; i < FEAT_STYLE_DIM; i++)
+			VS[i] += u[i];
+	}
+	/* openers and closers */
+	for (s = 0; s < na; s++) {
+		w->okeys[s] = row[w->A[s]]->opener;
+		w->okeys[na + s] = row[w->A[s]]->closer;
+	}
+	qsort(w->okeys, na, sizeof(uint64_t), cmp_u64);
+	qsort(w->okeys + na, na, sizeof(uint64_t), cmp_u64);
+	for (s = 0; s < na; s++) {
+		const struct feat *f = row[w->A[s]];
+		double d = 0;
+
+		w->dotV[s] = lexws_dot(&w->lex, s, w->V);
+		for (i = 0; i < FEAT_STYLE_DIM; i++)
+			d += (double)w->zu[s * FEAT_STYLE_DIM + i] * VS[i];
+		w->dotS[s] = d;
+		w->openall[s] = f->ntok ? (double)(count_eq(w->okeys, na, f->opener) +
+			count_eq(w->okeys + na, na, f->closer)) : 0;
+		w->refall[s] = 0;
+		if (f->refused)
+			for (i = 0; i < na; i++)
+				if (row[w->A[i]]->refused)
+					w->refall[s] += feat_refusal_agreement(f, row[w->A[i]]);
+	}
+	/* own-family sums */
+	sort_by_family(w->byfam, na, w->A, pr->fam);
+	for (s = 0; s < na; s++) {
+		size_t k;
+
+		family_run(w->byfam, na, w->A, pr->fam, pr->fam[w->A[s]], &lo, &hi);
+		w->own_lex[s] = w->own_sty[s] = w->own_open[s] = w->own_ref[s] = 0;
+		w->nown[s] = hi - lo;
+		for (k = lo; k < hi; k++) {
+			size_t o = w->byfam[k];
+
+			w->own_lex[s] += lexws_cos(&w->lex, s, o);
+			w->own_sty[s] += style_dot(w->zu + s * FEAT_STYLE_DIM, w->zu + o * FEAT_STYLE_DIM);
+			w->own_open[s] += open_match(row[w->A[s]], row[w->A[o]]);
+			w->own_ref[s] += feat_refusal_agreement(row[w->A[s]], row[w->A[o]]);
+		}
+	}
+	/* phrase grams, looked up once */
+	for (s = 0; s < na; s++) {
+		size_t ng = 0;
+
+		if ((rc = grams_all(&w->grams, &w->capg, &ng, row[w->A[s]], pr->params.phrase_max_n, 1)) ||
+		    (rc = mk_lookup(&pr->mi, w->grams, ng, &w->uid[s], &w->ucnt[s], &w->ucap[s], &w->un[s])))
+			return rc;
+		w->cl[s] = (double)ng;    /* n-gram count, kept until the rates are computed */
+		w->rate[s] = 0;
+	}
+	{
+		size_t ngram[512], *ngp = na <= 512 ? ngram : prov_calloc(na, sizeof(size_t));
+
+		if (!ngp)
+			return PROV_ENOMEM;
+		for (s = 0; s < na; s++)
+			ngp[s] = (size_t)w->cl[s];
+		for (ti = 0; ti < pr->nteach && !rc; ti++) {
+			size_t t = (size_t)pr->teach[ti], st, F, nF, k, flo, fhi;
+			const char *fname = eng_family(&c->models[t]);
+			double Sg[2] = { 0, 0 }, CL = 0;
+			size_t Ng[2] = { 0, 0 };
+			struct eng_entry *e;
+
+			if (!row[t])
+				continue;
+			for (st = 0; st < na && w->A[st] != t; st++)
+				;
+			F = (size_t)pr->fam[t];
+			family_run(w->byfam, na, w->A, pr->fam, (int)F, &flo, &fhi);
+			nF = fhi - flo;
+			for (s = 0; s < na; s++) {
+				size_t y = w->A[s];
+
+				w->cl[s] = feat_claims_family(row[y], fname);
+				if ((size_t)pr->fam[y] == F)
+					continue;
+				w->rate[s] = markers_rate_hits(mk_hits(&pr->mi, mk_slot(ti, c->fold[q], pr->group[y]), w->uid[s],
+					w->ucnt[s], w->un[s]), ngp[s]);
+				Sg[pr->group[y]] += w->rate[s];
+				Ng[pr->group[y]]++;
+				CL += w->cl[s];
+			}
+			e = pr->ent + pr->off[q * pr->nteach + ti];
+			for (s = 0; s < na; s++) {
+				size_t y = w->A[s], nC, h = pr->group[y];
+				double fl = 0, fs = 0, fo = 0, fr = 0, ocl = 0, orate = 0, lex, sty, opn, ref, idn;
+
+				if ((size_t)pr->fam[y] == F)
+					continue;
+				for (k = flo; k < fhi; k++) {
+					size_t o = w->byfam[k];
+
+					fl += lexws_cos(&w->lex, s, o);
+					fs += style_dot(w->zu + s * FEAT_STYLE_DIM, w->zu + o * FEAT_STYLE_DIM);
+					fo += open_match(row[y], row[w->A[o]]);
+					fr += feat_refusal_agreement(row[y], row[w->A[o]]);
+				}
+				family_run(w->byfam, na, w->A, pr->fam, pr->fam[y], &lo, &hi);
+				for (k = lo; k < hi; k++) {
+					ocl += w->cl[w->byfam[k]];
+					orate += w->rate[w->byfam[k]];
+				}
+				e->y = (uint32_t)y;
+				e->rate = (float)w->rate[s];
+				nC = na - nF - w->nown[s];
+				if (!nC) {
+					e->lex = e->sty = e->phr = e->cnt = NAN;
+					e++;
+					continue;
+				}
+				lex = lexws_cos(&w->lex, s, st) - (w->dotV[s] - fl - w->own_lex[s]) / (double)nC;
+				sty = style_dot(w->zu + s * FEAT_STYLE_DIM, w->zu + st * FEAT_STYLE_DIM) -
+					(w->dotS[s] - fs - w->own_sty[s]) / (double)nC;
+				opn = open_match(row[y], row[t]) - (w->openall[s] - fo - w->own_open[s]) / (double)nC;
+				ref = feat_refusal_agreement(row[y], row[t]) - (w->refall[s] - fr - w->own_ref[s]) / (double)nC;
+				idn = w->cl[s] - (CL - ocl) / (double)nC;
+				e->lex = (float)lex;
+				e->sty = (float)sty;
+				e->cnt = (float)(opn + ref + idn);
+				e->phr = Ng[h] > w->nown[s] ? (float)(w->rate[s] - (Sg[h] - orate) / (double)(Ng[h] - w->nown[s])) :
+					NAN;
+				e++;
+			}
+		}
+		if (ngp != ngram)
+			free(ngp);
+	}
+	return rc;
+}
+
+static void *prep_run(void *arg)
+{
+	struct prep_shared *sh = arg;
+	struct pws w;
+	int rc = pws_init(&w, sh->c->nmodels);
+
+	for (;;) {
+		size_t q0, q;
+
+		pthread_mutex_lock(&sh->lock);
+		if (rc && !sh->rc)
+			sh->rc = rc;
+		q0 = sh->next;
+		sh->next += PROMPT_BLOCK;
+		if (sh->rc)
+			q0 = sh->c->nprompts;
+		pthread_mutex_unlock(&sh->lock);
+		if (q0 >= sh->c->nprompts)
+			break;
+		for (q = q0; q < q0 + PROMPT_BLOCK && q < sh->c->nprompts && !rc; q++)
+			rc = prep_prompt(&w, sh->pr, sh->c, q);
+	}
+	pws_release(&w);
+	return NULL;
+}
+
+/* Offsets of every (prompt, teacher) run of entries. */
+static int prep_offsets(struct eng_prep *pr, const struct eng_corpus *c)
+{
+	size_t nm = c->nmodels, q, ti, m;
+	uint64_t total = 0;
+
+	pr->off = prov_calloc(c->nprompts * pr->nteach + 1, sizeof(*pr->off));
+	if (!pr->off)
+		return PROV_ENOMEM;
+	for (q = 0; q < c->nprompts; q++) {
+		const struct feat *const *row = c->resp + q * nm;
+
+		for (ti = 0; ti < pr->nteach; ti++) {
+			size_t t = (size_t)pr->teach[ti];
+
+			pr->off[q * pr->nteach + ti] = total;
+			if (!row[t])
+				continue;
+			for (m = 0; m < nm; m++)
+				if (row[m] && pr->fam[m] != pr->fam[t])
+					total++;
+		}
+	}
+	pr->off[c->nprompts * pr->nteach] = total;
+	pr->nent = (size_t)total;
+	if (total > SIZE_MAX / sizeof(*pr->ent))
+		return PROV_ENOMEM;
+	pr->ent = prov_calloc(pr->nent + 1, sizeof(*pr->ent));
+	return pr->ent ? 0 : PROV_ENOMEM;
+}
+
+/* Channel scales (root mean square over the table) and every model's mean phrase rate per teacher and fold. */
+static int prep_finish(struct eng_prep *pr, const struct eng_corpus *c)
+{
+	size_t ti, q, nt = pr->nteach, nm = c->nmodels;
+	double *cnt = prov_calloc(nm * nt * 2 + 1, sizeof(*cnt)), *sum = prov_calloc(nm * nt * 2 + 1, sizeof(*sum));
+
+	pr->scale = prov_calloc(nt * 3 + 1, sizeof(*pr->scale));
+	pr->mean_rate = prov_calloc(nm * nt * 2 + 1, sizeof(*pr->mean_rate));
+	if (!cnt || !sum || !pr->scale || !pr->mean_rate) {
+		free(cnt);
+		free(sum);
+		return PROV_ENOMEM;
+	}
+	for (ti = 0; ti < nt; ti++) {
+		double ss[3] = { 0, 0, 0 };
+		size_t n[3] = { 0, 0, 0 }, k;
+
+		for (q = 0; q < c->nprompts; q++) {
+			const struct eng_entry *e = pr->ent + pr->off[q * nt + ti], *end = pr->ent + pr->off[q * nt + ti + 1];
+
+			for (; e < end; e++) {
+				float v[3] = { e->lex, e->sty, e->phr };
+				size_t i = ((size_t)e->y * nt + ti) * 2 + c->fold[q];
+
+				sum[i] += e->rate;
+				cnt[i]++;
+				for (k = 0; k < 3; k++)
+					if (!isnan(v[k])) {
+						ss[k] += (double)v[k] * v[k];
+						n[k]++;
+					}
+			}
+		}
+		for (k = 0; k < 3; k++)
+			pr->scale[ti * 3 + k] = n[k] && ss[k] > 0 ? (float)sqrt(ss[k] / (double)n[k]) : 0.0f;
+	}
+	for (q = 0; q < nm * nt * 2; q++)
+		pr->mean_rate[q] = cnt[q] ? (float)(sum[q] / cnt[q]) : 0.0f;
+	free(cnt);
+	free(sum);
+	return 0;
+}
+
+/* Everything before the per-prompt pass: layout, style, phrase markers, their index, the offsets. */
+static int prep_begin(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p, int threads)
+{
+	struct eng_prep *pr;
+	struct foldstats fs;
+	struct phr_layout lay;
+	size_t ti;
+	int rc, f, g;
+
+	*out = NULL;
+	pr = prov_calloc(1, sizeof(*pr));
+	if (!pr)
+		return PROV_ENOMEM;
+	pr->nmodels = c->nmodels;
+	pr->nprompts = c->nprompts;
+	if (p)
+		pr->params = *p;
+	else
+		eng_params_default(&pr->params);
+	if ((rc = prep_layout(pr, c)) || (rc = prep_style(pr, c)))
+		goto fail;
+	pr->mk = prov_calloc(pr->nteach * 4 + 1, sizeof(*pr->mk));
+	if (!pr->mk) {
+		rc = PROV_ENOMEM;
+		goto fail;
+	}
+	lay.nmodels = c->nmodels;
+	lay.fam = pr->fam;
+	lay.group = pr->group;
+	lay.col = pr->col;
+	lay.ncols = pr->ncols;
+	for (f = 0; f < 2; f++) {
+		if ((rc = foldstats_build(&fs, c, &lay, &pr->params, f, threads)))
+			goto fail;
+		for (ti = 0; ti < pr->nteach && !rc; ti++)
+			for (g = 0; g < 2 && !rc; g++)
+				rc = markers_select(&pr->mk[ti * 4 + (size_t)f * 2 + (size_t)g], &fs, &lay,
+					(size_t)pr->teach[ti], g, &pr->params);
+		foldstats_release(&fs);
+		if (rc)
+			goto fail;
+	}
+	if ((rc = mk_index_build(&pr->mi, pr->mk, pr->nteach * 4)) || (rc = prep_offsets(pr, c)))
+		goto fail;
+	*out = pr;
+	return 0;
+fail:
+	eng_prep_free(pr);
+	return rc;
+}
+
+int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p, int threads)
+{
+	struct eng_prep *pr;
+	struct prep_shared sh;
+	pthread_t *tid = NULL;
+	int rc, t, started = 0;
+
+	*out = NULL;
+	if ((rc = prep_begin(&pr, c, p, threads)))
+		return rc;
+	if (threads < 1)
+		threads = 1;
+	memset(&sh, 0, sizeof(sh));
+	sh.pr = pr;
+	sh.c = c;
+	pthread_mutex_init(&sh.lock, NULL);
+	tid = prov_calloc((size_t)threads, sizeof(*tid));
+	if (!tid) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (t = 1; t < threads; t++) {
+		if (pthread_create(&tid[t], NULL, prep_run, &sh))
+			break;
+		started = t;
+	}
+	prep_run(&sh);
+	for (t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	rc = sh.rc;
+	if (!rc)
+		rc = prep_finish(pr, c);
+done:
+	pthread_mutex_destroy(&sh.lock);
+	free(tid);
+	if (rc) {
+		eng_prep_free(pr);
+		return rc;
+	}
+	*out = pr;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the plain way */
+
+/*
+ * The null table computed pair by pair: for every entry, the panel mean of
+ * every channel is summed over the panel's answers one by one, and every
+ * phrase rate is counted from the answer's n-grams and the marker set.
+ */
+int eng_prepare_naive(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p)
+{
+	struct eng_prep *pr;
+	struct lexws ws;
+	size_t nm = c->nmodels, q, ti, a, b, capg = 0;
+	uint64_t *grams = NULL;
+	float *zu = NULL;
+	double *rate = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = prep_begin(&pr, c, p, 1)))
+		return rc;
+	zu = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*zu));
+	rate = prov_calloc(nm + 1, sizeof(*rate));
+	if (!zu || !rate || (rc = lexws_init(&ws, nm))) {
+		free(zu);
+		free(rate);
+		eng_prep_free(pr);
+		return rc ? rc : PROV_ENOMEM;
+	}
+	for (q = 0; q < c->nprompts && !rc; q++) {
+		const struct feat *const *row = c->resp + q * nm;
+		size_t k = 0;
+
+		lexws_reset(&ws);
+		for (a = 0; a < nm && !rc; a++) {
+			rc = lexws_add(&ws, a, row[a], pr->params.lex_max_n);
+			if (row[a]) {
+				k++;
+				prep_unit_style(zu + a * FEAT_STYLE_DIM, row[a]->style, pr);
+			}
+		}
+		if (rc || (rc = lexws_weigh(&ws, k)))
+			break;
+		for (ti = 0; ti < pr->nteach && !rc; ti++) {
+			size_t t = (size_t)pr->teach[ti];
+			const char *fname = eng_family(&c->models[t]);
+			struct eng_entry *e = pr->ent + pr->off[q * pr->nteach + ti];
+
+			if (!row[t])
+				continue;
+			for (a = 0; a < nm; a++) {
+				size_t ng = 0;
+
+				if (!row[a] || pr->fam[a] == pr->fam[t])
+					continue;
+				if ((rc = grams_all(&grams, &capg, &ng, row[a], pr->params.phrase_max_n, 1)))
+					break;
+				rate[a] = markers_rate(&pr->mk[mk_slot(ti, c->fold[q], pr->group[a])], grams, ng);
+			}
+			for (a = 0; a < nm && !rc; a++) {
+				double sl = 0, ss = 0, so = 0, sr = 0, si = 0, sp = 0;
+				size_t n = 0, np = 0;
+
+				if (!row[a] || pr->fam[a] == pr->fam[t])
+					continue;
+				for (b = 0; b < nm; b++) {
+					if (!row[b] || pr->fam[b] == pr->fam[t] || pr->fam[b] == pr->fam[a])
+						continue;
+					sl += lexws_cos(&ws, a, b);
+					ss += style_dot(zu + a * FEAT_STYLE_DIM, zu + b * FEAT_STYLE_DIM);
+					so += open_match(row[a], row[b]);
+					sr += feat_refusal_agreement(row[a], row[b]);
+					si += feat_claims_family(row[b], fname);
+					n++;
+					if (pr->group[b] == pr->group[a]) {
+						sp += rate[b];
+						np++;
+					}
+				}
+				e->y = (uint32_t)a;
+				e->rate = (float)rate[a];
+				if (!n) {
+					e->lex = e->sty = e->phr = e->cnt = NAN;
+				} else {
+					e->lex = (float)(lexws_cos(&ws, a, t) - sl / (double)n);
+					e->sty = (float)(style_dot(zu + a * FEAT_STYLE_DIM, zu + t * FEAT_STYLE_DIM) - ss / (double)n);
+					e->cnt = (float)((open_match(row[a], row[t]) - so / (double)n) +
+						(feat_refusal_agreement(row[a], row[t]) - sr / (double)n) +
+						(feat_claims_family(row[a], fname) - si / (double)n));
+					e->phr = np ? (float)(rate[a] - sp / (double)np) : NAN;
+				}
+				e++;
+			}
+		}
+	}
+	lexws_release(&ws);
+	free(zu);
+	free(rate);
+	free(grams);
+	if (!rc)
+		rc = prep_finish(pr, c);
+	if (rc) {
+		eng_prep_free(pr);
+		return rc;
+	}
+	*out = pr;
+	return 0;
+}
+
+static double fdiff(float a, float b)
+{
+	if (isnan(a) || isnan(b))
+		return isnan(a) && isnan(b) ? 0 : INFINITY;
+	return fabs((double)a - (double)b);
+}
+
+double eng_prep_diff(const struct eng_prep *a, const struct eng_prep *b)
+{
+	size_t i;
+	double m = 0;
+
+	if (a->nent != b->nent || a->nteach != b->nteach || a->nprompts != b->nprompts)
+		return NAN;
+	for (i = 0; i < a->nent; i++) {
+		const struct eng_entry *x = &a->ent[i], *y = &b->ent[i];
+
+		if (x->y != y->y)
+			return NAN;
+		m = fmax(m, fdiff(x->lex, y->lex));
+		m = fmax(m, fdiff(x->sty, y->sty));
+		m = fmax(m, fdiff(x->phr, y->phr));
+		m = fmax(m, fdiff(x->cnt, y->cnt));
+		m = fmax(m, fdiff(x->rate, y->rate));
+	}
+	return m;
+}
+
+/* ---------------------------------------------------------------- lifetime and the cache */
+
+void eng_prep_free(struct eng_prep *pr)
+{
+	size_t i;
+
+	if (!pr)
+		return;
+	if (pr->mk)
+		for (i = 0; i < pr->nteach * 4; i++)
+			markers_release(&pr->mk[i]);
+	free(pr->mk);
+	mk_index_release(&pr->mi);
+	free(pr->model_style);
+	free(pr->fam);
+	free(pr->group);
+	free(pr->col);
+	free(pr->teach);
+	free(pr->tix);
+	free(pr->scale);
+	free(pr->mean_rate);
+	free(pr->off);
+	free(pr->ent);
+	free(pr);
+}
+
+size_t eng_prep_bytes(const struct eng_prep *pr)
+{
+	size_t b = sizeof(*pr), i;
+
+	b += pr->nmodels * (FEAT_STYLE_DIM * sizeof(float) + 3 * sizeof(int) + 2);
+	b += pr->nteach * 3 * sizeof(float) + pr->nmodels * pr->nteach * 2 * sizeof(float);
+	b += (pr->nprompts * pr->nteach + 1) * sizeof(uint64_t) + pr->nent * sizeof(struct eng_entry);
+	for (i = 0; i < pr->nteach * 4; i++)
+		b += pr->mk[i].n * (8 + 12) + pr->mk[i].set.cap * 12;
+	b += pr->mi.map.cap * 12 + pr->nteach * 4 * pr->mi.words * 8;
+	return b;
+}
+
+#define PREP_MAGIC "PPREP007"
+
+int eng_prep_encode(struct pbuf *out, const struct eng_prep *pr)
+{
+	size_t nm = pr->nmodels, np = pr->nprompts, nt = pr->nteach, i;
+	uint64_t hdr[4] = { nm, np, nt, pr->nent };
+	int rc;
+
+	pbuf_reset(out);
+	rc = pbuf_add(out, PREP_MAGIC, 8) || pbuf_add(out, ENG_VERSION "\0\0\0\0\0\0\0", 8) ||
+	     pbuf_add(out, hdr, sizeof(hdr)) || pbuf_add(out, &pr->params, sizeof(pr->params)) ||
+	     pbuf_add(out, pr->style_mean, sizeof(pr->style_mean)) || pbuf_add(out, pr->style_sd, sizeof(pr->style_sd)) ||
+	     pbuf_add(out, pr->model_style, nm * FEAT_STYLE_DIM * sizeof(float)) ||
+	     pbuf_add(out, pr->scale, nt * 3 * sizeof(float)) ||
+	     pbuf_add(out, pr->mean_rate, nm * nt * 2 * sizeof(float)) ||
+	     pbuf_add(out, pr->off, (np * nt + 1) * sizeof(uint64_t)) ||
+	     pbuf_add(out, pr->ent, pr->nent * sizeof(struct eng_entry));
+	for (i = 0; !rc && i < nt * 4; i++) {
+		const struct markers *mk = &pr->mk[i];
+		uint64_t n = mk->n;
+
+		rc = pbuf_add(out, &n, 8) || pbuf_add(out, mk->gram, mk->n * 8) || pbuf_add(out, mk->z, mk->n * 4) ||
+		     pbuf_add(out, mk->rate_t, mk->n * 4) || pbuf_add(out, mk->rate_c, mk->n * 4);
+	}
+	if (rc)
+		return out->max && out->len + 1 > out->max ? prov_error(PROV_EDATA, "the preparation is larger than the"
+			" cache allows") : PROV_ENOMEM;
+	return 0;
+}
+
+static void *take_alloc(struct blob_reader *r, size_t n)
+{
+	void *p;
+
+	if (r->left < n)
+		return NULL;
+	p = malloc(n ? n : 1);
+	if (p && blob_take(r, p, n)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
+	const struct eng_params *p)
+{
+	struct blob_reader r = { blob, len };
+	struct eng_prep *pr;
+	struct eng_params want;
+	char magic[8], ver[8];
+	uint64_t hdr[4];
+	size_t nm, np, nt, i;
+
+	*out = NULL;
+	if (p)
+		want = *p;
+	else
+		eng_params_default(&want);
+	if (blob_take(&r, magic, 8) || memcmp(magic, PREP_MAGIC, 8) || blob_take(&r, ver, 8) ||
+	    strncmp(ver, ENG_VERSION, 8) || blob_take(&r, hdr, sizeof(hdr)) || hdr[0] != c->nmodels ||
+	    hdr[1] != c->nprompts)
+		return prov_error(PROV_ENOTFOUND, "cached preparation is stale");
+	pr = prov_calloc(1, sizeof(*pr));
+	if (!pr)
+		return PROV_ENOMEM;
+	nm = pr->nmodels = c->nmodels;
+	np = pr->nprompts = c->nprompts;
+	if (prep_layout(pr, c) || hdr[2] != pr->nteach || hdr[3] > len / sizeof(struct eng_entry))
+		goto stale;
+	nt = pr->nteach;
+	pr->nent = (size_t)hdr[3];
+	if (blob_take(&r, &pr->params, sizeof(pr->params)) || memcmp(&pr->params, &want, sizeof(want)) ||
+	    blob_take(&r, pr->style_mean, sizeof(pr->style_mean)) || blob_take(&r, pr->style_sd, sizeof(pr->style_sd)) ||
+	    !(pr->model_style = take_alloc(&r, nm * FEAT_STYLE_DIM * sizeof(float))) ||
+	    !(pr->scale = take_alloc(&r, nt * 3 * sizeof(float))) ||
+	    !(pr->mean_rate = take_alloc(&r, nm * nt * 2 * sizeof(float))) ||
+	    !(pr->off = take_alloc(&r, (np * nt + 1) * sizeof(uint64_t))) ||
+	    !(pr->ent = take_alloc(&r, pr->nent * sizeof(struct eng_entry))) ||
+	    !(pr->mk = prov_calloc(nt * 4 + 1, sizeof(*pr->mk))))
+		goto stale;
+	if (pr->off[np * nt] != pr->nent)
+		goto stale;
+	for (i = 0; i < np * nt; i++)
+		if (pr->off[i] > pr->off[i + 1])
+			goto stale;
+	for (i = 0; i < pr->nent; i++)
+		if (pr->ent[i].y >= nm)
+			goto stale;
+	for (i = 0; i < nt * 4; i++) {
+		struct markers *mk = &pr->mk[i];
+		uint64_t n, k;
+
+		if (blob_take(&r, &n, 8) || n > r.left / 20)
+			goto stale;
+		mk->n = (size_t)n;
+		if (!(mk->gram = take_alloc(&r, mk->n * 8)) || !(mk->z = take_alloc(&r, mk->n * 4)) ||
+		    !(mk->rate_t = take_alloc(&r, mk->n * 4)) || !(mk->rate_c = take_alloc(&r, mk->n * 4)) ||
+		    hmap_init(&mk->set, mk->n + 8))
+			goto stale;
+		for (k = 0; k < n; k++) {
+			size_t s;
+
+			if (hmap_put(&mk->set, mk->gram[k], (uint32_t)k, &s) < 0)
+				goto stale;
+		}
+	}
+	if (r.left || mk_index_build(&pr->mi, pr->mk, nt * 4))
+		goto stale;
+	*out = pr;
+	return 0;
+stale:
+	eng_prep_free(pr);
+	return prov_error(PROV_ENOTFOUND, "cached preparation is stale or damaged");
+}
