@@ -809,21 +809,9 @@ static void h_summary(struct ht *h)
 		h_raw(h, "</p>\n");
 	}
 	h_box_para(h, "Validation", render_validation_words(&h->tmp, h->doc));
-	if (rv < RV_INCONCLUSIVE)
-		h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
+	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
 	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
 	h_raw(h, "</div>\n");
-	if (arr_size(rj_arr(h->doc, "warnings"))) {
-		const json_t *w = rj_arr(h->doc, "warnings");
-
-		h_raw(h, "<div class=\"warnings\"><p><strong>Warnings</strong></p>\n<ul>\n");
-		for (i = 0; i < json_array_size(w); i++) {
-			h_raw(h, "<li>");
-			h_jstr(h, json_array_get(w, i));
-			h_raw(h, "</li>\n");
-		}
-		h_raw(h, "</ul></div>\n");
-	}
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
@@ -851,6 +839,20 @@ static void h_summary(struct ht *h)
 			h_calchart(h, teachers, (size_t)-1);
 		else
 			h_bars(h, teachers);
+	}
+	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
+	if (arr_size(rj_arr(h->doc, "warnings"))) {
+		const json_t *w = rj_arr(h->doc, "warnings");
+
+		h_raw(h, "<div class=\"warnings\"><p><strong>Warnings</strong></p>\n<ul>\n");
+		for (i = 0; i < json_array_size(w); i++) {
+			h_raw(h, "<li>");
+			h_jstr(h, json_array_get(w, i));
+			h_raw(h, "</li>\n");
+		}
+		h_raw(h, "</ul></div>\n");
+	}
+	if (n) {
 		h_raw(h, "<ul class=\"summaries\">\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);

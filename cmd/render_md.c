@@ -327,8 +327,7 @@ static void md_conclusion_box(struct md *m)
 		md_raw(m, "\n");
 	}
 	md_box_para(m, "Validation:", render_validation_words(&m->tmp, m->doc));
-	if (rj_str(concl, "verdict") && render_verdict_of(rj_str(concl, "verdict")) < RV_INCONCLUSIVE)
-		md_box_para(m, "Robustness:", render_robustness_line(&m->tmp, t));
+	md_box_para(m, "Robustness:", render_robustness_line(&m->tmp, t));
 	md_box_para(m, "Basis:", render_basis_line(&m->tmp, m->doc, t));
 	md_raw(m, "\n");
 }
@@ -358,22 +357,10 @@ static void md_summary(struct md *m)
 
 	md_heading(m, 2, "1.", render_sections[0]);
 	md_conclusion_box(m);
-	md_warnings(m);
 	if (n == 0)
 		md_raw(m, "No teacher was tested, so the report makes no comparison.\n\n");
-	for (i = 0; i < n; i++) {
-		const json_t *t = rj_at(teachers, i);
-
-		if (!t)
-			continue;
-		md_raw(m, "- **");
-		md_field(m, t, "model", MD_TEXT, "(unnamed teacher)");
-		md_raw(m, "**: ");
-		md_field(m, t, "summary", MD_TEXT, "no summary recorded.");
-		md_raw(m, "\n");
-	}
 	if (n) {
-		md_raw(m, "\n| Teacher | Family | Verdict | Score | p-value (corrected) | Effect | Prompts |\n"
+		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Effect | Prompts |\n"
 			"|---|---|---|---:|---:|---:|---:|\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
@@ -390,6 +377,20 @@ static void md_summary(struct md *m)
 				rf_get(t, "p_value", RF_P).s, rf_get(t, "effect", RF_FIX2).s,
 				rf_get(t, "n", RF_NUM).s);
 		}
+	}
+	if (n)
+		md_raw(m, "\n");
+	md_warnings(m);
+	for (i = 0; i < n; i++) {
+		const json_t *t = rj_at(teachers, i);
+
+		if (!t)
+			continue;
+		md_raw(m, "- **");
+		md_field(m, t, "model", MD_TEXT, "(unnamed teacher)");
+		md_raw(m, "**: ");
+		md_field(m, t, "summary", MD_TEXT, "no summary recorded.");
+		md_raw(m, "\n");
 	}
 	if (arr_size(notes)) {
 		md_raw(m, n ? "\n**Notes**\n\n" : "**Notes**\n\n");

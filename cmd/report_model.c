@@ -332,7 +332,8 @@ static const struct rfield f_calibration[] = {
 	{ "null_models", RT_INT, RT_ANY, NULL }, { "null_mean", RT_NUM, RT_ANY, NULL },
 	{ "null_sd", RT_NUM, RT_ANY, NULL }, { "t", RT_NUM, RT_ANY, NULL },
 	{ "df", RT_NUM, RT_ANY, NULL }, { "p_value", RT_NUM, RT_ANY, NULL },
-	{ "p_holm", RT_NUM, RT_ANY, NULL }, { "rank", RT_INT, RT_ANY, NULL },
+	{ "p_holm", RT_NUM, RT_ANY, NULL }, { "holm_factor", RT_NUM, RT_ANY, NULL },
+	{ "rank", RT_INT, RT_ANY, NULL },
 	{ "rank_p", RT_NUM, RT_ANY, NULL }, { "position", RT_NUM, RT_ANY, NULL },
 	{ "thresholds", RT_OBJ, RT_ANY, &s_thresholds }, { "null", RT_ARR, RT_OBJ, &s_null_model },
 };
@@ -1228,17 +1229,25 @@ int render_basis_line(struct pbuf *out, const json_t *doc, const json_t *teacher
 		if (!rc)
 			rc = render_identical_line(out, teacher);
 	}
-	for (i = 0; i < 3 && !rc && need; i++) {
-		enum render_verdict lv = render_verdict_of(levels[i]);
+	{
+		const char *unreachable[3];
+		size_t nu = 0;
 
-		if (rv != RV_OTHER && rv <= lv)
-			continue;   /* reached already */
-		if (rj_num(need, levels[i], &x))
-			rc = pbuf_addf(out, "%sabout %s prompts would be needed for a %s verdict", out->len > start ?
-				"; " : "", rf_num(x).s, levels[i]);
-		else if (json_is_null(json_object_get(need, levels[i])))
-			rc = pbuf_addf(out, "%sa %s verdict is out of reach with more prompts of this kind",
-				out->len > start ? "; " : "", levels[i]);
+		for (i = 0; i < 3 && !rc && need; i++) {
+			enum render_verdict lv = render_verdict_of(levels[i]);
+
+			if (rv != RV_OTHER && rv <= lv)
+				continue;   /* reached already */
+			if (rj_num(need, levels[i], &x))
+				rc = pbuf_addf(out, "%sabout %s prompts would be needed for a %s verdict", out->len > start ?
+					"; " : "", rf_num(x).s, levels[i]);
+			else if (json_is_null(json_object_get(need, levels[i])))
+				unreachable[nu++] = levels[i];
+		}
+		if (!rc && nu)
+			rc = pbuf_addf(out, "%sa %s%s%s verdict is out of reach with more prompts of this kind",
+				out->len > start ? "; " : "", unreachable[0], nu > 1 ? " or " : "", nu > 1 ?
+				unreachable[nu - 1] : "");
 	}
 	if (!rc && out->len > start)
 		rc = pbuf_adds(out, ".");
@@ -1288,9 +1297,16 @@ int render_calibration_line(struct pbuf *out, const json_t *teacher)
 	if (!rc && rj_num(cal, "t", &x))
 		rc = pbuf_addf(out, " (t %s, df %s; p-value %s, %s after Holm's correction)", rf_fix(x, 2).s,
 			rf_get(cal, "df", RF_NUM).s, rf_get(cal, "p_value", RF_P).s, rf_get(cal, "p_holm", RF_P).s);
-	if (!rc && rj_num(cal, "rank", &x))
-		rc = pbuf_addf(out, "; it ranks %s among the null models and the suspect (rank p-value %s, exact)",
-			rf_num(x).s, rf_get(cal, "rank_p", RF_P).s);
+	if (!rc && rj_num(cal, "rank", &x)) {
+		double k;
+
+		if (rj_num(cal, "null_models", &k))
+			rc = pbuf_addf(out, "; it ranks %s of %s (the null models and the suspect; rank p-value %s, exact)",
+				rf_num(x).s, rf_num(k + 1).s, rf_get(cal, "rank_p", RF_P).s);
+		else
+			rc = pbuf_addf(out, "; it ranks %s among the null models and the suspect (rank p-value %s, exact)",
+				rf_num(x).s, rf_get(cal, "rank_p", RF_P).s);
+	}
 	return rc ? rc : pbuf_adds(out, ".");
 }
 
@@ -1338,8 +1354,10 @@ double render_threshold_position(const json_t *teacher, const char *level)
 	if (!rj_num(th, level, &alpha) || !rj_num(cal, "df", &df) || !rj_num(cal, "null_models", &k) ||
 	    !(df >= 1) || !(k >= 1) || !(alpha > 0 && alpha < 1))
 		return NAN;
-	/* levels apply to the Holm-corrected p-value: this teacher's multiplier from its own numbers */
-	if (rj_num(cal, "p_value", &p) && rj_num(cal, "p_holm", &ph) && p > 0 && ph >= p && ph < 1)
+	/* levels apply to the Holm-corrected p-value: this teacher's factor, recorded or from its own numbers */
+	if (rj_num(cal, "holm_factor", &ph) && ph >= 1)
+		mult = ph;
+	else if (rj_num(cal, "p_value", &p) && rj_num(cal, "p_holm", &ph) && p > 0 && ph >= p && ph < 1)
 		mult = ph / p;
 	alpha /= mult;
 	if (t_sf(0, df) <= alpha)

@@ -137,18 +137,20 @@ chromium=
 for c in /usr/bin/chromium /usr/bin/chromium-browser; do
 	[ -x "$c" ] && chromium=$c && break
 done
-# pdf_pages PDF CASEID HASH12: page 1 holds the summary and its table; every page the header and
+# pdf_pages PDF CASEID HASH12 TEACHERS: page 1 holds the summary and its table (all TEACHERS rows);
+# every page the header and
 # "page i of n"; no page but the last is near-empty
 pdf_pages() {
 	n=$(pdfinfo "$1" 2>/dev/null | sed -n 's/^Pages: *//p')
 	[ -n "$n" ] || { bad "$(basename "$1"): pdfinfo cannot read it"; return; }
 	ok "$(basename "$1"): $n pages"
 	pdftotext -f 1 -l 1 -layout "$1" - >"$tmp/p1.txt"
+	rows=$(grep -Ec '(strong|moderate|weak|no) evidence +-?[0-9.]+ |inconclusive +-?[0-9.]+ ' "$tmp/p1.txt")
 	if grep -q 'Summary' "$tmp/p1.txt" && grep -qi 'Conclusion' "$tmp/p1.txt" &&
-	   grep -Eq 'Teacher +Family +Verdict' "$tmp/p1.txt"; then
+	   grep -Eq 'Teacher +Family +Verdict' "$tmp/p1.txt" && [ "$rows" -ge "$4" ]; then
 		ok "$(basename "$1"): the summary and its table are on page 1"
 	else
-		bad "$(basename "$1"): page 1 lacks the summary or its table"
+		bad "$(basename "$1"): page 1 lacks the summary or its table ($rows of $4 rows)"
 	fi
 	i=1
 	missing=
@@ -198,13 +200,14 @@ else
 		   [ -s "$out/$name.pdf" ]; then
 			ok "PDF: $out/$name.pdf"
 			if command -v pdftotext >/dev/null 2>&1; then
+				nt=$(grep -c '"summary":' "$out/$name.json" 2>/dev/null)
 				if [ "$name" = report ]; then
-					cid=3 hash=4f7c0e5d2a6b
+					cid=3 hash=4f7c0e5d2a6b nt=$(grep -c '"summary":' "$ROOT/tests/fixtures/report-sample.json")
 				else
 					cid=1
 					hash=$(sed -n 's/.*"hash": "\([0-9a-f]\{12\}\).*/\1/p' "$out/case.json" | head -n 1)
 				fi
-				pdf_pages "$out/$name.pdf" "$cid" "$hash"
+				pdf_pages "$out/$name.pdf" "$cid" "$hash" "${nt:-1}"
 			else
 				echo "skip - report-check: PDF pages (install poppler-utils)"
 			fi

@@ -993,7 +993,7 @@ static void conclusion_box_says_what_a_lawyer_quotes(void)
 		CHECK(strstr(box, "<strong>Robustness.</strong> The verdict is the same") != NULL);
 		CHECK(strstr(box, "<strong>Basis.</strong> The comparison rests on 40 prompts") != NULL);
 		free(box);
-		/* the warnings, right after the box */
+		/* the warnings, after the box and the table */
 		CHECK(strstr(md, "**Warnings**\n\n- The panel has 2 references; at least 5 are advised.") != NULL);
 		CHECK(strstr(html, "<li>The panel has 2 references; at least 5 are advised.</li>") != NULL);
 	}
@@ -1005,7 +1005,8 @@ static void conclusion_box_says_what_a_lawyer_quotes(void)
 	md = render(render_md, doc, NULL);
 	CHECK(md && strstr(md, "> **No evidence that the suspect's outputs derive from any teacher in the "
 		"corpus.**") != NULL);
-	CHECK(md && !strstr(md, "**Robustness:**"));
+	/* the robustness sentence whatever the verdict, when recorded */
+	CHECK(md && strstr(md, "**Robustness:** The verdict is the same") != NULL);
 	free(md);
 	set(doc, "conclusion.verdict", json_string("moderate"));
 	set(doc, "conclusion.teacher", json_string("example-gpt"));
@@ -1035,7 +1036,7 @@ static void new_fields_render_and_may_be_absent(void)
 		CHECK(strstr(t1, "#### Calibration against the null models\n\nAgainst 14 null models (control "
 			"models scanned in the suspect's place on its prompts): the suspect's statistic 0.41 lies 8.0 "
 			"null standard deviations above their mean 0.01 (t 7.90, df 13; p-value 1.2e-6, 2.4e-6 after "
-			"Holm's correction); it ranks 1 among the null models and the suspect (rank p-value 0.067, "
+			"Holm's correction); it ranks 1 of 15 (the null models and the suspect; rank p-value 0.067, "
 			"exact).") != NULL);
 		CHECK(strstr(t1, "| ctrl-e | 0.31 | yes |") != NULL);
 		CHECK(strstr(t1, "#### Contaminated controls") != NULL && strstr(t1, "| ctrl-e | 0.31 | 5.10 | 1e-4 |"));
@@ -1045,6 +1046,7 @@ static void new_fields_render_and_may_be_absent(void)
 		CHECK(strstr(t2, "| Robustness | With the control example-human-b left out, the verdict is weak. |") != NULL);
 		CHECK(strstr(t2, "about 240 prompts would be needed for a weak verdict; a moderate verdict is out of "
 			"reach with more prompts of this kind.") != NULL);
+		CHECK(strstr(t2, "a moderate or strong") == NULL);
 		CHECK(strstr(t2, "0 of 40 answers identical") != NULL);
 		free(t1);
 		free(t2);
@@ -1054,6 +1056,17 @@ static void new_fields_render_and_may_be_absent(void)
 	}
 	free(md);
 	free(html);
+	/* levels out of reach are named together */
+	{
+		struct pbuf b = PBUF_INIT(0);
+		json_t *t = json_deep_copy(at(doc, "teachers.0"));
+
+		set(t, "verdict", json_string("none"));
+		CHECK(render_basis_line(&b, doc, t) == 0 && b.data && strstr(b.data, "; a moderate or strong verdict is "
+			"out of reach with more prompts of this kind.") != NULL);
+		pbuf_release(&b);
+		json_decref(t);
+	}
 	/* every new field missing (an old stored case): renders, and says nothing about them */
 	old = json_deep_copy(doc);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -1100,6 +1113,11 @@ static void calibration_chart_has_a_fixed_axis_and_thresholds(void)
 		set(big, "calibration.df", json_integer(300));
 		set(big, "calibration.null_models", json_integer(301));
 		set(big, "calibration.p_holm", json_real(1.2e-6));
+		CHECK(fabs(render_threshold_position(big, "weak") - 1.6449 * sqrt(1 + 1.0 / 301)) < 0.002);
+		/* a recorded Holm factor is used as it is */
+		set(big, "calibration.holm_factor", json_integer(2));
+		CHECK(fabs(render_threshold_position(big, "weak") - 1.960 * sqrt(1 + 1.0 / 301)) < 0.002);
+		set(big, "calibration.holm_factor", json_integer(1));
 		CHECK(fabs(render_threshold_position(big, "weak") - 1.6449 * sqrt(1 + 1.0 / 301)) < 0.002);
 		json_decref(big);
 	}
