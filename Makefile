@@ -7,9 +7,11 @@
 #   make demo             import the bundled example corpus and scan the example suspect
 #   make bench            throughput and latency on ../shared/data (or generated data)
 #   make refusal-check    the refusal detector against XSTest's labels; table into docs/validation.md
-#   make install          PREFIX=/usr/local DESTDIR=
+#   make install          binary, man page, bash and zsh completions, docs: PREFIX=/usr/local DESTDIR=
+#   make report-check     render a report, print it with headless Chromium (PNG, PDF), check the pages
 #
-# Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings).
+# Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings),
+# V=1 (show the full command lines).
 
 PKG_CONFIG ?= pkg-config
 PKGS = libpcre2-8 sqlite3 zlib jansson libxxhash libutf8proc libcrypto gsl libcurl
@@ -45,20 +47,37 @@ PROBE_SETS = $(sort $(wildcard corpus/probes/*.jsonl))
 # Test helpers that are not tests (the runner only runs build/tests/test_*).
 TEST_HELPERS = $(BUILD)/tests/fakeserver $(BUILD)/tests/gencorpus
 
-.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean
+# Quiet rules: one line per step ("CC cmd/main.c"); V=1 shows the full command lines.
+ifeq ($(V),1)
+Q =
+quiet = @:
+else
+Q = @
+quiet = @printf '  %-7s %s\n'
+endif
 
-all: $(PROG)
+.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean report-check
+
+all: $(PROG) provenance.1
+
+# The man page is made from the binary's --help texts (docs/mkman.sh), so the two cannot drift.
+provenance.1: $(PROG) docs/mkman.sh
+	$(quiet) MAN $@
+	$(Q)sh docs/mkman.sh ./$(PROG) >$@.tmp && mv $@.tmp $@
 
 $(PROG): $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/cmd/main.o $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
 $(BUILD)/libcmd.a: $(CMDLIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $(CMDLIB_OBJ)
+	$(quiet) AR $@
+	$(Q)$(AR) rcs $@ $(CMDLIB_OBJ)
 
 $(BUILD)/libprov.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	$(quiet) AR $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 # The pattern library is data in the repository, built into the binary as a C string.
 $(BUILD)/gen/patterns_data.c: detect/patterns.tsv
@@ -92,25 +111,30 @@ $(BUILD)/gen/probes_data.c: $(PROBE_SETS)
 	   echo 'const size_t probe_builtin_count = sizeof(probe_builtin) / sizeof(probe_builtin[0]);'; } >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcmd.a $(BUILD)/libprov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
 # The loopback OpenAI-compatible server of the collect tests.
 $(BUILD)/tests/fakeserver: tests/fakeserver.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
 # The synthetic corpus generator of make bench and the scale test.
 $(BUILD)/tests/gencorpus: tests/bench/gencorpus.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lm
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lm
 
 unit: $(UNIT_BIN) $(TEST_HELPERS)
 
@@ -136,14 +160,33 @@ bench: $(PROG) $(BUILD)/tests/gencorpus
 refusal-check: $(PROG)
 	@sh docs/refusal-check.sh "$(abspath $(PROG))" --write
 
-install: $(PROG)
-	install -d "$(DESTDIR)$(PREFIX)/bin"
-	install -m 755 $(PROG) "$(DESTDIR)$(PREFIX)/bin/provenance"
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+DOCDIR = $(PREFIX)/share/doc/provenance
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+DOCS = README.md $(sort $(wildcard docs/*.md))
+
+install: $(PROG) provenance.1
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(DOCDIR)" \
+		"$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)"
+	install -m 755 $(PROG) "$(DESTDIR)$(BINDIR)/provenance"
+	install -m 644 provenance.1 "$(DESTDIR)$(MANDIR)/provenance.1"
+	install -m 644 completion/provenance.bash "$(DESTDIR)$(BASHCOMPDIR)/provenance"
+	install -m 644 completion/_provenance "$(DESTDIR)$(ZSHCOMPDIR)/_provenance"
+	install -m 644 $(DOCS) "$(DESTDIR)$(DOCDIR)/"
 
 uninstall:
-	rm -f "$(DESTDIR)$(PREFIX)/bin/provenance"
+	rm -f "$(DESTDIR)$(BINDIR)/provenance" "$(DESTDIR)$(MANDIR)/provenance.1" \
+		"$(DESTDIR)$(BASHCOMPDIR)/provenance" "$(DESTDIR)$(ZSHCOMPDIR)/_provenance"
+	rm -rf "$(DESTDIR)$(DOCDIR)"
+
+# A report for a person to look at: tests/report-check.sh (needs chromium and poppler-utils).
+report-check: $(PROG) $(BUILD)/tests/test_render
+	@PROVENANCE_BIN="$(abspath $(PROG))" TEST_RENDER="$(abspath $(BUILD)/tests/test_render)" \
+	 sh tests/report-check.sh
 
 clean:
-	rm -rf build $(PROG)
+	rm -rf build $(PROG) provenance.1
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -128,4 +128,38 @@ int cmd_default_threads(void);
 /* Parse a non-negative integer option value; -1 if malformed. */
 long cmd_parse_long(const char *s);
 
+/*
+ * -q/--quiet (global, or after any command that parses its options with
+ * cmd_getopt): informational lines and the progress line are not printed;
+ * results, warnings and errors still are.
+ */
+extern int cmd_quiet;
+
+/*
+ * --version, on every level: the tool version, the engine version, the
+ * SHA-256 of the built-in pattern library and the SQLite library's version.
+ * cmd_getopt answers --version itself (prints this and exits 0).
+ */
+void cmd_print_version(FILE *fp);
+
+/*
+ * The candidate closest to `word` (at most 2 edits, insertions, deletions,
+ * substitutions or swaps of neighbours, and fewer than half its length), or
+ * NULL: for "did you mean 'scan'?".
+ */
+const char *cmd_suggest(const char *word, const char *const *cands, size_t n);
+/* The same over the names of a command table. */
+const char *cmd_suggest_spec(const char *word, const struct cmd_spec *table, size_t n);
+
+/*
+ * `-` names standard input wherever a suspect or input file is named: the
+ * path to open for `arg` ("/dev/stdin" for "-"). Single-pass readers only.
+ */
+const char *cmd_input_path(const char *arg);
+/*
+ * Copy standard input to a new temporary file (for readers that read a file
+ * twice); *out is its path, which the caller unlinks and frees. 0 or PROV_E*.
+ */
+int cmd_spool_stdin(char **out);
+
 #endif

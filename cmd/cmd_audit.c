@@ -39,11 +39,14 @@
 static const char audit_usage[] =
 	"usage: provenance [--db CORPUS.db] audit FILE|DIR... [-j N] [--shard K/N] [--evidence DB]\n"
 	"                                     [-o FILE] [--format md|csv|json] [--patterns FILE]\n"
+	"                                     [--reports DIR [--report-format md|html|json]]\n"
 	"\n"
-	"Scans many suspects against the corpus: every FILE given, and every *.jsonl and *.jsonl.gz\n"
-	"under each DIR (recursively; symbolic links to directories are not followed), in byte order\n"
-	"of their paths. Each file becomes one case; then a summary table lists them all. A file that\n"
-	"fails is listed with its error and the audit goes on.\n"
+	"Scans many suspects against the corpus: every FILE given (`-`: standard input), and every\n"
+	"*.jsonl and *.jsonl.gz under each DIR (recursively; symbolic links to directories are not\n"
+	"followed), in byte order of their paths. Each file becomes one case; then a summary table\n"
+	"lists them all, ranked for triage: strongest verdict first, then by score; failures last (CSV\n"
+	"and JSON keep file order and give each row its rank). A file that fails is listed with its\n"
+	"error and the audit goes on.\n"
 	"\n"
 	"  -j, --jobs N      analyse N files at once (default: the number of online CPUs)\n"
 	"  --shard K/N       only the K-th of N slices of the sorted file list (file i belongs to\n"
@@ -52,6 +55,11 @@ static const char audit_usage[] =
 	"                    is then only read\n"
 	"  --format FORMAT   the summary as md (default), csv or json\n"
 	"  -o FILE           write the summary to FILE instead of standard output\n"
+	"  --reports DIR     also write each suspect's report into DIR (created if missing), named\n"
+	"                    NNNN-NAME.EXT after the file's position in the sorted list and its name\n"
+	"  --report-format FORMAT\n"
+	"                    the reports as md, html or json (default: the --format, md for csv)\n"
+	"  -q, --quiet       no progress line and no closing count on standard error\n"
 	"  --patterns FILE   use this pattern library instead of the built-in one\n"
 	"  --sign-key FILE   sign every case hash with this Ed25519 private key (PEM)\n"
 	"\n"
@@ -285,7 +293,17 @@ static void analyse_file(struct slot *sl, struct session *se, struct store *read
 		return;
 	}
 	prov_error_clear();
-	if (!(rc = suspect_load(&sl->sus, sl->file->path, se->lib)) && !cmd_valid_name(suspect_default_name(sl->sus)))
+	if (!(rc = suspect_load(&sl->sus, cmd_input_path(sl->file->path), se->lib)) && !strcmp(sl->file->path, "-")) {
+		char *dash = prov_strdup("-");   /* standard input, recorded as `-` (as scan does) */
+
+		if (!dash)
+			rc = PROV_ENOMEM;
+		else {
+			free(sl->sus->path);
+			sl->sus->path = dash;
+		}
+	}
+	if (!rc && !cmd_valid_name(suspect_default_name(sl->sus)))
 		rc = prov_error(PROV_EDATA, "%s: the suspect's name (from its model field or file name) is not 1 to %d"
 			" printable characters", sl->file->path, CMD_MAX_NAME);
 	if (!rc)
@@ -476,6 +494,7 @@ struct summary {
 	size_t files, stored, failed;
 	int exit_code;
 	json_t *rows;
+	size_t *order;           /* the rows in rank order (rank_summary) */
 };
 
 /* A scalar cell as plain text: strings as they are, numbers as "%.10g", null as "". */
@@ -573,7 +592,7 @@ static int md_cell(struct pbuf *out, const json_t *v)
 
 static int render_md_summary(struct pbuf *out, const struct summary *sm)
 {
-	size_t i;
+	size_t i, k;
 	json_t *r;
 	int rc;
 
@@ -590,16 +609,22 @@ static int render_md_summary(struct pbuf *out, const struct summary *sm)
 	if (!rc)
 		rc = clean_text(out, sm->evidence, 1);
 	if (!rc)
-		rc = pbuf_adds(out, ".\n\n| suspect | name | case | teacher | family | verdict | top teacher | score"
-			" | p-value | matched | error |\n|---|---|---:|---|---|---|---|---:|---:|---:|---|\n");
-	json_array_foreach(sm->rows, i, r) {
-		const json_t *m = json_object_get(r, "matched"), *n = json_object_get(r, "responses");
-		const json_t *score = json_object_get(r, "score"), *p = json_object_get(r, "p_value");
+		rc = pbuf_adds(out, ".\n\nRanked for triage: the strongest verdict first, then by score; files that "
+			"failed last.\n\n| rank | suspect | name | case | teacher | family | verdict | top teacher | score"
+			" | p-value | matched | error |\n|---:|---|---|---:|---|---|---|---|---:|---:|---:|---|\n");
+	for (k = 0; k < json_array_size(sm->rows); k++) {
+		const json_t *m, *n, *score, *p;
 		struct rfmt fs, fp;
 
+		i = sm->order ? sm->order[k] : k;
+		r = json_array_get(sm->rows, i);
+		m = json_object_get(r, "matched");
+		n = json_object_get(r, "responses");
+		score = json_object_get(r, "score");
+		p = json_object_get(r, "p_value");
 		if (rc)
 			break;
-		rc = pbuf_addc(out, '|');
+		rc = pbuf_addf(out, "| %zu |", k + 1);
 		if (!rc)
 			rc = md_cell(out, json_object_get(r, "suspect"));
 		if (!rc && json_object_get(r, "error")) {
@@ -635,6 +660,99 @@ static int render_md_summary(struct pbuf *out, const struct summary *sm)
 	return rc ? PROV_ENOMEM : 0;
 }
 
+/* ------------------------------------------------------------ triage */
+
+/* Verdict strength for ranking: strong 0 ... none 4, anything else 5, a failure 6. */
+static int row_level(const json_t *r)
+{
+	enum render_verdict v;
+
+	if (json_object_get(r, "error"))
+		return 6;
+	v = render_verdict_of(json_string_value(json_object_get(r, "verdict")));
+	return v == RV_OTHER ? 5 : (int)v;
+}
+
+static const json_t *rank_rows;
+
+/* Strongest verdict first, then the larger score, then file order. */
+static int cmp_rank(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const json_t *ra = json_array_get(rank_rows, a), *rb = json_array_get(rank_rows, b);
+	int la = row_level(ra), lb = row_level(rb);
+	double sa, sb;
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	sa = json_is_number(json_object_get(ra, "score")) ? json_number_value(json_object_get(ra, "score")) : -1e300;
+	sb = json_is_number(json_object_get(rb, "score")) ? json_number_value(json_object_get(rb, "score")) : -1e300;
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Give every row its "rank" (1 = look at first); *order_out lists the rows in rank order (caller frees). */
+static int rank_summary(json_t *rows, size_t **order_out)
+{
+	size_t n = json_array_size(rows), i, *order = prov_calloc(n + 1, sizeof(*order));
+
+	*order_out = NULL;
+	if (!order)
+		return PROV_ENOMEM;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	rank_rows = rows;   /* only the main thread ranks, after the workers are joined */
+	qsort(order, n, sizeof(*order), cmp_rank);
+	rank_rows = NULL;
+	for (i = 0; i < n; i++)
+		json_object_set_new(json_array_get(rows, order[i]), "rank", json_integer((json_int_t)i + 1));
+	*order_out = order;
+	return 0;
+}
+
+/* The report file of the idx-th file of the sorted list: DIR/NNNN-NAME.EXT, NAME from the file name. */
+static int report_path(struct pbuf *out, const char *dir, size_t idx, const char *file, const char *ext)
+{
+	const char *base = strrchr(file, '/');
+	size_t n, k;
+	int rc;
+
+	base = base ? base + 1 : file;
+	n = strlen(base);
+	if (ends_with(base, ".jsonl.gz"))
+		n -= 9;
+	else if (ends_with(base, ".jsonl"))
+		n -= 6;
+	if ((rc = pbuf_addf(out, "%s/%04zu-", dir, idx + 1)))
+		return rc;
+	for (k = 0; k < n && !rc; k++) {
+		char ch = base[k];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			ch == '.' || ch == '-' || ch == '_';
+
+		rc = pbuf_addc(out, ok ? ch : '_');
+	}
+	return rc ? rc : pbuf_addf(out, ".%s", ext);
+}
+
+/* Render a stored case as `format` into DIR. 0 or PROV_E* (message names the file). */
+static int write_report(const char *dir, const char *format, size_t idx, const char *file, const struct pbuf *stored,
+	const struct case_info *ci)
+{
+	struct pbuf path = PBUF_INIT(0), out = PBUF_INIT(0);
+	json_t *doc = NULL;
+	int rc;
+
+	if (!(rc = report_path(&path, dir, idx, file, format)) &&
+	    !(rc = casedoc_build(&doc, stored->data, stored->len, ci)) && !(rc = casedoc_render(&out, doc, format)))
+		rc = cmd_write_output(path.data, out.data ? out.data : "", out.len);
+	json_decref(doc);
+	pbuf_release(&path);
+	pbuf_release(&out);
+	return rc;
+}
+
 /* ------------------------------------------------------------ the command */
 
 int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
@@ -647,10 +765,13 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "format", required_argument, NULL, 'f' },
 		{ "patterns", required_argument, NULL, 'p' },
 		{ "sign-key", required_argument, NULL, 'k' },
+		{ "reports", required_argument, NULL, 'R' },
+		{ "report-format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *evidence = NULL, *output = NULL, *format = "md", *patterns = NULL, *sign_key = NULL;
+	const char *reports = NULL, *report_format = NULL;
 	struct case_key *key = NULL;
 	long jobs = cmd_default_threads(), shard_k = 0, shard_n = 0;
 	struct flist all = { NULL, 0, 0 };
@@ -697,6 +818,14 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'k':
 			sign_key = optarg;
 			break;
+		case 'R':
+			if (!*optarg)
+				return cmd_usage_error("audit", "--reports needs a directory");
+			reports = optarg;
+			break;
+		case 'F':
+			report_format = optarg;
+			break;
 		case 'h':
 			fputs(audit_usage, stdout);
 			return EXIT_OK;
@@ -706,8 +835,21 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (strcmp(format, "md") && strcmp(format, "csv") && strcmp(format, "json"))
 		return cmd_usage_error("audit", "--format must be md, csv or json, not '%s'", format);
+	if (!report_format)
+		report_format = strcmp(format, "csv") ? format : "md";
+	if (strcmp(report_format, "md") && strcmp(report_format, "html") && strcmp(report_format, "json"))
+		return cmd_usage_error("audit", "--report-format must be md, html or json, not '%s'", report_format);
 	if (optind >= argc)
 		return cmd_usage_error("audit", "no suspect file or directory given");
+	if (reports) {
+		struct stat rst;
+
+		if (mkdir(reports, 0777) != 0 && (errno != EEXIST || stat(reports, &rst) != 0 || !S_ISDIR(rst.st_mode))) {
+			rc = prov_error(PROV_EIO, "%s: cannot make the reports directory: %s", reports,
+				errno == EEXIST ? "a file of that name exists" : strerror(errno));
+			return cmd_fail(rc);
+		}
+	}
 
 	/* the files, sorted, and this shard's slice of them */
 	for (i = (size_t)optind; i < (size_t)argc && !rc; i++) {
@@ -797,6 +939,13 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 				sl->rc = fatal_rc = src;
 				snprintf(sl->err, sizeof(sl->err), "%s", prov_error_msg());
 				fatal = 1;
+			} else if (reports && (src = write_report(reports, report_format, (size_t)(sl->file - all.v),
+					sl->file->path, &stored, &ci))) {
+				/* the case is stored; only its report file is missing */
+				progress_done(&prog);
+				fprintf(stderr, "provenance audit: %s\n", prov_error_msg());
+				if (!sm.exit_code)
+					sm.exit_code = cmd_exit_for(src);
 			}
 		}
 		json_array_append_new(sm.rows, summary_row(sl, &ci));
@@ -847,6 +996,8 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 	sm.shard_k = shard_k;
 	sm.shard_n = shard_n;
 	sm.files = a.n;
+	if ((rc = rank_summary(sm.rows, &sm.order)))
+		goto done;
 	if (!strcmp(format, "json"))
 		rc = render_json_summary(&text, &sm);
 	else if (!strcmp(format, "csv"))
@@ -855,7 +1006,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = render_md_summary(&text, &sm);
 	if (!rc)
 		rc = cmd_write_output(output, text.data ? text.data : "", text.len);
-	if (!rc) {
+	if (!rc && !cmd_quiet) {
 		if (shard_n && !a.n)
 			fprintf(stderr, "provenance audit: shard %ld/%ld holds none of the %zu files\n", shard_k, shard_n,
 				all.n);
@@ -878,6 +1029,7 @@ done:
 		slot_release(&a.slots[i]);
 	free(a.slots);
 	json_decref(sm.rows);
+	free(sm.order);
 	pbuf_release(&stored);
 	pbuf_release(&text);
 	session_close(se);

@@ -12,6 +12,48 @@
 #include "corpus/cases.h"
 #include "detect/features.h"
 
+/* --format text|json (--json as its alias): 1 for json, 0 for text, -1 (after the message) otherwise. */
+static int format_json(const char *cmd, const char *format)
+{
+	if (!strcmp(format, "json"))
+		return 1;
+	if (!strcmp(format, "text"))
+		return 0;
+	cmd_usage_error(cmd, "--format must be text or json, not '%s'", format);
+	return -1;
+}
+
+/* Print a JSON document (indented, with a final newline) and release it. */
+static int print_json(json_t *doc)
+{
+	char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+
+	json_decref(doc);
+	if (!s)
+		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	printf("%s\n", s);
+	free(s);
+	return EXIT_OK;
+}
+
+static json_t *case_json(const struct case_info *c)
+{
+	json_t *o = json_object(), *concl = json_object();
+
+	json_object_set_new(o, "id", json_integer(c->id));
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "created_at", json_string(c->created_at));
+	json_object_set_new(o, "verdict", json_string(c->verdict));
+	json_object_set_new(concl, "teacher", c->conclusion_teacher[0] ? json_string(c->conclusion_teacher) : json_null());
+	json_object_set_new(concl, "family", c->conclusion_family[0] ? json_string(c->conclusion_family) : json_null());
+	json_object_set_new(o, "conclusion", concl);
+	json_object_set_new(o, "suspect_path", json_string(c->suspect_path));
+	json_object_set_new(o, "suspect_sha256", json_string(c->suspect_sha256));
+	json_object_set_new(o, "hash", json_string(c->hash));
+	json_object_set_new(o, "previous_hash", c->prev_hash[0] ? json_string(c->prev_hash) : json_null());
+	return o;
+}
+
 static int parse_case_id(const char *s, int64_t *out)
 {
 	long v = cmd_parse_long(s);
@@ -36,26 +78,36 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "head", no_argument, NULL, 'H' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
 	struct case_info *v = NULL;
 	size_t n = 0, i, altered = 0;
-	int c, rc, head = 0;
+	int c, rc, head = 0, as_json = 0;
 
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":h", longopts, "cases")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":f:h", longopts, "cases")) != -1) {
 		if (c == 'H') {
 			head = 1;
 			continue;
 		}
+		if (c == 'f' && (as_json = format_json("cases", optarg)) >= 0)
+			continue;
+		if (c == 'j') {
+			as_json = 1;
+			continue;
+		}
 		if (c == 'h') {
-			fputs("usage: provenance cases [--head]\n"
+			fputs("usage: provenance cases [--head] [--format text|json]\n"
 			      "Lists every stored case: id, name, time, verdict and conclusion, suspect SHA-256. A case whose\n"
 			      "stored row no longer matches its hash is marked ALTERED (see: provenance verify).\n"
-			      "  --head   print only the chain head: the last case's id and hash. Keep it outside the\n"
-			      "           database (a ticket, an e-mail, a notary); `verify --all --head HASH` checks it.\n",
+			      "  --head           print only the chain head: the last case's id and hash. Keep it outside the\n"
+			      "                   database (a ticket, an e-mail, a notary); `verify --all --head HASH` checks it.\n"
+			      "  --format FORMAT  text (default) or json (an array: id, name, created_at, verdict,\n"
+			      "                   conclusion, suspect_path, suspect_sha256, hash, previous_hash)\n",
 				stdout);
 			return EXIT_OK;
 		}
@@ -80,6 +132,14 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 	store_close(st);
 	if (rc)
 		return cmd_fail(rc);
+	if (as_json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, case_json(&v[i]));
+		free(v);
+		return print_json(arr);
+	}
 	if (!n)
 		printf("No cases yet. Scan a suspect with: provenance scan SUSPECT.jsonl\n");
 	else
@@ -210,6 +270,7 @@ static int verify_features(struct store *st, const char *patterns, int *bad_out)
 struct verify_run {
 	struct case_verify_opts o;
 	int quiet;
+	json_t *json;              /* --format json: each case's {case, intact, items} appended here */
 };
 
 /* Verify one case and print the result; returns the case_verify_ex code. */
@@ -223,10 +284,30 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		free(v);
 		return rc;
 	}
-	printf("case %lld: %s\n", (long long)id, rc == PROV_ETAMPER ? "ALTERED: the stored evidence does not match its"
-		" hashes" : rc ? "intact, but the corpus CHANGED since the case" : "intact");
+	if (vr->json) {
+		json_t *o = json_object(), *items = json_array();
+
+		json_object_set_new(o, "case", json_integer(id));
+		json_object_set_new(o, "intact", json_boolean(rc != PROV_ETAMPER));
+		json_object_set_new(o, "corpus_changed", json_boolean(rc == CASE_CORPUS_CHANGED));
+		for (i = 0; i < n; i++) {
+			json_t *it = json_object();
+
+			json_object_set_new(it, "ok", json_boolean(v[i].ok == 1));
+			json_object_set_new(it, "status", json_string(v[i].ok == 1 ? "ok" : v[i].ok < 0 ? "changed" : "fail"));
+			json_object_set_new(it, "what", json_string(v[i].what));
+			json_array_append_new(items, it);
+		}
+		json_object_set_new(o, "items", items);
+		json_array_append_new(vr->json, o);
+		free(v);
+		return rc;
+	}
+	if (!cmd_quiet || rc)
+		printf("case %lld: %s\n", (long long)id, rc == PROV_ETAMPER ? "ALTERED: the stored evidence does not match"
+			" its hashes" : rc ? "intact, but the corpus CHANGED since the case" : "intact");
 	for (i = 0; i < n; i++)
-		if (!vr->quiet || v[i].ok != 1 || !strncmp(v[i].what, "note:", 5))
+		if ((!vr->quiet && !cmd_quiet) || v[i].ok != 1 || !strncmp(v[i].what, "note:", 5))
 			printf("  %s %s\n", v[i].ok == 1 ? "ok  " : v[i].ok < 0 ? "CHANGED" : "FAIL", cmd_esc(v[i].what));
 	free(v);
 	return rc;
@@ -242,11 +323,14 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "tsa-cert", required_argument, NULL, 't' },
 		{ "features", no_argument, NULL, 'F' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
 	struct case_key *key = NULL;
+	int as_json = 0;
 	struct case_info *v = NULL;
 	struct verify_run vr;
 	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL, *patterns = NULL;
@@ -255,7 +339,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	int c, rc = 0, all = 0, altered = 0, changed = 0, features = 0;
 
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":ah", longopts, "verify")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":af:h", longopts, "verify")) != -1) {
 		switch (c) {
 		case 'a':
 			all = 1;
@@ -278,9 +362,17 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'p':
 			patterns = optarg;
 			break;
+		case 'f':
+			if ((as_json = format_json("verify", optarg)) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
 		case 'h':
 			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]\n"
 			      "                         [--pubkey FILE] [--tsa-cert FILE] [--features [--patterns FILE]]\n"
+			      "                         [--format text|json] [-q]\n"
 			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
 			      "header, the result and evidence rows against the report, the link to the previous case, and\n"
 			      "the corpus snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered\n"
@@ -293,7 +385,10 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			      "  --tsa-cert FILE  check the signatures of attached RFC 3161 timestamps against this\n"
 			      "                   authority certificate (without it, only their message imprint)\n"
 			      "  --features       recompute every stored feature blob of the corpus from its answer (with\n"
-			      "                   the built-in pattern library, or --patterns FILE) and compare\n", stdout);
+			      "                   the built-in pattern library, or --patterns FILE) and compare\n"
+			      "  --format FORMAT  text (default) or json (an array of {case, intact, corpus_changed,\n"
+			      "                   items: [{ok, status, what}]}); the chain and feature lines stay text\n"
+			      "  -q, --quiet      only the cases that do not verify, with their FAIL lines\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -315,8 +410,12 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	vr.o.ts_check = cmd_ts_check;
 	vr.o.ts_ctx = (void *)tsa_cert;
 	vr.quiet = all;
-	if (pubkey && (rc = case_key_load(&key, pubkey, 0)))
+	if (as_json && !(vr.json = json_array()))
+		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	if (pubkey && (rc = case_key_load(&key, pubkey, 0))) {
+		json_decref(vr.json);
 		return cmd_fail(rc);
+	}
 	vr.o.pubkey = key;
 	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)))
 		goto fail;
@@ -380,10 +479,13 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	free(v);
 	store_close(st);
 	case_key_free(key);
+	if (vr.json && print_json(vr.json) != EXIT_OK)
+		return EXIT_INTERNAL;
 	return altered ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
 fail:
 	free(v);
 	store_close(st);
 	case_key_free(key);
+	json_decref(vr.json);
 	return cmd_fail(rc);
 }

@@ -1,10 +1,12 @@
 /*
  * cmd_corpus.c: `provenance corpus import|list|remove|prompts`.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -22,27 +24,52 @@ static const char corpus_usage[] =
 	"\n"
 	"  import [--model NAME] [--family NAME] [--role teacher|reference] FILE...\n"
 	"             load responses (JSONL or JSONL.gz) into the corpus\n"
-	"  list [--json]\n"
+	"  import --labels FILE.tsv\n"
+	"             load every teacher and reference of a labels file in one command\n"
+	"  list [--format text|json]\n"
 	"             models, families, roles, counts and source files with their SHA-256\n"
 	"  remove --model NAME\n"
 	"             remove one model and what only it referenced\n"
-	"  prompts [--model NAME]\n"
+	"  prompts [--model NAME] [--format jsonl|json]\n"
 	"             write the stored prompts as JSONL ({\"id\", \"prompt\"})\n";
 
 static const char import_usage[] =
 	"usage: provenance corpus import [--model NAME] [--family NAME] [--role teacher|reference] [-j N] FILE...\n"
+	"       provenance corpus import --labels FILE.tsv [-j N]\n"
 	"\n"
-	"Each FILE is JSONL, plain or gzip-compressed, one response per line:\n"
-	"  {\"id\", \"prompt\", \"response\", \"model\"}, {\"instruction\", \"output\", \"generator\"}\n"
-	"  or {\"messages\": [{\"role\": \"user\", ...}, {\"role\": \"assistant\", ...}]}.\n"
+	"Each FILE is JSONL, plain or gzip-compressed, one response per line, in one of three shapes:\n"
+	"{\"id\", \"prompt\", \"response\", \"model\"}, {\"instruction\", \"output\", \"generator\"} or\n"
+	"{\"messages\": [{\"role\": \"user\", ...}, {\"role\": \"assistant\", ...}]}. `-` reads standard\n"
+	"input (recorded as `-`).\n"
 	"\n"
 	"  --model NAME    store every line under NAME (default: the line's model/generator)\n"
-	"  --family NAME   the model's family, e.g. openai, anthropic; `none` for human-data models\n"
-	"  --role ROLE     teacher (may have been copied; default) or reference (independent control)\n"
+	"  --family NAME   the model's family, e.g. openai, anthropic; `none` for human-data models;\n"
+	"                  compared case-insensitively and stored in lower case\n"
+	"  --role ROLE     teacher (may have been copied; the default for a new model) or reference\n"
+	"                  (a control model)\n"
+	"  --labels FILE   a tab-separated labels file (`-`: standard input) with the columns file,\n"
+	"                  model, role, family and maker (a header line first; file relative to the\n"
+	"                  labels file): every row of role teacher or reference is imported, a\n"
+	"                  reference with its maker as its family (its family column when the maker\n"
+	"                  is empty); other rows are skipped\n"
 	"  -j, --jobs N    worker threads for feature extraction (default: all cores)\n"
+	"  -q, --quiet     no line per imported file\n"
 	"\n"
 	"Each file is one transaction: a malformed line aborts that file and leaves the\n"
-	"database as it was. Importing the same file again changes nothing.\n";
+	"database as it was. Importing the same file again changes nothing. A model whose\n"
+	"family or role the import changes is named on standard error with the old and new\n"
+	"values, and so is the role a new model was given by default.\n";
+
+/* Family names in one canonical form: ASCII letters in lower case ("OpenAI" -> "openai"). */
+static char *canonical_family(const char *f)
+{
+	char *c = prov_strdup(f), *p;
+
+	for (p = c; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return c;
+}
 
 struct import_opts {
 	const char *model, *family, *role;
@@ -66,8 +93,11 @@ static char *import_params(const struct import_opts *o)
 	return s;
 }
 
-/* Import one file in one transaction. Returns 0 or a PROV_E* code (message set). */
-static int import_file(struct store *st, const char *path, const struct import_opts *o,
+/*
+ * Import one file in one transaction, read from `path` and recorded as `label`
+ * (they differ for standard input). Returns 0 or a PROV_E* code (message set).
+ */
+static int import_file(struct store *st, const char *path, const char *label, const struct import_opts *o,
 	const char *params, struct progress *pg)
 {
 	struct jl_reader *r = NULL;
@@ -84,12 +114,13 @@ static int import_file(struct store *st, const char *path, const struct import_o
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		printf("%s: unchanged (already imported %s)\n", cmd_esc(path), when);
+		if (!cmd_quiet)
+			printf("%s: unchanged (already imported %s)\n", cmd_esc(label), when);
 		return 0;
 	}
 	if ((rc = jl_open(&r, path, NULL)))
 		return rc;
-	if ((rc = store_import_begin(st, path, sha, size, params)))
+	if ((rc = store_import_begin(st, label, sha, size, params)))
 		goto done;
 	memset(&job, 0, sizeof(job));
 	job.model = o->model;
@@ -102,13 +133,13 @@ static int import_file(struct store *st, const char *path, const struct import_o
 	if ((rc = import_records(st, r, &job, &stats)))
 		goto done;
 	if (strcmp(jl_sha256(r), sha) != 0) {
-		rc = prov_error(PROV_EIO, "%s: the file changed while it was being imported", path);
+		rc = prov_error(PROV_EIO, "%s: the file changed while it was being imported", label);
 		goto done;
 	}
 	rc = store_import_commit(st, jl_lines(r), jl_records(r));
-	if (!rc) {
+	if (!rc && !cmd_quiet) {
 		progress_done(pg);
-		printf("%s: %ld responses imported", cmd_esc(path), stats.responses_added);
+		printf("%s: %ld responses imported", cmd_esc(label), stats.responses_added);
 		if (stats.responses_present)
 			printf(", %ld already present", stats.responses_present);
 		printf(" (%ld new prompts, %ld new models)\n", stats.prompts_added, stats.models_created);
@@ -121,12 +152,233 @@ done:
 	return rc;
 }
 
+/* One imported file: "-" is standard input, copied to a temporary file first (it is read twice). */
+static int import_path(struct store *st, const char *arg, const struct import_opts *o, const char *params,
+	struct progress *pg)
+{
+	char *tmp = NULL;
+	int rc;
+
+	if (strcmp(arg, "-"))
+		return import_file(st, arg, arg, o, params, pg);
+	if ((rc = cmd_spool_stdin(&tmp)))
+		return rc;
+	rc = import_file(st, tmp, "-", o, params, pg);
+	if (rc && !strncmp(prov_error_msg(), tmp, strlen(tmp))) {
+		/* the message names the temporary copy: name standard input instead */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", prov_error_msg() + strlen(tmp));
+		prov_error(rc, "(standard input)%s", msg);
+	}
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* The models before the import, to say afterwards what it changed. */
+struct model_snapshot {
+	struct store_model_info *m;
+	size_t n;
+};
+
+static const struct store_model_info *snapshot_find(const struct model_snapshot *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->m[i].name, name))
+			return &s->m[i];
+	return NULL;
+}
+
+/* On stderr: each existing model whose family or role changed, each new model given the default role. */
+static void report_model_changes(struct store *st, const struct model_snapshot *before, int role_given)
+{
+	struct model_snapshot after = { NULL, 0 };
+	size_t i;
+
+	if (store_models(st, &after.m, &after.n))
+		return;
+	for (i = 0; i < after.n; i++) {
+		const struct store_model_info *a = &after.m[i], *b = snapshot_find(before, a->name);
+		const char *fa = a->family ? a->family : "(none)";
+
+		if (!b) {
+			if (!role_given && !cmd_quiet)
+				fprintf(stderr, "provenance: new model %s: role %s (the default; give --role reference for a "
+					"control model), family %s\n", a->name, a->role, fa);
+			continue;
+		}
+		if (strcmp(b->family ? b->family : "(none)", fa))
+			fprintf(stderr, "provenance: model %s: family changed from %s to %s\n", a->name,
+				b->family ? b->family : "(none)", fa);
+		if (strcmp(b->role, a->role))
+			fprintf(stderr, "provenance: model %s: role changed from %s to %s\n", a->name, b->role, a->role);
+	}
+	store_models_free(after.m, after.n);
+}
+
+/* A failed file: its message, the note that nothing of it was stored, and the worst exit code so far. */
+static int note_failure(const char *label, int rc, int *worst)
+{
+	int code = cmd_exit_for(rc);
+
+	fprintf(stderr, "provenance: %s\n", cmd_esc_keep(prov_error_msg(), "\n"));
+	fprintf(stderr, "provenance: %s: not imported; the database is unchanged by this file\n", cmd_esc(label));
+	if (!*worst || code == EXIT_INTERNAL || (*worst != EXIT_INTERNAL && code > *worst))
+		*worst = code;
+	return rc == PROV_EDB || rc == PROV_ENOMEM || rc == PROV_EINTERNAL;   /* the store itself is in trouble: stop */
+}
+
+#define LABELS_MAX_LINE 8192
+
+/* The index of column `name` in a tab-separated header, or -1. */
+static int tsv_column(char **cols, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(cols[i], name))
+			return i;
+	return -1;
+}
+
+/* Split a line at tabs in place (at most `max` fields); the number of fields. */
+static int tsv_split(char *line, char **cols, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (n < max) {
+		cols[n++] = p;
+		p = strchr(p, '\t');
+		if (!p)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+/*
+ * corpus import --labels FILE.tsv: every teacher and reference row, each file
+ * in its own transaction. The exit code is the worst failure, as for FILE...
+ */
+static int import_labels(struct store *st, const char *labels, struct import_opts *base, struct progress *pg,
+	int *worst, int *failed, int *files)
+{
+	FILE *fp = strcmp(labels, "-") ? fopen(labels, "r") : stdin;   /* `-`: paths relative to here */
+	char line[LABELS_MAX_LINE], *cols[32], *dir = NULL, *slash;
+	int ncol, cfile, cmodel, crole, cfamily, cmaker, rc = 0, skipped = 0;
+	long lineno = 1;
+
+	if (!fp)
+		return prov_error(PROV_EIO, "%s: cannot open: %s", labels, strerror(errno));
+	if (!fgets(line, sizeof(line), fp)) {
+		if (fp != stdin)
+			fclose(fp);
+		return prov_error(PROV_EDATA, "%s:1: no header line (empty file)", labels);
+	}
+	ncol = tsv_split(line, cols, 32);
+	cfile = tsv_column(cols, ncol, "file");
+	cmodel = tsv_column(cols, ncol, "model");
+	crole = tsv_column(cols, ncol, "role");
+	cfamily = tsv_column(cols, ncol, "family");
+	cmaker = tsv_column(cols, ncol, "maker");
+	if (cfile < 0 || cmodel < 0 || crole < 0 || cfamily < 0) {
+		if (fp != stdin)
+			fclose(fp);
+		return prov_error(PROV_EDATA, "%s:1: the header must name the columns file, model, role and family "
+			"(tab-separated; maker optional)", labels);
+	}
+	dir = prov_strdup(strcmp(labels, "-") ? labels : "");
+	if (!dir) {
+		if (fp != stdin)
+			fclose(fp);
+		return PROV_ENOMEM;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	while (fgets(line, sizeof(line), fp)) {
+		struct import_opts o = *base;
+		char path[4096], *params = NULL, *fam = NULL;
+		const char *role, *family;
+		int n;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(fp)) {
+			rc = prov_error(PROV_EDATA, "%s:%ld: line longer than %d bytes", labels, lineno, LABELS_MAX_LINE);
+			break;
+		}
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		n = tsv_split(line, cols, 32);
+		if (n <= cfile || n <= cmodel || n <= crole || n <= cfamily) {
+			rc = prov_error(PROV_EDATA, "%s:%ld: %d columns, the header has %d", labels, lineno, n, ncol);
+			break;
+		}
+		role = cols[crole];
+		if (strcmp(role, "teacher") && strcmp(role, "reference")) {
+			skipped++;
+			continue;
+		}
+		family = cols[cfamily];
+		if (!strcmp(role, "reference") && cmaker >= 0 && cmaker < n && cols[cmaker][0])
+			family = cols[cmaker];
+		if (!cols[cfile][0] || !cmd_valid_name(cols[cmodel]) || (family[0] && !cmd_valid_name(family))) {
+			rc = prov_error(PROV_EDATA, "%s:%ld: a %s row needs a file, a model name and a family", labels,
+				lineno, role);
+			break;
+		}
+		snprintf(path, sizeof(path), "%s%s", cols[cfile][0] == '/' ? "" : dir, cols[cfile]);
+		fam = family[0] ? canonical_family(family) : NULL;
+		o.model = cols[cmodel];
+		o.role = role;
+		o.family = fam;
+		params = import_params(&o);
+		if (!params || (family[0] && !fam)) {
+			free(params);
+			free(fam);
+			rc = PROV_ENOMEM;
+			break;
+		}
+		(*files)++;
+		rc = import_path(st, path, &o, params, pg);
+		free(params);
+		free(fam);
+		if (rc) {
+			int stop = note_failure(path, rc, worst);
+
+			(*failed)++;
+			rc = 0;
+			if (stop)
+				break;
+		}
+	}
+	if (!rc && ferror(fp))
+		rc = prov_error(PROV_EIO, "%s: read error", labels);
+	if (fp != stdin)
+		fclose(fp);
+	free(dir);
+	if (!rc && skipped && !cmd_quiet)
+		fprintf(stderr, "provenance: %s: %d row%s of another role (suspect, ...) not imported\n", labels, skipped,
+			skipped == 1 ? "" : "s");
+	if (!rc && *files == 0)
+		rc = prov_error(PROV_EDATA, "%s: no row of role teacher or reference", labels);
+	return rc;
+}
+
 static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "family", required_argument, NULL, 'f' },
 		{ "role", required_argument, NULL, 'r' },
+		{ "labels", required_argument, NULL, 'l' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -135,13 +387,15 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 	struct pat_lib *lib = NULL;
 	struct store *st = NULL;
 	struct progress pg;
-	char *params = NULL;
-	int c, i, rc, worst = 0, failed = 0, nfiles;
+	struct model_snapshot before = { NULL, 0 };
+	const char *labels = NULL;
+	char *params = NULL, *family = NULL;
+	int c, i, rc = 0, worst = 0, failed = 0, nfiles;
 
 	memset(&o, 0, sizeof(o));
 	o.threads = cmd_default_threads();
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":m:f:r:j:h", longopts, "corpus import")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":m:f:r:l:j:h", longopts, "corpus import")) != -1) {
 		switch (c) {
 		case 'j':
 			o.threads = (int)cmd_parse_long(optarg);
@@ -157,6 +411,9 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'r':
 			o.role = optarg;
 			break;
+		case 'l':
+			labels = optarg;
+			break;
 		case 'h':
 			fputs(import_usage, stdout);
 			return EXIT_OK;
@@ -171,56 +428,65 @@ static int corpus_import(int argc, char **argv, struct cmd_ctx *ctx)
 	if (o.family && !cmd_valid_name(o.family))
 		return cmd_usage_error("corpus import", "--family must be 1 to %d printable characters", CMD_MAX_NAME);
 	nfiles = argc - optind;
-	if (nfiles < 1)
+	if (labels && (nfiles || o.model || o.family || o.role))
+		return cmd_usage_error("corpus import", "--labels takes the files, models, roles and families from the "
+			"labels file: no FILE, --model, --family or --role with it");
+	if (!labels && nfiles < 1)
 		return cmd_usage_error("corpus import", "no input file given");
-	params = import_params(&o);
-	if (!params)
+	if (o.family && !(o.family = family = canonical_family(o.family)))
 		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	params = import_params(&o);
+	if (!params) {
+		free(family);
+		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	}
 	{
 		size_t plen = 0;
 		const char *ptext = pat_builtin_text(&plen);
 
-		if ((rc = pat_lib_new(&lib, ptext, plen, "built-in patterns"))) {
-			free(params);
-			return cmd_fail(rc);
-		}
+		if ((rc = pat_lib_new(&lib, ptext, plen, "built-in patterns")))
+			goto done;
 	}
 	o.lib = lib;
 	feat_version_string(o.fver, lib);
-	if ((rc = store_open(&st, ctx->db_path, 0))) {
-		free(params);
-		pat_lib_free(lib);
-		return cmd_fail(rc);
-	}
+	if ((rc = store_open(&st, ctx->db_path, 0)) || (rc = store_models(st, &before.m, &before.n)))
+		goto done;
 	progress_init(&pg);
-	for (i = optind; i < argc; i++) {
-		rc = import_file(st, argv[i], &o, params, &pg);
-		if (rc) {
-			int code = cmd_exit_for(rc);
+	if (labels) {
+		nfiles = 0;
+		rc = import_labels(st, labels, &o, &pg, &worst, &failed, &nfiles);
+	} else {
+		for (i = optind; i < argc; i++) {
+			rc = import_path(st, argv[i], &o, params, &pg);
+			if (rc) {
+				int stop = note_failure(argv[i], rc, &worst);
 
-			fprintf(stderr, "provenance: %s\n", cmd_esc_keep(prov_error_msg(), "\n"));
-			fprintf(stderr, "provenance: %s: not imported; the database is unchanged by this file\n",
-				cmd_esc(argv[i]));
-			failed++;
-			if (!worst || code == EXIT_INTERNAL || (worst != EXIT_INTERNAL && code > worst))
-				worst = code;
-			if (rc == PROV_EDB || rc == PROV_ENOMEM || rc == PROV_EINTERNAL) {
-				int j;
+				failed++;
+				rc = 0;
+				if (stop) {
+					int j;
 
-				/* the store itself is in trouble: stop, and say which files were not tried */
-				for (j = i + 1; j < argc; j++)
-					fprintf(stderr, "provenance: %s: not tried (the import stopped at the error above)\n",
-						cmd_esc(argv[j]));
-				failed += argc - i - 1;
-				break;
+					/* the store itself is in trouble: say which files were not tried */
+					for (j = i + 1; j < argc; j++)
+						fprintf(stderr, "provenance: %s: not tried (the import stopped at the error above)\n",
+							cmd_esc(argv[j]));
+					failed += argc - i - 1;
+					break;
+				}
 			}
 		}
 	}
 	if (failed && nfiles > 1)
 		fprintf(stderr, "provenance: %d of %d files failed\n", failed, nfiles);
+	report_model_changes(st, &before, o.role != NULL || labels != NULL);
+done:
+	store_models_free(before.m, before.n);
 	store_close(st);
 	pat_lib_free(lib);
 	free(params);
+	free(family);
+	if (rc)
+		return cmd_fail(rc);
 	return worst;
 }
 
@@ -255,6 +521,7 @@ static int corpus_list(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -264,13 +531,24 @@ static int corpus_list(int argc, char **argv, struct cmd_ctx *ctx)
 	int c, rc, as_json = 0;
 
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":jh", longopts, "corpus list")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":jf:h", longopts, "corpus list")) != -1) {
 		switch (c) {
 		case 'j':
 			as_json = 1;
 			break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+				return cmd_usage_error("corpus list", "--format must be text or json, not '%s'", optarg);
+			as_json = !strcmp(optarg, "json");
+			break;
 		case 'h':
-			fputs("usage: provenance corpus list [--json]\n", stdout);
+			fputs("usage: provenance corpus list [--format text|json]\n"
+			      "Each model: family, role, responses, distinct prompts, and the files it came from with\n"
+			      "their SHA-256.\n"
+			      "\n"
+			      "  --format FORMAT  text (default) or json (an array: model, family, role, responses,\n"
+			      "                   prompts, sources [{path, sha256, size, lines, responses, imported_at,\n"
+			      "                   tool_version}]); --json is the same as --format json\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -299,9 +577,17 @@ static int corpus_list(int argc, char **argv, struct cmd_ctx *ctx)
 		printf("The corpus is empty. Import teacher and reference responses with:\n"
 		       "  provenance corpus import --model NAME --family FAMILY --role teacher FILE.jsonl\n");
 	} else {
-		printf("%-34s %-12s %-10s %9s %8s\n", "MODEL", "FAMILY", "ROLE", "RESPONSES", "PROMPTS");
+		int wm = 34, wf = 12;
+
+		for (i = 0; i < n; i++) {   /* columns as wide as their longest name */
+			if ((int)strlen(m[i].name) > wm)
+				wm = (int)strlen(m[i].name);
+			if (m[i].family && (int)strlen(m[i].family) > wf)
+				wf = (int)strlen(m[i].family);
+		}
+		printf("%-*s %-*s %-10s %9s %8s\n", wm, "MODEL", wf, "FAMILY", "ROLE", "RESPONSES", "PROMPTS");
 		for (i = 0; i < n; i++) {
-			printf("%-34s %-12s %-10s %9ld %8ld\n", cmd_esc(m[i].name), m[i].family ? cmd_esc(m[i].family) : "-",
+			printf("%-*s %-*s %-10s %9ld %8ld\n", wm, cmd_esc(m[i].name), wf, m[i].family ? cmd_esc(m[i].family) : "-",
 				cmd_esc(m[i].role), m[i].responses, m[i].prompts);
 			for (j = 0; j < m[i].nsources; j++)
 				printf("    %s  sha256:%s  %ld responses\n", cmd_esc(m[i].sources[j].path),
@@ -351,15 +637,17 @@ static int corpus_remove(int argc, char **argv, struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+/* ctx: NULL to print JSONL, else a JSON array to append to (--format json). */
 static int print_prompt(void *ctx, const char *ext_id, const char *text, size_t len)
 {
 	json_t *o = json_object();
 	char *s;
 
-	(void)ctx;
 	if (ext_id)
 		json_object_set_new(o, "id", json_string(ext_id));
 	json_object_set_new(o, "prompt", json_stringn(text, len));
+	if (ctx)
+		return json_array_append_new(ctx, o) ? prov_error(PROV_ENOMEM, "out of memory") : 0;
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!s)
@@ -373,23 +661,37 @@ static int corpus_prompts(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *st = NULL;
 	const char *model = NULL;
-	int c, rc;
+	json_t *arr = NULL;
+	int c, rc, as_json = 0;
 
 	cmd_getopt_reset();
-	while ((c = cmd_getopt(argc, argv, ":m:h", longopts, "corpus prompts")) != -1) {
+	while ((c = cmd_getopt(argc, argv, ":m:f:h", longopts, "corpus prompts")) != -1) {
 		switch (c) {
 		case 'm':
 			model = optarg;
 			break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "jsonl"))
+				return cmd_usage_error("corpus prompts", "--format must be jsonl or json, not '%s'", optarg);
+			as_json = !strcmp(optarg, "json");
+			break;
+		case 'j':
+			as_json = 1;
+			break;
 		case 'h':
-			fputs("usage: provenance corpus prompts [--model NAME]\n"
+			fputs("usage: provenance corpus prompts [--model NAME] [--format jsonl|json]\n"
 			      "Writes every stored prompt (or those NAME answered) as JSONL {\"id\", \"prompt\"},\n"
-			      "in import order, so a suspect can be asked exactly the teachers' prompts.\n", stdout);
+			      "in import order, so a suspect can be asked exactly the teachers' prompts.\n"
+			      "\n"
+			      "  --model NAME     only the prompts NAME answered\n"
+			      "  --format FORMAT  jsonl (default: one object per line) or json (one array)\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -399,8 +701,22 @@ static int corpus_prompts(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("corpus prompts", "unexpected argument '%s'", argv[optind]);
 	if ((rc = store_open(&st, ctx->db_path, STORE_RDONLY)))
 		return cmd_fail(rc);
-	rc = store_each_prompt(st, model, print_prompt, NULL);
+	if (as_json && !(arr = json_array())) {
+		store_close(st);
+		return cmd_fail(prov_error(PROV_ENOMEM, "out of memory"));
+	}
+	rc = store_each_prompt(st, model, print_prompt, arr);
 	store_close(st);
+	if (!rc && arr) {
+		char *txt = json_dumps(arr, JSON_INDENT(2));
+
+		if (txt)
+			printf("%s\n", txt);
+		else
+			rc = prov_error(PROV_ENOMEM, "out of memory");
+		free(txt);
+	}
+	json_decref(arr);
 	return rc ? cmd_fail(rc) : EXIT_OK;
 }
 

@@ -12,10 +12,10 @@
 static const char inspect_usage[] =
 	"usage: provenance inspect FILE [--format text|jsonl] [--patterns FILE]\n"
 	"\n"
-	"For every line of FILE (JSONL or JSONL.gz, any input shape): the refusal verdict, its\n"
-	"template family and its kind (decline, lecture, redirect, partial, premise), identity and\n"
-	"knowledge-cutoff claims with their strength (strong, weak) and the quoted sentence, and the\n"
-	"stylometric numbers. Needs no database.\n"
+	"For every line of FILE (JSONL or JSONL.gz, any input shape; `-` reads standard input): the\n"
+	"refusal verdict, its template family and its kind (decline, lecture, redirect, partial,\n"
+	"premise), identity and knowledge-cutoff claims with their strength (strong, weak) and the\n"
+	"quoted sentence, and the stylometric numbers. Needs no database.\n"
 	"\n"
 	"  --format text    one line per response (default)\n"
 	"  --format jsonl   one JSON object per response:\n"
@@ -105,7 +105,7 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("inspect", "--format must be text or jsonl, not '%s'", format);
 	if (optind + 1 != argc)
 		return cmd_usage_error("inspect", optind >= argc ? "no input file given" : "one file at a time");
-	if ((rc = session_load_patterns(&lib, patterns)) || (rc = suspect_load(&s, argv[optind], lib)))
+	if ((rc = session_load_patterns(&lib, patterns)) || (rc = suspect_load(&s, cmd_input_path(argv[optind]), lib)))
 		goto done;
 	if (!strcmp(format, "text"))
 		printf("%-12s %6s  %-22s %s\n", "ID", "WORDS", "REFUSAL", "IDENTITY CLAIMS");

@@ -19,7 +19,7 @@ static const char merge_usage[] =
 	"verified first; a case that does not verify stops the merge before anything is written (exit 3).\n"
 	"A copied case gets a new id and chain hashes; its report, answers, suspect record and time are\n"
 	"copied unchanged and its origin records IN.db#ID:HASH. A case already in OUT (merged before)\n"
-	"is skipped. --db is not used.\n"
+	"is skipped. --db is not used. -q: nothing is printed but errors.\n"
 	"\n"
 	"  --sign-key FILE   sign every merged case's new hash with this Ed25519 private key (PEM)\n";
 
@@ -32,6 +32,13 @@ static int on_case(void *ctx, const struct merge_event *ev)
 {
 	struct merge_out *m = ctx;
 
+	if (cmd_quiet) {   /* -q: only the counts are kept */
+		if (ev->skipped)
+			m->skipped++;
+		else
+			m->merged++;
+		return 0;
+	}
 	if (ev->skipped) {
 		printf("skipped %s#%lld (%s): already in %s as case %lld\n", cmd_esc(ev->label), (long long)ev->src_id,
 			cmd_esc(ev->name), cmd_esc(m->dst), (long long)ev->dst_id);
@@ -102,7 +109,7 @@ int cmd_merge(int argc, char **argv, struct cmd_ctx *ctx)
 	case_use_signer(out, key);
 	for (i = 0; i < nin && !rc; i++)
 		rc = merge_cases(out, seen, in[i], argv[optind + 1 + i], on_case, &mo);
-	if (!rc)
+	if (!rc && !cmd_quiet)
 		printf("%zu case%s merged into %s from %zu database%s (%zu case%s in all); %zu already there, skipped\n",
 			mo.merged, mo.merged == 1 ? "" : "s", cmd_esc(mo.dst), nin, nin == 1 ? "" : "s", total,
 			total == 1 ? "" : "s", mo.skipped);

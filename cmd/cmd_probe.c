@@ -23,16 +23,25 @@ static const char probe_usage[] =
 
 static int probe_list(int argc, char **argv, struct cmd_ctx *ctx)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *const *names;
 	size_t n, i;
+	int c;
 
 	(void)ctx;
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(probe_usage, stdout);
-		return EXIT_OK;
+	cmd_getopt_reset();   /* also answers --version and -q, as every command does */
+	while ((c = cmd_getopt(argc, argv, ":h", longopts, "probe list")) != -1) {
+		if (c == 'h') {
+			fputs(probe_usage, stdout);
+			return EXIT_OK;
+		}
+		return EXIT_USAGE;
 	}
-	if (argc > 1)
-		return cmd_usage_error("probe list", "unexpected argument '%s'", argv[1]);
+	if (optind < argc)
+		return cmd_usage_error("probe list", "unexpected argument '%s'", argv[optind]);
 	names = probe_names(&n);
 	printf("%-10s %7s %5s  %s\n", "SET", "PROMPTS", "LANGS", "FOR");
 	for (i = 0; i < n; i++) {

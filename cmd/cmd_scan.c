@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/analysis.h"
 #include "cmd/casedoc.h"
@@ -17,18 +18,22 @@
 
 static const char scan_usage[] =
 	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html] [-o FILE]\n"
-	"                          [--patterns FILE]\n"
+	"                          [--patterns FILE] [--no-store]\n"
 	"\n"
-	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape) with every teacher in the\n"
-	"corpus against the control panel, and writes the report.\n"
+	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape; `-` reads standard input)\n"
+	"with every teacher in the corpus against the control panel, stores the result as a case and\n"
+	"writes the report.\n"
 	"\n"
 	"  --name NAME       the suspect's name in the report (default: the lines' model, else the file name)\n"
 	"  --teacher NAME    test only this teacher (repeatable); the control panel stays the whole corpus\n"
-	"  --format FORMAT   json (default), md or html\n"
+	"  --format FORMAT   json, md or html (default: md on a terminal, else json)\n"
 	"  -o FILE           write the report to FILE instead of standard output\n"
 	"  --patterns FILE   use this pattern library instead of the built-in one\n"
 	"  --sign-key FILE   sign the case hash with this Ed25519 private key (PEM: openssl genpkey\n"
 	"                    -algorithm ed25519 -out FILE); check with: provenance verify --pubkey\n"
+	"  --no-store        an exploratory run: nothing is stored, and the report says in its first\n"
+	"                    line that it is not a stored case and has no chain of custody\n"
+	"  -q, --quiet       no line saying where the case and the report went\n"
 	"\n"
 	"The database must exist (import a corpus first). After storing the case the chain head (the\n"
 	"case's id and hash) is printed on standard error: keep it outside the database.\n";
@@ -50,6 +55,32 @@ int cmd_write_output(const char *path, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * The document of an exploratory scan (--no-store): the report with a "case"
+ * header that says it is not stored ({"stored": false, "name"}). The caller owns *out.
+ */
+static int unstored_doc(json_t **out, const json_t *report, const char *name)
+{
+	json_t *doc = json_object(), *c = json_object(), *val;
+	const char *key;
+
+	*out = NULL;
+	if (!doc || !c) {
+		json_decref(doc);
+		json_decref(c);
+		return prov_error(PROV_ENOMEM, "out of memory");
+	}
+	json_object_set(doc, "schema", json_object_get(report, "schema"));
+	json_object_set_new(c, "stored", json_false());
+	json_object_set_new(c, "name", json_string(name));
+	json_object_set_new(doc, "case", c);
+	json_object_foreach((json_t *)report, key, val)
+		if (strcmp(key, "schema") && strcmp(key, "case"))
+			json_object_set(doc, key, val);
+	*out = doc;
+	return 0;
+}
+
 int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -59,11 +90,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "output", required_argument, NULL, 'o' },
 		{ "patterns", required_argument, NULL, 'p' },
 		{ "sign-key", required_argument, NULL, 'k' },
+		{ "no-store", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = NULL, *format = "json", *output = NULL, *patterns = NULL, *sign_key = NULL;
+	const char *name = NULL, *format = NULL, *output = NULL, *patterns = NULL, *sign_key = NULL;
 	struct case_key *key = NULL;
+	int no_store = 0;
 	const char *teachers[MAX_TEACHERS];
 	size_t nteachers = 0;
 	struct session *se = NULL;
@@ -99,6 +132,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'k':
 			sign_key = optarg;
 			break;
+		case 'N':
+			no_store = 1;
+			break;
 		case 'h':
 			fputs(scan_usage, stdout);
 			return EXIT_OK;
@@ -106,6 +142,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			return EXIT_USAGE;
 		}
 	}
+	if (!format)   /* a person at a terminal reads Markdown; a pipe or a file gets the JSON document */
+		format = !output && isatty(STDOUT_FILENO) ? "md" : "json";
 	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
 		return cmd_usage_error("scan", "--format must be json, md or html, not '%s'", format);
 	if (optind >= argc)
@@ -121,8 +159,19 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		goto done;
 	case_use_signer(se->store, key);
 	t[1] = progress_elapsed(&pg);
-	if ((rc = suspect_load(&sus, argv[optind], se->lib)))
+	if ((rc = suspect_load(&sus, cmd_input_path(argv[optind]), se->lib)))
 		goto done;
+	if (!strcmp(argv[optind], "-")) {
+		/* recorded as `-`: `sha256sum -` and `provenance scan -` re-check it from standard input */
+		char *dash = prov_strdup("-");
+
+		if (!dash) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		free(sus->path);
+		sus->path = dash;
+	}
 	t[2] = progress_elapsed(&pg);
 	nm = name ? name : suspect_default_name(sus);
 	if (!cmd_valid_name(nm)) {
@@ -133,12 +182,21 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	if ((rc = analyse(&doc, se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
 	t[3] = progress_elapsed(&pg);
-	/* store the case, then render what was stored, exactly as `report` will */
-	if ((rc = casedoc_store(&ci, &stored, se->store, doc, sus, 0, sus->n, nm, NULL)))
-		goto done;
-	t[4] = progress_elapsed(&pg);
-	if ((rc = casedoc_build(&full, stored.data, stored.len, &ci)) || (rc = casedoc_render(&rendered, full, format)))
-		goto done;
+	if (no_store) {
+		if ((rc = unstored_doc(&full, doc, nm)))
+			goto done;
+		t[4] = progress_elapsed(&pg);
+		if ((rc = casedoc_render(&rendered, full, format)))
+			goto done;
+	} else {
+		/* store the case, then render what was stored, exactly as `report` will */
+		if ((rc = casedoc_store(&ci, &stored, se->store, doc, sus, 0, sus->n, nm, NULL)))
+			goto done;
+		t[4] = progress_elapsed(&pg);
+		if ((rc = casedoc_build(&full, stored.data, stored.len, &ci)) ||
+		    (rc = casedoc_render(&rendered, full, format)))
+			goto done;
+	}
 	rc = cmd_write_output(output, rendered.data, rendered.len);
 	t[5] = progress_elapsed(&pg);
 	if (getenv("PROVENANCE_TIMING"))
@@ -146,10 +204,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			" store case %.3f s, render %.3f s; %zu answers, %.0f answers/s\n", t[1] - t[0],
 			se->prep_cached ? "cached" : "computed", se->prep_seconds, t[2] - t[1], t[3] - t[2], t[4] - t[3],
 			t[5] - t[4], sus->n, (double)sus->n / (t[5] - t[0]));
-	if (!rc && output)
-		fprintf(stderr, "provenance: case %lld stored (%s); report written to %s\n", (long long)ci.id,
-			ci.verdict, cmd_esc(output));
-	if (!rc)
+	if (!rc && output && !cmd_quiet) {
+		if (no_store)
+			fprintf(stderr, "provenance: not stored (--no-store); report written to %s\n", cmd_esc(output));
+		else
+			fprintf(stderr, "provenance: case %lld stored (%s); report written to %s\n", (long long)ci.id,
+				ci.verdict, cmd_esc(output));
+	}
+	if (!rc && !no_store && !cmd_quiet)
 		cmd_print_head(se->store);
 done:
 	pbuf_release(&stored);

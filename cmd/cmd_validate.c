@@ -24,7 +24,7 @@ static const char validate_usage[] =
 	"\n"
 	"Scans every labelled suspect of LABELS.tsv against the current corpus, whole and (with\n"
 	"--slices) cut into consecutive slices of N prompts, and measures the tool's error rates per\n"
-	"verdict level: true- and false-positive rates with Wilson 95%% intervals, AUC, teacher top-1\n"
+	"verdict level: true- and false-positive rates with Wilson 95% intervals, AUC, teacher top-1\n"
 	"accuracy, and the calibration of p-values on the independent suspects. The result is stored\n"
 	"in the database; reports on this corpus and tool version cite it.\n"
 	"\n"

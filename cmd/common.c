@@ -15,6 +15,140 @@
 
 #include "cmd/cmd.h"
 #include "corpus/cases.h"
+#include "corpus/store.h"
+#include "detect/engine.h"
+#include "detect/patterns.h"
+
+int cmd_quiet;
+
+void cmd_print_version(FILE *fp)
+{
+	struct pat_lib *lib = NULL;
+	size_t plen = 0;
+	const char *ptext = pat_builtin_text(&plen);
+
+	fprintf(fp, "provenance %s\n", PROV_VERSION);
+	fprintf(fp, "engine %s\n", ENG_VERSION);
+	if (pat_lib_new(&lib, ptext, plen, "built-in patterns") == 0)
+		fprintf(fp, "pattern library sha256:%s (built-in)\n", pat_lib_sha256(lib));
+	else
+		fprintf(fp, "pattern library: cannot be compiled (%s)\n", prov_error_msg());
+	pat_lib_free(lib);
+	fprintf(fp, "SQLite %s\n", store_sqlite_version());
+}
+
+/* Optimal string alignment distance, capped: > cap is returned as cap + 1. */
+static size_t edit_distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t d[3][65], *p2 = d[0], *p1 = d[1], *cur = d[2], *t;
+
+	if (la > 64 || lb > 64)
+		return cap + 1;
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	for (j = 0; j <= lb; j++)
+		p1[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = p1[j - 1] + cost;
+
+			if (p1[j] + 1 < v)
+				v = p1[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && p2[j - 2] + 1 < v)
+				v = p2[j - 2] + 1;
+			cur[j] = v;
+		}
+		t = p2;
+		p2 = p1;
+		p1 = cur;
+		cur = t;
+	}
+	return p1[lb] > cap ? cap + 1 : p1[lb];
+}
+
+const char *cmd_suggest(const char *word, const char *const *cands, size_t n)
+{
+	size_t i, best = 3, len = strlen(word), d;
+	const char *pick = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (!cands[i])
+			continue;
+		/* a unique prefix of at least 3 characters also counts ("vali" -> "validate") */
+		if (len >= 3 && !strncmp(cands[i], word, len))
+			d = 1;
+		else
+			d = edit_distance(word, cands[i], 2);
+		if (d < best && d * 2 < (len > 1 ? len : 2)) {
+			best = d;
+			pick = cands[i];
+		}
+	}
+	return pick;
+}
+
+const char *cmd_suggest_spec(const char *word, const struct cmd_spec *table, size_t n)
+{
+	const char *names[64];
+	size_t i;
+
+	for (i = 0; i < n && i < 64; i++)
+		names[i] = table[i].name;
+	return cmd_suggest(word, names, i);
+}
+
+const char *cmd_input_path(const char *arg)
+{
+	return arg && !strcmp(arg, "-") ? "/dev/stdin" : arg;
+}
+
+int cmd_spool_stdin(char **out)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[65536], *path;
+	size_t n;
+	FILE *fp;
+	int fd, rc = 0;
+
+	*out = NULL;
+	if (!dir || !*dir)
+		dir = "/tmp";
+	path = prov_calloc(1, strlen(dir) + 32);
+	if (!path)
+		return PROV_ENOMEM;
+	snprintf(path, strlen(dir) + 32, "%s/provenance-stdin.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0 || !(fp = fdopen(fd, "wb"))) {
+		rc = prov_error(PROV_EIO, "standard input: cannot make a temporary copy in %s: %s", dir,
+			strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		free(path);
+		return rc;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		if (fwrite(buf, 1, n, fp) != n) {
+			rc = prov_error(PROV_EIO, "standard input: cannot copy to %s: %s", path, strerror(errno));
+			break;
+		}
+	if (!rc && ferror(stdin))
+		rc = prov_error(PROV_EIO, "standard input: read error: %s", strerror(errno));
+	if (fclose(fp) != 0 && !rc)
+		rc = prov_error(PROV_EIO, "standard input: cannot copy to %s", path);
+	if (rc) {
+		unlink(path);
+		free(path);
+		return rc;
+	}
+	*out = path;
+	return 0;
+}
 
 int cmd_exit_for(int prov_err)
 {
@@ -139,16 +273,52 @@ void cmd_getopt_reset(void)
 	opterr = 0;
 }
 
+/* "unknown option '--fromat'" with "did you mean '--format'?" when one is close. */
+static void unknown_long(const char *cmd, const char *tok, const struct option *longopts)
+{
+	const char *names[64], *near;
+	char word[80];
+	size_t n = 0, k;
+
+	snprintf(word, sizeof(word), "%s", tok + 2);
+	k = strcspn(word, "=");
+	word[k] = '\0';
+	for (n = 0; longopts && longopts[n].name && n < 63; n++)
+		names[n] = longopts[n].name;
+	names[n++] = "version";
+	near = cmd_suggest(word, names, n);
+	if (near)
+		cmd_usage_error(cmd, "unknown option '%s'; did you mean '--%s'?", tok, near);
+	else
+		cmd_usage_error(cmd, "unknown option '%s'", tok);
+}
+
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	const char *cmd)
 {
-	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	int c;
 
+	for (;;) {
+		c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		if (c != '?')
+			break;
+		/* what every command understands without listing it */
+		if (!optopt && !strcmp(argv[optind - 1], "--version")) {
+			cmd_print_version(stdout);
+			fflush(stdout);
+			exit(ferror(stdout) ? EXIT_IO : EXIT_OK);
+		}
+		if ((!optopt && !strcmp(argv[optind - 1], "--quiet")) || optopt == 'q') {
+			cmd_quiet = 1;
+			continue;
+		}
+		break;
+	}
 	if (c == '?') {
 		if (optopt)
 			cmd_usage_error(cmd, "unknown option '-%c'", optopt);
 		else
-			cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			unknown_long(cmd, argv[optind - 1], longopts);
 	} else if (c == ':') {
 		cmd_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		c = '?';
@@ -165,17 +335,44 @@ int cmd_dispatch(const struct cmd_spec *table, size_t n, const char *parent, con
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* `corpus help import` is `corpus import --help` */
+		char *av[3], help[] = "--help";
+
+		for (i = 0; i < n; i++)
+			if (!strcmp(table[i].name, argv[2])) {
+				av[0] = argv[2];
+				av[1] = help;
+				av[2] = NULL;
+				return table[i].fn(2, av, ctx);
+			}
+		return cmd_dispatch(table, n, parent, usage, argc - 1, argv + 1, ctx);
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("provenance %s\n", PROV_VERSION);
+		cmd_print_version(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--quiet") || !strcmp(argv[1], "-q") || !strcmp(argv[1], "--")) {
+		if (strcmp(argv[1], "--"))
+			cmd_quiet = 1;
+		return cmd_dispatch(table, n, parent, usage, argc - 1, argv + 1, ctx);
+	}
+	if (!strcmp(argv[1], "--commands")) {
+		/* for the shell completions and the man page generator */
+		for (i = 0; i < n; i++)
+			printf("%s\n", table[i].name);
 		return EXIT_OK;
 	}
 	for (i = 0; i < n; i++)
 		if (!strcmp(table[i].name, argv[1]))
 			return table[i].fn(argc - 1, argv + 1, ctx);
+	if (cmd_suggest_spec(argv[1], table, n))
+		return cmd_usage_error(parent, "unknown command '%s'; did you mean '%s'?", argv[1],
+			cmd_suggest_spec(argv[1], table, n));
 	return cmd_usage_error(parent, "unknown command '%s'", argv[1]);
 }
 
@@ -226,7 +423,7 @@ void progress_init(struct progress *p)
 {
 	const char *e = getenv("PROVENANCE_PROGRESS");
 
-	p->enabled = e ? strcmp(e, "0") != 0 : isatty(STDERR_FILENO);
+	p->enabled = cmd_quiet ? 0 : e ? strcmp(e, "0") != 0 : isatty(STDERR_FILENO);
 	p->start = now_seconds();
 	p->last = 0;
 	p->shown = 0;
@@ -271,6 +468,8 @@ void cmd_print_head(struct store *s)
 	char hash[PROV_SHA256_HEX];
 	int64_t id;
 
+	if (cmd_quiet)
+		return;   /* -q: informational lines are not printed (cases --head prints the head on demand) */
 	if (case_head(s, &id, hash))
 		return;
 	fprintf(stderr, "provenance: chain head: case %lld %s\n"

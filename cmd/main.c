@@ -9,12 +9,15 @@
 #include "cmd/cmd.h"
 #include "detect/patterns.h"
 
+static int cmd_help(int argc, char **argv, struct cmd_ctx *ctx);
+
 /* The command table, sorted by name. */
 static const struct cmd_spec commands[] = {
 	{ "audit", cmd_audit, "scan many suspects in parallel (one case each) and summarise" },
 	{ "cases", cmd_cases, "list the stored cases" },
 	{ "collect", cmd_collect, "ask a model server (OpenAI-compatible API) prompts, write its answers" },
 	{ "corpus", cmd_corpus, "import, list, remove teacher and reference responses" },
+	{ "help", cmd_help, "the help of a command: provenance help COMMAND [VERB]" },
 	{ "inspect", cmd_inspect, "what the engine sees in each response of a file" },
 	{ "merge", cmd_merge, "unite the cases of evidence databases (audit shards) in one" },
 	{ "probe", cmd_probe, "the built-in probe sets (identity, refusal, style)" },
@@ -40,8 +43,76 @@ static void usage(FILE *fp)
 	fputs("\n"
 	      "Options:\n"
 	      "  --db FILE    the evidence database (default: $PROVENANCE_DB, else ./provenance.db)\n"
-	      "  --help       this text; `provenance COMMAND --help` for a command\n"
-	      "  --version    the version\n", fp);
+	      "  -q, --quiet  no informational lines or progress line (results and errors still)\n"
+	      "  --help       this text; `provenance help COMMAND` or `provenance COMMAND --help` for a command\n"
+	      "  --version    the tool, engine, pattern library and SQLite versions\n"
+	      "\n"
+	      "Every command and sub-command answers --help, --version and -q; `--` ends the options;\n"
+	      "`-` names standard input wherever a suspect or input file is named.\n"
+	      "Exit codes: 0 success, 1 altered evidence (verify), 2 usage error, 3 malformed input,\n"
+	      "4 I/O error, 5 database error, 6 not found, 70 internal error (docs/usage.md).\n", fp);
+}
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cmd_spec *find_command(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < NCOMMANDS; k++)
+		if (!strcmp(commands[k].name, name))
+			return &commands[k];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *near = cmd_suggest_spec(name, commands, NCOMMANDS);
+
+	if (near)
+		fprintf(stderr, "provenance: unknown command '%s'; did you mean '%s'?\n", name, near);
+	else
+		fprintf(stderr, "provenance: unknown command '%s' (see: provenance --help)\n", name);
+	return EXIT_USAGE;
+}
+
+/*
+ * `provenance help [COMMAND [VERB]]`: the same text as `COMMAND [VERB] --help`.
+ * `help --commands` lists the command names, one per line (completions, man page).
+ */
+static int cmd_help(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	const struct cmd_spec *c;
+	char *av[4];
+	char help[] = "--help";
+	size_t k;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--commands")) {
+		for (k = 0; k < NCOMMANDS; k++)
+			printf("%s\n", commands[k].name);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		cmd_print_version(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 3)
+		return cmd_usage_error("help", "give one command (and a verb of it), for example: provenance help corpus import");
+	if (!(c = find_command(argv[1])))
+		return unknown_command(argv[1]);
+	if (c->fn == cmd_help) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	av[0] = argv[1];
+	av[1] = argc == 3 ? argv[2] : help;
+	av[2] = argc == 3 ? help : NULL;
+	av[3] = NULL;
+	return c->fn(argc == 3 ? 3 : 2, av, ctx);
 }
 
 /* A write error on stdout (a full disk, a closed pipe) is a failure, not a silent success. */
@@ -70,12 +141,17 @@ int main(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-') {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return finish_stdout(EXIT_OK);
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-			printf("provenance %s\n", PROV_VERSION);
+			cmd_print_version(stdout);
 			return finish_stdout(EXIT_OK);
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			cmd_quiet = 1;
 		} else if (!strcmp(a, "--db")) {
 			if (i + 1 >= argc || !argv[i + 1][0]) {
 				fprintf(stderr, "provenance: option '--db' needs a file name\n");
@@ -89,7 +165,13 @@ int main(int argc, char **argv)
 			}
 			ctx.db_path = a + 5;
 		} else {
-			fprintf(stderr, "provenance: unknown option '%s' (see: provenance --help)\n", a);
+			static const char *const globals[] = { "db", "quiet", "help", "version" };
+			const char *near = a[1] == '-' ? cmd_suggest(a + 2, globals, 4) : NULL;
+
+			if (near)
+				fprintf(stderr, "provenance: unknown option '%s'; did you mean '--%s'?\n", a, near);
+			else
+				fprintf(stderr, "provenance: unknown option '%s' (see: provenance --help)\n", a);
 			return EXIT_USAGE;
 		}
 		i++;
@@ -98,9 +180,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+	for (k = 0; k < NCOMMANDS; k++)
 		if (!strcmp(commands[k].name, argv[i]))
 			return finish_stdout(commands[k].fn(argc - i, argv + i, &ctx));
-	fprintf(stderr, "provenance: unknown command '%s' (see: provenance --help)\n", argv[i]);
-	return EXIT_USAGE;
+	return unknown_command(argv[i]);
 }

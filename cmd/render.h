@@ -20,8 +20,7 @@
 #include <jansson.h>
 
 #include "detect/util.h"
-
-#define RENDER_SCHEMA "provenance.report/1"
+#include "cmd/report_model.h"
 
 /*
  * Render the report document to Markdown / HTML, appending to *out.
@@ -35,132 +34,10 @@ int render_html(struct pbuf *out, const json_t *report);
 /* Any JSON document as the tool writes JSON: indented, reals to 10 digits, a final newline. */
 int render_json(struct pbuf *out, const json_t *doc);
 
-/*
- * What follows is shared by render_md.c and render_html.c (implemented in
- * render_md.c); other code should not need it.
- */
-
-/* Check every known field's type (and the histogram's shape). 0 or PROV_EDATA. */
-int render_validate(const json_t *report);
-
-/*
- * Lookups on a validated document. A missing key, a JSON null and (defensively)
- * a value of another type all read as absent. Borrowed pointers.
- */
-const json_t *rj_obj(const json_t *o, const char *key);
-const json_t *rj_arr(const json_t *o, const char *key);
-const json_t *rj_strv(const json_t *o, const char *key);     /* a JSON string, or NULL */
-const char *rj_str(const json_t *o, const char *key);        /* NUL-terminated, or NULL */
-int rj_num(const json_t *o, const char *key, double *out);   /* 1 present, 0 absent */
-/* The n-th element of an array if it is an object, else NULL. */
-const json_t *rj_at(const json_t *arr, size_t i);
-
-/* A formatted number: a small value, used as `rf_p(x).s` inside one expression. */
-struct rfmt {
-	char s[48];
-};
-
-struct rfmt rf_p(double p);            /* p-values: "5.2e-9", "0.023", "0.88", "1" */
-struct rfmt rf_fix(double x, int dec); /* fixed decimals: rf_fix(0.918, 2) = "0.92" */
-struct rfmt rf_num(double x);          /* general: "40", "0.31", "18.4", "2.5e-6" */
-
-enum rf_kind {
-	RF_P,      /* rf_p */
-	RF_FIX2,   /* rf_fix(x, 2) */
-	RF_NUM     /* rf_num; JSON integers exactly */
-};
-
-/* o[key] formatted by `kind`, or RENDER_ABSENT when it is missing. */
-struct rfmt rf_get(const json_t *o, const char *key, enum rf_kind kind);
-/* A scalar (string or number) as text: a string's bytes, a number per rf_num; NULL if absent. */
-const char *rf_text(const json_t *v, struct rfmt *tmp, size_t *len);
-
-#define RENDER_ABSENT "\xe2\x80\x94"   /* an em dash: "not recorded" in tables */
-
-/*
- * Any JSON value as one line of plain (unescaped) text, appended to *out:
- * strings as they are, numbers per rf_num, arrays "a, b", objects "k: v; k: v".
- */
-int render_plain(struct pbuf *out, const json_t *v);
-
-#define RENDER_PLAIN_MAX (1 << 16)   /* cap for one value or sentence built as plain text */
-
-/*
- * Sentences both renderers print, as plain (unescaped) text appended to *out;
- * parts whose fields are missing are left out. 0 or PROV_E*.
- */
-/* The signal-specific numbers of signals[key] ("similarity to the teacher 0.41, ..."). */
-int render_signal_detail(struct pbuf *out, const char *key, const json_t *sig);
-/* Prompts in the corpus and how the suspect's responses matched them. */
-int render_suspect_line(struct pbuf *out, const json_t *doc);
-/* A teacher against the panel mean: "z 6.10, effect 1.10, p-value 5.3e-10". */
-int render_panel_line(struct pbuf *out, const json_t *teacher);
-/* The null: independent models tested in the suspect's place ("3 independent models, ..."). */
-int render_null_line(struct pbuf *out, const json_t *teacher);
-
 /* The commands that re-hash the suspect file, verify, re-render and re-run the case (sh). */
 int render_commands(struct pbuf *out, const json_t *doc);
 
 /* The opening paragraph of the chain-of-custody section (plain text with `code` spans as backticks). */
 extern const char render_custody_text[];
-
-/* A column title for a key of an error-rate row ("fpr": "False-positive rate"); NULL if unknown. */
-const char *render_rate_label(const char *key);
-/*
- * The columns of the error-rate table: the keys of every row in the order they
- * first appear, as a new JSON array of strings (the caller decrefs it); NULL
- * (and PROV_ENOMEM set) when out of memory.
- */
-json_t *render_rate_columns(const json_t *rows);
-
-/*
- * Which rates a list of characteristic phrases (signals.phrases.top) carries:
- * 0 per 1,000 words ("suspect_per_1000" ...), 1 shares of answers
- * ("suspect_share" ...); render_phrase_fields[unit] names the three fields.
- */
-int render_phrase_unit(const json_t *top);
-extern const char *const render_phrase_fields[2][3];
-
-/* The five signals in report order, with the plain-words line that explains each. */
-struct render_signal {
-	const char *key;     /* "lexical" */
-	const char *label;   /* "Word overlap" */
-	const char *plain;   /* one sentence for a reader without statistics */
-};
-extern const struct render_signal render_signals[5];
-/* The label for a signal key, or NULL for a key the renderer does not know. */
-const struct render_signal *render_signal_find(const char *key);
-
-/* The engine parameters both renderers name, in report order, with their labels. */
-struct render_param {
-	const char *key;     /* "phrase_min_z" */
-	const char *label;   /* "Minimum distinctiveness of a phrase (z)" */
-};
-extern const struct render_param render_params[];
-extern const size_t render_nparams;
-/* Whether the renderers have words for a parameter key (render_params or a verdict level). */
-int render_param_known(const char *key);
-
-/* Verdict levels in decreasing strength; RV_OTHER for a word outside the vocabulary. */
-enum render_verdict { RV_STRONG, RV_MODERATE, RV_WEAK, RV_INCONCLUSIVE, RV_NONE, RV_OTHER };
-enum render_verdict render_verdict_of(const char *s);
-/* "strong evidence", ..., "no evidence"; NULL for RV_OTHER. */
-const char *render_verdict_words(enum render_verdict v);
-
-/* Section titles (1 to 6) and fixed paragraphs both renderers print word for word. */
-extern const char *const render_sections[6];
-extern const char *const render_scope[4];     /* what the report shows and does not show */
-extern const char *const render_glossary[4];  /* score, p-value, effect, verdict */
-
-/*
- * If `s` starts with a bidirectional embedding, override or isolate control
- * (U+202A..U+202E, U+2066..U+2069), its length in bytes (3) and *cp; else 0.
- * The renderers show these as "[U+202E]" so that quoted evidence cannot be
- * visually reordered.
- */
-size_t render_bidi_control(const char *s, size_t len, unsigned *cp);
-
-/* Shell-quote a value for a command line shown to the reader ('...' only when needed). */
-int render_shell_word(struct pbuf *out, const char *s);
 
 #endif

@@ -50,6 +50,7 @@ static const char css[] =
 	".q{white-space:pre-wrap}\n"
 	".ctl{font-family:monospace;font-size:.85em;color:#8c1c13}\n"
 	".absent{color:var(--muted)}\n"
+	".unstored{border:2px solid #8c1c13;padding:.5rem .8rem;font-weight:600}\n"
 	"nav{font-size:.85rem;border:1px solid var(--faint);padding:.5rem 1rem;margin:1.2rem 0}\n"
 	"nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}\n"
 	"nav a{color:inherit}\n"
@@ -60,7 +61,13 @@ static const char css[] =
 	"background:var(--vc)}\n"
 	".conclusion{border:1px solid var(--rule);border-left:7px solid var(--vc);padding:.7rem 1rem;"
 	"margin:1rem 0 1.2rem}\n"
-	".conclusion .head{font-size:1.05rem;font-weight:700;margin:0 0 .3rem}\n"
+	".conclusion .head{font-size:1.12rem;font-weight:700;margin:.1rem 0 .4rem;line-height:1.35}\n"
+	".conclusion .lab{margin:0}\n"
+	".conclusion p{margin:.35rem 0;font-size:.92rem}\n"
+	".warnings{border:1px solid #b25a12;border-left:5px solid #b25a12;padding:.2rem .9rem;margin:1rem 0}\n"
+	".prompt{margin:.2rem 0 .5rem}.prompt blockquote{background:#f3f3f0}\n"
+	".cut{color:var(--muted)}\n"
+	"ul.summaries{font-size:.9rem}\n"
 	".scope{border:1px solid var(--rule);padding:.4rem 1.1rem;margin:1.2rem 0;background:#f7f7f5}\n"
 	".scope h3{border:0;margin:.6rem 0 .2rem}\n"
 	".scope li{margin:.3rem 0}\n"
@@ -84,17 +91,26 @@ static const char css[] =
 	"footer{margin-top:3rem;border-top:1px solid var(--rule);padding-top:.4rem;font-size:.75rem;color:var(--muted)}\n"
 	"@media screen{html{background:#e9e7e3}body{box-shadow:0 0 0 1px #d3d0ca;min-height:100vh}}\n"
 	"@media print{\n"
-	"@page{size:A4;margin:16mm 15mm 17mm}\n"
+	"@page{size:A4;margin:18mm 15mm 17mm}\n"
 	"html,body{background:#fff}\n"
-	"body{max-width:none;padding:0;font-size:10pt}\n"
+	"body{max-width:none;padding:0;font-size:9.5pt;line-height:1.4}\n"
 	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
-	"section.major{break-before:page}\n"
-	"section.first{break-before:auto}\n"
-	".teacher+.teacher{break-before:page}\n"
+	"h1{font-size:1.5rem;margin:.1rem 0}\n"
+	".masthead{padding-top:.3rem}.masthead table.kv{margin:.3rem 0 .5rem}\n"
+	".masthead th,.masthead td{padding:.12rem .5rem}\n"
+	"h2{margin:1.6rem 0 .7rem}\n"
+	"section.first h2{margin-top:.6rem}\n"
+	"th,td{padding:.18rem .45rem}\n"
+	".conclusion{margin:.6rem 0 .8rem;padding:.5rem .9rem}\n"
+	".warnings{margin:.6rem 0}.warnings p,.warnings ul{margin:.2rem 0}\n"
+	"figure{margin:.6rem 0 .8rem}figcaption{font-size:.72rem}\n"
 	"h2,h3,h4,.head,.who{break-after:avoid}\n"
-	"tr,figure,.excerpt,.conclusion,.scope,.keep,blockquote,li,pre{break-inside:avoid}\n"
-	"nav ol{columns:3}\n"
-	".masthead .sub{margin-bottom:.5rem}\n"
+	"tr,figure,.excerpt,.conclusion,li,blockquote,nav{break-inside:avoid}\n"
+	".prompt{break-after:avoid}\n"
+	"footer{margin-top:1rem;break-before:avoid}\n"
+	"nav{margin:.5rem 0;padding:.3rem .8rem}\n"
+	"nav ol{columns:2}nav li{break-inside:avoid}\n"
+	".masthead .sub{margin-bottom:.3rem}.masthead>.lab{display:none}\n"
 	"thead{display:table-header-group}\n"
 	"nav a{text-decoration:none}\n"
 	"}\n";
@@ -220,7 +236,7 @@ static void h_num(struct ht *h, struct rfmt f)
 	if (!strcmp(f.s, RENDER_ABSENT))
 		h_absent(h, RENDER_ABSENT);
 	else
-		h_raw(h, f.s);
+		h_s(h, f.s);   /* "< 1e-10" */
 }
 
 /* A table cell with a right-aligned number. */
@@ -256,6 +272,12 @@ static void h_plain(struct ht *h, int rc)
 static void h_value(struct ht *h, const json_t *v)
 {
 	h_plain(h, render_plain(&h->tmp, v));
+}
+
+/* A value of an error-rate table: reals as rates (no floating-point noise). */
+static void h_rate_value(struct ht *h, const json_t *v)
+{
+	h_plain(h, render_plain_rates(&h->tmp, v));
 }
 
 static const char *verdict_class(enum render_verdict v)
@@ -505,6 +527,111 @@ static void h_histogram(struct ht *h, const json_t *t)
 #undef HY
 }
 
+static int any_calibration(const json_t *teachers)
+{
+	size_t i;
+
+	for (i = 0; i < arr_size(teachers); i++)
+		if (rj_obj(rj_at(teachers, i), "calibration"))
+			return 1;
+	return 0;
+}
+
+#define CAL_W 720
+#define CAL_LEFT 190
+#define CAL_RIGHT 60
+#define CAL_ROW 30
+#define CAL_TOP 22
+
+/*
+ * What decides the verdict: for each teacher (or only teachers[only]), the suspect's calibrated
+ * statistic (a diamond, in the verdict's colour) among the null models' (grey dots; hollow:
+ * outliers) on the fixed axis RENDER_AXIS_LO..RENDER_AXIS_HI null SDs above the null mean,
+ * with the weak, moderate and strong thresholds as ticks. A value off the axis sits at its
+ * edge with an arrow and its value.
+ */
+static void h_calchart(struct ht *h, const json_t *teachers, size_t only)
+{
+	static const char *const levels[] = { "weak", "moderate", "strong" };
+	size_t i, k, rows = 0, n = arr_size(teachers);
+	double plot = CAL_W - CAL_LEFT - CAL_RIGHT, height, t, x, pos;
+
+	for (i = 0; i < n; i++)
+		rows += (only == (size_t)-1 || only == i) && rj_obj(rj_at(teachers, i), "calibration");
+	if (!rows)
+		return;
+#define CX(p) (CAL_LEFT + ((p) < RENDER_AXIS_LO ? 0 : (p) > RENDER_AXIS_HI ? plot : \
+	((p) - RENDER_AXIS_LO) / (RENDER_AXIS_HI - RENDER_AXIS_LO) * plot))
+	height = CAL_TOP + (double)rows * CAL_ROW + 40;
+	h->figure++;
+	h_f(h, "<figure class=\"calchart\"><svg class=\"chart\" viewBox=\"0 0 %d %s\" width=\"%d\" role=\"img\" "
+		"aria-labelledby=\"fig%d\" xmlns=\"http://www.w3.org/2000/svg\">\n", CAL_W, C1(height), CAL_W,
+		h->figure);
+	for (t = RENDER_AXIS_LO; t <= RENDER_AXIS_HI + 1e-9; t += 2) {
+		h_f(h, "<line x1=\"%s\" y1=\"%d\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"1\"/>",
+			C1(CX(t)), CAL_TOP - 6, C1(CX(t)), C1(height - 30), fabs(t) < 1e-9 ? "#1a1a1a" : "#e2e2e2");
+		h_f(h, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s</text>\n", C1(CX(t)), C1(height - 17),
+			rf_num(t).s);
+	}
+	h_f(h, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" style=\"fill:#595959\">null standard deviations "
+		"above the null models' mean (the calibrated statistic)</text>\n", C1(CAL_LEFT + plot / 2),
+		C1(height - 3));
+	for (i = 0, k = 0; i < n; i++) {
+		const json_t *te = rj_at(teachers, i), *cal = rj_obj(te, "calibration"), *nul = rj_arr(cal, "null");
+		const json_t *name = rj_strv(te, "model");
+		enum render_verdict rv = render_verdict_of(rj_str(te, "verdict"));
+		double y = CAL_TOP + (double)k * CAL_ROW + CAL_ROW / 2.0;
+		size_t j, l;
+
+		if ((only != (size_t)-1 && only != i) || !cal)
+			continue;
+		k++;
+		h_f(h, "<text x=\"%d\" y=\"%s\" text-anchor=\"end\">", CAL_LEFT - 10, C1(y + 4));
+		if (name)
+			h_label(h, json_string_value(name), json_string_length(name), 28);
+		else
+			h_raw(h, "(unnamed)");
+		h_raw(h, "</text>");
+		h_f(h, "<line x1=\"%d\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#bdbdbd\"/>", CAL_LEFT, C1(y),
+			C1(CAL_LEFT + plot), C1(y));
+		for (l = 0; l < 3; l++) {
+			pos = render_threshold_position(te, levels[l]);
+			if (isnan(pos) || pos > RENDER_AXIS_HI)
+				continue;
+			h_f(h, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"2\"/>"
+				"<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" style=\"font-size:9px;fill:%s\">%c</text>",
+				C1(CX(pos)), C1(y - 9), C1(CX(pos)), C1(y + 9), verdict_colour(render_verdict_of(levels[l])),
+				C1(CX(pos)), C1(y - 11), verdict_colour(render_verdict_of(levels[l])), levels[l][0]);
+		}
+		for (j = 0; j < arr_size(nul); j++) {
+			const json_t *nm = rj_at(nul, j);
+
+			if (!rj_num(nm, "statistic", &x) || isnan(pos = render_position(cal, x)))
+				continue;
+			h_f(h, "<circle cx=\"%s\" cy=\"%s\" r=\"3.5\" fill=\"%s\" stroke=\"#6e6e6e\"/>",
+				C1(CX(pos)), C1(y), json_is_true(rj_get(nm, "outlier")) ? "#ffffff" : "#9a9a9a");
+		}
+		if (rj_num(cal, "statistic", &x) && !isnan(pos = render_position(cal, x))) {
+			double cx = CX(pos);
+
+			h_f(h, "<path d=\"M%s %sl7 7l-7 7l-7 -7z\" fill=\"%s\" stroke=\"#1a1a1a\"/>", C1(cx), C1(y - 7),
+				verdict_colour(rv));
+			if (pos > RENDER_AXIS_HI || pos < RENDER_AXIS_LO)
+				h_f(h, "<text x=\"%s\" y=\"%s\" text-anchor=\"%s\" style=\"font-weight:600\">%s%s%s</text>",
+					C1(pos > 0 ? cx + 10 : cx - 10), C1(y + 4), pos > 0 ? "start" : "end",
+					pos > 0 ? "\xe2\x86\x92 " : "", rf_fix(pos, 1).s, pos > 0 ? "" : " \xe2\x86\x90");
+		}
+		h_raw(h, "\n");
+	}
+	h_f(h, "</svg><figcaption id=\"fig%d\">Figure %d. What decides the verdict: the suspect's calibrated "
+		"statistic (diamond, in the colour of the verdict) among the null models' (dots: control models "
+		"scanned in the suspect's place; hollow: outliers), in null standard deviations above the null "
+		"models' mean, on the same axis in every report (%s to %s). The ticks w, m, s mark where the "
+		"corrected p-value reaches the weak, moderate and strong thresholds.</figcaption></figure>\n",
+		h->figure, h->figure, rf_num(RENDER_AXIS_LO).s, rf_num(RENDER_AXIS_HI).s);
+#undef CX
+}
+
 /* ------------------------------------------------------------------ */
 /* Sections                                                             */
 
@@ -527,6 +654,50 @@ static void h_kv_code(struct ht *h, const char *label, const json_t *value, cons
 	h_f(h, "<tr><th>%s</th><td>", label);
 	h_code(h, value, absent);
 	h_raw(h, "</td></tr>\n");
+}
+
+/* A value for a CSS string: only letters, digits and " .:_-" (anything else as '_'), at most `max` bytes. */
+static void h_css_text(struct ht *h, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i < max && !h->rc; i++) {
+		char c = s[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
+			c == '.' || c == ':' || c == '_' || c == '-';
+
+		h->rc = pbuf_addc(h->out, ok ? c : '_');
+	}
+}
+
+/*
+ * CSS paged media: every printed page carries the case id, a short case hash and
+ * "page x of y" in its margins (or, for a scan that was not stored, says so).
+ */
+static void h_page_boxes(struct ht *h)
+{
+	const json_t *cs = rj_obj(h->doc, "case");
+	struct rfmt tmp;
+	size_t len;
+	const char *id = rf_text(rj_get(cs, "id"), &tmp, &len), *hash = rj_str(cs, "hash");
+
+	h_raw(h, "@media print{@page{\n@top-left{content:\"Provenance report \\00b7  ");
+	if (render_unstored_notice(h->doc))
+		h_raw(h, "not a stored case");
+	else if (id) {
+		h_raw(h, "case ");
+		h_css_text(h, id, 40);
+	} else
+		h_raw(h, "case not recorded");
+	h_raw(h, "\";font:8pt 'Helvetica Neue',Arial,'Liberation Sans',sans-serif;color:#595959}\n"
+		"@top-right{content:\"");
+	if (hash) {
+		h_raw(h, "case hash ");
+		h_css_text(h, hash, 12);
+	}
+	h_raw(h, "\";font:8pt 'DejaVu Sans Mono',monospace;color:#595959}\n"
+		"@bottom-right{content:\"page \" counter(page) \" of \" counter(pages);"
+		"font:8pt 'Helvetica Neue',Arial,'Liberation Sans',sans-serif;color:#595959}\n}}\n");
 }
 
 static void h_header(struct ht *h)
@@ -553,11 +724,15 @@ static void h_header(struct ht *h)
 		h_field(h, cs, "name", "");
 		h_raw(h, ")");
 	}
-	h_f(h, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+	h_f(h, "</title>\n<style>\n%s", css);
+	h_page_boxes(h);
+	h_raw(h, "</style>\n</head>\n<body>\n");
+	if (render_unstored_notice(h->doc))
+		h_f(h, "<p class=\"unstored\">%s</p>\n", render_unstored_notice(h->doc));
 
 	h_raw(h, "<header class=\"masthead\">\n<div class=\"lab\">Forensic comparison of "
 		"language-model outputs</div>\n<h1>Provenance report</h1>\n<p class=\"sub\">Is the "
-		"suspect model's output closer to a teacher model's than independent models' output "
+		"suspect model's output closer to a teacher model's than the control models' output "
 		"is?</p>\n<table class=\"kv\">\n<tr><th>Case</th><td>");
 	h_field(h, cs, "id", RENDER_ABSENT);
 	if (rj_str(cs, "name")) {
@@ -591,6 +766,19 @@ static void h_header(struct ht *h)
 	h_raw(h, "</ol>\n</nav>\n");
 }
 
+/* A paragraph of the conclusion box: "<b>Label.</b> text" from a render_* call (plain text in tmp). */
+static void h_box_para(struct ht *h, const char *label, int rc)
+{
+	if (!h->rc)
+		h->rc = rc;
+	if (h->tmp.len && !h->rc) {
+		h_f(h, "<p class=\"box\"><strong>%s.</strong> ", label);
+		h_plain(h, 0);
+		h_raw(h, "</p>\n");
+	}
+	pbuf_reset(&h->tmp);
+}
+
 static void h_summary(struct ht *h)
 {
 	const json_t *concl = rj_obj(h->doc, "conclusion"), *teachers = rj_arr(h->doc, "teachers");
@@ -600,33 +788,34 @@ static void h_summary(struct ht *h)
 	size_t i, n = arr_size(teachers);
 
 	h_section(h, 1);
-	h_f(h, "<div class=\"conclusion %s\">\n<p class=\"head\">", verdict_class(rv));
-	if (verdict) {
-		h_raw(h, "Conclusion: ");
+	h_f(h, "<div class=\"conclusion %s\">\n<p class=\"lab\">Conclusion: ", verdict_class(rv));
+	if (verdict)
 		h_verdict(h, verdict);
-	} else {
-		h_raw(h, "Conclusion");
-	}
-	h_raw(h, "</p>\n<p>");
-	if (rj_str(concl, "statement"))
-		h_field(h, concl, "statement", "");
 	else
-		h_raw(h, "The report records no conclusion statement.");
-	h_raw(h, "</p>\n</div>\n");
+		h_raw(h, "none recorded");
+	h_raw(h, "</p>\n<p class=\"head\">");
+	if (!h->rc)
+		h->rc = render_headline(&h->tmp, h->doc);
+	if (h->tmp.len) {
+		h_plain(h, 0);
+		h_raw(h, ".");
+	} else {
+		h_raw(h, "The report records no conclusion.");
+	}
+	h_raw(h, "</p>\n");
+	if (rj_str(concl, "statement")) {
+		h_raw(h, "<p>");
+		h_field(h, concl, "statement", "");
+		h_raw(h, "</p>\n");
+	}
+	h_box_para(h, "Validation", render_validation_words(&h->tmp, h->doc));
+	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
+	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
+	h_raw(h, "</div>\n");
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
-		h_raw(h, "<ul>\n");
-		for (i = 0; i < n; i++) {
-			const json_t *t = rj_at(teachers, i);
-
-			h_raw(h, "<li><strong>");
-			h_field(h, t, "model", "(unnamed teacher)");
-			h_raw(h, "</strong>: ");
-			h_field(h, t, "summary", "no summary recorded.");
-			h_raw(h, "</li>\n");
-		}
-		h_raw(h, "</ul>\n<table class=\"data\">\n<thead><tr><th>Teacher</th><th>Family</th>"
+		h_raw(h, "<table class=\"data\">\n<thead><tr><th>Teacher</th><th>Family</th>"
 			"<th>Verdict</th><th class=\"n\">Score</th><th class=\"n\">p-value (corrected)</th>"
 			"<th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n<tbody>\n");
 		for (i = 0; i < n; i++) {
@@ -646,7 +835,35 @@ static void h_summary(struct ht *h)
 			h_raw(h, "</tr>\n");
 		}
 		h_raw(h, "</tbody>\n</table>\n");
-		h_bars(h, teachers);
+		if (any_calibration(teachers))
+			h_calchart(h, teachers, (size_t)-1);
+		else
+			h_bars(h, teachers);
+	}
+	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
+	if (arr_size(rj_arr(h->doc, "warnings"))) {
+		const json_t *w = rj_arr(h->doc, "warnings");
+
+		h_raw(h, "<div class=\"warnings\"><p><strong>Warnings</strong></p>\n<ul>\n");
+		for (i = 0; i < json_array_size(w); i++) {
+			h_raw(h, "<li>");
+			h_jstr(h, json_array_get(w, i));
+			h_raw(h, "</li>\n");
+		}
+		h_raw(h, "</ul></div>\n");
+	}
+	if (n) {
+		h_raw(h, "<ul class=\"summaries\">\n");
+		for (i = 0; i < n; i++) {
+			const json_t *t = rj_at(teachers, i);
+
+			h_raw(h, "<li><strong>");
+			h_field(h, t, "model", "(unnamed teacher)");
+			h_raw(h, "</strong>: ");
+			h_field(h, t, "summary", "no summary recorded.");
+			h_raw(h, "</li>\n");
+		}
+		h_raw(h, "</ul>\n");
 	}
 	if (arr_size(notes)) {
 		h_raw(h, "<div class=\"notes\"><p><strong>Notes</strong></p>\n<ul>\n");
@@ -687,7 +904,7 @@ static void h_method(struct ht *h)
 	size_t i;
 
 	h_section(h, 2);
-	h_raw(h, "<h3>Signals</h3>\n<p>Five independent kinds of evidence are measured for each "
+	h_raw(h, "<h3>Signals</h3>\n<p>Five separate kinds of evidence are measured for each "
 		"teacher:</p>\n<table class=\"kv\">\n");
 	for (i = 0; i < 5; i++) {
 		h_f(h, "<tr><th>%s <code>%s</code></th><td>", render_signals[i].label,
@@ -720,8 +937,7 @@ static void h_method(struct ht *h)
 			h_td_num(h, rf_get(mo, "responses", RF_NUM));
 			h_raw(h, "</tr>\n");
 		}
-		h_raw(h, "</tbody>\n</table>\n<p>A teacher is compared with every reference model and "
-			"every teacher of another family (its controls).</p>\n");
+		h_raw(h, "</tbody>\n</table>\n<p>" RENDER_PANEL_WHY "</p>\n");
 	} else {
 		h_raw(h, "<p>The corpus lists no models.</p>\n");
 	}
@@ -832,13 +1048,37 @@ static void h_side(struct ht *h, const char *who, const json_t *who_name, const 
 	if (!side) {
 		h_raw(h, "<span class=\"absent\">not recorded</span>");
 	} else {
+		if (json_is_true(rj_get(side, "before_truncated")))
+			h_raw(h, "<span class=\"cut\">\xe2\x80\xa6</span> ");
 		h_jstr(h, rj_strv(side, "before"));
 		h_raw(h, "<mark>");
 		h_jstr(h, rj_strv(side, "match"));
 		h_raw(h, "</mark>");
 		h_jstr(h, rj_strv(side, "after"));
+		if (json_is_true(rj_get(side, "after_truncated")))
+			h_raw(h, " <span class=\"cut\">\xe2\x80\xa6</span>");
 	}
 	h_raw(h, "</blockquote></div>\n");
+}
+
+#define PROMPT_MAX_CPS 400   /* a longer prompt is cut on a word boundary, with an ellipsis */
+
+/* A prompt above an excerpt: at most PROMPT_MAX_CPS code points, cut at a space. */
+static void h_prompt_text(struct ht *h, const json_t *prompt)
+{
+	const char *s = json_string_value(prompt);
+	size_t len = json_string_length(prompt), i, cps = 0, space = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == ' ' || s[i] == '\n')
+			space = i;
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && cps++ == PROMPT_MAX_CPS) {
+			h_text(h, s, space ? space : i);
+			h_raw(h, " <span class=\"cut\">\xe2\x80\xa6</span>");
+			return;
+		}
+	}
+	h_text(h, s, len);
 }
 
 static void h_spans(struct ht *h, const json_t *t, const json_t *spans)
@@ -859,7 +1099,13 @@ static void h_spans(struct ht *h, const json_t *t, const json_t *spans)
 			h_f(h, " \xc2\xb7 suspect characters %s\xe2\x80\x93%s, teacher characters %s\xe2\x80\x93%s",
 				rf_get(su, "start", RF_NUM).s, rf_get(su, "end", RF_NUM).s,
 				rf_get(te, "start", RF_NUM).s, rf_get(te, "end", RF_NUM).s);
-		h_raw(h, "</div>\n<div class=\"pair\">\n");
+		h_raw(h, "</div>\n");
+		if (rj_strv(sp, "prompt")) {
+			h_raw(h, "<div class=\"prompt\"><div class=\"who\"><span class=\"role\">Prompt</span></div><blockquote>");
+			h_prompt_text(h, rj_strv(sp, "prompt"));
+			h_raw(h, "</blockquote></div>\n");
+		}
+		h_raw(h, "<div class=\"pair\">\n");
 		h_side(h, "Suspect", sname, su);
 		h_side(h, "Teacher", rj_strv(t, "model"), te);
 		h_raw(h, "</div>\n</div>\n");
@@ -939,7 +1185,8 @@ static void h_phrases(struct ht *h, const json_t *top)
 		const json_t *p = rj_at(top, i);
 
 		h_raw(h, "<tr><td>\xe2\x80\x9c");
-		h_field(h, p, "phrase", RENDER_ABSENT);
+		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
+		h_field(h, p, rj_str(p, "surface") ? "surface" : "phrase", RENDER_ABSENT);
 		h_raw(h, "\xe2\x80\x9d</td>");
 		h_td_num(h, rf_get(p, f[0], RF_NUM));
 		h_td_num(h, rf_get(p, f[1], RF_NUM));
@@ -1004,11 +1251,67 @@ static void h_teacher(struct ht *h, const json_t *t, size_t idx)
 		h_raw(h, "</td></tr>\n");
 	}
 	if (rj_obj(t, "null")) {
-		h_raw(h, "<tr><th>Independent models in the suspect's place</th><td>");
+		h_raw(h, "<tr><th>Control models in the suspect's place</th><td>");
 		h_plain(h, render_null_line(&h->tmp, t));
 		h_raw(h, "</td></tr>\n");
 	}
-	h_raw(h, "</table>\n<div class=\"keep\"><h4>Signals</h4>\n");
+	if (rj_obj(t, "robustness")) {
+		h_raw(h, "<tr><th>Robustness</th><td>");
+		h_plain(h, render_robustness_line(&h->tmp, t));
+		h_raw(h, "</td></tr>\n");
+	}
+	if (rj_obj(t, "prompts_needed") || rj_obj(t, "identical")) {
+		h_raw(h, "<tr><th>Basis of the verdict</th><td>");
+		h_plain(h, render_basis_line(&h->tmp, h->doc, t));
+		h_raw(h, "</td></tr>\n");
+	}
+	h_raw(h, "</table>\n");
+	if (rj_obj(t, "calibration")) {
+		h_raw(h, "<h4>Calibration against the null models</h4>\n<p>");
+		h_plain(h, render_calibration_line(&h->tmp, t));
+		h_raw(h, "</p>\n");
+		h_calchart(h, rj_arr(h->doc, "teachers"), idx);
+		if (arr_size(rj_arr(rj_obj(t, "calibration"), "null"))) {
+			const json_t *nul = rj_arr(rj_obj(t, "calibration"), "null");
+
+			h_raw(h, "<table class=\"data\">\n<thead><tr><th>Null model</th><th class=\"n\">Statistic</th>"
+				"<th>Outlier</th></tr></thead>\n<tbody>\n");
+			for (i = 0; i < json_array_size(nul); i++) {
+				const json_t *nm = rj_at(nul, i), *o = rj_get(nm, "outlier");
+
+				h_raw(h, "<tr><td>");
+				h_field(h, nm, "model", RENDER_ABSENT);
+				h_raw(h, "</td>");
+				h_td_num(h, rf_get(nm, "statistic", RF_FIX2));
+				h_raw(h, "<td>");
+				if (json_is_boolean(o))
+					h_raw(h, json_is_true(o) ? "yes" : "no");
+				else
+					h_absent(h, RENDER_ABSENT);
+				h_raw(h, "</td></tr>\n");
+			}
+			h_raw(h, "</tbody>\n</table>\n");
+		}
+	}
+	if (arr_size(rj_arr(t, "contaminated_controls"))) {
+		const json_t *cc = rj_arr(t, "contaminated_controls");
+
+		h_raw(h, "<h4>Contaminated controls</h4>\n<p>These control models are themselves closer to the teacher "
+			"than the other controls are; they may derive from it, which makes the comparison more "
+			"cautious.</p>\n<table class=\"data\">\n<thead><tr><th>Control</th><th class=\"n\">Statistic</th>"
+			"<th class=\"n\">t</th><th class=\"n\">p-value</th></tr></thead>\n<tbody>\n");
+		for (i = 0; i < json_array_size(cc); i++) {
+			h_raw(h, "<tr><td>");
+			h_field(h, rj_at(cc, i), "model", RENDER_ABSENT);
+			h_raw(h, "</td>");
+			h_td_num(h, rf_get(rj_at(cc, i), "statistic", RF_FIX2));
+			h_td_num(h, rf_get(rj_at(cc, i), "t", RF_FIX2));
+			h_td_num(h, rf_get(rj_at(cc, i), "p_value", RF_P));
+			h_raw(h, "</tr>\n");
+		}
+		h_raw(h, "</tbody>\n</table>\n");
+	}
+	h_raw(h, "<div class=\"keep\"><h4>Signals</h4>\n");
 	h_signals(h, t);
 	h_raw(h, "</div>\n");
 
@@ -1039,8 +1342,8 @@ static void h_teacher(struct ht *h, const json_t *t, size_t idx)
 	h_raw(h, "<h4>Shared passages</h4>\n");
 	if (arr_size(rj_arr(ev, "spans"))) {
 		h_raw(h, "<p>The longest word-for-word passages shared by the suspect's and the "
-			"teacher's answers to the same prompt; the shared words are "
-			"<mark>highlighted</mark>.</p>\n");
+			"teacher's answers to the same prompt, under the prompt; the shared words are "
+			"<mark>highlighted</mark>, and \xe2\x80\xa6 marks where the excerpt cuts the answer.</p>\n");
 		h_spans(h, t, rj_arr(ev, "spans"));
 	} else {
 		h_raw(h, "<p>None recorded.</p>\n");
@@ -1139,14 +1442,18 @@ static void h_error_rates(struct ht *h)
 			for (j = 0; j < json_array_size(cols); j++) {
 				v = json_object_get(json_array_get(rows, i),
 					json_string_value(json_array_get(cols, j)));
-				if (json_is_number(v)) {
+				if (json_is_integer(v)) {
 					h_td_num(h, rf_get(json_array_get(rows, i),
 						json_string_value(json_array_get(cols, j)), RF_NUM));
 					continue;
 				}
+				if (json_is_real(v)) {
+					h_td_num(h, rf_rate(json_real_value(v)));
+					continue;
+				}
 				h_raw(h, "<td>");
 				if (v && !json_is_null(v))
-					h_value(h, v);
+					h_rate_value(h, v);
 				else
 					h_absent(h, RENDER_ABSENT);
 				h_raw(h, "</td>");
@@ -1165,9 +1472,12 @@ static void h_error_rates(struct ht *h)
 		if (!i++)
 			h_raw(h, "<table class=\"kv\">\n");
 		h_raw(h, "<tr><th>");
-		h_s(h, key);
+		if (render_rate_label(key))
+			h_raw(h, render_rate_label(key));
+		else
+			h_s(h, key);
 		h_raw(h, "</th><td>");
-		h_value(h, v);
+		h_rate_value(h, v);
 		h_raw(h, "</td></tr>\n");
 	}
 	if (i)

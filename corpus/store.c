@@ -1920,3 +1920,8 @@ done:
 		return db_error(s, "cannot write the cache");
 	return 0;
 }
+
+const char *store_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}

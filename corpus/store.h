@@ -258,4 +258,7 @@ int store_cache_get(struct store *s, const char *key, struct pbuf *out);
 /* put: replaces every entry of the same kind (only the newest preparation is kept). */
 int store_cache_put(struct store *s, const char *key, const char *kind, const void *value, size_t len);
 
+/* The version of the SQLite library in use ("3.46.1"). */
+const char *store_sqlite_version(void);
+
 #endif

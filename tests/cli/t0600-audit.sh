@@ -54,12 +54,12 @@ test_expect "the Markdown summary (default): one row per file, conclusion, top t
 	expect_code 0 prov audit sus &&
 	check_contains out "# Audit summary" &&
 	check_contains out "6 suspect files, 6 cases stored, 0 failed. Corpus: provenance.db; evidence: provenance.db." &&
-	check_contains out "| suspect | name | case | teacher | family | verdict | top teacher | score | p-value | matched | error |" &&
-	grep -E "^\| sus/distilled.jsonl \| example-student \| 5 \| example-gpt \| openai \| (strong|moderate) \| example-gpt \| [0-9.]+ \| [0-9.e-]+ \| 40/40 \| \|$" out &&
-	grep -E "^\| sus/Z/independent.jsonl \| example-indie \| 1 \| — \| — \| none \| " out &&
+	check_contains out "| rank | suspect | name | case | teacher | family | verdict | top teacher | score | p-value | matched | error |" &&
+	grep -E "^\| [0-9] \| sus/distilled.jsonl \| example-student \| 5 \| example-gpt \| openai \| (strong|moderate) \| example-gpt \| [0-9.]+ \| [0-9.e<-]+ \| 40/40 \| \|$" out &&
+	grep -E "^\| [0-9] \| sus/Z/independent.jsonl \| example-indie \| 1 \| — \| — \| none \| " out &&
 	check_contains out "| sus/deep/er/head12.jsonl | student-12 | 3 |" &&
 	check_contains out "| 12/12 |" &&
-	check_eq "$(grep -c "^| sus/" out)" 6
+	check_eq "$(grep -c "^| [0-9] | sus/" out)" 6
 '
 
 test_expect "the CSV summary quotes by RFC 4180 and ends lines with CRLF" '

@@ -8,6 +8,7 @@
  *   test_render --write-md FILE
  */
 #include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -96,6 +97,26 @@ static void set(json_t *doc, const char *path, json_t *value)
 		json_object_set_new(p, last, value);
 	else
 		printf("#   set: no parent for %s\n", path), json_decref(value), unit_failed = 1;
+}
+
+/* md with the excerpts' wrapped lines joined again ("\n  " -> " "); free() it. */
+static char *unwrapped(const char *md)
+{
+	char *out = malloc(strlen(md) + 1), *w = out;
+	const char *r;
+
+	if (!out)
+		return NULL;
+	for (r = md; *r; r++) {
+		if (r[0] == '\n' && r[1] == ' ' && r[2] == ' ' && r > md && r[-1] != ':' && r[-1] != '\n') {
+			*w++ = ' ';
+			r += 2;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	return out;
 }
 
 /* `needles` appear in `hay` in this order. */
@@ -213,7 +234,7 @@ static const char *const fixture_facts[] = {
 	"0d4c0f2b5e8a9c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d", /* patterns */
 	"2.6e-9", "5.3e-10", "1e-7", "0.023", "0.079",                /* evidence */
 	"ex07", "ex09", "ex13", "ex37", "sorry_cant_assist", "ai_lm_by_openai",
-	"i hope this helps", "bold markers per 100 words", "0.31",
+	"I hope this helps", "bold markers per 100 words", "0.31",
 	"No validation of this tool version",                          /* error rates */
 	"shared base model or convergent fine-tuning",                 /* limitations */
 	"8d1e5c0a9b7f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d",
@@ -255,10 +276,17 @@ static void md_has_every_section(void)
 		CHECK(strstr(md, "### 3.2 example-claude (anthropic): no evidence") != NULL);
 		CHECK(strstr(md, "| example-gpt | openai | strong evidence | 5.84 | 5.2e-9 | 0.92 | 40 |")
 			!= NULL);
-		/* the shared words in bold inside the quoted excerpts, on both sides */
-		CHECK_INT(count(md, "**It's important to note that consistency matters more than "
-			"intensity**"), 2);
-		CHECK(strstr(md, "> Here are a few tips. **It's") != NULL);
+		/* the excerpts: fenced text under the prompt, the shared words between [[ ]] on both sides */
+		{
+			char *flat = unwrapped(md);
+
+			CHECK_INT(count(flat, "[[It's important to note that consistency matters more than "
+				"intensity]]"), 2);
+			CHECK(strstr(flat, "```text\nPrompt:\n  How should a beginner start exercising?") != NULL);
+			CHECK(strstr(flat, "Suspect (example-student):\n  Here are a few tips. [[It's") != NULL);
+			CHECK(strstr(flat, "when you start. \xe2\x80\xa6\n") != NULL);
+			free(flat);
+		}
 		/* the histogram as text */
 		CHECK(strstr(md, "        1         2        12  ######") != NULL);
 		CHECK(md_tables_ok(md));
@@ -290,9 +318,9 @@ static void html_has_every_section(void)
 		CHECK(!strstr(html, "<link"));
 		CHECK(!strstr(html, "@import"));
 		CHECK(strstr(html, "Content-Security-Policy") != NULL);
-		/* charts: the bars and one histogram per teacher */
-		CHECK_INT(count(html, "<svg "), 3);
-		CHECK_INT(count(html, "</svg>"), 3);
+		/* charts: the calibration (summary and teacher 1) and one histogram per teacher */
+		CHECK_INT(count(html, "<svg "), 4);
+		CHECK_INT(count(html, "</svg>"), 4);
 		CHECK(strstr(html, "<mark>It&#39;s important to note that consistency matters more than "
 			"intensity</mark>") != NULL);
 		CHECK(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
@@ -324,7 +352,8 @@ static const char *const evil_paths[] = {
 	"teachers.0.model", "teachers.0.family", "teachers.0.summary", "teachers.0.closest_control",
 	"teachers.0.null.max_model", "teachers.0.controls.1.model",
 	"teachers.0.signals.lexical.closest_control",
-	"teachers.0.signals.phrases.top.0.phrase", "teachers.0.signals.style.features.0.name",
+	"teachers.0.signals.phrases.top.0.phrase", "teachers.0.signals.phrases.top.0.surface",
+	"teachers.0.signals.style.features.0.name", "teachers.0.evidence.spans.0.prompt",
 	"teachers.0.evidence.spans.0.prompt_id", "teachers.0.evidence.spans.0.suspect.before",
 	"teachers.0.evidence.spans.0.suspect.match", "teachers.0.evidence.spans.0.suspect.after",
 	"teachers.0.evidence.spans.0.teacher.before", "teachers.0.evidence.spans.0.teacher.match",
@@ -380,6 +409,12 @@ static int overwritten(size_t i)
 		!strcmp(evil_paths[i], "teachers.0.evidence.identity.0.claims"));
 }
 
+/* Paths the renderers do not show because the document has better words next to them (surface forms). */
+static int shadowed(size_t i)
+{
+	return i < N_PATHS && !strcmp(evil_paths[i], "teachers.0.signals.phrases.top.0.phrase");
+}
+
 static void html_escapes_every_string(void)
 {
 	json_t *doc = hostile_document();
@@ -399,7 +434,7 @@ static void html_escapes_every_string(void)
 		CHECK(!strstr(html, "\x1b"));
 		CHECK(strstr(html, "open<span class=\"ctl\">[U+202E]</span>ia\xef\xbf\xbd[31m") != NULL);
 		for (i = 0; i < N_EVIL; i++) {
-			if (overwritten(i))
+			if (overwritten(i) || shadowed(i))
 				continue;
 			snprintf(want, sizeof(want), "&lt;script&gt;alert(%zu)&lt;/script&gt; &quot;quotes&quot; "
 				"&amp; ampersands &#39;single&#39; | `tick` *star*", i);
@@ -433,18 +468,27 @@ static void md_escapes_every_string(void)
 		CHECK(!strstr(md, "\x1b"));
 		CHECK(strstr(md, "open[U+202E]ia\xef\xbf\xbd\\[31m") != NULL);
 		CHECK(md_tables_ok(md));
-		/* '<', '|', '`' and '*' escaped wherever the value lands (text, cell, quote) */
+		/* '<', '|', '`' and '*' escaped wherever the value lands (text, cell, quote); in the
+		 * excerpts' fenced blocks the text is shown as it is (a fence shows it literally) */
+		char *flat = unwrapped(md);
+
 		for (i = 0; i < N_EVIL; i++) {
-			if (overwritten(i))
+			if (overwritten(i) || shadowed(i))
 				continue;
-			snprintf(want, sizeof(want), "\\<script>alert(%zu)\\</script> \"quotes\" & "
-				"ampersands 'single' \\| \\`tick\\` \\*star\\*", i);
-			if (!strstr(md, want)) {
+			if (i < N_PATHS && strstr(evil_paths[i], ".evidence.spans.0.") &&
+			    strcmp(evil_paths[i], "teachers.0.evidence.spans.0.prompt_id"))
+				snprintf(want, sizeof(want), EVIL, (int)i);
+			else
+				snprintf(want, sizeof(want), "\\<script>alert(%zu)\\</script> \"quotes\" & "
+					"ampersands 'single' \\| \\`tick\\` \\*star\\*", i);
+			if (!strstr(flat, want)) {
 				printf("#   not rendered escaped: %s\n",
 					i < N_PATHS ? evil_paths[i] : "(extra)");
 				unit_failed = 1;
 			}
 		}
+		CHECK(!md_has_raw_tag(md, "<script"));
+		free(flat);
 	}
 	free(md);
 	json_decref(doc);
@@ -474,11 +518,13 @@ static void md_table_cells_cannot_break(void)
 		/* the path in the commands: shell-quoted, inside a fence longer than its backticks */
 		CHECK(strstr(md, "````sh\n") != NULL);
 		CHECK(strstr(md, "sha256sum 'dir with space/it'\\''s\n```\nrm -rf /'\n") != NULL);
-		/* the passage in the excerpt stays inside the quote */
-		set(doc, "teachers.0.evidence.spans.0.suspect.match", json_string("one\n\n# two  "));
+		/* the passage in the excerpt stays inside its fence, line breaks kept, nothing escaped */
+		set(doc, "teachers.0.evidence.spans.0.suspect.match", json_string("one\n\n# two ``` x"));
 		free(md);
 		md = render(render_md, doc, &rc);
-		CHECK(md && strstr(md, "**one**\n>\n> **\\# two**   when") != NULL);
+		CHECK(md && strstr(md, "````text\nPrompt:") != NULL);
+		CHECK(md && strstr(md, "[[one\n  \n  # two ``` x]] when") != NULL);
+		CHECK(md && md_tables_ok(md));
 	}
 	free(md);
 	json_decref(doc);
@@ -512,7 +558,10 @@ static void rendering_is_deterministic(void)
 static void numbers_follow_fixed_rules(void)
 {
 	CHECK_STR(rf_p(5.2e-9).s, "5.2e-9");
-	CHECK_STR(rf_p(1e-12).s, "1e-12");
+	CHECK_STR(rf_p(1e-12).s, "< 1e-10");   /* floored for display; the JSON keeps 1e-12 */
+	CHECK_STR(rf_p(6.3e-71).s, "< 1e-10");
+	CHECK_STR(rf_p(1e-10).s, "1e-10");
+	CHECK_STR(rf_p(1.2e-10).s, "1.2e-10");
 	CHECK_STR(rf_p(2.64e-9).s, "2.6e-9");
 	CHECK_STR(rf_p(0.00099).s, "9.9e-4");
 	CHECK_STR(rf_p(0.0012).s, "0.0012");
@@ -521,7 +570,12 @@ static void numbers_follow_fixed_rules(void)
 	CHECK_STR(rf_p(0.88).s, "0.88");
 	CHECK_STR(rf_p(0.999).s, "0.999");
 	CHECK_STR(rf_p(1).s, "1");
-	CHECK_STR(rf_p(0).s, "0");
+	CHECK_STR(rf_p(0).s, "< 1e-10");
+	CHECK_STR(rf_rate(5.55e-17).s, "0");
+	CHECK_STR(rf_rate(-5.55e-17).s, "0");
+	CHECK_STR(rf_rate(0.9999999999999999).s, "1");
+	CHECK_STR(rf_rate(0.0626).s, "0.063");
+	CHECK_STR(rf_rate(0.5).s, "0.5");
 	CHECK_STR(rf_p(1.5).s, "1.5");   /* not a probability: shown as it is */
 	CHECK_STR(rf_fix(0.918, 2).s, "0.92");
 	CHECK_STR(rf_fix(-3.1, 2).s, "-3.10");
@@ -644,7 +698,7 @@ static void error_rates_table_shows_its_rows(void)
 	json_object_set_new(doc, "error_rates", parse(
 		"{\"status\": \"available\", \"statement\": \"Measured on 120 labelled pairs.\","
 		" \"rows\": [{\"verdict\": \"strong\", \"tpr\": 0.9, \"tpr_low\": 0.8, \"tpr_high\": 0.95,"
-		" \"fpr\": 0.01, \"fpr_low\": 0.0, \"fpr_high\": 0.05, \"positives\": 40, \"negatives\": 80},"
+		" \"fpr\": 0.01, \"fpr_low\": 5.551115123125783e-17, \"fpr_high\": 0.05, \"positives\": 40, \"negatives\": 80},"
 		" {\"verdict\": \"moderate\", \"tpr\": 0.95, \"fpr\": 0.04, \"fpr_ci\": [0.01, 0.1],"
 		" \"note\": \"x\"}], \"dataset\": \"labels v1\"}"));
 	md = render(render_md, doc, NULL);
@@ -653,11 +707,17 @@ static void error_rates_table_shows_its_rows(void)
 	if (md && html) {
 		CHECK(strstr(md, "| Verdict level | True-positive rate | TPR 95% low | TPR 95% high | "
 			"False-positive rate | FPR 95% low | FPR 95% high | Derived models (n) | "
-			"Independent models (n) | FPR 95% interval | note |") != NULL);
+			"Control (not derived) models (n) | FPR 95% interval | note |") != NULL);
 		CHECK(strstr(md, "| strong | 0.9 | 0.8 | 0.95 | 0.01 | 0 | 0.05 | 40 | 80 | "
 			RENDER_ABSENT " | " RENDER_ABSENT " |") != NULL);
 		CHECK(strstr(md, "| 0.01, 0.1 | x |") != NULL);
 		CHECK(strstr(md, "| dataset | labels v1 |") != NULL);
+		/* no floating-point noise anywhere in the section */
+		CHECK(!strstr(md, "e-17") && !strstr(html, "e-17"));
+		/* the validation status in words, in the conclusion box */
+		CHECK(strstr(md, "**Validation:** Validated on 120 labelled models (40 derived, 80 not derived); "
+			"false-positive rate at the strong level: 1/80, 95% interval 0 to 0.05.") != NULL);
+		CHECK(strstr(html, "<strong>Validation.</strong> Validated on 120 labelled models") != NULL);
 		CHECK(md_tables_ok(md));
 		CHECK(strstr(html, "<th>False-positive rate</th>") != NULL);
 		CHECK(strstr(html, "<td class=\"n\">0.95</td>") != NULL);
@@ -887,6 +947,281 @@ static int write_fixture(const char *what, const char *file)
 	return ok ? 0 : 1;
 }
 
+/* The text between two markers (exclusive), as a new string; "" when a marker is missing. */
+static char *between(const char *s, const char *from, const char *to)
+{
+	const char *a = strstr(s, from), *b;
+	char *out;
+
+	if (!a)
+		return strdup("");
+	a += strlen(from);
+	b = to ? strstr(a, to) : NULL;
+	if (!b)
+		b = a + strlen(a);
+	out = malloc((size_t)(b - a) + 1);
+	if (out) {
+		memcpy(out, a, (size_t)(b - a));
+		out[b - a] = '\0';
+	}
+	return out;
+}
+
+static void conclusion_box_says_what_a_lawyer_quotes(void)
+{
+	json_t *doc = load_fixture();
+	char *md, *html, *box;
+
+	if (!doc)
+		SKIP("fixture not found");
+	md = render(render_md, doc, NULL);
+	html = render(render_html, doc, NULL);
+	CHECK(md && html);
+	if (md && html) {
+		box = between(md, "## 1. Summary\n\n", "\n\n**Warnings**");
+		CHECK(!strncmp(box, "> **Strong evidence that the suspect's outputs derive from the openai family "
+			"(closest teacher example-gpt).**\n", 100));
+		CHECK(strstr(box, "> **Validation:** No error rate has been established for this corpus") != NULL);
+		CHECK(strstr(box, "> **Robustness:** The verdict is the same with each control and each family of "
+			"controls left out.") != NULL);
+		CHECK(strstr(box, "> **Basis:** The comparison rests on 40 prompts matched between the suspect and "
+			"example-gpt (of 40 answers by the suspect); 3 of 40 answers identical to the teacher's") != NULL);
+		free(box);
+		box = between(html, "<div class=\"conclusion", "</div>");
+		CHECK(strstr(box, "<p class=\"head\">Strong evidence that the suspect&#39;s outputs derive from the "
+			"openai family (closest teacher example-gpt).</p>") != NULL);
+		CHECK(strstr(box, "<strong>Robustness.</strong> The verdict is the same") != NULL);
+		CHECK(strstr(box, "<strong>Basis.</strong> The comparison rests on 40 prompts") != NULL);
+		free(box);
+		/* the warnings, after the box and the table */
+		CHECK(strstr(md, "**Warnings**\n\n- The panel has 2 references; at least 5 are advised.") != NULL);
+		CHECK(strstr(html, "<li>The panel has 2 references; at least 5 are advised.</li>") != NULL);
+	}
+	free(md);
+	free(html);
+	/* other verdicts name their subject too */
+	set(doc, "conclusion.verdict", json_string("none"));
+	set(doc, "conclusion.teacher", json_null());
+	md = render(render_md, doc, NULL);
+	CHECK(md && strstr(md, "> **No evidence that the suspect's outputs derive from any teacher in the "
+		"corpus.**") != NULL);
+	/* the robustness sentence whatever the verdict, when recorded */
+	CHECK(md && strstr(md, "**Robustness:** The verdict is the same") != NULL);
+	free(md);
+	set(doc, "conclusion.verdict", json_string("moderate"));
+	set(doc, "conclusion.teacher", json_string("example-gpt"));
+	set(doc, "conclusion.family", json_string("none"));
+	md = render(render_md, doc, NULL);
+	CHECK(md && strstr(md, "> **Moderate evidence that the suspect's outputs derive from example-gpt.**") != NULL);
+	free(md);
+	json_decref(doc);
+}
+
+static void new_fields_render_and_may_be_absent(void)
+{
+	json_t *doc = load_fixture(), *old;
+	char *md, *html, *t1, *t2;
+	size_t i;
+	static const char *const fields[] = { "calibration", "robustness", "contaminated_controls",
+		"prompts_needed", "identical" };
+
+	if (!doc)
+		SKIP("fixture not found");
+	md = render(render_md, doc, NULL);
+	html = render(render_html, doc, NULL);
+	CHECK(md && html);
+	if (md && html) {
+		t1 = between(md, "### 3.1 ", "### 3.2 ");
+		t2 = between(md, "### 3.2 ", "### 3.3 ");
+		CHECK(strstr(t1, "#### Calibration against the null models\n\nAgainst 14 null models (control "
+			"models scanned in the suspect's place on its prompts): the suspect's statistic 0.41 lies 8.0 "
+			"null standard deviations above their mean 0.01 (t 7.90, df 13; p-value 1.2e-6, 2.4e-6 after "
+			"Holm's correction); it ranks 1 of 15 (the null models and the suspect; rank p-value 0.067, "
+			"exact).") != NULL);
+		CHECK(strstr(t1, "| ctrl-e | 0.31 | yes |") != NULL);
+		CHECK(strstr(t1, "#### Contaminated controls") != NULL && strstr(t1, "| ctrl-e | 0.31 | 5.10 | 1e-4 |"));
+		CHECK(strstr(t1, "3 of 40 answers identical to the teacher's") != NULL);
+		/* the second teacher has no calibration; its robustness is made from "without" */
+		CHECK(!strstr(t2, "Calibration") && !strstr(t2, "Contaminated"));
+		CHECK(strstr(t2, "| Robustness | With the control example-human-b left out, the verdict is weak. |") != NULL);
+		CHECK(strstr(t2, "about 240 prompts would be needed for a weak verdict; a moderate verdict is out of "
+			"reach with more prompts of this kind.") != NULL);
+		CHECK(strstr(t2, "a moderate or strong") == NULL);
+		CHECK(strstr(t2, "0 of 40 answers identical") != NULL);
+		free(t1);
+		free(t2);
+		CHECK(strstr(html, "<h4>Calibration against the null models</h4>") != NULL);
+		CHECK(strstr(html, "<h4>Contaminated controls</h4>") != NULL);
+		CHECK(strstr(html, "<tr><td>ctrl-e</td><td class=\"n\">0.31</td><td>yes</td></tr>") != NULL);
+	}
+	free(md);
+	free(html);
+	/* levels out of reach are named together */
+	{
+		struct pbuf b = PBUF_INIT(0);
+		json_t *t = json_deep_copy(at(doc, "teachers.0"));
+
+		set(t, "verdict", json_string("none"));
+		CHECK(render_basis_line(&b, doc, t) == 0 && b.data && strstr(b.data, "; a moderate or strong verdict is "
+			"out of reach with more prompts of this kind.") != NULL);
+		pbuf_release(&b);
+		json_decref(t);
+	}
+	/* every new field missing (an old stored case): renders, and says nothing about them */
+	old = json_deep_copy(doc);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		json_object_del(at(old, "teachers.0"), fields[i]);
+		json_object_del(at(old, "teachers.1"), fields[i]);
+	}
+	json_object_del(old, "warnings");
+	md = render(render_md, old, NULL);
+	html = render(render_html, old, NULL);
+	CHECK(md && html);
+	CHECK(md && !strstr(md, "Calibration") && !strstr(md, "Robustness") && !strstr(md, "Warnings"));
+	CHECK(md && strstr(md, "> **Basis:** The comparison rests on 40 prompts") != NULL);
+	CHECK(html && !strstr(html, "Calibration against") && !strstr(html, "class=\"warnings\""));
+	/* without calibration the summary chart is the score per teacher */
+	CHECK(html && strstr(html, "Score per teacher") != NULL);
+	CHECK(md && !strstr(md, "(null)") && html && !strstr(html, "(null)"));
+	free(md);
+	free(html);
+	json_decref(old);
+	json_decref(doc);
+}
+
+static void calibration_chart_has_a_fixed_axis_and_thresholds(void)
+{
+	json_t *doc = load_fixture();
+	char *md, *html, *fig, *fig2;
+	double w, m, s;
+
+	if (!doc)
+		SKIP("fixture not found");
+	/* thresholds: Crawford-Howell t quantiles (df 13) times sqrt(1 + 1/14), Holm factor 2 */
+	w = render_threshold_position(at(doc, "teachers.0"), "weak");
+	m = render_threshold_position(at(doc, "teachers.0"), "moderate");
+	s = render_threshold_position(at(doc, "teachers.0"), "strong");
+	/* t_0.975(13) = 2.160 and t_0.9995(13) = 4.221 (tables); t_(1 - 5e-7)(13) is about 8.6 */
+	CHECK(fabs(w - 2.160 * sqrt(1 + 1.0 / 14)) < 0.01);
+	CHECK(fabs(m - 4.221 * sqrt(1 + 1.0 / 14)) < 0.02);
+	CHECK(s / sqrt(1 + 1.0 / 14) > 8.4 && s / sqrt(1 + 1.0 / 14) < 8.8);
+	CHECK(isnan(render_threshold_position(at(doc, "teachers.1"), "weak")));
+	{
+		/* many null models: the t is the normal (one-sided z_0.95 = 1.645), and no Holm factor */
+		json_t *big = json_deep_copy(at(doc, "teachers.0"));
+
+		set(big, "calibration.df", json_integer(300));
+		set(big, "calibration.null_models", json_integer(301));
+		set(big, "calibration.p_holm", json_real(1.2e-6));
+		CHECK(fabs(render_threshold_position(big, "weak") - 1.6449 * sqrt(1 + 1.0 / 301)) < 0.002);
+		/* a recorded Holm factor is used as it is */
+		set(big, "calibration.holm_factor", json_integer(2));
+		CHECK(fabs(render_threshold_position(big, "weak") - 1.960 * sqrt(1 + 1.0 / 301)) < 0.002);
+		set(big, "calibration.holm_factor", json_integer(1));
+		CHECK(fabs(render_threshold_position(big, "weak") - 1.6449 * sqrt(1 + 1.0 / 301)) < 0.002);
+		json_decref(big);
+	}
+	CHECK(fabs(render_position(at(doc, "teachers.0.calibration"), 0.41) - 8.0) < 1e-9);
+	html = render(render_html, doc, NULL);
+	md = render(render_md, doc, NULL);
+	CHECK(html && md);
+	if (html && md) {
+		fig = between(html, "<figure class=\"calchart\">", "</figure>");
+		CHECK(strstr(fig, ">-4</text>") && strstr(fig, ">16</text>") && strstr(fig, ">0</text>"));
+		CHECK(strstr(fig, "null standard deviations above the null models' mean") != NULL);
+		CHECK(count(fig, "<circle ") == 5);
+		CHECK(strstr(fig, ">w</text>") && strstr(fig, ">m</text>") && strstr(fig, ">s</text>"));
+		/* a suspect far off the axis sits at its edge, with its value */
+		set(doc, "teachers.0.calibration.statistic", json_real(3.01));
+		free(html);
+		html = render(render_html, doc, NULL);
+		fig2 = html ? between(html, "<figure class=\"calchart\">", "</figure>") : strdup("");
+		CHECK(strstr(fig2, "\xe2\x86\x92 60.0</text>") != NULL);
+		/* the same axis labels whatever the values */
+		CHECK(strstr(fig2, ">-4</text>") && strstr(fig2, ">16</text>"));
+		free(fig);
+		free(fig2);
+		CHECK(strstr(md, "null SDs above the null mean: -4 to 16 (fixed axis)\n"
+			"+--------o-o+o-o--------+-----o-----S-----------+-----------+\n"
+			"                   w     m             s\n") != NULL);
+	}
+	free(html);
+	free(md);
+	json_decref(doc);
+}
+
+static void wording_and_labels(void)
+{
+	json_t *doc = load_fixture();
+	char *md, *html, *method;
+	static const char *const internal[] = { "phrase_prior_answers", "min_median_words", "auc_family" };
+	size_t i;
+
+	if (!doc)
+		SKIP("fixture not found");
+	set(doc, "error_rates", parse("{\"status\": \"available\", \"statement\": \"x\", \"auc_family\": 0.93,"
+		" \"rows\": [{\"verdict\": \"strong\", \"fpr\": 0.1, \"negatives\": 10}]}"));
+	md = render(render_md, doc, NULL);
+	html = render(render_html, doc, NULL);
+	CHECK(md && html);
+	if (md && html) {
+		/* models in the panel are control models, never "independent models" */
+		CHECK(!strstr(md, "ndependent models") || strstr(md, "than to any independent model in the panel"));
+		CHECK(strstr(md, RENDER_PANEL_WHY) != NULL && strstr(html, RENDER_PANEL_WHY) != NULL);
+		/* internal names only in the chain of custody's "as recorded" table */
+		method = between(md, "## 1. Summary", "## 6. Chain of custody");
+		for (i = 0; i < 3; i++)
+			if (strstr(method, internal[i]) || strstr(method, "phrase\\_prior")) {
+				printf("#   internal name in the prose: %s\n", internal[i]);
+				unit_failed = 1;
+			}
+		CHECK(strstr(method, "| Prior weight in a phrase's rate (answers) | 2 |") != NULL);
+		CHECK(strstr(method, "| Shortest median answer for a verdict (words) | 20 |") != NULL);
+		CHECK(strstr(method, "| AUC over family scores | 0.93 |") != NULL);
+		CHECK(strstr(md, "this bounds little with so few models known not to be derived") != NULL);
+		free(method);
+		method = between(html, "<section id=\"s1\"", "<section id=\"s6\"");
+		for (i = 0; i < 3; i++)
+			CHECK(!strstr(method, internal[i]));
+		free(method);
+		/* p-values beyond the floor: shown floored, never as a raw normal tail */
+		CHECK(strstr(md, "| p-value (before correction) | < 1e-10 |") != NULL);
+		CHECK(!strstr(md, "6.3e-71") && !strstr(html, "6.3e-71"));
+		CHECK(strstr(html, "&lt; 1e-10") != NULL);
+		/* characteristic phrases in the surface form the models wrote */
+		CHECK(strstr(md, "| It\xe2\x80\x99s important to note |") != NULL);
+	}
+	free(md);
+	free(html);
+	json_decref(doc);
+}
+
+static void unstored_scan_says_so_first(void)
+{
+	json_t *doc = load_fixture();
+	char *md, *html;
+
+	if (!doc)
+		SKIP("fixture not found");
+	set(doc, "case", parse("{\"stored\": false, \"name\": \"x\"}"));
+	md = render(render_md, doc, NULL);
+	html = render(render_html, doc, NULL);
+	CHECK(md && !strncmp(md, "**Not a stored case: ", 21));
+	CHECK(md && strstr(md, "no chain of custody") != NULL);
+	CHECK(html && strstr(html, "<body>\n<p class=\"unstored\">Not a stored case: ") != NULL);
+	CHECK(html && strstr(html, "@top-left{content:\"Provenance report \\00b7  not a stored case\"") != NULL);
+	free(md);
+	free(html);
+	set(doc, "case", parse("{\"id\": 7, \"hash\": \"0123456789abcdef0123\\\"}\"}"));
+	html = render(render_html, doc, NULL);
+	/* the page margins: case id, short hash (CSS-safe), page x of y */
+	CHECK(html && strstr(html, "@top-left{content:\"Provenance report \\00b7  case 7\"") != NULL);
+	CHECK(html && strstr(html, "@top-right{content:\"case hash 0123456789ab\"") != NULL);
+	CHECK(html && strstr(html, "content:\"page \" counter(page) \" of \" counter(pages)") != NULL);
+	free(html);
+	json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct unit_test tests[] = {
@@ -904,6 +1239,11 @@ int main(int argc, char **argv)
 		UNIT_TEST(wrong_types_are_data_errors),
 		UNIT_TEST(any_field_of_any_type_is_safe),
 		UNIT_TEST(output_cap_is_a_data_error),
+		UNIT_TEST(conclusion_box_says_what_a_lawyer_quotes),
+		UNIT_TEST(new_fields_render_and_may_be_absent),
+		UNIT_TEST(calibration_chart_has_a_fixed_axis_and_thresholds),
+		UNIT_TEST(wording_and_labels),
+		UNIT_TEST(unstored_scan_says_so_first),
 	};
 
 	if (argc == 3 && (!strcmp(argv[1], "--write-html") || !strcmp(argv[1], "--write-md")))

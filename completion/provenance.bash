@@ -1,0 +1,77 @@
+# bash completion for provenance(1). Installed by `make install` as
+# $(PREFIX)/share/bash-completion/completions/provenance.
+#
+# The commands, verbs and options come from the binary itself (`provenance help --commands`,
+# `provenance COMMAND --commands`, the options in `provenance COMMAND [VERB] --help`), so the
+# completion follows the program it completes.
+_provenance()
+{
+	local cur prev words cword
+	if declare -F _init_completion >/dev/null 2>&1; then
+		_init_completion || return
+	else
+		COMPREPLY=()
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD-1]}
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+	fi
+	local prog=${words[0]} i cmd= verb= nested=
+	# the command (and its verb) is the first word (and the next) that is not a global option
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		--db) ((i++)) ;;
+		-*) ;;
+		*)
+			if [[ -z $cmd ]]; then
+				cmd=${words[i]}
+				nested=$("$prog" "$cmd" --commands 2>/dev/null)
+			elif [[ -n $nested && -z $verb ]]; then
+				verb=${words[i]}
+			fi
+			;;
+		esac
+	done
+	case $prev in
+	--db | --evidence | -o | --output | --patterns | --labels)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--reports)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--format | --report-format)
+		COMPREPLY=($(compgen -W "md html json jsonl text csv table" -- "$cur"))
+		return
+		;;
+	--role)
+		COMPREPLY=($(compgen -W "teacher reference" -- "$cur"))
+		return
+		;;
+	esac
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--db --quiet --help --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$("$prog" help --commands 2>/dev/null)" -- "$cur"))
+		fi
+		return
+	fi
+	if [[ $cmd == help ]]; then
+		COMPREPLY=($(compgen -W "$("$prog" help --commands 2>/dev/null)" -- "$cur"))
+		return
+	fi
+	if [[ -n $nested && -z $verb ]]; then
+		COMPREPLY=($(compgen -W "$nested" -- "$cur"))
+		return
+	fi
+	if [[ $cur == -* ]]; then
+		local opts
+		opts=$("$prog" $cmd $verb --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+		COMPREPLY=($(compgen -W "$opts --help --version --quiet" -- "$cur"))
+		return
+	fi
+	COMPREPLY=($(compgen -f -- "$cur"))
+}
+complete -o filenames -F _provenance provenance ./provenance
