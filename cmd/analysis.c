@@ -1352,6 +1352,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 					if (!text_normalize_phrase(&norm, sr->response + a, b - a))
 						json_object_set_new(po, "phrase", json_string(norm));
 					free(norm);
+					/* as the suspect wrote it (accents, final sigma, capitals), for the reader */
+					json_object_set_new(po, "surface", json_stringn(sr->response + a, b - a));
 				}
 				tokens_release(&tk);
 				json_object_set_new(po, "opening", json_boolean(ph->opening));

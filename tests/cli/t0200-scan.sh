@@ -132,3 +132,10 @@ test_expect "identity claims are quoted with their strength and refusals with th
 	check_contains refs "\"kind\": \"decline\"" &&
 	check_contains out "many models misname themselves"
 '
+
+test_expect "characteristic phrases carry the surface form the suspect wrote beside the normalised one" '
+	load_example &&
+	expect_code 0 prov scan --format json "$EX/suspect-distilled.jsonl" &&
+	check_contains out "\"surface\": \"" &&
+	grep -o "\"surface\": \"[^\"]*\"" out | head -3
+'
