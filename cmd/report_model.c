@@ -36,17 +36,18 @@ const char *const render_scope[4] = {
 };
 
 const char *const render_glossary[4] = {
-	"Score: the combined test statistic for one teacher (a z-value); the larger, the stronger "
-	"the evidence of derivation from that teacher; 0 or below means none.",
-	"p-value (corrected): how likely a closeness at least this large would be if the suspect "
-	"were no closer to the teacher than the control models are, corrected for testing several teachers; the smaller, the "
-	"stronger the evidence.",
-	"Effect: the size of the difference in standard units (mean per-prompt difference divided "
+	"Score: the calibrated test statistic for one teacher (Crawford and Howell's single-case t): how "
+	"far the suspect's closeness to that teacher lies above the control models' own, each scanned "
+	"the same way; the larger, the stronger the evidence; 0 or below means none.",
+	"p-value (corrected): how likely a model drawn from the same population as the control models "
+	"would be at least this far out, corrected for testing several teachers (Holm); the smaller, "
+	"the stronger the evidence.",
+	"Effect: the size of the suspect's per-prompt difference in standard units (its mean divided "
 	"by its standard deviation); unlike the p-value it does not shrink as more prompts are "
 	"tested.",
-	"Verdict: strong, moderate or weak evidence, inconclusive (too few usable prompts) or "
-	"none, decided by the corrected p-value and the effect size together, with the thresholds "
-	"listed below.",
+	"Verdict: strong, moderate or weak evidence, inconclusive (too few usable prompts or control "
+	"models) or none, decided by the calibrated p-value, and for moderate and strong also by the "
+	"suspect standing above every control model, with the thresholds listed below.",
 };
 
 const struct render_signal render_signals[5] = {
