@@ -825,8 +825,8 @@ static json_t *distribution(const double *d, size_t n)
 		json_array_append_new(counts, json_integer(c[k]));
 	json_object_set_new(o, "edges", edges);
 	json_object_set_new(o, "counts", counts);
-	json_object_set_new(o, "note", json_string("per-prompt composite difference against the closest control;"
-		" the first and last bins also hold everything beyond them"));
+	json_object_set_new(o, "note", json_string("the suspect's per-prompt statistic D (closer to the teacher than"
+		" to the panel, summed over the channels); the first and last bins also hold everything beyond them"));
 	return o;
 }
 

@@ -1316,8 +1316,9 @@ static void h_teacher(struct ht *h, const json_t *t, size_t idx)
 	h_raw(h, "</div>\n");
 
 	if (arr_size(controls)) {
-		h_raw(h, "<div class=\"keep\"><h4>Against each control</h4>\n<p>The suspect must be closer to the teacher "
-			"than to every control; the weakest of these comparisons decides.</p>\n"
+		h_raw(h, "<div class=\"keep\"><h4>Against each control</h4>\n<p>Descriptive: the suspect's answers "
+			"against each control's, prompt by prompt; the closest control is the one with the largest p-value. "
+			"No verdict rests on these comparisons (the calibrated test above decides).</p>\n"
 			"<table class=\"data\">\n<thead><tr><th>Control</th><th class=\"n\">z</th>"
 			"<th class=\"n\">Effect</th><th class=\"n\">p-value</th></tr></thead>\n<tbody>\n");
 		for (i = 0; i < json_array_size(controls); i++) {

@@ -1041,8 +1041,9 @@ static void md_teacher(struct md *m, const json_t *t, size_t idx)
 	md_signals(m, t);
 
 	if (arr_size(controls)) {
-		md_raw(m, "\n#### Against each control\n\nThe suspect must be closer to the teacher than "
-			"to every control; the weakest of these comparisons decides.\n\n"
+		md_raw(m, "\n#### Against each control\n\nDescriptive: the suspect's answers against each "
+			"control's, prompt by prompt; the closest control is the one with the largest p-value. No "
+			"verdict rests on these comparisons (the calibrated test above decides).\n\n"
 			"| Control | z | Effect | p-value |\n|---|---:|---:|---:|\n");
 		for (i = 0; i < json_array_size(controls); i++) {
 			const json_t *c = rj_at(controls, i);

@@ -112,7 +112,7 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 
 struct eng_sigres {
 	int available;            /* 0: no data for this signal (e.g. no refusals anywhere) */
-	double z, effect, p;      /* against the closest control (intersection-union) */
+	double z, effect, p;      /* descriptive: against the closest control (largest per-control p) */
 	long n;
 	int closest;              /* model index */
 	double panel_z, panel_effect, panel_p;   /* against the panel mean */
