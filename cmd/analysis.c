@@ -229,6 +229,8 @@ int session_without(struct session **out, const struct session *base, const char
 	*se = *base;
 	se->base = base;
 	se->prep = NULL;
+	se->excluded = names;
+	se->nexcluded = n;
 	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
 	if (!se->resp) {
 		free(se);
@@ -1011,6 +1013,16 @@ static json_t *parameters_json(const struct session *se)
 	json_object_set_new(a, "rule", json_string("calibrated p after Holm at most this, statistic above 0"));
 	json_object_set_new(o, "weak", a);
 	json_object_set_new(o, "outlier_p", jnum(p->outlier_p));
+	if (se->nexcluded) {
+		size_t k;
+
+		a = json_array();
+		for (k = 0; k < se->nexcluded; k++)
+			json_array_append_new(a, json_string(se->excluded[k]));
+		json_object_set_new(o, "excluded_controls", a);
+		json_object_set_new(o, "exclusion", json_string("left out of every panel and of the null by the"
+			" investigator (scan --exclude-control); the preparation was computed without them"));
+	}
 	json_object_set_new(o, "corroborate_p", jnum(p->corroborate_p));
 	json_object_set_new(o, "seed", json_integer((json_int_t)p->seed));
 	return o;

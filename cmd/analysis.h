@@ -30,6 +30,8 @@ struct session {
 	double prep_seconds;
 	int prep_cached;
 	const struct session *base;      /* set for a session_without(): everything but resp and prep is borrowed */
+	const char *const *excluded;     /* session_without(): the models left out (borrowed), for the report */
+	size_t nexcluded;
 };
 
 /* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */

@@ -33,6 +33,9 @@ static const char scan_usage[] =
 	"                    -algorithm ed25519 -out FILE); check with: provenance verify --pubkey\n"
 	"  --no-store        an exploratory run: nothing is stored, and the report says in its first\n"
 	"                    line that it is not a stored case and has no chain of custody\n"
+	"  --exclude-control NAME  leave this corpus model out of the control panel and the null\n"
+	"                    (repeatable; e.g. a control the report flags as contaminated); recorded in\n"
+	"                    the report's parameters\n"
 	"  -q, --quiet       no line saying where the case and the report went\n"
 	"\n"
 	"The database must exist (import a corpus first). After storing the case the chain head (the\n"
@@ -91,13 +94,16 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "patterns", required_argument, NULL, 'p' },
 		{ "sign-key", required_argument, NULL, 'k' },
 		{ "no-store", no_argument, NULL, 'N' },
+		{ "exclude-control", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *format = NULL, *output = NULL, *patterns = NULL, *sign_key = NULL;
 	struct case_key *key = NULL;
 	int no_store = 0;
-	const char *teachers[MAX_TEACHERS];
+	const char *teachers[MAX_TEACHERS], *excluded[MAX_TEACHERS];
+	size_t nexcluded = 0;
+	struct session *sub = NULL;
 	size_t nteachers = 0;
 	struct session *se = NULL;
 	struct suspect *sus = NULL;
@@ -132,6 +138,11 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'k':
 			sign_key = optarg;
 			break;
+		case 'X':
+			if (nexcluded == MAX_TEACHERS)
+				return cmd_usage_error("scan", "at most %d --exclude-control options", MAX_TEACHERS);
+			excluded[nexcluded++] = optarg;
+			break;
 		case 'N':
 			no_store = 1;
 			break;
@@ -158,6 +169,21 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	    (rc = session_open(&se, ctx->db_path, patterns, 0)))
 		goto done;
 	case_use_signer(se->store, key);
+	if (nexcluded) {
+		size_t k, m;
+
+		for (k = 0; k < nexcluded; k++) {
+			for (m = 0; m < se->snap->nmodels && strcmp(se->models[m].name, excluded[k]); m++)
+				;
+			if (m == se->snap->nmodels) {
+				rc = prov_error(PROV_ENOTFOUND, "--exclude-control: no model named \"%s\" in the corpus (see:"
+					" provenance corpus list)", cmd_esc(excluded[k]));
+				goto done;
+			}
+		}
+		if ((rc = session_without(&sub, se, excluded, nexcluded)))
+			goto done;
+	}
 	t[1] = progress_elapsed(&pg);
 	if ((rc = suspect_load(&sus, cmd_input_path(argv[optind]), se->lib)))
 		goto done;
@@ -179,7 +205,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			" %d printable characters; give --name NAME", sus->path, nm, CMD_MAX_NAME);
 		goto done;
 	}
-	if ((rc = analyse(&doc, se, sus, 0, sus->n, nm, teachers, nteachers)))
+	if ((rc = analyse(&doc, sub ? sub : se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
 	t[3] = progress_elapsed(&pg);
 	if (no_store) {
@@ -219,6 +245,7 @@ done:
 	json_decref(full);
 	json_decref(doc);
 	suspect_free(sus);
+	session_close(sub);
 	session_close(se);
 	case_key_free(key);
 	return rc ? cmd_fail(rc) : EXIT_OK;

@@ -139,3 +139,15 @@ test_expect "characteristic phrases carry the surface form the suspect wrote bes
 	check_contains out "\"surface\": \"" &&
 	grep -o "\"surface\": \"[^\"]*\"" out | head -3
 '
+
+test_expect "--exclude-control leaves a control out of the panel and the null, and the report records it" '
+	load_example &&
+	expect_code 0 prov scan --no-store --format json "$EX/suspect-distilled.jsonl" &&
+	check_contains out "\"null_models\": 7" &&
+	expect_code 0 prov scan --no-store --format json --exclude-control example-terse "$EX/suspect-distilled.jsonl" &&
+	check_contains out "\"excluded_controls\": [" &&
+	check_contains out "\"null_models\": 6" &&
+	check_not_contains out "\"model\": \"example-terse\", \"statistic\"" &&
+	expect_code 6 prov scan --no-store --exclude-control nobody "$EX/suspect-distilled.jsonl" &&
+	check_contains err "no model named \"nobody\""
+'
