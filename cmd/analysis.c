@@ -19,6 +19,7 @@
 #define MAX_LISTED 50
 
 int session_threads = 0;
+int session_scan_threads = 0;
 
 /* The preparation's threads: session_threads if set, else $PROVENANCE_THREADS, else the online CPUs. */
 static int prep_threads(void)
@@ -1270,7 +1271,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	es.prompt = cx.pidx;
 	es.fold = cx.fold;
 	if (se->prep) {
-		if ((rc = eng_scan(&res, se->prep, &se->corpus, &es, nteachers ? tidx : NULL, nteachers)))
+		if ((rc = eng_scan_mt(&res, se->prep, &se->corpus, &es, nteachers ? tidx : NULL, nteachers,
+			session_scan_threads > 0 ? session_scan_threads : prep_threads())))
 			goto done;
 		json_object_set_new(o, "median_words", jnum(res->median_tokens));
 		for (i = 0; i < res->nteachers; i++) {

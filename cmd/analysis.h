@@ -36,6 +36,8 @@ struct session {
 
 /* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */
 extern int session_threads;
+/* Threads for one scan's teachers (0: as the preparation; audit, which scans files in parallel, sets 1). */
+extern int session_scan_threads;
 
 /*
  * Open the store (created if missing unless `readonly`), load the pattern

@@ -882,6 +882,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 	/* the evidence database, the corpus, one reader per worker */
 	separate = evidence && strcmp(evidence, ctx->db_path);
 	session_threads = jobs;
+	session_scan_threads = 1;   /* the files run in parallel; each scan on one thread */
 	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = cmd_need_db(ctx->db_path)) ||
 	    (rc = session_open(&se, ctx->db_path, patterns, separate)))
 		goto done;

@@ -10,6 +10,7 @@
  *   6. eng_scan
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1003,44 +1004,207 @@ static int describe_tests(struct eng_teacher *et, const struct eng_prep *pr, con
 	return 0;
 }
 
-int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
-	const struct eng_suspect *s, const int *teachers, size_t nteachers)
-{
-	struct eng_result *res = NULL;
-	struct ssims ss;
+/* One thread's buffers for scanning teachers. */
+struct scan_ws {
+	size_t *ctrl;
+	double *claims, *work;
 	struct chan ch;
 	struct tests tst;
 	struct scratch sc;
+};
+
+static void scan_ws_release(struct scan_ws *w)
+{
+	free(w->ctrl);
+	free(w->claims);
+	free(w->work);
+	chan_release(&w->ch);
+	free(w->tst.ctrl);
+	free(w->sc.nsum);
+	free(w->sc.nss);
+	free(w->sc.nn);
+	free(w->sc.qstamp);
+	free(w->sc.fam);
+	free(w->sc.rate_c);
+	memset(w, 0, sizeof(*w));
+}
+
+static int scan_ws_init(struct scan_ws *w, const struct eng_prep *pr, const struct eng_corpus *c, size_t n)
+{
+	size_t nm = c->nmodels;
+
+	memset(w, 0, sizeof(*w));
+	w->ctrl = prov_calloc(nm + 1, sizeof(*w->ctrl));
+	w->claims = prov_calloc(nm + 1, sizeof(*w->claims));
+	w->work = prov_calloc(n + 1, sizeof(*w->work));
+	w->tst.ctrl = prov_calloc(nm + 1, sizeof(*w->tst.ctrl));
+	w->sc.nsum = prov_calloc(nm + 1, sizeof(double));
+	w->sc.nss = prov_calloc(nm + 1, sizeof(double));
+	w->sc.nn = prov_calloc(nm + 1, sizeof(long));
+	w->sc.qstamp = prov_calloc(c->nprompts + 1, sizeof(uint32_t));
+	w->sc.fam = prov_calloc(pr->nfam + 1, sizeof(struct psum));
+	w->sc.rate_c = prov_calloc(nm + 1, sizeof(double));
+	if (!w->ctrl || !w->claims || !w->work || !w->tst.ctrl || !w->sc.nsum || !w->sc.nss || !w->sc.nn ||
+	    !w->sc.qstamp || !w->sc.fam || !w->sc.rate_c)
+		return PROV_ENOMEM;
+	return 0;
+}
+
+/* Everything about teacher et that does not depend on the other teachers (all but Holm). */
+static int scan_teacher(struct scan_ws *w, struct eng_teacher *et, struct tstate *ts, const struct eng_prep *pr,
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, double *const *fam_claims)
+{
+	size_t nm = c->nmodels, t = (size_t)et->model, ti = (size_t)pr->tix[t], nctrl = 0, r, j;
+	size_t *ctrl = w->ctrl;
+	double *claims = w->claims;
+	int rc;
+
+	for (j = 0; j < nm; j++)
+		if (pr->fam[j] != pr->fam[t])
+			ctrl[nctrl++] = j;
+	for (j = 0; j < nctrl; j++)
+		claims[j] = fam_claims[pr->fam[t]][ctrl[j]];
+	et->closest = -1;
+	et->p_raw = et->p_holm = 1;
+	describe(et, pr, c, s, ss, t, ctrl, nctrl, claims);
+	if ((rc = describe_phrases(et, pr, s, ss, ti)) || (rc = teacher_state(ts, &w->sc, pr, c, s, ss, ti)))
+		return rc;
+	et->stat = ts->stat;
+	et->n = ts->nq;
+	et->null_k = (int)ts->k;
+	et->null_mean = ts->cal.mean;
+	et->null_sd = ts->cal.sd;
+	et->score = ts->cal.t;
+	et->df = ts->cal.df;
+	et->p_raw = isnan(ts->cal.p) ? 1 : ts->cal.p;
+	et->position = ts->cal.position;
+	et->rank = ts->cal.rank;
+	et->rank_p = ts->cal.rank_p;
+	/* the suspect's per-prompt D: its distribution and the prompt-level test */
+	et->dist = prov_calloc(s->n + 1, sizeof(*et->dist));
+	if (!et->dist)
+		return PROV_ENOMEM;
+	for (r = 0; r < s->n; r++) {
+		long q = s->prompt[r];
+		const struct feat *ft;
+
+		if (isnan(ts->D[r]))
+			continue;
+		et->dist[et->ndist++] = ts->D[r];
+		ft = c->resp[(size_t)q * nm + t];
+		if (ft->ntok && ft->ntok == s->resp[r]->ntok &&
+		    !memcmp(ft->tok, s->resp[r]->tok, ft->ntok * sizeof(*ft->tok)))
+			et->identical++;
+	}
+	{
+		struct stat_test st;
+
+		stat_signflip(&st, et->dist, et->ndist, pr->params.seed);
+		et->panel_z = st.z;
+		et->panel_p = st.p;
+		et->panel_effect = st.effect;
+		et->effect = st.effect;
+	}
+	if (nctrl && ((rc = scan_channels(&w->ch, pr, c, s, ss, ti, ctrl, nctrl, claims, w->sc.rate_c)) ||
+		      (rc = describe_tests(et, pr, &w->ch, &w->tst, ctrl, nctrl, w->work))))
+		return rc;
+	return 0;
+}
+
+struct scan_job {
+	struct eng_result *res;
+	struct tstate *tsa;
+	const struct eng_prep *pr;
+	const struct eng_corpus *c;
+	const struct eng_suspect *s;
+	const struct ssims *ss;
+	double *const *fam_claims;
+	size_t first, step;
+	int rc;
+};
+
+static void *scan_run(void *arg)
+{
+	struct scan_job *j = arg;
+	struct scan_ws w;
+	size_t i;
+
+	if ((j->rc = scan_ws_init(&w, j->pr, j->c, j->s->n)) == 0)
+		for (i = j->first; i < j->res->nteachers && !j->rc; i += j->step)
+			j->rc = scan_teacher(&w, &j->res->t[i], &j->tsa[i], j->pr, j->c, j->s, j->ss, j->fam_claims);
+	scan_ws_release(&w);
+	return NULL;
+}
+
+/* Every teacher, spread over `threads` threads (teacher i on thread i mod threads): the same result for any count. */
+static int scan_teachers(struct eng_result *res, struct tstate *tsa, const struct eng_prep *pr,
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, double *const *fam_claims,
+	int threads)
+{
+	struct scan_job jobs[16];
+	pthread_t tid[16];
+	int t, started = 0, rc = 0;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	if ((size_t)threads > res->nteachers)
+		threads = res->nteachers ? (int)res->nteachers : 1;
+	for (t = 0; t < threads; t++) {
+		jobs[t].res = res;
+		jobs[t].tsa = tsa;
+		jobs[t].pr = pr;
+		jobs[t].c = c;
+		jobs[t].s = s;
+		jobs[t].ss = ss;
+		jobs[t].fam_claims = fam_claims;
+		jobs[t].first = (size_t)t;
+		jobs[t].step = (size_t)threads;
+		jobs[t].rc = 0;
+	}
+	for (t = 1; t < threads; t++) {
+		if (pthread_create(&tid[t], NULL, scan_run, &jobs[t])) {
+			jobs[t].rc = prov_error(PROV_EINTERNAL, "cannot start a thread");
+			break;
+		}
+		started = t;
+	}
+	scan_run(&jobs[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	for (t = 0; t < threads && !rc; t++)
+		rc = jobs[t].rc;
+	return rc;
+}
+
+int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct eng_suspect *s, const int *teachers, size_t nteachers)
+{
+	return eng_scan_mt(out, pr, c, s, teachers, nteachers, 1);
+}
+
+int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct eng_suspect *s, const int *teachers, size_t nteachers, int threads)
+{
+	struct eng_result *res = NULL;
+	struct ssims ss;
 	struct tstate *tsa = NULL;
 	struct pidx *order = NULL;
-	size_t nm = c->nmodels, i, j, k, nt = 0, *ctrl = NULL;
-	double *work = NULL, *toks = NULL, *praw = NULL, *padj = NULL, *claims = NULL, **fam_claims = NULL;
+	size_t nm = c->nmodels, i, j, k, nt = 0;
+	double *toks = NULL, *praw = NULL, *padj = NULL, **fam_claims = NULL;
 	uint8_t *seenfam = NULL;
 	int rc = 0;
 
 	*out = NULL;
 	memset(&ss, 0, sizeof(ss));
-	memset(&ch, 0, sizeof(ch));
-	memset(&tst, 0, sizeof(tst));
-	memset(&sc, 0, sizeof(sc));
 	if (pr->nmodels != nm || pr->nprompts != c->nprompts)
 		return prov_error(PROV_EINTERNAL, "engine preparation does not match the corpus");
 	res = prov_calloc(1, sizeof(*res));
-	ctrl = prov_calloc(nm + 1, sizeof(*ctrl));
-	claims = prov_calloc(nm + 1, sizeof(*claims));
 	fam_claims = prov_calloc(pr->nfam + 1, sizeof(*fam_claims));
-	work = prov_calloc(s->n + 1, sizeof(*work));
 	toks = prov_calloc(s->n + 1, sizeof(*toks));
-	tst.ctrl = prov_calloc(nm + 1, sizeof(*tst.ctrl));
 	seenfam = prov_calloc(pr->nfam + 1, 1);
-	sc.nsum = prov_calloc(nm + 1, sizeof(double));
-	sc.nss = prov_calloc(nm + 1, sizeof(double));
-	sc.nn = prov_calloc(nm + 1, sizeof(long));
-	sc.qstamp = prov_calloc(c->nprompts + 1, sizeof(uint32_t));
-	sc.fam = prov_calloc(pr->nfam + 1, sizeof(struct psum));
-	sc.rate_c = prov_calloc(nm + 1, sizeof(double));
-	if (!res || !ctrl || !claims || !fam_claims || !work || !toks || !tst.ctrl || !seenfam || !sc.nsum || !sc.nss || !sc.nn ||
-	    !sc.qstamp || !sc.fam || !sc.rate_c) {
+	if (!res || !fam_claims || !toks || !seenfam) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -1094,77 +1258,22 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 		goto finish;
 	if ((rc = ssims_compute(&ss, pr, c, s)))
 		goto done;
+	/* every model's rate of claims of each teacher family, once per family, before the threads */
 	for (i = 0; i < nt; i++) {
-		struct eng_teacher *et = &res->t[i];
-		size_t t = (size_t)et->model, ti = (size_t)pr->tix[t], nctrl = 0, r;
-		struct tstate *ts = &tsa[i];
+		size_t t = (size_t)res->t[i].model;
 
-		for (j = 0; j < nm; j++)
-			if (pr->fam[j] != pr->fam[t])
-				ctrl[nctrl++] = j;
-		/* every model's rate of claims of t's family, computed once per family */
+		if (fam_claims[pr->fam[t]])
+			continue;
+		fam_claims[pr->fam[t]] = prov_calloc(nm + 1, sizeof(double));
 		if (!fam_claims[pr->fam[t]]) {
-			double *fc = prov_calloc(nm + 1, sizeof(*fc));
-
-			if (!fc) {
-				rc = PROV_ENOMEM;
-				goto done;
-			}
-			for (j = 0; j < nm; j++)
-				fc[j] = claim_rate(c, j, eng_family(&c->models[t]));
-			fam_claims[pr->fam[t]] = fc;
-		}
-		for (j = 0; j < nctrl; j++)
-			claims[j] = fam_claims[pr->fam[t]][ctrl[j]];
-		et->closest = -1;
-		et->p_raw = et->p_holm = 1;
-		describe(et, pr, c, s, &ss, t, ctrl, nctrl, claims);
-		if ((rc = describe_phrases(et, pr, s, &ss, ti)) || (rc = teacher_state(ts, &sc, pr, c, s, &ss, ti)))
-			goto done;
-		et->stat = ts->stat;
-		et->n = ts->nq;
-		et->null_k = (int)ts->k;
-		et->null_mean = ts->cal.mean;
-		et->null_sd = ts->cal.sd;
-		et->score = ts->cal.t;
-		et->df = ts->cal.df;
-		et->p_raw = isnan(ts->cal.p) ? 1 : ts->cal.p;
-		et->position = ts->cal.position;
-		et->rank = ts->cal.rank;
-		et->rank_p = ts->cal.rank_p;
-		/* the suspect's per-prompt D: its distribution and the prompt-level test */
-		et->dist = prov_calloc(s->n + 1, sizeof(*et->dist));
-		if (!et->dist) {
 			rc = PROV_ENOMEM;
 			goto done;
 		}
-		for (r = 0; r < s->n; r++) {
-			long q = s->prompt[r];
-			const struct feat *ft;
-
-			if (isnan(ts->D[r]))
-				continue;
-			et->dist[et->ndist++] = ts->D[r];
-			ft = c->resp[(size_t)q * nm + t];
-			if (ft->ntok && ft->ntok == s->resp[r]->ntok &&
-			    !memcmp(ft->tok, s->resp[r]->tok, ft->ntok * sizeof(*ft->tok)))
-				et->identical++;
-		}
-		{
-			struct stat_test st;
-
-			stat_signflip(&st, et->dist, et->ndist, pr->params.seed);
-			et->panel_z = st.z;
-			et->panel_p = st.p;
-			et->panel_effect = st.effect;
-			et->effect = st.effect;
-		}
-		if (nctrl) {
-			if ((rc = scan_channels(&ch, pr, c, s, &ss, ti, ctrl, nctrl, claims, sc.rate_c)) ||
-			    (rc = describe_tests(et, pr, &ch, &tst, ctrl, nctrl, work)))
-				goto done;
-		}
+		for (j = 0; j < nm; j++)
+			fam_claims[pr->fam[t]][j] = claim_rate(c, j, eng_family(&c->models[t]));
 	}
+	if ((rc = scan_teachers(res, tsa, pr, c, s, &ss, (double *const *)fam_claims, threads)))
+		goto done;
 finish:
 	/* Holm across the teachers, on the calibrated p */
 	for (i = 0; i < nt; i++) {
@@ -1212,26 +1321,15 @@ done:
 			tstate_release(&tsa[i]);
 	free(tsa);
 	ssims_release(&ss);
-	chan_release(&ch);
-	free(tst.ctrl);
-	free(ctrl);
-	free(claims);
 	if (fam_claims)
 		for (i = 0; i < pr->nfam; i++)
 			free(fam_claims[i]);
 	free(fam_claims);
-	free(work);
 	free(toks);
 	free(praw);
 	free(padj);
 	free(order);
 	free(seenfam);
-	free(sc.nsum);
-	free(sc.nss);
-	free(sc.nn);
-	free(sc.qstamp);
-	free(sc.fam);
-	free(sc.rate_c);
 	if (rc) {
 		eng_result_free(res);
 		return rc;

@@ -228,6 +228,9 @@ struct eng_result {
  */
 int eng_scan(struct eng_result **out, const struct eng_prep *prep, const struct eng_corpus *c,
 	const struct eng_suspect *s, const int *teachers, size_t nteachers);
+/* The same with the teachers spread over `threads` threads (>= 1): the same result for any count. */
+int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct eng_suspect *s, const int *teachers, size_t nteachers, int threads);
 void eng_result_free(struct eng_result *r);
 
 const char *eng_verdict_name(enum eng_verdict v);

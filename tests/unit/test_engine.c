@@ -328,6 +328,22 @@ static void fast_preparation_equals_the_plain_one(void)
 	CHECK_INT(eng_prepare_naive(&n, &W.c, NULL), 0);
 	CHECK(eng_prep_diff(a, b) == 0);
 	CHECK(eng_prep_diff(a, n) < 1e-5);
+	/* the scan's teachers on several threads give the very same numbers */
+	{
+		struct eng_result *r1 = NULL, *r3 = NULL;
+
+		CHECK_INT(eng_scan(&r1, a, &W.c, &s.s, NULL, 0), 0);
+		CHECK_INT(eng_scan_mt(&r3, a, &W.c, &s.s, NULL, 0, 3), 0);
+		CHECK_INT(r1->nteachers, r3->nteachers);
+		for (i = 0; i < r1->nteachers; i++) {
+			CHECK_INT(r1->t[i].model, r3->t[i].model);
+			CHECK_INT(r1->t[i].verdict, r3->t[i].verdict);
+			CHECK(r1->t[i].score == r3->t[i].score && r1->t[i].p_holm == r3->t[i].p_holm);
+			CHECK(r1->t[i].closest_p == r3->t[i].closest_p && r1->t[i].nwithout == r3->t[i].nwithout);
+		}
+		eng_result_free(r1);
+		eng_result_free(r3);
+	}
 	CHECK_INT(eng_scan(&ra, a, &W.c, &s.s, NULL, 0), 0);
 	CHECK_INT(eng_scan(&rn, n, &W.c, &s.s, NULL, 0), 0);
 	for (i = 0; i < ra->nteachers; i++) {
