@@ -241,6 +241,23 @@ static void psum_add(struct psum *a, const struct psum *b, double sign)
 	a->nr[1] += sign * b->nr[1];
 }
 
+/* One control's part of a suspect answer's panel sums (answer r, control entry e on prompt q). */
+static void control_psum(struct psum *one, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct ssims *ss, size_t r, size_t q, const struct eng_entry *e, const char *fname)
+{
+	size_t y = e->y, i = r * c->nmodels + y;
+
+	memset(one, 0, sizeof(*one));
+	one->n = 1;
+	one->lex = ss->lex[i];
+	one->sty = ss->sty[i];
+	one->open = ss->open[i];
+	one->ref = ss->ref[i];
+	one->idn = feat_claims_family(c->resp[q * c->nmodels + y], fname);
+	one->rate[pr->group[y]] = e->rate;
+	one->nr[pr->group[y]] = 1;
+}
+
 /* What the suspect's answer has against the teacher itself. */
 struct tval {
 	double lex, sty, open, ref, idn;
@@ -348,20 +365,10 @@ static int teacher_state(struct tstate *ts, struct scratch *sc, const struct eng
 		memset(&all, 0, sizeof(all));
 		for (e = e0; e < e1; e++) {
 			struct psum one;
-			size_t y = e->y, i = r * nm + y;
 
-			memset(&one, 0, sizeof(one));
-			one.n = 1;
-			one.lex = ss->lex[i];
-			one.sty = ss->sty[i];
-			one.open = ss->open[i];
-			one.ref = ss->ref[i];
-			one.idn = feat_claims_family(c->resp[(size_t)q * nm + y], fname);
-			one.rate[pr->group[y]] = e->rate;
-			one.nr[pr->group[y]] = 1;
+			control_psum(&one, pr, c, ss, r, (size_t)q, e, fname);
 			psum_add(&all, &one, 1);
-			psum_add(&sc->fam[pr->fam[y]], &one, 1);
-			sc->rate_c[y] = e->rate;
+			psum_add(&sc->fam[pr->fam[e->y]], &one, 1);
 		}
 		{
 			size_t i = r * nm + t;
@@ -385,20 +392,12 @@ static int teacher_state(struct tstate *ts, struct scratch *sc, const struct eng
 		sum += d;
 		/* robustness: this answer's D with each control, and each family, left out */
 		for (e = e0; e < e1; e++) {
-			size_t y = e->y, i = r * nm + y;
+			size_t y = e->y;
 			struct psum one, rest = all;
 			double dx;
 			int f = pr->fam[y];
 
-			memset(&one, 0, sizeof(one));
-			one.n = 1;
-			one.lex = ss->lex[i];
-			one.sty = ss->sty[i];
-			one.open = ss->open[i];
-			one.ref = ss->ref[i];
-			one.idn = feat_claims_family(c->resp[(size_t)q * nm + y], fname);
-			one.rate[pr->group[y]] = e->rate;
-			one.nr[pr->group[y]] = 1;
+			control_psum(&one, pr, c, ss, r, (size_t)q, e, fname);
 			psum_add(&rest, &one, -1);
 			dx = suspect_d(pr, ti, &tv, &rest);
 			if (!isnan(dx))
@@ -937,22 +936,6 @@ static int cmp_teacher(const void *a, const void *b)
 	return x->model < y->model ? -1 : x->model > y->model;
 }
 
-struct pidx {
-	double p;
-	size_t i;
-};
-
-static int cmp_pidx(const void *a, const void *b)
-{
-	const struct pidx *x = a, *y = b;
-
-	if (x->p < y->p)
-		return -1;
-	if (x->p > y->p)
-		return 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* The descriptive per-control and per-signal tests of one teacher. */
 static int describe_tests(struct eng_teacher *et, const struct eng_prep *pr, const struct chan *ch,
 	struct tests *ts, const size_t *ctrl, size_t nctrl, double *work)
@@ -1190,7 +1173,7 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 	struct eng_result *res = NULL;
 	struct ssims ss;
 	struct tstate *tsa = NULL;
-	struct pidx *order = NULL;
+	int *factor = NULL;
 	size_t nm = c->nmodels, i, j, k, nt = 0;
 	double *toks = NULL, *praw = NULL, *padj = NULL, **fam_claims = NULL;
 	uint8_t *seenfam = NULL;
@@ -1249,8 +1232,8 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 	tsa = prov_calloc(nt + 1, sizeof(*tsa));
 	praw = prov_calloc(nt + 1, sizeof(*praw));
 	padj = prov_calloc(nt + 1, sizeof(*padj));
-	order = prov_calloc(nt + 1, sizeof(*order));
-	if (!tsa || !praw || !padj || !order) {
+	factor = prov_calloc(nt + 1, sizeof(*factor));
+	if (!tsa || !praw || !padj || !factor) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -1276,15 +1259,11 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 		goto done;
 finish:
 	/* Holm across the teachers, on the calibrated p */
-	for (i = 0; i < nt; i++) {
-		praw[i] = res->t[i].p_raw;
-		order[i].p = praw[i];
-		order[i].i = i;
-	}
-	stat_holm(padj, praw, nt);
-	qsort(order, nt, sizeof(*order), cmp_pidx);
 	for (i = 0; i < nt; i++)
-		res->t[order[i].i].holm_factor = (int)(nt - i);
+		praw[i] = res->t[i].p_raw;
+	stat_holm_factors(padj, factor, praw, nt);
+	for (i = 0; i < nt; i++)
+		res->t[i].holm_factor = factor[i];
 	for (i = 0; i < nt; i++) {
 		struct eng_teacher *et = &res->t[i];
 
@@ -1328,7 +1307,7 @@ done:
 	free(toks);
 	free(praw);
 	free(padj);
-	free(order);
+	free(factor);
 	free(seenfam);
 	if (rc) {
 		eng_result_free(res);

@@ -88,7 +88,7 @@ static int cmp_pidx(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-void stat_holm(double *out, const double *p, size_t n)
+void stat_holm_factors(double *out, int *factor, const double *p, size_t n)
 {
 	struct pidx *v;
 	double run = 0;
@@ -99,8 +99,11 @@ void stat_holm(double *out, const double *p, size_t n)
 	v = malloc(n * sizeof(*v));
 	if (!v) {
 		/* cannot sort: Bonferroni is a valid (more conservative) fallback */
-		for (k = 0; k < n; k++)
+		for (k = 0; k < n; k++) {
 			out[k] = fmin(1.0, p[k] * (double)n);
+			if (factor)
+				factor[k] = (int)n;
+		}
 		return;
 	}
 	for (k = 0; k < n; k++) {
@@ -114,8 +117,15 @@ void stat_holm(double *out, const double *p, size_t n)
 		if (adj > run)
 			run = adj;
 		out[v[k].i] = run;
+		if (factor)
+			factor[v[k].i] = (int)(n - k);
 	}
 	free(v);
+}
+
+void stat_holm(double *out, const double *p, size_t n)
+{
+	stat_holm_factors(out, NULL, p, n);
 }
 
 void stat_wilson(double *lo, double *hi, long k, long n, double z)

@@ -34,6 +34,8 @@ void stat_signflip(struct stat_test *out, const double *d, size_t n, uint64_t se
 
 /* Holm's step-down adjustment of n p-values (out may equal p). */
 void stat_holm(double *out, const double *p, size_t n);
+/* The same, and (factor, may be NULL) the multiplier n - rank applied to each p before the running maximum. */
+void stat_holm_factors(double *out, int *factor, const double *p, size_t n);
 
 /* Wilson score interval for k successes in n trials at normal quantile z (1.96 for 95%). */
 void stat_wilson(double *lo, double *hi, long k, long n, double z);
