@@ -136,6 +136,19 @@ static size_t split_tabs(char *line, char **f, size_t max)
 	return n;
 }
 
+/*
+ * One line of a TSV file as fgets left it: the line ending removed, its length
+ * in *len. A line longer than the buffer is a data error naming FILE:LINE.
+ */
+static int tsv_line(char *line, size_t *len, size_t size, FILE *fp, const char *path, long lineno)
+{
+	if (*len && line[*len - 1] != '\n' && !feof(fp))
+		return prov_error(PROV_EDATA, "%s:%ld: line longer than %zu bytes", path, lineno, size - 2);
+	while (*len && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
+		line[--*len] = '\0';
+	return 0;
+}
+
 static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA256_HEX])
 {
 	FILE *fp;
@@ -157,12 +170,8 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 		const char *role;
 
 		lineno++;
-		if (len && line[len - 1] != '\n' && !feof(fp)) {
-			rc = prov_error(PROV_EDATA, "%s:%ld: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+		if ((rc = tsv_line(line, &len, sizeof(line), fp, path, lineno)))
 			break;
-		}
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
 		n = split_tabs(line, f, 32);
@@ -259,12 +268,8 @@ static int parse_siblings(struct run *r, const char *path)
 		int found = 0;
 
 		lineno++;
-		if (len && line[len - 1] != '\n' && !feof(fp)) {
-			rc = prov_error(PROV_EDATA, "%s:%ld: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+		if ((rc = tsv_line(line, &len, sizeof(line), fp, path, lineno)))
 			break;
-		}
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
 		n = split_tabs(line, f, 4);

@@ -69,3 +69,19 @@ test_expect "validate needs a corpus with teachers" '
 	expect_code 3 prov validate "$EX/labels.tsv" &&
 	check_contains err "the corpus has no teacher"
 '
+
+test_expect "validate --siblings and --leave-one-out: groups of their own; a bad siblings file names its line (exit 3)" '
+	load_example &&
+	printf "model\texcluded_controls\nexample-indie\texample-human-a,example-human-b\n" >sib.tsv &&
+	expect_code 0 prov validate --siblings sib.tsv --leave-one-out --format json -o v.json "$EX/labels.tsv" &&
+	check_contains v.json "\"name\": \"leave-siblings-out, whole files\"" &&
+	check_contains v.json "\"name\": \"leave-one-reference-out, whole files\"" &&
+	check_contains v.json "\"references_left_out\": 6" &&
+	check_contains v.json "\"test\": \"leave-one-reference-out\"" &&
+	printf "model\texcluded_controls\nnobody\texample-human-a\n" >bad.tsv &&
+	expect_code 3 prov validate --siblings bad.tsv "$EX/labels.tsv" &&
+	check_contains err "bad.tsv:2: nobody is not a labelled suspect" &&
+	printf "example-indie\n" >bad2.tsv &&
+	expect_code 3 prov validate --siblings bad2.tsv "$EX/labels.tsv" &&
+	check_contains err "bad2.tsv:1: expected two tab-separated fields"
+'
