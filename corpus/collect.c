@@ -385,12 +385,9 @@ static struct job *find_job(struct run *r, const char *id)
 }
 
 /* The settings of one request as written in "sampling". */
-static json_t *sampling_of(const struct collect_settings *s, int sample)
+/* The sampling settings sent with a request (and recorded with its answer): the same in both places. */
+static void add_sampling(json_t *o, const struct collect_settings *s, int sample)
 {
-	json_t *o = json_object();
-
-	if (s->system)
-		json_object_set_new(o, "system", json_string(s->system));
 	if (s->has_temperature)
 		json_object_set_new(o, "temperature", json_real(s->temperature));
 	if (s->has_top_p)
@@ -399,6 +396,15 @@ static json_t *sampling_of(const struct collect_settings *s, int sample)
 		json_object_set_new(o, "max_tokens", json_integer(s->max_tokens));
 	if (s->has_seed)
 		json_object_set_new(o, "seed", json_integer((json_int_t)(s->seed + sample - 1)));
+}
+
+static json_t *sampling_of(const struct collect_settings *s, int sample)
+{
+	json_t *o = json_object();
+
+	if (s->system)
+		json_object_set_new(o, "system", json_string(s->system));
+	add_sampling(o, s, sample);
 	if (s->samples > 1)
 		json_object_set_new(o, "sample", json_integer(sample));
 	return o;
@@ -668,14 +674,7 @@ static int build_body(struct run *r, struct job *jb)
 	json_object_set_new(m, "content", json_string(jb->p->prompt));
 	json_array_append_new(msgs, m);
 	json_object_set_new(o, "messages", msgs);
-	if (s->has_temperature)
-		json_object_set_new(o, "temperature", json_real(s->temperature));
-	if (s->has_top_p)
-		json_object_set_new(o, "top_p", json_real(s->top_p));
-	if (s->max_tokens >= 0)
-		json_object_set_new(o, "max_tokens", json_integer(s->max_tokens));
-	if (s->has_seed)
-		json_object_set_new(o, "seed", json_integer((json_int_t)(s->seed + jb->sample - 1)));
+	add_sampling(o, s, jb->sample);
 	json_object_set_new(o, "stream", json_false());
 	jb->body = json_dumps(o, JSON_FLAGS);
 	json_decref(o);
