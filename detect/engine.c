@@ -883,22 +883,6 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 	return 0;
 }
 
-/* Share of model m's answers that claim family fam. */
-static double claim_rate(const struct eng_corpus *c, size_t m, const char *fam)
-{
-	size_t q, n = 0, k = 0;
-
-	for (q = 0; q < c->nprompts; q++) {
-		const struct feat *f = c->resp[q * c->nmodels + m];
-
-		if (!f)
-			continue;
-		n++;
-		k += (size_t)feat_claims_family(f, fam);
-	}
-	return n ? (double)k / (double)n : 0;
-}
-
 /* ---------------------------------------------------------------- 6. eng_scan */
 
 void eng_result_free(struct eng_result *r)
@@ -1035,7 +1019,7 @@ static int scan_ws_init(struct scan_ws *w, const struct eng_prep *pr, const stru
 
 /* Everything about teacher et that does not depend on the other teachers (all but Holm). */
 static int scan_teacher(struct scan_ws *w, struct eng_teacher *et, struct tstate *ts, const struct eng_prep *pr,
-	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, double *const *fam_claims)
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, const double *const *fam_claims)
 {
 	size_t nm = c->nmodels, t = (size_t)et->model, ti = (size_t)pr->tix[t], nctrl = 0, r, j;
 	size_t *ctrl = w->ctrl;
@@ -1101,7 +1085,7 @@ struct scan_job {
 	const struct eng_corpus *c;
 	const struct eng_suspect *s;
 	const struct ssims *ss;
-	double *const *fam_claims;
+	const double *const *fam_claims;
 	size_t first, step;
 	int rc;
 };
@@ -1121,7 +1105,7 @@ static void *scan_run(void *arg)
 
 /* Every teacher, spread over `threads` threads (teacher i on thread i mod threads): the same result for any count. */
 static int scan_teachers(struct eng_result *res, struct tstate *tsa, const struct eng_prep *pr,
-	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, double *const *fam_claims,
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, const double *const *fam_claims,
 	int threads)
 {
 	struct scan_job jobs[16];
@@ -1174,8 +1158,9 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 	struct ssims ss;
 	struct tstate *tsa = NULL;
 	int *factor = NULL;
-	size_t nm = c->nmodels, i, j, k, nt = 0;
-	double *toks = NULL, *praw = NULL, *padj = NULL, **fam_claims = NULL;
+	size_t nm = c->nmodels, i, k, nt = 0;
+	double *toks = NULL, *praw = NULL, *padj = NULL;
+	const double **fam_claims = NULL;
 	uint8_t *seenfam = NULL;
 	int rc = 0;
 
@@ -1241,21 +1226,13 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 		goto finish;
 	if ((rc = ssims_compute(&ss, pr, c, s)))
 		goto done;
-	/* every model's rate of claims of each teacher family, once per family, before the threads */
+	/* every model's rate of claims of each teacher family (from the preparation) */
 	for (i = 0; i < nt; i++) {
 		size_t t = (size_t)res->t[i].model;
 
-		if (fam_claims[pr->fam[t]])
-			continue;
-		fam_claims[pr->fam[t]] = prov_calloc(nm + 1, sizeof(double));
-		if (!fam_claims[pr->fam[t]]) {
-			rc = PROV_ENOMEM;
-			goto done;
-		}
-		for (j = 0; j < nm; j++)
-			fam_claims[pr->fam[t]][j] = claim_rate(c, j, eng_family(&c->models[t]));
+		fam_claims[pr->fam[t]] = pr->claim_rate + (size_t)pr->tix[t] * nm;
 	}
-	if ((rc = scan_teachers(res, tsa, pr, c, s, &ss, (double *const *)fam_claims, threads)))
+	if ((rc = scan_teachers(res, tsa, pr, c, s, &ss, fam_claims, threads)))
 		goto done;
 finish:
 	/* Holm across the teachers, on the calibrated p */
@@ -1300,9 +1277,6 @@ done:
 			tstate_release(&tsa[i]);
 	free(tsa);
 	ssims_release(&ss);
-	if (fam_claims)
-		for (i = 0; i < pr->nfam; i++)
-			free(fam_claims[i]);
 	free(fam_claims);
 	free(toks);
 	free(praw);

@@ -74,7 +74,13 @@ struct eng_corpus {
 	const struct eng_model *models;
 	size_t nprompts;
 	const uint8_t *fold;                 /* per prompt: 0 or 1 (from the prompt key) */
-	const struct feat *const *resp;      /* [prompt * nmodels + model], NULL if missing */
+	/*
+	 * [prompt * nmodels + model], NULL if missing. eng_prepare needs every
+	 * answer; eng_scan reads only the suspect's prompts; eng_build reads
+	 * none (resp may be NULL, with `has` set).
+	 */
+	const struct feat *const *resp;
+	const uint8_t *has;                  /* [prompt * nmodels + model]: 1 if answered; NULL: from resp */
 };
 
 struct eng_suspect {
@@ -94,6 +100,30 @@ struct eng_prep;
  * the work; the result is the same for any count. The caller owns *out.
  */
 int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p, int threads);
+/*
+ * The same preparation from a corpus that is not in memory at once, in
+ * pieces; the result is the same bytes as eng_prepare's whatever the chunks
+ * and the thread count. The corpus `c` needs `has` (or `resp`) and must
+ * outlive the build. Order:
+ *  1. eng_build_teacher for every teacher model m: its answers, prompt q's at
+ *     col[q * stride];
+ *  2. eng_build_count for chunks covering every prompt in order;
+ *  3. eng_build_table for chunks covering every prompt in order again;
+ *  4. eng_build_finish, then eng_build_free.
+ * Memory: the counts and the null table, plus whatever one chunk holds.
+ * PROV_EINTERNAL when a call comes out of order.
+ */
+struct eng_chunk {
+	size_t q0, q1;                       /* prompts [q0, q1) */
+	const struct feat *const *resp;      /* [(q - q0) * nmodels + model], NULL if missing */
+};
+struct eng_build;
+int eng_build_begin(struct eng_build **out, const struct eng_corpus *c, const struct eng_params *p, int threads);
+int eng_build_teacher(struct eng_build *b, size_t m, const struct feat *const *col, size_t stride);
+int eng_build_count(struct eng_build *b, const struct eng_chunk *k);
+int eng_build_table(struct eng_build *b, const struct eng_chunk *k);
+int eng_build_finish(struct eng_build *b, struct eng_prep **out);
+void eng_build_free(struct eng_build *b);
 /*
  * The same preparation computed the plain way (every panel mean summed pair by
  * pair, every phrase rate counted directly): slow, kept to test eng_prepare.

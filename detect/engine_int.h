@@ -48,6 +48,7 @@ struct eng_prep {
 	struct mk_index mi;
 	float *scale;               /* nteach * 3: lex, sty, phr (0: no variation) */
 	float *mean_rate;           /* (nmodels * nteach + m... ) [m * nteach * 2 + ti * 2 + fold] */
+	double *claim_rate;         /* [ti * nmodels + m]: share of model m's answers claiming teacher ti's family */
 	uint64_t *off;              /* nprompts * nteach + 1: entries of (q, ti) start at off[q * nteach + ti] */
 	struct eng_entry *ent;
 	size_t nent;

@@ -55,24 +55,22 @@ static int unique_grams(uint64_t **g, size_t *capg, uint64_t **tmp, size_t *capt
 	return 0;
 }
 
-/* Pass 1: candidates = phrases some teacher uses in >= min_docs of its answers in fold f. */
-static int find_candidates(struct foldstats *fs, const struct eng_corpus *c, const struct eng_params *p, int f)
+/* Pass 1: the grams teacher answers `col` (prompt q at col[q * stride]) use in >= min_docs answers of each fold. */
+int phr_build_teacher(struct phr_build *b, const struct feat *const *col, size_t stride, const uint8_t *fold,
+	size_t np, const struct eng_params *p)
 {
-	size_t nm = c->nmodels, np = c->nprompts, m, q, i, ncand = 0, capcand = 0;
-	uint64_t *list = NULL, *grams = NULL, *tmp = NULL, *cand = NULL;
-	size_t caplist = 0, capg = 0, captmp = 0;
-	int rc = 0;
+	uint64_t *list = NULL, *grams = NULL, *tmp = NULL;
+	size_t caplist = 0, capg = 0, captmp = 0, q, i;
+	int rc = 0, f;
 
-	for (m = 0; m < nm && !rc; m++) {
+	for (f = 0; f < 2 && !rc; f++) {
 		size_t n = 0;
 
-		if (!c->models[m].teacher)
-			continue;
 		for (q = 0; q < np; q++) {
-			const struct feat *ft = c->resp[q * nm + m];
+			const struct feat *ft = col[q * stride];
 			size_t ng = 0;
 
-			if (!ft || c->fold[q] != f)
+			if (!ft || fold[q] != f)
 				continue;
 			if ((rc = unique_grams(&grams, &capg, &tmp, &captmp, &ng, ft, p->phrase_max_n)))
 				goto done;
@@ -99,42 +97,66 @@ static int find_candidates(struct foldstats *fs, const struct eng_corpus *c, con
 			while (j < n && list[j] == list[i])
 				j++;
 			if (j - i >= (size_t)p->phrase_min_docs) {
-				if ((rc = prov_grow(&cand, &capcand, ncand + 1, sizeof(*cand), 4096)))
+				if ((rc = prov_grow(&b->cand[f], &b->capcand[f], b->ncand[f] + 1, sizeof(uint64_t), 4096)))
 					goto done;
-				cand[ncand++] = list[i];
+				b->cand[f][b->ncand[f]++] = list[i];
 			}
 			i = j;
 		}
 	}
-	if (ncand > captmp) {
-		uint64_t *t2 = prov_reallocarray(tmp, ncand, sizeof(*t2));
-
-		if (!t2) {
-			rc = PROV_ENOMEM;
-			goto done;
-		}
-		tmp = t2;
-	}
-	fs->ncand = ncand ? sort_unique(cand, tmp, ncand) : 0;
-	fs->gram = cand;
-	cand = NULL;
 done:
 	free(list);
 	free(grams);
 	free(tmp);
-	free(cand);
 	return rc;
 }
 
+int phr_build_ready(struct phr_build *b, const struct phr_layout *lay, int threads)
+{
+	size_t width = 2 + lay->ncols, i, cells;
+	int f, t, rc;
+
+	if (threads < 1)
+		threads = 1;
+	b->threads = threads;
+	b->width = width;
+	for (f = 0; f < 2; f++) {
+		struct foldstats *fs = &b->fs[f];
+		uint64_t *tmp = prov_calloc(b->ncand[f] + 1, sizeof(*tmp));
+
+		if (!tmp)
+			return PROV_ENOMEM;
+		fs->ncand = b->ncand[f] ? sort_unique(b->cand[f], tmp, b->ncand[f]) : 0;
+		free(tmp);
+		fs->gram = b->cand[f];
+		b->cand[f] = NULL;
+		b->ncand[f] = 0;
+		fs->answers = prov_calloc(lay->nmodels + 1, sizeof(*fs->answers));
+		cells = fs->ncand * width;
+		b->count[f] = prov_calloc((size_t)threads, sizeof(*b->count[f]));
+		if (!fs->answers || !b->count[f] || (rc = hmap_init(&b->idx[f], fs->ncand + 16)))
+			return PROV_ENOMEM;
+		for (t = 0; t < threads; t++)
+			if (!(b->count[f][t] = prov_calloc(cells + 1, sizeof(uint32_t))))
+				return PROV_ENOMEM;
+		for (i = 0; i < fs->ncand; i++) {
+			size_t s;
+
+			if ((rc = hmap_put(&b->idx[f], fs->gram[i], (uint32_t)i, &s)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 struct count_job {
+	struct phr_build *b;
 	const struct eng_corpus *c;
 	const struct phr_layout *lay;
 	const struct eng_params *p;
-	const struct hmap *idx;     /* gram -> candidate */
-	int f;
+	const struct eng_chunk *k;
+	int t;                      /* this job's count arrays */
 	size_t m0, m1;              /* models [m0, m1) */
-	size_t width;
-	uint32_t *count;            /* this job's own counts */
 	int rc;
 };
 
@@ -142,29 +164,32 @@ static void *count_run(void *arg)
 {
 	struct count_job *j = arg;
 	const struct eng_corpus *c = j->c;
-	size_t nm = c->nmodels, m, q, k, capg = 0, captmp = 0;
+	const struct eng_chunk *ch = j->k;
+	size_t nm = c->nmodels, width = j->b->width, m, q, k, capg = 0, captmp = 0;
 	uint64_t *grams = NULL, *tmp = NULL;
 
 	for (m = j->m0; m < j->m1 && !j->rc; m++) {
 		int col = j->lay->col[m];
 		size_t g = j->lay->group[m];
 
-		for (q = 0; q < c->nprompts && !j->rc; q++) {
-			const struct feat *ft = c->resp[q * nm + m];
+		for (q = ch->q0; q < ch->q1 && !j->rc; q++) {
+			const struct feat *ft = ch->resp[(q - ch->q0) * nm + m];
+			int f = c->fold[q];
+			uint32_t *count = j->b->count[f][j->t];
 			size_t ng = 0;
 
-			if (!ft || c->fold[q] != j->f)
+			if (!ft)
 				continue;
 			if ((j->rc = unique_grams(&grams, &capg, &tmp, &captmp, &ng, ft, j->p->phrase_max_n)))
 				break;
 			for (k = 0; k < ng; k++) {
 				uint32_t ci;
 
-				if (!hmap_get(j->idx, grams[k], &ci))
+				if (!hmap_get(&j->b->idx[f], grams[k], &ci))
 					continue;
-				j->count[(size_t)ci * j->width + g]++;
+				count[(size_t)ci * width + g]++;
 				if (col >= 0)
-					j->count[(size_t)ci * j->width + 2 + (size_t)col]++;
+					count[(size_t)ci * width + 2 + (size_t)col]++;
 			}
 		}
 	}
@@ -173,65 +198,37 @@ static void *count_run(void *arg)
 	return NULL;
 }
 
-int foldstats_build(struct foldstats *fs, const struct eng_corpus *c, const struct phr_layout *lay,
-	const struct eng_params *p, int f, int threads)
+int phr_build_count(struct phr_build *b, const struct eng_corpus *c, const struct phr_layout *lay,
+	const struct eng_params *p, const struct eng_chunk *k)
 {
-	size_t nm = c->nmodels, width = 2 + lay->ncols, i, q, m, cells;
-	struct count_job *jobs = NULL;
-	pthread_t *tid = NULL;
-	struct hmap idx;
-	int rc, t, started = 0;
+	size_t nm = c->nmodels, q, m;
+	int threads = b->threads, t, started = 0, rc = 0;
+	struct count_job *jobs;
+	pthread_t *tid;
 
-	memset(fs, 0, sizeof(*fs));
-	memset(&idx, 0, sizeof(idx));
-	if (threads < 1)
-		threads = 1;
 	if ((size_t)threads > nm)
 		threads = nm ? (int)nm : 1;
-	fs->answers = prov_calloc(nm + 1, sizeof(*fs->answers));
-	if (!fs->answers)
-		return PROV_ENOMEM;
-	for (q = 0; q < c->nprompts; q++)
-		if (c->fold[q] == f)
-			for (m = 0; m < nm; m++)
-				fs->answers[m] += c->resp[q * nm + m] != NULL;
-	if ((rc = find_candidates(fs, c, p, f)))
-		goto done;
-	cells = fs->ncand * width;
-	fs->count = prov_calloc(cells + 1, sizeof(*fs->count));
-	if (!fs->count || (rc = hmap_init(&idx, fs->ncand + 16))) {
-		rc = PROV_ENOMEM;
-		goto done;
-	}
-	for (i = 0; i < fs->ncand; i++) {
-		size_t s;
-
-		if ((rc = hmap_put(&idx, fs->gram[i], (uint32_t)i, &s)) < 0)
-			goto done;
-	}
-	rc = 0;
+	for (q = k->q0; q < k->q1; q++)
+		for (m = 0; m < nm; m++)
+			b->fs[c->fold[q]].answers[m] += k->resp[(q - k->q0) * nm + m] != NULL;
 	jobs = prov_calloc((size_t)threads, sizeof(*jobs));
 	tid = prov_calloc((size_t)threads, sizeof(*tid));
 	if (!jobs || !tid) {
-		rc = PROV_ENOMEM;
-		goto done;
+		free(jobs);
+		free(tid);
+		return PROV_ENOMEM;
 	}
 	for (t = 0; t < threads; t++) {
 		struct count_job *j = &jobs[t];
 
+		j->b = b;
 		j->c = c;
 		j->lay = lay;
 		j->p = p;
-		j->idx = &idx;
-		j->f = f;
+		j->k = k;
+		j->t = t;
 		j->m0 = nm * (size_t)t / (size_t)threads;
 		j->m1 = nm * (size_t)(t + 1) / (size_t)threads;
-		j->width = width;
-		j->count = t == 0 ? fs->count : prov_calloc(cells + 1, sizeof(*j->count));
-		if (!j->count) {
-			rc = PROV_ENOMEM;
-			goto done;
-		}
 	}
 	for (t = 1; t < threads; t++) {
 		if (pthread_create(&tid[t], NULL, count_run, &jobs[t])) {
@@ -246,20 +243,48 @@ int foldstats_build(struct foldstats *fs, const struct eng_corpus *c, const stru
 	for (t = 0; t < threads && !rc; t++)
 		if (jobs[t].rc)
 			rc = jobs[t].rc;
-	/* integer sums: the same whatever the split */
-	for (t = 1; t < threads && !rc; t++)
-		for (i = 0; i < cells; i++)
-			fs->count[i] += jobs[t].count[i];
-done:
-	if (jobs)
-		for (t = 1; t < threads; t++)
-			free(jobs[t].count);
 	free(jobs);
 	free(tid);
-	hmap_release(&idx);
-	if (rc)
-		foldstats_release(fs);
 	return rc;
+}
+
+void phr_build_counted(struct phr_build *b)
+{
+	size_t i;
+	int f, t;
+
+	/* integer sums: the same whatever the split into threads and chunks */
+	for (f = 0; f < 2; f++) {
+		size_t cells = b->fs[f].ncand * b->width;
+
+		if (!b->count[f])
+			continue;
+		b->fs[f].count = b->count[f][0];
+		b->count[f][0] = NULL;
+		for (t = 1; t < b->threads; t++) {
+			for (i = 0; i < cells; i++)
+				b->fs[f].count[i] += b->count[f][t][i];
+			free(b->count[f][t]);
+			b->count[f][t] = NULL;
+		}
+		hmap_release(&b->idx[f]);
+	}
+}
+
+void phr_build_release(struct phr_build *b)
+{
+	int f, t;
+
+	for (f = 0; f < 2; f++) {
+		free(b->cand[f]);
+		if (b->count[f])
+			for (t = 0; t < b->threads; t++)
+				free(b->count[f][t]);
+		free(b->count[f]);
+		hmap_release(&b->idx[f]);
+		foldstats_release(&b->fs[f]);
+	}
+	memset(b, 0, sizeof(*b));
 }
 
 struct zg {

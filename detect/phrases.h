@@ -36,13 +36,30 @@ struct foldstats {
 };
 
 /*
- * Count fold f's answers. Memory is the candidates' counts, not the corpus's
- * n-grams: the teachers' answers give the candidates, then every answer is
- * looked up once. `threads` (>= 1) share the second pass; the counts do not
- * depend on it. 0 or PROV_ENOMEM.
+ * Both folds' counts, built from the corpus in pieces so that a corpus need
+ * not be in memory at once: phr_build_teacher for every teacher (its answers
+ * give the candidates), phr_build_ready, phr_build_count for every chunk of
+ * prompts (each prompt once), phr_build_counted; then b->fs[0] and b->fs[1]
+ * hold the counts. Memory is the candidates' counts, not the corpus's n-grams.
+ * The counts depend neither on the thread count nor on the chunks.
  */
-int foldstats_build(struct foldstats *out, const struct eng_corpus *c, const struct phr_layout *lay,
-	const struct eng_params *p, int f, int threads);
+struct phr_build {
+	uint64_t *cand[2];          /* candidates per fold, appended per teacher */
+	size_t ncand[2], capcand[2];
+	struct hmap idx[2];         /* gram -> candidate */
+	int threads;
+	size_t width;               /* 2 + ncols */
+	uint32_t **count[2];        /* per fold, per thread */
+	struct foldstats fs[2];
+};
+
+int phr_build_teacher(struct phr_build *b, const struct feat *const *col, size_t stride, const uint8_t *fold,
+	size_t np, const struct eng_params *p);
+int phr_build_ready(struct phr_build *b, const struct phr_layout *lay, int threads);
+int phr_build_count(struct phr_build *b, const struct eng_corpus *c, const struct phr_layout *lay,
+	const struct eng_params *p, const struct eng_chunk *k);
+void phr_build_counted(struct phr_build *b);
+void phr_build_release(struct phr_build *b);
 void foldstats_release(struct foldstats *fs);
 
 struct markers {

@@ -86,52 +86,6 @@ void prep_zscore(float *out, const float *raw, const struct eng_prep *pr)
 		out[i] = pr->style_sd[i] > 0 ? (raw[i] - pr->style_mean[i]) / pr->style_sd[i] : 0.0f;
 }
 
-static int prep_style(struct eng_prep *pr, const struct eng_corpus *c)
-{
-	double sum[FEAT_STYLE_DIM], ss[FEAT_STYLE_DIM];
-	size_t nm = c->nmodels, q, m, i, n = 0;
-	double *acc;
-	size_t *nper;
-
-	memset(sum, 0, sizeof(sum));
-	memset(ss, 0, sizeof(ss));
-	pr->model_style = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*pr->model_style));
-	acc = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*acc));
-	nper = prov_calloc(nm + 1, sizeof(*nper));
-	if (!pr->model_style || !nper || !acc) {
-		free(nper);
-		free(acc);
-		return PROV_ENOMEM;
-	}
-	for (q = 0; q < c->nprompts; q++)
-		for (m = 0; m < nm; m++) {
-			const struct feat *f = c->resp[q * nm + m];
-
-			if (!f)
-				continue;
-			n++;
-			nper[m]++;
-			for (i = 0; i < FEAT_STYLE_DIM; i++) {
-				sum[i] += f->style[i];
-				ss[i] += (double)f->style[i] * f->style[i];
-				acc[m * FEAT_STYLE_DIM + i] += f->style[i];
-			}
-		}
-	for (i = 0; i < FEAT_STYLE_DIM; i++) {
-		double mean = n ? sum[i] / (double)n : 0, var = n ? ss[i] / (double)n - mean * mean : 0;
-
-		pr->style_mean[i] = (float)mean;
-		pr->style_sd[i] = var > 1e-12 ? (float)sqrt(var) : 0.0f;
-	}
-	for (m = 0; m < nm; m++)
-		for (i = 0; i < FEAT_STYLE_DIM; i++)
-			if (nper[m])
-				pr->model_style[m * FEAT_STYLE_DIM + i] = (float)(acc[m * FEAT_STYLE_DIM + i] / (double)nper[m]);
-	free(nper);
-	free(acc);
-	return 0;
-}
-
 /* ---------------------------------------------------------------- the marker index */
 
 void mk_index_release(struct mk_index *mi)
@@ -390,14 +344,6 @@ static size_t count_eq(const uint64_t *keys, size_t n, uint64_t k)
 	return b - a;
 }
 
-struct prep_shared {
-	struct eng_prep *pr;
-	const struct eng_corpus *c;
-	pthread_mutex_t lock;
-	size_t next;                /* next prompt block to take */
-	int rc;
-};
-
 #define PROMPT_BLOCK 8
 
 /* The answers in slots [0, na) sorted by family (then slot), for walking a family's members. */
@@ -445,10 +391,10 @@ static void family_run(const size_t *byfam, size_t na, const size_t *A, const in
 	*hi = a;
 }
 
-static int prep_prompt(struct pws *w, struct eng_prep *pr, const struct eng_corpus *c, size_t q)
+static int prep_prompt(struct pws *w, struct eng_prep *pr, const struct eng_corpus *c, const struct feat *const *row,
+	size_t q)
 {
 	size_t nm = c->nmodels, na = 0, s, i, ti, lo, hi;
-	const struct feat *const *row = c->resp + q * nm;
 	int rc, any = 0;
 	double VS[FEAT_STYLE_DIM];
 
@@ -617,11 +563,34 @@ static int prep_prompt(struct pws *w, struct eng_prep *pr, const struct eng_corp
 	return rc;
 }
 
+/* Did model m answer prompt q? (from the answers when they are all there, else from c->has) */
+static int answered(const struct eng_corpus *c, size_t q, size_t m)
+{
+	return c->resp ? c->resp[q * c->nmodels + m] != NULL : c->has[q * c->nmodels + m] != 0;
+}
+
+/* The per-prompt pass over one chunk: threads take blocks of its prompts; each prompt writes its own entries. */
+struct prep_shared {
+	struct eng_prep *pr;
+	const struct eng_corpus *c;
+	const struct eng_chunk *k;
+	struct pws *ws;             /* per thread */
+	pthread_mutex_t lock;
+	size_t next;                /* next prompt to take */
+	int rc;
+};
+
+struct prep_job {
+	struct prep_shared *sh;
+	struct pws *w;
+};
+
 static void *prep_run(void *arg)
 {
-	struct prep_shared *sh = arg;
-	struct pws w;
-	int rc = pws_init(&w, sh->c->nmodels);
+	struct prep_job *j = arg;
+	struct prep_shared *sh = j->sh;
+	const struct eng_chunk *k = sh->k;
+	int rc = 0;
 
 	for (;;) {
 		size_t q0, q;
@@ -632,18 +601,17 @@ static void *prep_run(void *arg)
 		q0 = sh->next;
 		sh->next += PROMPT_BLOCK;
 		if (sh->rc)
-			q0 = sh->c->nprompts;
+			q0 = k->q1;
 		pthread_mutex_unlock(&sh->lock);
-		if (q0 >= sh->c->nprompts)
+		if (q0 >= k->q1)
 			break;
-		for (q = q0; q < q0 + PROMPT_BLOCK && q < sh->c->nprompts && !rc; q++)
-			rc = prep_prompt(&w, sh->pr, sh->c, q);
+		for (q = q0; q < q0 + PROMPT_BLOCK && q < k->q1 && !rc; q++)
+			rc = prep_prompt(j->w, sh->pr, sh->c, k->resp + (q - k->q0) * sh->c->nmodels, q);
 	}
-	pws_release(&w);
 	return NULL;
 }
 
-/* Offsets of every (prompt, teacher) run of entries. */
+/* Offsets of every (prompt, teacher) run of entries, from which models answered what. */
 static int prep_offsets(struct eng_prep *pr, const struct eng_corpus *c)
 {
 	size_t nm = c->nmodels, q, ti, m;
@@ -652,20 +620,17 @@ static int prep_offsets(struct eng_prep *pr, const struct eng_corpus *c)
 	pr->off = prov_calloc(c->nprompts * pr->nteach + 1, sizeof(*pr->off));
 	if (!pr->off)
 		return PROV_ENOMEM;
-	for (q = 0; q < c->nprompts; q++) {
-		const struct feat *const *row = c->resp + q * nm;
-
+	for (q = 0; q < c->nprompts; q++)
 		for (ti = 0; ti < pr->nteach; ti++) {
 			size_t t = (size_t)pr->teach[ti];
 
 			pr->off[q * pr->nteach + ti] = total;
-			if (!row[t])
+			if (!answered(c, q, t))
 				continue;
 			for (m = 0; m < nm; m++)
-				if (row[m] && pr->fam[m] != pr->fam[t])
+				if (pr->fam[m] != pr->fam[t] && answered(c, q, m))
 					total++;
 		}
-	}
 	pr->off[c->nprompts * pr->nteach] = total;
 	pr->nent = (size_t)total;
 	if (total > SIZE_MAX / sizeof(*pr->ent))
@@ -717,98 +682,303 @@ static int prep_finish(struct eng_prep *pr, const struct eng_corpus *c)
 	return 0;
 }
 
-/* Everything before the per-prompt pass: layout, style, phrase markers, their index, the offsets. */
-static int prep_begin(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p, int threads)
-{
+/* ---------------------------------------------------------------- the preparation in pieces */
+
+enum { B_TEACHERS, B_COUNT, B_TABLE, B_DONE };
+
+struct eng_build {
+	const struct eng_corpus *c;
 	struct eng_prep *pr;
-	struct foldstats fs;
 	struct phr_layout lay;
-	size_t ti;
-	int rc, f, g;
+	struct phr_build pb;
+	int threads, phase;
+	size_t next;                /* the next prompt the current pass expects */
+	uint8_t *seen;              /* per teacher index: eng_build_teacher done */
+	double sum[FEAT_STYLE_DIM], ss[FEAT_STYLE_DIM];
+	double *acc;                /* nmodels * DIM: style sums per model */
+	size_t *nper;               /* answers per model */
+	size_t n;
+	size_t *claims;             /* nteach * nmodels: answers of model m claiming teacher ti's family */
+	struct pws *ws;             /* per thread, for the table */
+	int nws;
+};
+
+void eng_build_free(struct eng_build *b)
+{
+	int t;
+
+	if (!b)
+		return;
+	eng_prep_free(b->pr);
+	phr_build_release(&b->pb);
+	free(b->seen);
+	free(b->acc);
+	free(b->nper);
+	free(b->claims);
+	if (b->ws)
+		for (t = 0; t < b->nws; t++)
+			pws_release(&b->ws[t]);
+	free(b->ws);
+	free(b);
+}
+
+int eng_build_begin(struct eng_build **out, const struct eng_corpus *c, const struct eng_params *p, int threads)
+{
+	struct eng_build *b;
+	struct eng_prep *pr;
+	size_t nm = c->nmodels;
+	int rc;
 
 	*out = NULL;
+	if (!c->resp && !c->has)
+		return prov_error(PROV_EINTERNAL, "engine: a corpus needs its answers or their presence");
+	b = prov_calloc(1, sizeof(*b));
 	pr = prov_calloc(1, sizeof(*pr));
-	if (!pr)
+	if (!b || !pr) {
+		free(b);
+		free(pr);
 		return PROV_ENOMEM;
-	pr->nmodels = c->nmodels;
+	}
+	b->c = c;
+	b->pr = pr;
+	b->threads = threads < 1 ? 1 : threads;
+	pr->nmodels = nm;
 	pr->nprompts = c->nprompts;
 	if (p)
 		pr->params = *p;
 	else
 		eng_params_default(&pr->params);
-	if ((rc = prep_layout(pr, c)) || (rc = prep_style(pr, c)))
+	if ((rc = prep_layout(pr, c)))
 		goto fail;
+	b->seen = prov_calloc(pr->nteach + 1, 1);
+	b->acc = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*b->acc));
+	b->nper = prov_calloc(nm + 1, sizeof(*b->nper));
+	b->claims = prov_calloc(pr->nteach * nm + 1, sizeof(*b->claims));
+	pr->model_style = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*pr->model_style));
+	pr->claim_rate = prov_calloc(pr->nteach * nm + 1, sizeof(*pr->claim_rate));
 	pr->mk = prov_calloc(pr->nteach * 4 + 1, sizeof(*pr->mk));
-	if (!pr->mk) {
+	if (!b->seen || !b->acc || !b->nper || !b->claims || !pr->model_style || !pr->claim_rate || !pr->mk) {
 		rc = PROV_ENOMEM;
 		goto fail;
 	}
-	lay.nmodels = c->nmodels;
-	lay.fam = pr->fam;
-	lay.group = pr->group;
-	lay.col = pr->col;
-	lay.ncols = pr->ncols;
-	for (f = 0; f < 2; f++) {
-		if ((rc = foldstats_build(&fs, c, &lay, &pr->params, f, threads)))
-			goto fail;
-		for (ti = 0; ti < pr->nteach && !rc; ti++)
-			for (g = 0; g < 2 && !rc; g++)
-				rc = markers_select(&pr->mk[ti * 4 + (size_t)f * 2 + (size_t)g], &fs, &lay,
-					(size_t)pr->teach[ti], g, &pr->params);
-		foldstats_release(&fs);
-		if (rc)
-			goto fail;
-	}
-	if ((rc = mk_index_build(&pr->mi, pr->mk, pr->nteach * 4)) || (rc = prep_offsets(pr, c)))
-		goto fail;
-	*out = pr;
+	b->lay.nmodels = nm;
+	b->lay.fam = pr->fam;
+	b->lay.group = pr->group;
+	b->lay.col = pr->col;
+	b->lay.ncols = pr->ncols;
+	*out = b;
 	return 0;
 fail:
-	eng_prep_free(pr);
+	eng_build_free(b);
 	return rc;
+}
+
+int eng_build_teacher(struct eng_build *b, size_t m, const struct feat *const *col, size_t stride)
+{
+	int ti = m < b->c->nmodels ? b->pr->tix[m] : -1;
+
+	if (b->phase != B_TEACHERS || ti < 0 || b->seen[ti])
+		return prov_error(PROV_EINTERNAL, "engine: eng_build_teacher out of order");
+	b->seen[ti] = 1;
+	return phr_build_teacher(&b->pb, col, stride, b->c->fold, b->c->nprompts, &b->pr->params);
+}
+
+/* A chunk must continue the pass where the last one ended. */
+static int build_chunk_ok(struct eng_build *b, const struct eng_chunk *k)
+{
+	if (k->q0 != b->next || k->q1 < k->q0 || k->q1 > b->c->nprompts)
+		return prov_error(PROV_EINTERNAL, "engine: chunk [%zu, %zu) out of order (expected %zu)", k->q0, k->q1,
+			b->next);
+	b->next = k->q1;
+	return 0;
+}
+
+int eng_build_count(struct eng_build *b, const struct eng_chunk *k)
+{
+	const struct eng_corpus *c = b->c;
+	struct eng_prep *pr = b->pr;
+	size_t nm = c->nmodels, q, m, i, ti;
+	int rc;
+
+	if (b->phase == B_TEACHERS) {
+		for (ti = 0; ti < pr->nteach; ti++)
+			if (!b->seen[ti])
+				return prov_error(PROV_EINTERNAL, "engine: a teacher's answers are missing");
+		if ((rc = phr_build_ready(&b->pb, &b->lay, b->threads)))
+			return rc;
+		b->phase = B_COUNT;
+		b->next = 0;
+	}
+	if (b->phase != B_COUNT || (rc = build_chunk_ok(b, k)))
+		return b->phase != B_COUNT ? prov_error(PROV_EINTERNAL, "engine: eng_build_count out of order") : rc;
+	/* style sums in prompt, then model order: the same sums however the prompts are chunked */
+	for (q = k->q0; q < k->q1; q++)
+		for (m = 0; m < nm; m++) {
+			const struct feat *f = k->resp[(q - k->q0) * nm + m];
+
+			if (!f)
+				continue;
+			b->n++;
+			b->nper[m]++;
+			for (i = 0; i < FEAT_STYLE_DIM; i++) {
+				b->sum[i] += f->style[i];
+				b->ss[i] += (double)f->style[i] * f->style[i];
+				b->acc[m * FEAT_STYLE_DIM + i] += f->style[i];
+			}
+			if (f->nclaims)
+				for (ti = 0; ti < pr->nteach; ti++)
+					b->claims[ti * nm + m] += (size_t)feat_claims_family(f,
+						eng_family(&c->models[pr->teach[ti]]));
+		}
+	return phr_build_count(&b->pb, c, &b->lay, &pr->params, k);
+}
+
+/* After the counts: style statistics, claim rates, the marker sets, their index, the table's offsets. */
+static int build_markers(struct eng_build *b)
+{
+	const struct eng_corpus *c = b->c;
+	struct eng_prep *pr = b->pr;
+	size_t nm = c->nmodels, m, i, ti;
+	int rc = 0, f, g;
+
+	if (b->phase != B_COUNT || b->next != c->nprompts)
+		return prov_error(PROV_EINTERNAL, "engine: the counting pass is not complete");
+	for (i = 0; i < FEAT_STYLE_DIM; i++) {
+		double n = (double)b->n, mean = b->n ? b->sum[i] / n : 0, var = b->n ? b->ss[i] / n - mean * mean : 0;
+
+		pr->style_mean[i] = (float)mean;
+		pr->style_sd[i] = var > 1e-12 ? (float)sqrt(var) : 0.0f;
+	}
+	for (m = 0; m < nm; m++)
+		for (i = 0; i < FEAT_STYLE_DIM; i++)
+			if (b->nper[m])
+				pr->model_style[m * FEAT_STYLE_DIM + i] = (float)(b->acc[m * FEAT_STYLE_DIM + i] /
+					(double)b->nper[m]);
+	for (ti = 0; ti < pr->nteach; ti++)
+		for (m = 0; m < nm; m++)
+			pr->claim_rate[ti * nm + m] = b->nper[m] ? (double)b->claims[ti * nm + m] / (double)b->nper[m] : 0;
+	phr_build_counted(&b->pb);
+	for (f = 0; f < 2 && !rc; f++)
+		for (ti = 0; ti < pr->nteach && !rc; ti++)
+			for (g = 0; g < 2 && !rc; g++)
+				rc = markers_select(&pr->mk[ti * 4 + (size_t)f * 2 + (size_t)g], &b->pb.fs[f], &b->lay,
+					(size_t)pr->teach[ti], g, &pr->params);
+	phr_build_release(&b->pb);
+	if (rc || (rc = mk_index_build(&pr->mi, pr->mk, pr->nteach * 4)) || (rc = prep_offsets(pr, c)))
+		return rc;
+	b->phase = B_TABLE;
+	b->next = 0;
+	return 0;
+}
+
+int eng_build_table(struct eng_build *b, const struct eng_chunk *k)
+{
+	struct prep_shared sh;
+	struct prep_job *jobs = NULL;
+	pthread_t *tid = NULL;
+	int rc, t, started = 0;
+
+	if (b->phase == B_COUNT && (rc = build_markers(b)))
+		return rc;
+	if (b->phase != B_TABLE)
+		return prov_error(PROV_EINTERNAL, "engine: eng_build_table out of order");
+	if ((rc = build_chunk_ok(b, k)))
+		return rc;
+	if (!b->ws) {
+		b->ws = prov_calloc((size_t)b->threads, sizeof(*b->ws));
+		if (!b->ws)
+			return PROV_ENOMEM;
+		for (t = 0; t < b->threads; t++) {
+			rc = pws_init(&b->ws[t], b->c->nmodels);
+			b->nws = t + 1;
+			if (rc)
+				return rc;
+		}
+	}
+	memset(&sh, 0, sizeof(sh));
+	sh.pr = b->pr;
+	sh.c = b->c;
+	sh.k = k;
+	sh.next = k->q0;
+	pthread_mutex_init(&sh.lock, NULL);
+	jobs = prov_calloc((size_t)b->threads, sizeof(*jobs));
+	tid = prov_calloc((size_t)b->threads, sizeof(*tid));
+	if (!jobs || !tid) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (t = 0; t < b->threads; t++) {
+		jobs[t].sh = &sh;
+		jobs[t].w = &b->ws[t];
+	}
+	for (t = 1; t < b->threads; t++) {
+		if (pthread_create(&tid[t], NULL, prep_run, &jobs[t]))
+			break;
+		started = t;
+	}
+	prep_run(&jobs[0]);
+	for (t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	rc = sh.rc;
+done:
+	pthread_mutex_destroy(&sh.lock);
+	free(jobs);
+	free(tid);
+	return rc;
+}
+
+int eng_build_finish(struct eng_build *b, struct eng_prep **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (b->phase != B_TABLE || b->next != b->c->nprompts)
+		return prov_error(PROV_EINTERNAL, "engine: the table pass is not complete");
+	if ((rc = prep_finish(b->pr, b->c)))
+		return rc;
+	b->phase = B_DONE;
+	*out = b->pr;
+	b->pr = NULL;
+	return 0;
+}
+
+/* The counting pass and the markers of a corpus whose answers are all in memory. */
+static int build_resident(struct eng_build **out, const struct eng_corpus *c, const struct eng_params *p,
+	int threads)
+{
+	struct eng_build *b;
+	struct eng_chunk k = { 0, c->nprompts, c->resp };
+	size_t ti;
+	int rc;
+
+	*out = NULL;
+	if (!c->resp)
+		return prov_error(PROV_EINTERNAL, "engine: eng_prepare needs every answer in memory");
+	if ((rc = eng_build_begin(&b, c, p, threads)))
+		return rc;
+	for (ti = 0; ti < b->pr->nteach && !rc; ti++)
+		rc = eng_build_teacher(b, (size_t)b->pr->teach[ti], c->resp + b->pr->teach[ti], c->nmodels);
+	if (rc || (rc = eng_build_count(b, &k)) || (rc = build_markers(b))) {
+		eng_build_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
 }
 
 int eng_prepare(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p, int threads)
 {
-	struct eng_prep *pr;
-	struct prep_shared sh;
-	pthread_t *tid = NULL;
-	int rc, t, started = 0;
+	struct eng_build *b;
+	struct eng_chunk k = { 0, c->nprompts, c->resp };
+	int rc;
 
 	*out = NULL;
-	if ((rc = prep_begin(&pr, c, p, threads)))
+	if ((rc = build_resident(&b, c, p, threads)))
 		return rc;
-	if (threads < 1)
-		threads = 1;
-	memset(&sh, 0, sizeof(sh));
-	sh.pr = pr;
-	sh.c = c;
-	pthread_mutex_init(&sh.lock, NULL);
-	tid = prov_calloc((size_t)threads, sizeof(*tid));
-	if (!tid) {
-		rc = PROV_ENOMEM;
-		goto done;
-	}
-	for (t = 1; t < threads; t++) {
-		if (pthread_create(&tid[t], NULL, prep_run, &sh))
-			break;
-		started = t;
-	}
-	prep_run(&sh);
-	for (t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
-	rc = sh.rc;
-	if (!rc)
-		rc = prep_finish(pr, c);
-done:
-	pthread_mutex_destroy(&sh.lock);
-	free(tid);
-	if (rc) {
-		eng_prep_free(pr);
-		return rc;
-	}
-	*out = pr;
-	return 0;
+	if (!(rc = eng_build_table(b, &k)))
+		rc = eng_build_finish(b, out);
+	eng_build_free(b);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- the plain way */
@@ -820,6 +990,7 @@ done:
  */
 int eng_prepare_naive(struct eng_prep **out, const struct eng_corpus *c, const struct eng_params *p)
 {
+	struct eng_build *bd;
 	struct eng_prep *pr;
 	struct lexws ws;
 	size_t nm = c->nmodels, q, ti, a, b, capg = 0;
@@ -829,8 +1000,11 @@ int eng_prepare_naive(struct eng_prep **out, const struct eng_corpus *c, const s
 	int rc;
 
 	*out = NULL;
-	if ((rc = prep_begin(&pr, c, p, 1)))
+	if ((rc = build_resident(&bd, c, p, 1)))
 		return rc;
+	pr = bd->pr;           /* the markers and offsets, as eng_prepare has them; the table is filled here */
+	bd->pr = NULL;
+	eng_build_free(bd);
 	zu = prov_calloc(nm * FEAT_STYLE_DIM + 1, sizeof(*zu));
 	rate = prov_calloc(nm + 1, sizeof(*rate));
 	if (!zu || !rate || (rc = lexws_init(&ws, nm))) {
@@ -968,6 +1142,7 @@ void eng_prep_free(struct eng_prep *pr)
 	free(pr->tix);
 	free(pr->scale);
 	free(pr->mean_rate);
+	free(pr->claim_rate);
 	free(pr->off);
 	free(pr->ent);
 	free(pr);
@@ -979,6 +1154,7 @@ size_t eng_prep_bytes(const struct eng_prep *pr)
 
 	b += pr->nmodels * (FEAT_STYLE_DIM * sizeof(float) + 3 * sizeof(int) + 2);
 	b += pr->nteach * 3 * sizeof(float) + pr->nmodels * pr->nteach * 2 * sizeof(float);
+	b += pr->nmodels * pr->nteach * sizeof(double);
 	b += (pr->nprompts * pr->nteach + 1) * sizeof(uint64_t) + pr->nent * sizeof(struct eng_entry);
 	for (i = 0; i < pr->nteach * 4; i++)
 		b += pr->mk[i].n * (8 + 12) + pr->mk[i].set.cap * 12;

@@ -3,7 +3,7 @@
  *
  * Layout: magic, engine version, (models, prompts, teachers, entries), the
  * parameters, style statistics, per-model styles, channel scales, mean
- * rates, the entry offsets, the entries, then each marker set (count, grams,
+ * rates, claim rates, the entry offsets, the entries, then each marker set (count, grams,
  * z, teacher and control rates). Decoding checks everything it can against
  * the corpus (shape, offsets, model indexes) and rebuilds the hash sets and
  * the marker index; anything else is "stale or damaged" and the caller
@@ -14,7 +14,7 @@
 
 #include "detect/engine_int.h"
 
-#define PREP_MAGIC "PPREP007"
+#define PREP_MAGIC "PPREP008"
 
 int eng_prep_encode(struct pbuf *out, const struct eng_prep *pr)
 {
@@ -29,6 +29,7 @@ int eng_prep_encode(struct pbuf *out, const struct eng_prep *pr)
 	     pbuf_add(out, pr->model_style, nm * FEAT_STYLE_DIM * sizeof(float)) ||
 	     pbuf_add(out, pr->scale, nt * 3 * sizeof(float)) ||
 	     pbuf_add(out, pr->mean_rate, nm * nt * 2 * sizeof(float)) ||
+	     pbuf_add(out, pr->claim_rate, nm * nt * sizeof(double)) ||
 	     pbuf_add(out, pr->off, (np * nt + 1) * sizeof(uint64_t)) ||
 	     pbuf_add(out, pr->ent, pr->nent * sizeof(struct eng_entry));
 	for (i = 0; !rc && i < nt * 4; i++) {
@@ -91,6 +92,7 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 	    !(pr->model_style = take_alloc(&r, nm * FEAT_STYLE_DIM * sizeof(float))) ||
 	    !(pr->scale = take_alloc(&r, nt * 3 * sizeof(float))) ||
 	    !(pr->mean_rate = take_alloc(&r, nm * nt * 2 * sizeof(float))) ||
+	    !(pr->claim_rate = take_alloc(&r, nm * nt * sizeof(double))) ||
 	    !(pr->off = take_alloc(&r, (np * nt + 1) * sizeof(uint64_t))) ||
 	    !(pr->ent = take_alloc(&r, pr->nent * sizeof(struct eng_entry))) ||
 	    !(pr->mk = prov_calloc(nt * 4 + 1, sizeof(*pr->mk))))
