@@ -359,6 +359,84 @@ static void fast_preparation_equals_the_plain_one(void)
 	free_world(&W);
 }
 
+/* The preparation built from chunks of prompts (a corpus not in memory at once) is the same bytes. */
+static void preparation_in_chunks_equals_the_whole(void)
+{
+	static const struct feat *holes[NP * NM], *part[NP * NM], *col[NP];
+	static uint8_t has[NP * NM];
+	static const size_t sizes[] = { 1, 3, 7, NP };
+	struct eng_corpus c;
+	struct eng_prep *whole = NULL;
+	struct pbuf ew = PBUF_INIT(0), ec = PBUF_INIT(0);
+	size_t i, z, q, m;
+
+	build_world(&W);
+	/* some answers missing, as in real corpora */
+	for (i = 0; i < NP * NM; i++) {
+		holes[i] = (i * 7 + i / NM) % 11 == 3 ? NULL : W.resp[i];
+		has[i] = holes[i] != NULL;
+	}
+	c = W.c;
+	c.resp = holes;
+	CHECK_INT(eng_prepare(&whole, &c, NULL, 2), 0);
+	CHECK_INT(eng_prep_encode(&ew, whole), 0);
+	c.resp = NULL;          /* the build sees presence only, and the answers chunk by chunk */
+	c.has = has;
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		int threads = (int)(z % 2) + 1, pass;
+		struct eng_build *b = NULL;
+		struct eng_prep *pr = NULL;
+
+		CHECK_INT(eng_build_begin(&b, &c, NULL, threads), 0);
+		for (m = 0; m < NM; m++) {
+			if (!W.models[m].teacher)
+				continue;
+			for (q = 0; q < NP; q++)
+				col[q] = holes[q * NM + m];
+			CHECK_INT(eng_build_teacher(b, m, col, 1), 0);
+		}
+		for (pass = 0; pass < 2; pass++)
+			for (q = 0; q < NP; q += sizes[z]) {
+				struct eng_chunk k;
+				size_t q1 = q + sizes[z] < NP ? q + sizes[z] : NP;
+
+				/* a fresh copy per chunk: the build must not keep pointers into it */
+				memset(part, 0, sizeof(part));
+				memcpy(part, holes + q * NM, (q1 - q) * NM * sizeof(*part));
+				k.q0 = q;
+				k.q1 = q1;
+				k.resp = part;
+				CHECK_INT(pass ? eng_build_table(b, &k) : eng_build_count(b, &k), 0);
+			}
+		CHECK_INT(eng_build_finish(b, &pr), 0);
+		eng_build_free(b);
+		CHECK_INT(eng_prep_encode(&ec, pr), 0);
+		CHECK_INT(ec.len, ew.len);
+		CHECK(ec.len == ew.len && !memcmp(ec.data, ew.data, ew.len));
+		eng_prep_free(pr);
+	}
+	/* out of order: a chunk that skips prompts, a table before the count */
+	{
+		struct eng_build *b = NULL;
+		struct eng_chunk k = { 1, 2, holes + NM };
+
+		CHECK_INT(eng_build_begin(&b, &c, NULL, 1), 0);
+		for (m = 0; m < NM; m++)
+			if (W.models[m].teacher)
+				CHECK_INT(eng_build_teacher(b, m, holes + m, NM), 0);
+		CHECK_INT(eng_build_count(b, &k), PROV_EINTERNAL);
+		k.q0 = 0;
+		k.q1 = NP;
+		k.resp = holes;
+		CHECK_INT(eng_build_table(b, &k), PROV_EINTERNAL);
+		eng_build_free(b);
+	}
+	pbuf_release(&ew);
+	pbuf_release(&ec);
+	eng_prep_free(whole);
+	free_world(&W);
+}
+
 UNIT_MAIN(
 	UNIT_TEST(copying_suspect_is_attributed_to_its_teacher),
 	UNIT_TEST(independent_suspect_shows_no_evidence),
@@ -366,5 +444,6 @@ UNIT_MAIN(
 	UNIT_TEST(too_few_prompts_is_inconclusive),
 	UNIT_TEST(no_matched_prompts_is_inconclusive),
 	UNIT_TEST(a_tiny_panel_is_inconclusive),
-	UNIT_TEST(fast_preparation_equals_the_plain_one)
+	UNIT_TEST(fast_preparation_equals_the_plain_one),
+	UNIT_TEST(preparation_in_chunks_equals_the_whole)
 )
