@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/analysis.h"
+#include "cmd/cmd.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -20,6 +21,7 @@
 
 int session_threads = 0;
 int session_scan_threads = 0;
+size_t session_memory = 0;
 
 /* The preparation's threads: session_threads if set, else $PROVENANCE_THREADS, else the online CPUs. */
 static int prep_threads(void)
@@ -89,40 +91,243 @@ static uint8_t fold_of(const char *key)
 	return (uint8_t)(v & 1);
 }
 
-/* Compute the features of rows stored without them (or with another version) and store them. */
-static int fill_features(struct session *se, int readonly)
+/* ---------------------------------------------------------------- the corpus in memory, or in pieces */
+
+/* What one decoded answer costs beyond its stored bytes (the struct and the allocator's slack). */
+#define FEAT_OVERHEAD (sizeof(struct feat) + 48)
+
+size_t session_memory_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+
+	if (session_memory)
+		return session_memory;
+	return pages > 0 && psz > 0 ? (size_t)pages / 2 * (size_t)psz : (size_t)4 << 30;
+}
+
+/* Bytes a decoded answer of this row takes (features not stored yet: a guess from the answer's size). */
+static size_t row_bytes(const struct store_row *r)
+{
+	return FEAT_OVERHEAD + (r->stored ? r->blob_len : 4096);
+}
+
+/* Answers decoded into one piece of memory: cells[(q - q0) * nmodels + m], or col[q] for one model. */
+struct loaded {
+	struct session *se;
+	struct store *st;
+	size_t q0, q1;
+	long model;
+	const struct feat **cells;  /* borrowed: where the pointers go */
+	struct feat *f;             /* the decoded answers */
+	size_t nf, capf;
+};
+
+static void loaded_release(struct loaded *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->nf; i++)
+		feat_release(&L->f[i]);
+	free(L->f);
+	L->f = NULL;
+	L->nf = L->capf = 0;
+}
+
+static const struct feat **loaded_cell(struct loaded *L, size_t q, size_t m)
+{
+	return L->model >= 0 ? &L->cells[q] : &L->cells[(q - L->q0) * L->se->snap->nmodels + m];
+}
+
+static int loaded_put(void *arg, size_t row, const void *blob, size_t len)
+{
+	struct loaded *L = arg;
+	const struct store_row *r = &L->se->snap->rows[row];
+	size_t nm = L->se->snap->nmodels;
+	int rc;
+
+	if (!L->se->has[r->prompt * nm + r->model])
+		return 0;    /* a model this session hides */
+	if (L->nf == L->capf)
+		return prov_error(PROV_EDB, "%s: more answers than the corpus had when it was read; run the command"
+			" again", L->se->snap_path);
+	if ((rc = feat_decode(&L->f[L->nf], blob, len)))
+		return rc;
+	*loaded_cell(L, r->prompt, r->model) = &L->f[L->nf++];
+	return 0;
+}
+
+/*
+ * Decode the answers of prompts [q0, q1) (model < 0) or of one model (every
+ * prompt) into L, pointers into `cells` (zeroed here). Answers whose features
+ * are not stored (a read-only session) are computed from their text.
+ */
+static int load_answers(struct loaded *L, struct session *se, struct store *st, size_t q0, size_t q1, long model,
+	const struct feat **cells)
+{
+	size_t nm = se->snap->nmodels, q, m, want = 0, got = 0;
+	struct pbuf text = PBUF_INIT(0);
+	int rc;
+
+	memset(L, 0, sizeof(*L));
+	L->se = se;
+	L->st = st;
+	L->q0 = model >= 0 ? 0 : q0;
+	L->q1 = model >= 0 ? se->snap->nprompts : q1;
+	L->model = model;
+	L->cells = cells;
+	for (q = L->q0; q < L->q1; q++)
+		for (m = model >= 0 ? (size_t)model : 0; m < (model >= 0 ? (size_t)model + 1 : nm); m++) {
+			*loaded_cell(L, q, m) = NULL;
+			want += se->has[q * nm + m];
+		}
+	L->capf = want;
+	L->f = prov_calloc(want + 1, sizeof(*L->f));
+	if (!L->f)
+		return PROV_ENOMEM;
+	if ((rc = store_features_each(st, se->fver, se->snap, L->q0, L->q1, model, loaded_put, L, NULL)))
+		goto fail;
+	for (q = L->q0; q < L->q1 && !rc; q++)
+		for (m = model >= 0 ? (size_t)model : 0; m < (model >= 0 ? (size_t)model + 1 : nm) && !rc; m++) {
+			const struct store_row *r;
+
+			if (!se->has[q * nm + m])
+				continue;
+			got++;
+			if (*loaded_cell(L, q, m))
+				continue;
+			r = &se->snap->rows[se->cell[q * nm + m] - 1];
+			if (r->stored) {
+				rc = prov_error(PROV_EDB, "%s: the features of response %lld are gone since the corpus was read;"
+					" run the command again", se->snap_path, (long long)r->response_id);
+				break;
+			}
+			if (L->nf == L->capf)
+				rc = prov_error(PROV_EINTERNAL, "load_answers: more answers than counted");
+			else if (!(rc = store_response_text(st, r->response_id, &text)) &&
+				 !(rc = feat_compute(&L->f[L->nf], text.data, text.len, se->lib, NULL)))
+				*loaded_cell(L, q, m) = &L->f[L->nf++];
+		}
+	pbuf_release(&text);
+	if (!rc && got != want)
+		rc = prov_error(PROV_EINTERNAL, "load_answers: %zu of %zu answers", got, want);
+	if (!rc)
+		return 0;
+fail:
+	loaded_release(L);
+	return rc;
+}
+
+/* Chunks of prompts whose decoded answers fit se->chunk_bytes (at least one prompt each). */
+static int plan_chunks(struct session *se)
+{
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts, q, m, acc = 0;
+	size_t *bytes = prov_calloc(np + 1, sizeof(*bytes));
+
+	free(se->chunk_at);
+	se->nchunks = 0;
+	se->chunk_at = prov_calloc(np + 2, sizeof(*se->chunk_at));
+	if (!bytes || !se->chunk_at) {
+		free(bytes);
+		return PROV_ENOMEM;
+	}
+	for (q = 0; q < np; q++) {
+		bytes[q] = nm * sizeof(void *);
+		for (m = 0; m < nm; m++)
+			if (se->has[q * nm + m])
+				bytes[q] += row_bytes(&se->snap->rows[se->cell[q * nm + m] - 1]);
+	}
+	for (q = 0; q < np; q++) {
+		if (q > se->chunk_at[se->nchunks] && acc + bytes[q] > se->chunk_bytes) {
+			se->chunk_at[++se->nchunks] = q;
+			acc = 0;
+		}
+		acc += bytes[q];
+	}
+	if (np)
+		se->chunk_at[++se->nchunks] = np;
+	free(bytes);
+	return 0;
+}
+
+/* The preparation from the store, a chunk of prompts at a time (docs/scaling.md). */
+static int prepare_streamed(struct session *se, struct eng_prep **out)
+{
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts, m, k, widest = 0;
+	struct eng_build *b = NULL;
+	const struct feat **cells = NULL;
+	struct loaded L;
+	int rc, pass;
+
+	*out = NULL;
+	if ((rc = plan_chunks(se)))
+		return rc;
+	for (k = 0; k < se->nchunks; k++)
+		if (se->chunk_at[k + 1] - se->chunk_at[k] > widest)
+			widest = se->chunk_at[k + 1] - se->chunk_at[k];
+	cells = prov_calloc((widest > 1 ? widest : 1) * nm + np + 1, sizeof(*cells));
+	if (!cells)
+		return PROV_ENOMEM;
+	if ((rc = eng_build_begin(&b, &se->corpus, &se->params, prep_threads())))
+		goto done;
+	for (m = 0; m < nm && !rc; m++) {
+		if (!se->models[m].teacher)
+			continue;
+		if (!(rc = load_answers(&L, se, se->store, 0, np, (long)m, cells))) {
+			rc = eng_build_teacher(b, m, cells, 1);
+			loaded_release(&L);
+		}
+	}
+	for (pass = 0; pass < 2 && !rc; pass++)
+		for (k = 0; k < se->nchunks && !rc; k++) {
+			struct eng_chunk ch = { se->chunk_at[k], se->chunk_at[k + 1], cells };
+
+			if ((rc = load_answers(&L, se, se->store, ch.q0, ch.q1, -1, cells)))
+				break;
+			rc = pass ? eng_build_table(b, &ch) : eng_build_count(b, &ch);
+			loaded_release(&L);
+		}
+	if (!rc)
+		rc = eng_build_finish(b, out);
+done:
+	eng_build_free(b);
+	free(cells);
+	return rc;
+}
+
+/* Compute and store the features of rows stored without them (or with another version). */
+static int fill_features(struct session *se)
 {
 	struct store_snapshot *sn = se->snap;
 	struct pbuf text = PBUF_INIT(0), blob = PBUF_INIT(0);
 	size_t i, missing = 0;
-	int rc = 0, in_tx = 0;
+	int rc;
 
 	for (i = 0; i < sn->nrows; i++)
-		if (!sn->rows[i].blob)
-			missing++;
-	if (missing && !readonly) {
-		if ((rc = store_begin(se->store)))
-			return rc;
-		in_tx = 1;
-	}
+		missing += !sn->rows[i].stored;
+	if (!missing)
+		return 0;
+	if ((rc = store_begin(se->store)))
+		return rc;
 	for (i = 0; i < sn->nrows && !rc; i++) {
 		struct store_row *r = &sn->rows[i];
+		struct feat f;
 
-		if (r->blob) {
-			rc = feat_decode(&se->feats[i], r->blob, r->blob_len);
+		if (r->stored)
 			continue;
-		}
 		if ((rc = store_response_text(se->store, r->response_id, &text)) ||
-		    (rc = feat_compute(&se->feats[i], text.data, text.len, se->lib, NULL)))
+		    (rc = feat_compute(&f, text.data, text.len, se->lib, NULL)))
 			break;
-		if (in_tx && !(rc = feat_encode(&blob, &se->feats[i])))
+		if (!(rc = feat_encode(&blob, &f)))
 			rc = store_features_put(se->store, r->response_id, se->fver, blob.data, blob.len);
+		feat_release(&f);
 	}
-	if (in_tx) {
-		if (rc)
-			store_rollback(se->store);
-		else if (!(rc = store_commit(se->store)))
-			rc = store_snapshot_refresh(se->store, se->fver, se->snap);   /* the snapshot covers the features */
+	if (rc)
+		store_rollback(se->store);
+	else if (!(rc = store_commit(se->store))) {
+		/* the snapshot again: it binds the features now stored */
+		store_snapshot_free(se->snap);
+		se->snap = NULL;
+		rc = store_snapshot_load_opt(se->store, se->fver, STORE_SNAP_LEAN, &se->snap);
 	}
 	pbuf_release(&text);
 	pbuf_release(&blob);
@@ -137,40 +342,83 @@ static void params_key(char *out, size_t n, const struct eng_params *p)
 	snprintf(out, n, "%.16s", hex);
 }
 
+/*
+ * Bytes the session holds whatever the mode: the rows, the per-cell maps, the
+ * preparation (an upper bound, twice: built and encoded for the cache) and
+ * 32 MiB for the pattern library, SQLite's page cache and the scan.
+ */
+static size_t fixed_bytes(const struct session *se)
+{
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts;
+
+	return se->snap->nrows * sizeof(struct store_row) + np * nm * (sizeof(void *) + 1 + sizeof(uint32_t)) +
+		2 * eng_prep_estimate(&se->corpus) + ((size_t)32 << 20);
+}
+
+/* Decode every answer of the corpus into se->resp (once). */
+static int session_load_all(struct session *se)
+{
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts;
+	struct loaded L;
+	int rc;
+
+	if (se->resp)
+		return 0;
+	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
+	if (!se->resp)
+		return PROV_ENOMEM;
+	if ((rc = load_answers(&L, se, se->store, 0, np, -1, se->resp))) {
+		free(se->resp);
+		se->resp = NULL;
+		return rc;
+	}
+	se->feats = L.f;
+	se->nfeats = L.nf;
+	se->corpus.resp = se->resp;
+	return 0;
+}
+
 int session_open(struct session **out, const char *db_path, const char *patterns_file, int readonly)
 {
 	struct session *se;
-	size_t i, nm, np;
+	size_t i, nm, np, need = 0, fixed;
 	int rc, any_teacher = 0;
 
 	*out = NULL;
 	se = prov_calloc(1, sizeof(*se));
 	if (!se)
 		return PROV_ENOMEM;
+	se->snap_path = db_path;
 	eng_params_default(&se->params);
 	if ((rc = session_load_patterns(&se->lib, patterns_file)))
 		goto fail;
 	feat_version_string(se->fver, se->lib);
 	if ((rc = store_open(&se->store, db_path, readonly ? STORE_RDONLY : 0)))
 		goto fail;
-	if ((rc = store_snapshot_load(se->store, se->fver, &se->snap)))
+	if ((rc = store_snapshot_load_opt(se->store, se->fver, STORE_SNAP_LEAN, &se->snap)))
+		goto fail;
+	if (!readonly && (rc = fill_features(se)))
 		goto fail;
 	nm = se->snap->nmodels;
 	np = se->snap->nprompts;
-	se->feats = prov_calloc(se->snap->nrows + 1, sizeof(*se->feats));
-	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
 	se->models = prov_calloc(nm + 1, sizeof(*se->models));
 	se->fold = prov_calloc(np + 1, sizeof(*se->fold));
-	if (!se->feats || !se->resp || !se->models || !se->fold) {
+	se->has = prov_calloc(nm * np + 1, 1);
+	se->cell = prov_calloc(nm * np + 1, sizeof(*se->cell));
+	if (!se->models || !se->fold || !se->has || !se->cell) {
 		rc = PROV_ENOMEM;
 		goto fail;
 	}
-	if ((rc = fill_features(se, readonly)))
+	if (se->snap->nrows >= UINT32_MAX) {
+		rc = prov_error(PROV_EDATA, "%s: more than %u answers in one corpus", db_path, UINT32_MAX - 1);
 		goto fail;
+	}
 	for (i = 0; i < se->snap->nrows; i++) {
 		const struct store_row *r = &se->snap->rows[i];
 
-		se->resp[r->prompt * nm + r->model] = &se->feats[i];
+		se->has[r->prompt * nm + r->model] = 1;
+		se->cell[r->prompt * nm + r->model] = (uint32_t)i + 1;
+		need += row_bytes(r);
 	}
 	for (i = 0; i < nm; i++) {
 		se->models[i].name = se->snap->models[i].name;
@@ -184,7 +432,23 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 	se->corpus.models = se->models;
 	se->corpus.nprompts = np;
 	se->corpus.fold = se->fold;
-	se->corpus.resp = se->resp;
+	se->corpus.has = se->has;
+	/*
+	 * Every answer is decoded only when the preparation must be computed and
+	 * they fit the limit; otherwise the preparation reads them in chunks and a
+	 * scan reads the suspect's prompts alone (docs/scaling.md).
+	 */
+	se->limit = session_memory_limit();
+	fixed = fixed_bytes(se);
+	se->chunk_bytes = se->limit > fixed ? se->limit - fixed : 0;
+	se->fits = need + nm * np * sizeof(void *) <= se->chunk_bytes;
+	if (se->chunk_bytes < ((size_t)8 << 20)) {
+		if (!cmd_quiet && any_teacher && se->limit < fixed)
+			fprintf(stderr, "provenance: a memory limit of %zu MB is below what this corpus needs besides its"
+				" answers (about %zu MB); its answers are read in chunks of 8 MB\n", se->limit >> 20,
+				fixed >> 20);
+		se->chunk_bytes = (size_t)8 << 20;
+	}
 	if (any_teacher) {
 		/* PROVENANCE_NAIVE_PREP=1: the plain implementation, never cached (for the equivalence test) */
 		const char *nv = getenv("PROVENANCE_NAIVE_PREP");
@@ -200,8 +464,12 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 			se->prep_cached = 1;
 			rc = 0;
 		} else if (rc >= 0) {
-			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) :
-				eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads());
+			pbuf_release(&blob);
+			if ((naive || se->fits) && (rc = session_load_all(se)))
+				goto fail;
+			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) : !se->resp ?
+				prepare_streamed(se, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
+				prep_threads());
 			if (!rc && !readonly && !naive && !(rc = eng_prep_encode(&blob, se->prep)))
 				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
 		}
@@ -217,34 +485,47 @@ fail:
 	return rc;
 }
 
-int session_without(struct session **out, const struct session *base, const char *const *names, size_t n)
+int session_without(struct session **out, struct session *base, const char *const *names, size_t n)
 {
 	struct session *se;
 	size_t nm = base->snap->nmodels, np = base->snap->nprompts, m, q, k;
 	int rc;
 
 	*out = NULL;
+	if (base->prep && base->fits && (rc = session_load_all(base)))
+		return rc;
 	se = prov_calloc(1, sizeof(*se));
 	if (!se)
 		return PROV_ENOMEM;
 	*se = *base;
 	se->base = base;
 	se->prep = NULL;
+	se->chunk_at = NULL;
 	se->excluded = names;
 	se->nexcluded = n;
-	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
-	if (!se->resp) {
+	se->has = prov_calloc(nm * np + 1, 1);
+	se->resp = base->resp ? prov_calloc(nm * np + 1, sizeof(*se->resp)) : NULL;
+	if (!se->has || (base->resp && !se->resp)) {
+		free(se->has);
+		free(se->resp);
 		free(se);
 		return PROV_ENOMEM;
 	}
-	memcpy(se->resp, base->resp, nm * np * sizeof(*se->resp));
+	memcpy(se->has, base->has, nm * np);
+	if (base->resp)
+		memcpy(se->resp, base->resp, nm * np * sizeof(*se->resp));
 	for (m = 0; m < nm; m++)
 		for (k = 0; k < n; k++)
 			if (!strcmp(base->models[m].name, names[k]))
-				for (q = 0; q < np; q++)
-					se->resp[q * nm + m] = NULL;
+				for (q = 0; q < np; q++) {
+					se->has[q * nm + m] = 0;
+					if (se->resp)
+						se->resp[q * nm + m] = NULL;
+				}
 	se->corpus.resp = se->resp;
-	rc = base->prep ? eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads()) : 0;
+	se->corpus.has = se->has;
+	rc = !base->prep ? 0 : !se->resp ? prepare_streamed(se, &se->prep) :
+		eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads());
 	if (rc) {
 		session_close(se);
 		return rc;
@@ -259,18 +540,18 @@ void session_close(struct session *se)
 
 	if (!se)
 		return;
+	eng_prep_free(se->prep);
+	free(se->resp);
+	free(se->has);
+	free(se->chunk_at);
 	if (se->base) {
-		eng_prep_free(se->prep);
-		free(se->resp);
 		free(se);
 		return;
 	}
-	eng_prep_free(se->prep);
-	if (se->feats && se->snap)
-		for (i = 0; i < se->snap->nrows; i++)
-			feat_release(&se->feats[i]);
+	for (i = 0; i < se->nfeats; i++)
+		feat_release(&se->feats[i]);
 	free(se->feats);
-	free(se->resp);
+	free(se->cell);
 	free(se->models);
 	free(se->fold);
 	store_snapshot_free(se->snap);
@@ -496,15 +777,16 @@ struct ctx {
 	long *pidx;
 	uint8_t *fold;
 	const struct feat **fp;
+	const struct feat *const *resp;  /* the corpus answers the scan reads: se->resp, or the suspect's prompts' */
 	long by_id_and_text, by_id, by_text;
 };
 
 /* Response row of model m to prompt q, or NULL. */
 static const struct store_row *row_of(const struct session *se, size_t q, size_t m)
 {
-	const struct feat *f = se->resp[q * se->snap->nmodels + m];
+	size_t i = q * se->snap->nmodels + m;
 
-	return f ? &se->snap->rows[f - se->feats] : NULL;
+	return se->has[i] ? &se->snap->rows[se->cell[i] - 1] : NULL;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -609,7 +891,7 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 			free(ph);
 			total = ncommon;
 			for (j = 0; !rc && j < nm; j++) {
-				const struct feat *fc = se->resp[(size_t)q * nm + j];
+				const struct feat *fc = cx->resp[(size_t)q * nm + j];
 				uint64_t *g;
 
 				if (!fc || (int)j == et->model || !strcmp(eng_family(&se->models[j]),
@@ -698,7 +980,7 @@ static int add_refusal_pairs(json_t *arr, struct ctx *cx, const struct eng_teach
 		json_t *o;
 
 		if (!fs->refused || q < 0 || !(trow = row_of(se, (size_t)q, (size_t)et->model)) ||
-		    !se->feats[trow - se->snap->rows].refused)
+		    !cx->resp[(size_t)q * se->snap->nmodels + (size_t)et->model]->refused)
 			continue;
 		if ((rc = store_response_text(cx->reader, trow->response_id, &ttext)) ||
 		    (rc = nfc_view(&sv, sr->response, sr->response_len)) || (rc = nfc_view(&tv, ttext.data, ttext.len)) ||
@@ -1166,11 +1448,71 @@ static void suspect_collection_json(json_t *o, const struct suspect *s, size_t f
 }
 
 
+/*
+ * For a streamed corpus: the answers to the prompts the suspect matched, in a
+ * prompts x models array of their own (*local), decoded into *held; the scan
+ * reads no other prompt.
+ */
+static int load_suspect_prompts(struct ctx *cx, struct eng_corpus *corp, struct loaded *held,
+	const struct feat ***local)
+{
+	struct session *se = cx->se;
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts, i, q, n = 0, m;
+	uint8_t *want = prov_calloc(np + 1, 1);
+	int rc = 0;
+
+	*local = prov_calloc(nm * np + 1, sizeof(**local));
+	if (!want || !*local) {
+		free(want);
+		return PROV_ENOMEM;
+	}
+	for (i = 0; i < cx->count; i++)
+		if (cx->pidx[i] >= 0)
+			want[cx->pidx[i]] = 1;
+	for (q = 0; q < np; q++)
+		if (want[q])
+			for (m = 0; m < nm; m++)
+				n += se->has[q * nm + m];
+	memset(held, 0, sizeof(*held));
+	held->f = prov_calloc(n + 1, sizeof(*held->f));
+	if (!held->f) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	held->capf = n;
+	/* each run of wanted prompts in one read; the decoded answers move into *held */
+	for (q = 0; q < np && !rc; q++) {
+		struct loaded L;
+		size_t q0 = q, c;
+
+		if (!want[q])
+			continue;
+		while (q < np && want[q])
+			q++;
+		if ((rc = load_answers(&L, se, cx->reader, q0, q, -1, *local + q0 * nm)))
+			break;
+		for (c = q0 * nm; c < q * nm; c++)
+			if ((*local)[c]) {
+				held->f[held->nf] = *(*local)[c];
+				(*local)[c] = &held->f[held->nf++];
+			}
+		free(L.f);     /* the features moved into held: their token arrays now belong to it */
+	}
+done:
+	free(want);
+	corp->resp = *local;
+	cx->resp = *local;
+	return rc;
+}
+
 int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
 	size_t count, const char *name, const char *const *teachers, size_t nteachers)
 {
 	struct ctx cx;
 	struct eng_suspect es;
+	struct eng_corpus corp;
+	struct loaded held;
+	const struct feat **local = NULL;
 	struct eng_result *res = NULL;
 	json_t *doc = NULL, *tarr, *o, *models;
 	int *tidx = NULL, rc = 0;
@@ -1179,6 +1521,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 
 	*out = NULL;
 	memset(&cx, 0, sizeof(cx));
+	memset(&held, 0, sizeof(held));
 	cx.se = se;
 	cx.reader = reader;
 	cx.s = s;
@@ -1217,6 +1560,11 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		else if (how == MATCH_TEXT)
 			cx.by_text++;
 	}
+	/* a streamed corpus: the answers to the suspect's prompts only, read through this worker's connection */
+	corp = se->corpus;
+	cx.resp = se->resp;
+	if (!se->resp && se->prep && (rc = load_suspect_prompts(&cx, &corp, &held, &local)))
+		goto done;
 	doc = json_object();
 	json_object_set_new(doc, "schema", json_string("provenance.report/1"));
 	o = json_object();
@@ -1253,7 +1601,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		size_t q, cnt = 0;
 
 		for (q = 0; q < se->snap->nprompts; q++)
-			cnt += se->resp[q * nm + j] != NULL;
+			cnt += se->has[q * nm + j];
 		json_object_set_new(m, "model", json_string(se->models[j].name));
 		json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) : json_null());
 		json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
@@ -1271,7 +1619,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	es.prompt = cx.pidx;
 	es.fold = cx.fold;
 	if (se->prep) {
-		if ((rc = eng_scan_mt(&res, se->prep, &se->corpus, &es, nteachers ? tidx : NULL, nteachers,
+		if ((rc = eng_scan_mt(&res, se->prep, &corp, &es, nteachers ? tidx : NULL, nteachers,
 			session_scan_threads > 0 ? session_scan_threads : prep_threads())))
 			goto done;
 		json_object_set_new(o, "median_words", jnum(res->median_tokens));
@@ -1497,6 +1845,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "warnings", o);
 done:
 	eng_result_free(res);
+	loaded_release(&held);
+	free(local);
 	free(cx.pidx);
 	free(cx.fold);
 	free(cx.fp);

@@ -19,9 +19,17 @@ struct session {
 	struct store *store;
 	struct pat_lib *lib;
 	char fver[80];
-	struct store_snapshot *snap;
-	struct feat *feats;              /* per snapshot row */
-	const struct feat **resp;        /* nprompts * nmodels */
+	struct store_snapshot *snap;     /* lean: the features stay in the store */
+	const char *snap_path;           /* the database, for messages */
+	struct feat *feats;              /* every answer decoded (NULL when streamed) */
+	size_t nfeats;
+	const struct feat **resp;        /* nprompts * nmodels, into feats (NULL when streamed) */
+	uint8_t *has;                    /* nprompts * nmodels: 1 if answered (and not hidden) */
+	uint32_t *cell;                  /* nprompts * nmodels: snapshot row + 1, 0 if missing */
+	int fits;                        /* 1: every decoded answer fits the memory limit */
+	size_t limit;                    /* the memory limit in bytes (session_memory_limit) */
+	size_t chunk_bytes;              /* what one chunk of decoded answers may take */
+	size_t nchunks, *chunk_at;       /* the last streamed preparation's chunks: prompt boundaries */
 	struct eng_model *models;
 	uint8_t *fold;
 	struct eng_corpus corpus;
@@ -36,6 +44,13 @@ struct session {
 
 /* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */
 extern int session_threads;
+/*
+ * The memory limit for a corpus (bytes; 0: half the machine's memory), from
+ * --memory or $PROVENANCE_MEMORY. A corpus whose decoded answers do not fit
+ * is read from the store in chunks of prompts (docs/scaling.md).
+ */
+extern size_t session_memory;
+size_t session_memory_limit(void);
 /* Threads for one scan's teachers (0: as the preparation; audit, which scans files in parallel, sets 1). */
 extern int session_scan_threads;
 
@@ -51,10 +66,11 @@ void session_close(struct session *se);
 /*
  * The same corpus without the named models (their answers hidden, so they are
  * neither controls nor null models), with its own preparation, never cached.
- * Borrows everything else from `base`, which must outlive it. Names not in the
+ * Borrows everything else from `base`, which must outlive it (and decodes
+ * base's answers once when they fit the memory limit). Names not in the
  * corpus are ignored. Closed with session_close().
  */
-int session_without(struct session **out, const struct session *base, const char *const *names, size_t n);
+int session_without(struct session **out, struct session *base, const char *const *names, size_t n);
 
 /* The built-in pattern library, or the one in `file` (PROV_EIO, PROV_EDATA with FILE:LINE). */
 int session_load_patterns(struct pat_lib **out, const char *file);

@@ -127,6 +127,8 @@ int cmd_default_threads(void);
 
 /* Parse a non-negative integer option value; -1 if malformed. */
 long cmd_parse_long(const char *s);
+/* A size: digits with an optional K, M, G or T (powers of 1024; "MiB", "MB" too). 0, or -1 if malformed or 0. */
+int cmd_parse_size(const char *s, size_t *out);
 
 /*
  * -q/--quiet (global, or after any command that parses its options with

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cmd/analysis.h"
@@ -225,11 +226,22 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	rc = cmd_write_output(output, rendered.data, rendered.len);
 	t[5] = progress_elapsed(&pg);
-	if (getenv("PROVENANCE_TIMING"))
+	if (getenv("PROVENANCE_TIMING")) {
+		struct rusage ru;
+		char how[96];
+
+		if (se->prep_cached)
+			snprintf(how, sizeof(how), "cached");
+		else if (se->nchunks)
+			snprintf(how, sizeof(how), "computed in %zu chunks of prompts", se->nchunks);
+		else
+			snprintf(how, sizeof(how), "computed with every answer in memory");
+		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "timing: open corpus %.3f s (preparation %s %.3f s), read suspect %.3f s, analyse %.3f s,"
-			" store case %.3f s, render %.3f s; %zu answers, %.0f answers/s\n", t[1] - t[0],
-			se->prep_cached ? "cached" : "computed", se->prep_seconds, t[2] - t[1], t[3] - t[2], t[4] - t[3],
-			t[5] - t[4], sus->n, (double)sus->n / (t[5] - t[0]));
+			" store case %.3f s, render %.3f s; %zu answers, %.0f answers/s; memory limit %zu MB, peak %ld MB\n",
+			t[1] - t[0], how, se->prep_seconds, t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4], sus->n,
+			(double)sus->n / (t[5] - t[0]), se->limit >> 20, ru.ru_maxrss / 1024);
+	}
 	if (!rc && output && !cmd_quiet) {
 		if (no_store)
 			fprintf(stderr, "provenance: not stored (--no-store); report written to %s\n", cmd_esc(output));

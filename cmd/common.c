@@ -411,6 +411,36 @@ long cmd_parse_long(const char *s)
 	return v;
 }
 
+int cmd_parse_size(const char *s, size_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v, mul = 1;
+	const char *u;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end && (u = strchr(units, *end >= 'a' ? *end - 32 : *end)) && *u) {
+		int k;
+
+		for (k = 0; k <= u - units; k++)
+			mul *= 1024;
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+	}
+	if (*end || !v || v > SIZE_MAX / mul)
+		return -1;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;

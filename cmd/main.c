@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/analysis.h"
 #include "cmd/cmd.h"
 #include "detect/patterns.h"
 
@@ -42,10 +43,12 @@ static void usage(FILE *fp)
 		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 	      "Options:\n"
-	      "  --db FILE    the evidence database (default: $PROVENANCE_DB, else ./provenance.db)\n"
-	      "  -q, --quiet  no informational lines or progress line (results and errors still)\n"
-	      "  --help       this text; `provenance help COMMAND` or `provenance COMMAND --help` for a command\n"
-	      "  --version    the tool, engine, pattern library and SQLite versions\n"
+	      "  --db FILE      the evidence database (default: $PROVENANCE_DB, else ./provenance.db)\n"
+	      "  --memory SIZE  the memory a corpus may take (512M, 4G; default: $PROVENANCE_MEMORY, else\n"
+	      "                 half the machine's); a larger corpus is read in chunks, same results\n"
+	      "  -q, --quiet    no informational lines or progress line (results and errors still)\n"
+	      "  --help         this text; `provenance help COMMAND` or `provenance COMMAND --help` for one\n"
+	      "  --version      the tool, engine, pattern library and SQLite versions\n"
 	      "\n"
 	      "Every command and sub-command answers --help, --version and -q; `--` ends the options;\n"
 	      "`-` names standard input wherever a suspect or input file is named.\n"
@@ -135,6 +138,11 @@ int main(int argc, char **argv)
 	size_t k;
 
 	ctx.db_path = env && *env ? env : "provenance.db";
+	env = getenv("PROVENANCE_MEMORY");
+	if (env && *env && cmd_parse_size(env, &session_memory)) {
+		fprintf(stderr, "provenance: PROVENANCE_MEMORY needs a size such as 512M or 4G, not '%s'\n", cmd_esc(env));
+		return EXIT_USAGE;
+	}
 	/* PROVENANCE_NO_JIT=1: match patterns without PCRE2's JIT (for valgrind; same results) */
 	if (getenv("PROVENANCE_NO_JIT") && strcmp(getenv("PROVENANCE_NO_JIT"), "0"))
 		pat_use_jit(0);
@@ -158,6 +166,14 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			ctx.db_path = argv[++i];
+		} else if (!strcmp(a, "--memory") || !strncmp(a, "--memory=", 9)) {
+			const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+
+			if (cmd_parse_size(v, &session_memory)) {
+				fprintf(stderr, "provenance: option '--memory' needs a size such as 512M or 4G, not '%s'\n",
+					v ? cmd_esc(v) : "");
+				return EXIT_USAGE;
+			}
 		} else if (!strncmp(a, "--db=", 5)) {
 			if (!a[5]) {
 				fprintf(stderr, "provenance: option '--db' needs a file name\n");
@@ -165,8 +181,8 @@ int main(int argc, char **argv)
 			}
 			ctx.db_path = a + 5;
 		} else {
-			static const char *const globals[] = { "db", "quiet", "help", "version" };
-			const char *near = a[1] == '-' ? cmd_suggest(a + 2, globals, 4) : NULL;
+			static const char *const globals[] = { "db", "memory", "quiet", "help", "version" };
+			const char *near = a[1] == '-' ? cmd_suggest(a + 2, globals, 5) : NULL;
 
 			if (near)
 				fprintf(stderr, "provenance: unknown option '%s'; did you mean '--%s'?\n", a, near);

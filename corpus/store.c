@@ -1212,12 +1212,36 @@ static int cmp_pid(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c);
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out);
 static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX]);
+
+/* 32 bytes from 64 hex digits. */
+static int unhex32(unsigned char out[32], const char *hex)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		int c = hex[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (v < 0)
+			return prov_error(PROV_EINTERNAL, "a SHA-256 that is not 64 hex digits");
+		if (i % 2)
+			out[i / 2] |= (unsigned char)v;
+		else
+			out[i / 2] = (unsigned char)(v << 4);
+	}
+	return 0;
+}
 
 int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out)
 {
+	return store_snapshot_load_opt(s, fver, 0, out);
+}
+
+int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct store_snapshot **out)
+{
 	static const char head[] = "provenance-snapshot/2\n";
+	char fsha[PROV_SHA256_HEX];
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	struct store_snapshot *sn;
 	sqlite3_stmt *st = NULL;
@@ -1339,15 +1363,20 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 		if (bound && fver && !strcmp(bound, r->sha256)) {
 			size_t n = (size_t)sqlite3_column_bytes(st, 12);
 
-			r->blob = malloc(n ? n : 1);
+			r->stored = 1;
+			r->blob_len = n;
+		}
+		if (r->stored && !(flags & STORE_SNAP_LEAN)) {
+			r->blob = malloc(r->blob_len ? r->blob_len : 1);
 			if (!r->blob) {
 				rc = prov_error(PROV_ENOMEM, "out of memory");
 				goto done;
 			}
-			memcpy(r->blob, sqlite3_column_blob(st, 12), n);
-			r->blob_len = n;
+			memcpy(r->blob, sqlite3_column_blob(st, 12), r->blob_len);
 		}
-		if ((rc = snap_line(h, st, 3)))
+		if ((rc = snap_line(h, st, 3, fsha)))
+			goto done;
+		if (r->stored && (rc = unhex32(r->feat_sha, fsha)))
 			goto done;
 	}
 	if (step != SQLITE_DONE) {
@@ -1407,7 +1436,7 @@ static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX])
  * computed from; c+9 the features blob; c+10..c+15 the record of the file it
  * was imported from (path, SHA-256, size, lines, time, tool version).
  */
-static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c)
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
 {
 	const char *asha = (const char *)sqlite3_column_text(st, c + 6);
 	const char *bound = (const char *)sqlite3_column_text(st, c + 8);
@@ -1425,6 +1454,8 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c)
 	if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
 	    EVP_DigestUpdate(h, "\n", 1) != 1)
 		return prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 update failed");
+	if (fsha_out)
+		memcpy(fsha_out, fsha, PROV_SHA256_HEX);
 	return 0;
 }
 
@@ -1472,7 +1503,7 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 			*prefix_out = n;
 		if ((step = sqlite3_step(st)) != SQLITE_ROW)
 			break;
-		if ((rc = snap_line(h, st, 0)))
+		if ((rc = snap_line(h, st, 0, NULL)))
 			goto done;
 		n++;
 	}
@@ -1924,4 +1955,87 @@ done:
 const char *store_sqlite_version(void)
 {
 	return sqlite3_libversion();
+}
+
+/* The snapshot row of response `id` (rows are in response-id order), or -1. */
+static long row_of_response(const struct store_snapshot *snap, int64_t id)
+{
+	size_t lo = 0, hi = snap->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->rows[mid].response_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < snap->nrows && snap->rows[lo].response_id == id ? (long)lo : -1;
+}
+
+int store_features_each(struct store *s, const char *fver, const struct store_snapshot *snap, size_t q0,
+	size_t q1, long model, int (*fn)(void *arg, size_t row, const void *blob, size_t len), void *arg,
+	size_t *delivered)
+{
+	static const char by_prompt[] = "SELECT r.id, f.answer_sha256, f.blob FROM responses r JOIN features f"
+		" ON f.response_id = r.id AND f.version = ?1 WHERE r.prompt_id BETWEEN ?2 AND ?3";
+	static const char by_model[] = "SELECT r.id, f.answer_sha256, f.blob FROM responses r JOIN features f"
+		" ON f.response_id = r.id AND f.version = ?1 WHERE r.model_id = ?2";
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc = 0, step;
+
+	if (delivered)
+		*delivered = 0;
+	if (model < 0 && (q0 >= q1 || q1 > snap->nprompts))
+		return 0;
+	if (model >= (long)snap->nmodels)
+		return prov_error(PROV_EINTERNAL, "store_features_each: no model %ld", model);
+	if (sqlite3_prepare_v2(s->db, model >= 0 ? by_model : by_prompt, -1, &st, NULL))
+		return db_error(s, "cannot read features");
+	if (sqlite3_bind_text(st, 1, fver, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    (model >= 0 ? sqlite3_bind_int64(st, 2, snap->models[model].id) != SQLITE_OK :
+	     sqlite3_bind_int64(st, 2, snap->prompts[q0].id) != SQLITE_OK ||
+	     sqlite3_bind_int64(st, 3, snap->prompts[q1 - 1].id) != SQLITE_OK)) {
+		rc = db_error(s, "cannot read features");
+		goto done;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		long row = row_of_response(snap, id);
+		const char *bound = (const char *)sqlite3_column_text(st, 1);
+		const void *blob = sqlite3_column_blob(st, 2);
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned mdn = 0;
+		const struct store_row *r;
+
+		if (row < 0) {
+			rc = prov_error(PROV_EDB, "%s: response %lld was added after the corpus was read; run the command"
+				" again", s->path, (long long)id);
+			goto done;
+		}
+		r = &snap->rows[row];
+		if (!r->stored || !bound || strcmp(bound, r->sha256))
+			continue;     /* features of another answer: the caller computes this row's */
+		if (EVP_Digest(blob ? blob : "", len, md, &mdn, EVP_sha256(), NULL) != 1 || mdn != 32) {
+			rc = prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 failed");
+			goto done;
+		}
+		if (len != r->blob_len || memcmp(md, r->feat_sha, 32)) {
+			rc = prov_error(PROV_EDB, "%s: the features of response %lld changed after the corpus was read; run"
+				" the command again", s->path, (long long)id);
+			goto done;
+		}
+		if ((rc = fn(arg, (size_t)row, blob ? blob : "", len)))
+			goto done;
+		n++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_error(s, "cannot read features");
+done:
+	sqlite3_finalize(st);
+	if (delivered)
+		*delivered = n;
+	return rc;
 }

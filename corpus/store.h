@@ -154,8 +154,10 @@ struct store_row {
 	size_t model;             /* index into models */
 	size_t prompt;            /* index into prompts */
 	char sha256[PROV_SHA256_HEX];
-	void *blob;               /* the stored features, NULL if missing or of another version */
-	size_t blob_len;
+	void *blob;               /* the stored features, NULL if missing, of another version, or not kept (lean) */
+	size_t blob_len;          /* their length, when stored */
+	int stored;               /* 1: features of this version are stored for this very answer */
+	unsigned char feat_sha[32];   /* their SHA-256, when stored (what the snapshot hash binds) */
 };
 
 struct store_snapshot {
@@ -179,6 +181,25 @@ struct store_snapshot {
  */
 int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot **out);
 void store_snapshot_free(struct store_snapshot *snap);
+/*
+ * The same; with STORE_SNAP_LEAN the features are not kept (blob stays NULL,
+ * `stored`, blob_len and feat_sha say what is stored), for corpora read in
+ * pieces with store_features_each.
+ */
+enum { STORE_SNAP_LEAN = 1 };
+int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct store_snapshot **out);
+
+/*
+ * Call fn(arg, row, blob, len) for the stored features (version fver) of the
+ * snapshot's answers to prompts [q0, q1), or, with model >= 0, of that
+ * model's answers to every prompt (q0, q1 ignored). `row` indexes
+ * snap->rows. Each blob is checked against the SHA-256 the snapshot bound:
+ * features changed since the snapshot was read are PROV_EDB, never used.
+ * *delivered (may be NULL) receives the number of calls.
+ */
+int store_features_each(struct store *s, const char *fver, const struct store_snapshot *snap, size_t q0,
+	size_t q1, long model, int (*fn)(void *arg, size_t row, const void *blob, size_t len), void *arg,
+	size_t *delivered);
 
 /*
  * The corpus snapshot hash (docs/report-format.md, "What each hash covers"):
