@@ -1,7 +1,8 @@
 #!/bin/sh
 # A panel larger than one cache row can hold: 40 generated models (4 teachers) answering 2,415
 # prompt variants (tests/bench/gencorpus). It scans, its preparation round-trips through the
-# chunked cache to the same report bytes, and the thread count changes nothing.
+# chunked cache to the same report bytes, the thread count changes nothing, and past the
+# --memory limit the answers are read in chunks with the same bytes in less memory.
 . "$(dirname "$0")/lib.sh"
 
 GEN=${UNIT_DIR:-$ROOT/build/tests}/gencorpus
@@ -46,4 +47,54 @@ test_expect "the preparation of the large panel does not depend on the thread co
 		SOURCE_DATE_EPOCH=1700000000 PROVENANCE_THREADS=$j "$PROVENANCE_BIN" --db "j$j.db" scan -o "j$j.json" suspect.jsonl 2>/dev/null || exit 1
 	done &&
 	check_same j1.json j3.json
+'
+
+# peak MB from a PROVENANCE_TIMING line
+peak_of() { sed -n "s/.*, peak \([0-9]*\) MB.*/\1/p" "$1"; }
+
+test_expect "past the --memory limit the preparation reads the answers in chunks: the same bytes, less memory" '
+	build_panel &&
+	cp provenance.db whole.db && cp provenance.db capped.db &&
+	PROVENANCE_TIMING=1 "$PROVENANCE_BIN" --db whole.db scan --no-store --format json -o whole.json suspect.jsonl 2>whole.err &&
+	check_contains whole.err "preparation computed with every answer in memory" &&
+	PROVENANCE_TIMING=1 "$PROVENANCE_BIN" --memory 16M --db capped.db scan --no-store --format json -o capped.json suspect.jsonl 2>capped.err &&
+	check_contains capped.err "preparation computed in " &&
+	check_contains capped.err "chunks of prompts" &&
+	check_contains capped.err "memory limit 16 MB" &&
+	check_contains capped.err "a memory limit of 16 MB is below what this corpus needs besides its answers" &&
+	check_same whole.json capped.json &&
+	w=$(peak_of whole.err) && c=$(peak_of capped.err) &&
+	[ -n "$w" ] && [ -n "$c" ] &&
+	{ [ "$c" -lt "$w" ] || { echo "capped peak $c MB, whole $w MB"; exit 1; }; } &&
+	PROVENANCE_TIMING=1 PROVENANCE_MEMORY=16M "$PROVENANCE_BIN" --db capped.db scan --no-store --format json -o cached.json suspect.jsonl 2>cached.err &&
+	check_contains cached.err "preparation cached" &&
+	check_same whole.json cached.json
+'
+
+test_expect "under the --memory limit: leaving a control out, and an audit on two workers, give the same bytes" '
+	build_panel &&
+	cp provenance.db whole.db && cp provenance.db capped.db &&
+	"$PROVENANCE_BIN" --db whole.db scan --no-store --format json --exclude-control gen0010 -o whole.json suspect.jsonl 2>/dev/null &&
+	"$PROVENANCE_BIN" --memory 16M --db capped.db scan --no-store --format json --exclude-control gen0010 -o capped.json suspect.jsonl 2>/dev/null &&
+	check_contains whole.json "gen0010" &&
+	check_same whole.json capped.json &&
+	mkdir sus && cp suspect.jsonl sus/a.jsonl && head -300 gen/m0021.jsonl | sed "s/gen0021/other/" >sus/b.jsonl &&
+	cp provenance.db whole.db && cp provenance.db capped.db &&
+	SOURCE_DATE_EPOCH=1700000000 "$PROVENANCE_BIN" --db whole.db audit -j 1 --evidence ew.db --reports rw --report-format json -o /dev/null sus 2>/dev/null &&
+	SOURCE_DATE_EPOCH=1700000000 "$PROVENANCE_BIN" --memory 16M --db capped.db audit -j 2 --evidence ec.db --reports rc --report-format json -o /dev/null sus 2>/dev/null &&
+	check_eq "$(ls rw | wc -l | tr -d " ")" 2 &&
+	for f in $(ls rw); do check_same "rw/$f" "rc/$f" || exit 1; done
+'
+
+test_expect "--memory and PROVENANCE_MEMORY take a size; anything else is a usage error" '
+	expect_code 2 prov --memory 0 corpus list &&
+	check_contains err "option '"'"'--memory'"'"' needs a size such as 512M or 4G" &&
+	expect_code 2 prov --memory lots corpus list &&
+	expect_code 2 prov --memory 12Q corpus list &&
+	expect_code 2 prov --memory &&
+	PROVENANCE_MEMORY=-5 expect_code 2 prov corpus list &&
+	check_contains err "PROVENANCE_MEMORY needs a size" &&
+	expect_code 0 prov --memory 512M --version &&
+	expect_code 0 prov --memory=2GiB --version &&
+	PROVENANCE_MEMORY=300000000 expect_code 0 prov --version
 '

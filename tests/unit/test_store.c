@@ -300,6 +300,80 @@ static void snapshot_binds_who_answered_what(void)
 	drop_db();
 }
 
+struct got {
+	size_t n;
+	char blobs[8][8];
+	size_t rows[8];
+};
+
+static int collect_blob(void *arg, size_t row, const void *blob, size_t len)
+{
+	struct got *g = arg;
+
+	if (g->n < 8 && len < 8) {
+		memcpy(g->blobs[g->n], blob, len);
+		g->blobs[g->n][len] = '\0';
+		g->rows[g->n] = row;
+	}
+	g->n++;
+	return 0;
+}
+
+/* A lean snapshot keeps no features; they are read back by prompts or by model, checked against its hashes. */
+static void lean_snapshot_reads_features_in_pieces(void)
+{
+	struct store *s = NULL;
+	struct store_snapshot *sn = NULL, *full = NULL;
+	struct store_import_stats st;
+	const char *p = fresh_db("lean");
+	struct got g;
+	size_t n = 0;
+
+	memset(&st, 0, sizeof(st));
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_import_begin(s, "a.jsonl", "aa", 1, "{}"), 0);
+	CHECK_INT(add(s, "gpt", "What is rain?", "Water falling.", 1, &st), 0);
+	CHECK_INT(add(s, "claude", "What is rain?", "Drops of water.", 2, &st), 0);
+	CHECK_INT(add(s, "gpt", "What is snow?", "Frozen water.", 3, &st), 0);
+	CHECK_INT(store_import_commit(s, 3, 3), 0);
+	CHECK_INT(store_features_put(s, 1, "v", "f1", 2), 0);
+	CHECK_INT(store_features_put(s, 2, "v", "f2", 2), 0);
+	CHECK_INT(store_features_put(s, 3, "v", "f3", 2), 0);
+	CHECK_INT(store_snapshot_load_opt(s, "v", STORE_SNAP_LEAN, &sn), 0);
+	CHECK_INT(store_snapshot_load(s, "v", &full), 0);
+	CHECK_STR(sn->sha256, full->sha256);                /* lean or not: the same snapshot */
+	CHECK_INT(sn->nrows, 3);
+	CHECK(sn->rows[0].blob == NULL && sn->rows[0].stored == 1 && sn->rows[0].blob_len == 2);
+	CHECK(full->rows[0].blob != NULL && !memcmp(full->rows[0].feat_sha, sn->rows[0].feat_sha, 32));
+	/* the first prompt: two answers; both prompts: three; model gpt (index 1 by name): two */
+	memset(&g, 0, sizeof(g));
+	CHECK_INT(store_features_each(s, "v", sn, 0, 1, -1, collect_blob, &g, &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(g.n, 2);
+	CHECK_STR(g.blobs[0], "f1");
+	CHECK_STR(g.blobs[1], "f2");
+	CHECK_INT(sn->rows[g.rows[1]].prompt, 0);
+	memset(&g, 0, sizeof(g));
+	CHECK_INT(store_features_each(s, "v", sn, 0, 2, -1, collect_blob, &g, &n), 0);
+	CHECK_INT(n, 3);
+	memset(&g, 0, sizeof(g));
+	CHECK_STR(sn->models[1].name, "gpt");
+	CHECK_INT(store_features_each(s, "v", sn, 0, 0, 1, collect_blob, &g, &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(g.blobs[0], "f1");
+	CHECK_STR(g.blobs[1], "f3");
+	/* features changed behind the snapshot's back are refused, not used */
+	run_sql(p, "UPDATE features SET blob = 'zz' WHERE response_id = 3");
+	memset(&g, 0, sizeof(g));
+	CHECK_INT(store_features_each(s, "v", sn, 1, 2, -1, collect_blob, &g, &n), PROV_EDB);
+	CHECK_INT(g.n, 0);
+	CHECK_INT(store_features_each(s, "v", sn, 0, 1, -1, collect_blob, &g, &n), 0);   /* the rest still reads */
+	store_snapshot_free(sn);
+	store_snapshot_free(full);
+	store_close(s);
+	drop_db();
+}
+
 /* A value larger than one cache row round-trips; a damaged or missing chunk is a miss, never a wrong value. */
 static void a_large_cache_value_round_trips_in_chunks(void)
 {
@@ -341,6 +415,7 @@ static void a_large_cache_value_round_trips_in_chunks(void)
 
 UNIT_MAIN(
 	UNIT_TEST(snapshot_binds_who_answered_what),
+	UNIT_TEST(lean_snapshot_reads_features_in_pieces),
 	UNIT_TEST(a_large_cache_value_round_trips_in_chunks),
 	UNIT_TEST(migration_keeps_the_data),
 	UNIT_TEST(new_store_has_current_schema),
