@@ -445,7 +445,7 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 	if (se->chunk_bytes < ((size_t)8 << 20)) {
 		if (!cmd_quiet && any_teacher && se->limit < fixed)
 			fprintf(stderr, "provenance: a memory limit of %zu MB is below what this corpus needs besides its"
-				" answers (about %zu MB); its answers are read in chunks of 8 MB\n", se->limit >> 20,
+				" answers (about %zu MB); working in the smallest chunks (8 MB)\n", se->limit >> 20,
 				fixed >> 20);
 		se->chunk_bytes = (size_t)8 << 20;
 	}
@@ -483,6 +483,11 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 fail:
 	session_close(se);
 	return rc;
+}
+
+int session_keep_answers(struct session *se)
+{
+	return se->fits ? session_load_all(se) : 0;
 }
 
 int session_without(struct session **out, struct session *base, const char *const *names, size_t n)

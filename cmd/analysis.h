@@ -64,6 +64,13 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 void session_close(struct session *se);
 
 /*
+ * Decode every answer of the corpus once, when they fit the memory limit, for
+ * commands that scan many suspects (audit, validate); otherwise (and by
+ * default) each scan decodes only the answers to its suspect's prompts.
+ */
+int session_keep_answers(struct session *se);
+
+/*
  * The same corpus without the named models (their answers hidden, so they are
  * neither controls nor null models), with its own preparation, never cached.
  * Borrows everything else from `base`, which must outlive it (and decodes

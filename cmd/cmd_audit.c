@@ -884,7 +884,7 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 	session_threads = jobs;
 	session_scan_threads = 1;   /* the files run in parallel; each scan on one thread */
 	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = cmd_need_db(ctx->db_path)) ||
-	    (rc = session_open(&se, ctx->db_path, patterns, separate)))
+	    (rc = session_open(&se, ctx->db_path, patterns, separate)) || (rc = session_keep_answers(se)))
 		goto done;
 	if (separate && (rc = store_open(&ev_own, evidence, 0)))
 		goto done;

@@ -801,7 +801,7 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	if (optind + 1 != argc)
 		return cmd_usage_error("validate", "give one labels file");
 	if ((rc = parse_labels(&r, argv[optind], labels_sha)) || (siblings && (rc = parse_siblings(&r, siblings))) ||
-	    (rc = session_open(&se, ctx->db_path, patterns, 0)))
+	    (rc = session_open(&se, ctx->db_path, patterns, 0)) || (rc = session_keep_answers(se)))
 		goto done;
 	if (!se->prep) {
 		rc = prov_error(PROV_EDATA, "the corpus has no teacher: import teachers and references before validating");

@@ -1529,11 +1529,6 @@ int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_
 	return snapshot_v2(s, fver, NULL, out, NULL, NULL);
 }
 
-int store_snapshot_refresh(struct store *s, const char *fver, struct store_snapshot *snap)
-{
-	return store_snapshot_hash(s, fver, snap->sha256);
-}
-
 int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
 	long *rows_out, long *added_out)
 {

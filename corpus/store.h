@@ -211,9 +211,6 @@ int store_features_each(struct store *s, const char *fver, const struct store_sn
  */
 int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX]);
 
-/* Recompute snap->sha256 after features were added (store_features_put). */
-int store_snapshot_refresh(struct store *s, const char *fver, struct store_snapshot *snap);
-
 /*
  * Is the corpus still the snapshot `want`? SNAPSHOT_SAME; SNAPSHOT_GREW when
  * the first rows of the corpus are exactly that snapshot and *added_out

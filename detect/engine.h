@@ -135,6 +135,8 @@ void eng_prep_free(struct eng_prep *prep);
 
 /* Serialise / restore a preparation (the cache). Decoding checks it matches `c`. */
 int eng_prep_encode(struct pbuf *out, const struct eng_prep *prep);
+/* An upper bound on the bytes of a preparation's tables, from which models answered what. */
+size_t eng_prep_estimate(const struct eng_corpus *c);
 /* Bytes of memory the preparation holds (for the cache and the docs). */
 size_t eng_prep_bytes(const struct eng_prep *prep);
 int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,

@@ -1148,6 +1148,26 @@ void eng_prep_free(struct eng_prep *pr)
 	free(pr);
 }
 
+size_t eng_prep_estimate(const struct eng_corpus *c)
+{
+	size_t nm = c->nmodels, q, m, ent = 0, nt = 0;
+
+	for (m = 0; m < nm; m++)
+		nt += c->models[m].teacher != 0;
+	for (q = 0; q < c->nprompts; q++) {
+		size_t na = 0, nq = 0;
+
+		for (m = 0; m < nm; m++)
+			if (answered(c, q, m)) {
+				na++;
+				nq += c->models[m].teacher != 0;
+			}
+		ent += na * nq;   /* at most: every answer against every teacher that answered */
+	}
+	return ent * sizeof(struct eng_entry) + (c->nprompts * nt + 1) * sizeof(uint64_t) +
+		nm * (nt * 3 * sizeof(double) + FEAT_STYLE_DIM * sizeof(float));
+}
+
 size_t eng_prep_bytes(const struct eng_prep *pr)
 {
 	size_t b = sizeof(*pr), i;

@@ -110,10 +110,14 @@ if "$PROV" audit --help >/dev/null 2>&1; then
 fi
 
 # 5. growth with the panel: generated corpora of 1x, 4x and 16x (tests/bench/gencorpus: 25, 100, 400
-#    models, a tenth of them teachers, 805 / 2,415 / 7,245 prompts, 805 answers per model)
+#    models, a tenth of them teachers, 805 / 2,415 / 7,245 prompts, 805 answers per model), without
+#    and with a memory limit ($BENCH_MEMORY, default 128M)
 if [ -n "${GENCORPUS:-}" ] && [ -x "$GENCORPUS" ] && [ "${BENCH_GROWTH:-1}" != 0 ]; then
-	echo "growth: generated corpora (first scan = corpus preparation + scan; cached = preparation from the cache)"
-	printf '  %-5s %7s %7s %8s %12s %10s %12s %10s\n' scale models prompts answers "first scan" "peak MB" "cached scan" "peak MB"
+	CAP=${BENCH_MEMORY:-128M}
+	echo "growth: generated corpora (first scan = corpus preparation + scan; cached = preparation from the cache;"
+	echo "        capped = the same with --memory $CAP: answers read in chunks when they do not fit)"
+	printf '  %-5s %7s %7s %8s %12s %8s %12s %8s %13s %8s %13s %8s\n' scale models prompts answers "first scan" "peak MB" \
+		"cached scan" "peak MB" "capped first" "peak MB" "capped cached" "peak MB"
 	rows=""
 	for s in 1 4 16; do
 		G=$W/g$s
@@ -138,7 +142,18 @@ if [ -n "${GENCORPUS:-}" ] && [ -x "$GENCORPUS" ] && [ "${BENCH_GROWTH:-1}" != 0
 		m2=$(/usr/bin/time -f %M "$PROV" --db "$W/cold.db" scan -o /dev/null "$W/sus$s.jsonl" 2>&1 >/dev/null | tail -1)
 		t1=$(now)
 		tc=$(calc "$t1 - $t0")
-		printf '  %-5s %7s %7s %8s %10.2f s %10.0f %10.2f s %10.0f\n' "${s}x" "$nm" "$np" "$na" "$tf" "$(calc "$m1 / 1024")" "$tc" "$(calc "$m2 / 1024")"
+		cp "$DBG" "$W/cap.db"
+		t0=$(now)
+		m3=$(/usr/bin/time -f %M "$PROV" --memory "$CAP" --db "$W/cap.db" scan -o /dev/null "$W/sus$s.jsonl" 2>&1 >/dev/null | tail -1)
+		t1=$(now)
+		tk=$(calc "$t1 - $t0")
+		t0=$(now)
+		m4=$(/usr/bin/time -f %M "$PROV" --memory "$CAP" --db "$W/cap.db" scan -o /dev/null "$W/sus$s.jsonl" 2>&1 >/dev/null | tail -1)
+		t1=$(now)
+		tq=$(calc "$t1 - $t0")
+		printf '  %-5s %7s %7s %8s %10.2f s %8.0f %10.2f s %8.0f %11.2f s %8.0f %11.2f s %8.0f\n' "${s}x" "$nm" "$np" "$na" \
+			"$tf" "$(calc "$m1 / 1024")" "$tc" "$(calc "$m2 / 1024")" "$tk" "$(calc "$m3 / 1024")" "$tq" "$(calc "$m4 / 1024")"
+		rm -f "$W/cap.db"*
 		rows="$rows $na:$tf:$tc"
 		rm -f "$W/cold.db"* "$DBG"* ; rm -rf "$G"
 	done
