@@ -20,7 +20,7 @@ _provenance()
 	# the command (and its verb) is the first word (and the next) that is not a global option
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--db) ((i++)) ;;
+		--db | --memory) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -52,7 +52,7 @@ _provenance()
 	esac
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--db --quiet --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--db --memory --quiet --help --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$("$prog" help --commands 2>/dev/null)" -- "$cur"))
 		fi
