@@ -81,17 +81,21 @@ test_expect "a suspect that shares no prompt with the corpus is inconclusive for
 	check_contains arena.json "\"matched\": 0"
 '
 
-test_expect "the fast preparation gives the same report bytes as the plain one, with 1 or 2 threads" '
+test_expect "the fast preparation gives the same report bytes as the plain one, with 1 or 2 threads, and in chunks" '
 	build_dev_corpus &&
 	cp provenance.db base.db &&
-	for mode in naive 1 2; do
+	for mode in naive 1 2 chunks; do
 		cp base.db "run-$mode.db"
 		if [ "$mode" = naive ]; then
 			PROVENANCE_NAIVE_PREP=1 SOURCE_DATE_EPOCH=1700000000 "$PROVENANCE_BIN" --db "run-$mode.db" scan -o "r-$mode.json" "$A/vicuna-13b.jsonl.gz" 2>/dev/null || exit 1
+		elif [ "$mode" = chunks ]; then
+			PROVENANCE_TIMING=1 SOURCE_DATE_EPOCH=1700000000 "$PROVENANCE_BIN" --memory 16M --db "run-$mode.db" scan -o "r-$mode.json" "$A/vicuna-13b.jsonl.gz" 2>chunks.err || exit 1
 		else
 			PROVENANCE_THREADS=$mode SOURCE_DATE_EPOCH=1700000000 "$PROVENANCE_BIN" --db "run-$mode.db" scan -o "r-$mode.json" "$A/vicuna-13b.jsonl.gz" 2>/dev/null || exit 1
 		fi
 	done &&
+	check_contains chunks.err "chunks of prompts" &&
 	check_same r-naive.json r-1.json &&
-	check_same r-1.json r-2.json
+	check_same r-1.json r-2.json &&
+	check_same r-1.json r-chunks.json
 '
