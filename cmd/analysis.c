@@ -96,13 +96,36 @@ static uint8_t fold_of(const char *key)
 /* What one decoded answer costs beyond its stored bytes (the struct and the allocator's slack). */
 #define FEAT_OVERHEAD (sizeof(struct feat) + 48)
 
+/* The memory limit of this process's control group (cgroup v2, else v1), 0 if none is set. */
+static size_t cgroup_memory(void)
+{
+	static const char *const files[] = { "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes" };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *fp = fopen(files[i], "r");
+		unsigned long long v = 0;
+		int n;
+
+		if (!fp)
+			continue;
+		n = fscanf(fp, "%llu", &v);    /* "max" (no limit) does not scan */
+		fclose(fp);
+		return n == 1 && v > 0 && v < ((unsigned long long)1 << 60) ? (size_t)v : 0;
+	}
+	return 0;
+}
+
 size_t session_memory_limit(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+	size_t phys = pages > 0 && psz > 0 ? (size_t)pages * (size_t)psz : (size_t)8 << 30, cg = cgroup_memory();
 
 	if (session_memory)
 		return session_memory;
-	return pages > 0 && psz > 0 ? (size_t)pages / 2 * (size_t)psz : (size_t)4 << 30;
+	if (cg && cg < phys)
+		phys = cg;     /* a container's limit, not the host's memory */
+	return phys / 2;
 }
 
 /* Bytes a decoded answer of this row takes (features not stored yet: a guess from the answer's size). */

@@ -45,8 +45,9 @@ struct session {
 /* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */
 extern int session_threads;
 /*
- * The memory limit for a corpus (bytes; 0: half the machine's memory), from
- * --memory or $PROVENANCE_MEMORY. A corpus whose decoded answers do not fit
+ * The memory limit for a corpus (bytes; 0: half the machine's memory, or of
+ * the control group's limit when it has a lower one), from --memory or
+ * $PROVENANCE_MEMORY. A corpus whose decoded answers do not fit
  * is read from the store in chunks of prompts (docs/scaling.md).
  */
 extern size_t session_memory;

@@ -49,6 +49,14 @@ test_expect "the preparation of the large panel does not depend on the thread co
 	check_same j1.json j3.json
 '
 
+# the default limit in MB: half the machine's memory, or of the control group's limit when lower
+default_limit_mb() {
+	phys=$(( $(getconf _PHYS_PAGES) * $(getconf PAGE_SIZE) ))
+	cg=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || echo max)
+	case $cg in *[!0-9]*|"") ;; *) [ "$cg" -gt 0 ] && [ "$cg" -lt "$phys" ] && phys=$cg ;; esac
+	echo $(( phys / 2 / 1048576 ))
+}
+
 # peak MB from a PROVENANCE_TIMING line
 peak_of() { sed -n "s/.*, peak \([0-9]*\) MB.*/\1/p" "$1"; }
 
@@ -57,6 +65,7 @@ test_expect "past the --memory limit the preparation reads the answers in chunks
 	cp provenance.db whole.db && cp provenance.db capped.db &&
 	PROVENANCE_TIMING=1 "$PROVENANCE_BIN" --db whole.db scan --no-store --format json -o whole.json suspect.jsonl 2>whole.err &&
 	check_contains whole.err "preparation computed with every answer in memory" &&
+	check_contains whole.err "memory limit $(default_limit_mb) MB" &&
 	PROVENANCE_TIMING=1 "$PROVENANCE_BIN" --memory 16M --db capped.db scan --no-store --format json -o capped.json suspect.jsonl 2>capped.err &&
 	check_contains capped.err "preparation computed in " &&
 	check_contains capped.err "chunks of prompts" &&
