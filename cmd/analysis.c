@@ -368,7 +368,9 @@ static void params_key(char *out, size_t n, const struct eng_params *p)
 /*
  * Bytes the session holds whatever the mode: the rows, the per-cell maps, the
  * preparation (an upper bound, twice: built and encoded for the cache) and
- * 32 MiB for the pattern library, SQLite's page cache and the scan.
+ * 32 MiB for the pattern library, SQLite's page cache, the phrase counts
+ * (candidates x teacher-family members, per thread; unknown before the
+ * teachers are read) and the scan.
  */
 static size_t fixed_bytes(const struct session *se)
 {

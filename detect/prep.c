@@ -574,7 +574,6 @@ struct prep_shared {
 	struct eng_prep *pr;
 	const struct eng_corpus *c;
 	const struct eng_chunk *k;
-	struct pws *ws;             /* per thread */
 	pthread_mutex_t lock;
 	size_t next;                /* next prompt to take */
 	int rc;
