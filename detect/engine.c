@@ -86,75 +86,115 @@ static int cmp_double_asc(const void *a, const void *b)
 
 /* ---------------------------------------------------------------- 3. the suspect's similarities */
 
-/* Per suspect answer and panel model: the paired channels, the containment; per teacher the phrase rates. */
-struct ssims {
+/*
+ * Per suspect answer and panel model: the paired channels, the containment,
+ * whether the model answered that prompt and which corpus families its answer
+ * claims; per teacher the phrase rates. Everything the scan needs of the
+ * panel's answers, so that they can be read a chunk of prompts at a time
+ * (eng_sims_add) and let go.
+ */
+struct eng_sims {
 	size_t n, nm, nt;
 	float *lex, *sty, *open, *ref, *cont;   /* n * nm, NAN where the model did not answer */
+	uint8_t *has;                           /* n * nm: the model answered the answer's prompt */
+	int16_t *cl;                            /* n * nm * FEAT_CLAIMS_MAX: family ids claimed, -1 none */
+	uint8_t *done;                          /* per answer: its prompt's answers were added */
+	const char **fname;                     /* per family id (alphabetical): its name */
+	size_t nfam;
 	float *rate;                            /* n * nt * 2: under mk_slot(ti, fold, g) for g = 0, 1 */
 	uint32_t **gu;                          /* per answer: each n-gram's marker uid (UINT32_MAX: none) */
 	size_t *ng;                             /* per answer: n-grams */
 };
 
-static void ssims_release(struct ssims *ss)
+void eng_sims_free(struct eng_sims *ss)
 {
+	if (!ss)
+		return;
 	free(ss->lex);
 	free(ss->sty);
 	free(ss->open);
 	free(ss->ref);
 	free(ss->cont);
+	free(ss->has);
+	free(ss->cl);
+	free(ss->done);
+	free(ss->fname);
 	free(ss->rate);
 	if (ss->gu)
 		for (size_t r = 0; r < ss->n; r++)
 			free(ss->gu[r]);
 	free(ss->gu);
 	free(ss->ng);
-	memset(ss, 0, sizeof(*ss));
+	free(ss);
 }
 
-static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const struct eng_corpus *c,
+/* Does model m's answer to suspect answer r's prompt claim family f? */
+static int ssims_claims(const struct eng_sims *ss, size_t r, size_t m, int f)
+{
+	const int16_t *cl = ss->cl + (r * ss->nm + m) * FEAT_CLAIMS_MAX;
+	size_t k;
+
+	for (k = 0; k < FEAT_CLAIMS_MAX; k++)
+		if (cl[k] == f)
+			return 1;
+	return 0;
+}
+
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+int eng_sims_begin(struct eng_sims **out, const struct eng_prep *pr, const struct eng_corpus *c,
 	const struct eng_suspect *s)
 {
 	size_t nm = c->nmodels, n = s->n, nt = pr->nteach, r, m, total = n * nm + 1;
-	float *zs = NULL, *zx = NULL;
 	uint64_t *grams = NULL;
 	uint32_t *uid = NULL;
 	uint16_t *ucnt = NULL;
 	size_t capg = 0, capu = 0, nu = 0;
-	struct lexws ws;
-	int rc;
+	struct eng_sims *ss;
+	int rc = 0;
 
-	memset(ss, 0, sizeof(*ss));
-	memset(&ws, 0, sizeof(ws));
+	*out = NULL;
+	if (pr->nmodels != nm || pr->nprompts != c->nprompts)
+		return prov_error(PROV_EINTERNAL, "engine preparation does not match the corpus");
+	ss = prov_calloc(1, sizeof(*ss));
+	if (!ss)
+		return PROV_ENOMEM;
 	ss->n = n;
 	ss->nm = nm;
 	ss->nt = nt;
+	ss->nfam = pr->nfam;
 	ss->lex = prov_calloc(total, sizeof(float));
 	ss->sty = prov_calloc(total, sizeof(float));
 	ss->open = prov_calloc(total, sizeof(float));
 	ss->ref = prov_calloc(total, sizeof(float));
 	ss->cont = prov_calloc(total, sizeof(float));
+	ss->has = prov_calloc(total, 1);
+	ss->cl = prov_calloc(total * FEAT_CLAIMS_MAX, sizeof(int16_t));
+	ss->done = prov_calloc(n + 1, 1);
+	ss->fname = prov_calloc(pr->nfam + 1, sizeof(*ss->fname));
 	ss->rate = prov_calloc(n * nt * 2 + 1, sizeof(float));
 	ss->gu = prov_calloc(n + 1, sizeof(*ss->gu));
 	ss->ng = prov_calloc(n + 1, sizeof(*ss->ng));
-	zs = prov_calloc(FEAT_STYLE_DIM, sizeof(float));
-	zx = prov_calloc(FEAT_STYLE_DIM, sizeof(float));
-	if (!ss->lex || !ss->sty || !ss->open || !ss->ref || !ss->cont || !ss->rate || !ss->gu || !ss->ng || !zs || !zx) {
+	if (!ss->lex || !ss->sty || !ss->open || !ss->ref || !ss->cont || !ss->has || !ss->cl || !ss->done ||
+	    !ss->fname || !ss->rate || !ss->gu || !ss->ng) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
-	if ((rc = lexws_init(&ws, nm + 1)))
-		goto done;
+	for (m = 0; m < nm; m++)
+		ss->fname[pr->fam[m]] = eng_family(&c->models[m]);
+	for (r = 0; r < n * nm; r++) {
+		ss->lex[r] = ss->sty[r] = ss->open[r] = ss->ref[r] = ss->cont[r] = NAN;
+		for (m = 0; m < FEAT_CLAIMS_MAX; m++)
+			ss->cl[r * FEAT_CLAIMS_MAX + m] = -1;
+	}
+	/* phrase rates under every teacher's markers (fold-crossed, one set per model group): no corpus answer needed */
 	for (r = 0; r < n; r++) {
 		const struct feat *fs = s->resp[r];
-		long q = s->prompt[r];
 		size_t k, ng = 0, ti;
 
-		for (m = 0; m < nm; m++) {
-			size_t i = r * nm + m;
-
-			ss->lex[i] = ss->sty[i] = ss->open[i] = ss->ref[i] = ss->cont[i] = NAN;
-		}
-		/* phrase rates under every teacher's markers (fold-crossed, one set per model group) */
 		if ((rc = grams_all(&grams, &capg, &ng, fs, pr->params.phrase_max_n, 1)) ||
 		    (rc = mk_lookup(&pr->mi, grams, ng, &uid, &ucnt, &capu, &nu)))
 			goto done;
@@ -176,26 +216,64 @@ static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const stru
 				ss->rate[(r * nt + ti) * 2 + (size_t)g] = (float)markers_rate_hits(mk_hits(&pr->mi,
 					mk_slot(ti, s->fold[r], g), uid, ucnt, nu), ng);
 		}
-		if (q < 0)
+	}
+done:
+	free(grams);
+	free(uid);
+	free(ucnt);
+	if (rc) {
+		eng_sims_free(ss);
+		return rc;
+	}
+	*out = ss;
+	return 0;
+}
+
+int eng_sims_add(struct eng_sims *ss, const struct eng_prep *pr, const struct eng_suspect *s,
+	const struct eng_chunk *k)
+{
+	size_t nm = ss->nm, n = ss->n, r, m;
+	float *zs = NULL, *zx = NULL;
+	struct lexws ws;
+	int rc;
+
+	memset(&ws, 0, sizeof(ws));
+	zs = prov_calloc(FEAT_STYLE_DIM, sizeof(float));
+	zx = prov_calloc(FEAT_STYLE_DIM, sizeof(float));
+	if (!zs || !zx || (rc = lexws_init(&ws, nm + 1))) {
+		free(zs);
+		free(zx);
+		return PROV_ENOMEM;
+	}
+	for (r = 0; r < n; r++) {
+		const struct feat *fs = s->resp[r];
+		const struct feat *const *row;
+		long q = s->prompt[r];
+		size_t cnt = 1;
+
+		if (q < 0 || (size_t)q < k->q0 || (size_t)q >= k->q1)
 			continue;
-		k = 1;
+		if (ss->done[r]) {
+			rc = prov_error(PROV_EINTERNAL, "engine: the answers to a prompt were added twice");
+			goto done;
+		}
+		ss->done[r] = 1;
+		row = k->resp + ((size_t)q - k->q0) * nm;
 		lexws_reset(&ws);
 		if ((rc = lexws_add(&ws, nm, fs, pr->params.lex_max_n)))
 			goto done;
 		for (m = 0; m < nm; m++) {
-			const struct feat *fx = c->resp[(size_t)q * nm + m];
-
-			if ((rc = lexws_add(&ws, m, fx, pr->params.lex_max_n)))
+			if ((rc = lexws_add(&ws, m, row[m], pr->params.lex_max_n)))
 				goto done;
-			if (fx)
-				k++;
+			if (row[m])
+				cnt++;
 		}
-		if ((rc = lexws_weigh(&ws, k)))
+		if ((rc = lexws_weigh(&ws, cnt)))
 			goto done;
 		prep_unit_style(zs, fs->style, pr);
 		for (m = 0; m < nm; m++) {
-			const struct feat *fx = c->resp[(size_t)q * nm + m];
-			size_t i = r * nm + m, d;
+			const struct feat *fx = row[m];
+			size_t i = r * nm + m, d, j;
 			double dot = 0;
 
 			if (!fx)
@@ -203,20 +281,24 @@ static int ssims_compute(struct ssims *ss, const struct eng_prep *pr, const stru
 			prep_unit_style(zx, fx->style, pr);
 			for (d = 0; d < FEAT_STYLE_DIM; d++)
 				dot += (double)zs[d] * zx[d];
+			ss->has[i] = 1;
 			ss->lex[i] = (float)lexws_cos(&ws, nm, m);
 			ss->cont[i] = (float)lexws_containment(&ws, nm, m);
 			ss->sty[i] = (float)dot;
 			ss->open[i] = (float)eng_open_match(fs, fx);
 			ss->ref[i] = (float)feat_refusal_agreement(fs, fx);
+			for (j = 0; j < fx->nclaims && j < FEAT_CLAIMS_MAX; j++) {
+				const char **hit = bsearch(fx->claims[j], ss->fname, ss->nfam, sizeof(*ss->fname), cmp_name);
+
+				ss->cl[i * FEAT_CLAIMS_MAX + j] = hit ? (int16_t)(hit - ss->fname) : -1;
+			}
 		}
 	}
+	rc = 0;
 done:
 	lexws_release(&ws);
 	free(zs);
 	free(zx);
-	free(grams);
-	free(uid);
-	free(ucnt);
 	return rc;
 }
 
@@ -242,10 +324,10 @@ static void psum_add(struct psum *a, const struct psum *b, double sign)
 }
 
 /* One control's part of a suspect answer's panel sums (answer r, control entry e on prompt q). */
-static void control_psum(struct psum *one, const struct eng_prep *pr, const struct eng_corpus *c,
-	const struct ssims *ss, size_t r, size_t q, const struct eng_entry *e, const char *fname)
+static void control_psum(struct psum *one, const struct eng_prep *pr, const struct eng_sims *ss, size_t r,
+	const struct eng_entry *e, int tfam)
 {
-	size_t y = e->y, i = r * c->nmodels + y;
+	size_t y = e->y, i = r * ss->nm + y;
 
 	memset(one, 0, sizeof(*one));
 	one->n = 1;
@@ -253,7 +335,7 @@ static void control_psum(struct psum *one, const struct eng_prep *pr, const stru
 	one->sty = ss->sty[i];
 	one->open = ss->open[i];
 	one->ref = ss->ref[i];
-	one->idn = feat_claims_family(c->resp[q * c->nmodels + y], fname);
+	one->idn = ssims_claims(ss, r, y, tfam);
 	one->rate[pr->group[y]] = e->rate;
 	one->nr[pr->group[y]] = 1;
 }
@@ -329,7 +411,7 @@ struct scratch {
 };
 
 static int teacher_state(struct tstate *ts, struct scratch *sc, const struct eng_prep *pr,
-	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, size_t ti)
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct eng_sims *ss, size_t ti)
 {
 	size_t nm = c->nmodels, nt = pr->nteach, t = (size_t)pr->teach[ti], r, m, k;
 	const char *fname = eng_family(&c->models[t]);
@@ -358,7 +440,7 @@ static int teacher_state(struct tstate *ts, struct scratch *sc, const struct eng
 		double d;
 
 		ts->D[r] = NAN;
-		if (q < 0 || !c->resp[(size_t)q * nm + t])
+		if (q < 0 || !ss->has[r * nm + t])
 			continue;
 		e0 = pr->ent + pr->off[(size_t)q * nt + ti];
 		e1 = pr->ent + pr->off[(size_t)q * nt + ti + 1];
@@ -366,7 +448,7 @@ static int teacher_state(struct tstate *ts, struct scratch *sc, const struct eng
 		for (e = e0; e < e1; e++) {
 			struct psum one;
 
-			control_psum(&one, pr, c, ss, r, (size_t)q, e, fname);
+			control_psum(&one, pr, ss, r, e, pr->fam[t]);
 			psum_add(&all, &one, 1);
 			psum_add(&sc->fam[pr->fam[e->y]], &one, 1);
 		}
@@ -397,7 +479,7 @@ static int teacher_state(struct tstate *ts, struct scratch *sc, const struct eng
 			double dx;
 			int f = pr->fam[y];
 
-			control_psum(&one, pr, c, ss, r, (size_t)q, e, fname);
+			control_psum(&one, pr, ss, r, e, pr->fam[t]);
 			psum_add(&rest, &one, -1);
 			dx = suspect_d(pr, ti, &tv, &rest);
 			if (!isnan(dx))
@@ -591,7 +673,7 @@ static int teacher_finish(struct eng_teacher *et, struct tstate *ts, const struc
 /* ---------------------------------------------------------------- 5. descriptive numbers */
 
 static void describe(struct eng_teacher *et, const struct eng_prep *pr, const struct eng_corpus *c,
-	const struct eng_suspect *s, const struct ssims *ss, size_t t, const size_t *ctrl, size_t nctrl,
+	const struct eng_suspect *s, const struct eng_sims *ss, size_t t, const size_t *ctrl, size_t nctrl,
 	const double *ctrl_claims)
 {
 	size_t nm = c->nmodels, r, j, d;
@@ -701,7 +783,7 @@ static void describe(struct eng_teacher *et, const struct eng_prep *pr, const st
 
 /* The teacher's characteristic phrases the suspect uses most, beyond the controls' rate. */
 static int describe_phrases(struct eng_teacher *et, const struct eng_prep *pr, const struct eng_suspect *s,
-	const struct ssims *ss, size_t ti)
+	const struct eng_sims *ss, size_t ti)
 {
 	const struct markers *mk = &pr->mk[ti * 4];
 	size_t base[5], f, i, r, total, nuid = pr->mi.nuid;
@@ -829,7 +911,7 @@ done:
 
 /* The descriptive per-control channels of the suspect against teacher ti. */
 static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struct eng_corpus *c,
-	const struct eng_suspect *s, const struct ssims *ss, size_t ti, const size_t *ctrl, size_t nctrl,
+	const struct eng_suspect *s, const struct eng_sims *ss, size_t ti, const size_t *ctrl, size_t nctrl,
 	const double *ctrl_claims, double *rate_c)
 {
 	size_t nm = c->nmodels, nt = pr->nteach, t = (size_t)pr->teach[ti], r, j;
@@ -847,7 +929,7 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 		/* phrases: d = (suspect's rate under the control's set) - (control's rate) */
 		VT(ch, u, CH_PHR) = 0;
 		VT(ch, u, CH_IDN) = (float)feat_claims_family(s->resp[r], ft);
-		if (q < 0 || !c->resp[(size_t)q * nm + t]) {
+		if (q < 0 || !ss->has[r * nm + t]) {
 			for (j = 0; j < nctrl; j++) {
 				size_t m = ctrl[j];
 
@@ -865,9 +947,7 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 			rate_c[e->y] = e->rate;
 		for (j = 0; j < nctrl; j++) {
 			size_t m = ctrl[j];
-			const struct feat *fc = c->resp[(size_t)q * nm + m];
-
-			if (!fc) {
+			if (!ss->has[r * nm + m]) {
 				VC(ch, u, j, CH_PHR) = pr->mean_rate[(m * nt + ti) * 2 + s->fold[r]] - sr[pr->group[m]];
 				VC(ch, u, j, CH_IDN) = (float)ctrl_claims[j];
 				continue;
@@ -877,7 +957,7 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 			VC(ch, u, j, CH_OPEN) = ss->open[r * nm + m];
 			VC(ch, u, j, CH_REF) = ss->ref[r * nm + m];
 			VC(ch, u, j, CH_PHR) = (float)(rate_c[m] - sr[pr->group[m]]);
-			VC(ch, u, j, CH_IDN) = (float)feat_claims_family(fc, ft);
+			VC(ch, u, j, CH_IDN) = (float)ssims_claims(ss, r, m, pr->fam[t]);
 		}
 	}
 	return 0;
@@ -1019,7 +1099,7 @@ static int scan_ws_init(struct scan_ws *w, const struct eng_prep *pr, const stru
 
 /* Everything about teacher et that does not depend on the other teachers (all but Holm). */
 static int scan_teacher(struct scan_ws *w, struct eng_teacher *et, struct tstate *ts, const struct eng_prep *pr,
-	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, const double *const *fam_claims)
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct eng_sims *ss, const double *const *fam_claims)
 {
 	size_t nm = c->nmodels, t = (size_t)et->model, ti = (size_t)pr->tix[t], nctrl = 0, r, j;
 	size_t *ctrl = w->ctrl;
@@ -1084,7 +1164,7 @@ struct scan_job {
 	const struct eng_prep *pr;
 	const struct eng_corpus *c;
 	const struct eng_suspect *s;
-	const struct ssims *ss;
+	const struct eng_sims *ss;
 	const double *const *fam_claims;
 	size_t first, step;
 	int rc;
@@ -1105,7 +1185,7 @@ static void *scan_run(void *arg)
 
 /* Every teacher, spread over `threads` threads (teacher i on thread i mod threads): the same result for any count. */
 static int scan_teachers(struct eng_result *res, struct tstate *tsa, const struct eng_prep *pr,
-	const struct eng_corpus *c, const struct eng_suspect *s, const struct ssims *ss, const double *const *fam_claims,
+	const struct eng_corpus *c, const struct eng_suspect *s, const struct eng_sims *ss, const double *const *fam_claims,
 	int threads)
 {
 	struct scan_job jobs[16];
@@ -1154,8 +1234,21 @@ int eng_scan(struct eng_result **out, const struct eng_prep *pr, const struct en
 int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
 	const struct eng_suspect *s, const int *teachers, size_t nteachers, int threads)
 {
+	struct eng_chunk k = { 0, c->nprompts, c->resp };
+	struct eng_sims *ss = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!(rc = eng_sims_begin(&ss, pr, c, s)) && !(rc = eng_sims_add(ss, pr, s, &k)))
+		rc = eng_scan_sims(out, pr, c, s, ss, teachers, nteachers, threads);
+	eng_sims_free(ss);
+	return rc;
+}
+
+int eng_scan_sims(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct eng_suspect *s, const struct eng_sims *ss, const int *teachers, size_t nteachers, int threads)
+{
 	struct eng_result *res = NULL;
-	struct ssims ss;
 	struct tstate *tsa = NULL;
 	int *factor = NULL;
 	size_t nm = c->nmodels, i, k, nt = 0;
@@ -1165,9 +1258,11 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 	int rc = 0;
 
 	*out = NULL;
-	memset(&ss, 0, sizeof(ss));
-	if (pr->nmodels != nm || pr->nprompts != c->nprompts)
+	if (pr->nmodels != nm || pr->nprompts != c->nprompts || ss->n != s->n || ss->nm != nm)
 		return prov_error(PROV_EINTERNAL, "engine preparation does not match the corpus");
+	for (i = 0; i < s->n; i++)
+		if (s->prompt[i] >= 0 && !ss->done[i])
+			return prov_error(PROV_EINTERNAL, "engine: the answers to a suspect's prompt were not added");
 	res = prov_calloc(1, sizeof(*res));
 	fam_claims = prov_calloc(pr->nfam + 1, sizeof(*fam_claims));
 	toks = prov_calloc(s->n + 1, sizeof(*toks));
@@ -1224,15 +1319,13 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 	}
 	if (!nt || !s->n)
 		goto finish;
-	if ((rc = ssims_compute(&ss, pr, c, s)))
-		goto done;
 	/* every model's rate of claims of each teacher family (from the preparation) */
 	for (i = 0; i < nt; i++) {
 		size_t t = (size_t)res->t[i].model;
 
 		fam_claims[pr->fam[t]] = pr->claim_rate + (size_t)pr->tix[t] * nm;
 	}
-	if ((rc = scan_teachers(res, tsa, pr, c, s, &ss, fam_claims, threads)))
+	if ((rc = scan_teachers(res, tsa, pr, c, s, ss, fam_claims, threads)))
 		goto done;
 finish:
 	/* Holm across the teachers, on the calibrated p */
@@ -1276,7 +1369,6 @@ done:
 		for (i = 0; i < nt; i++)
 			tstate_release(&tsa[i]);
 	free(tsa);
-	ssims_release(&ss);
 	free(fam_claims);
 	free(toks);
 	free(praw);

@@ -265,6 +265,24 @@ int eng_scan_mt(struct eng_result **out, const struct eng_prep *pr, const struct
 	const struct eng_suspect *s, const int *teachers, size_t nteachers, int threads);
 void eng_result_free(struct eng_result *r);
 
+/*
+ * The same scan with the panel's answers read a chunk of prompts at a time:
+ * eng_sims_begin, then eng_sims_add for chunks covering every prompt the
+ * suspect matched (each once, in any order; the chunk's answers may be let go
+ * afterwards), then eng_scan_sims, whose corpus needs `resp` only for the
+ * teachers' answers to the suspect's prompts. The same result as eng_scan_mt.
+ * What is kept per suspect answer and panel model is a few numbers (about 30
+ * bytes), not the answer.
+ */
+struct eng_sims;
+int eng_sims_begin(struct eng_sims **out, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct eng_suspect *s);
+int eng_sims_add(struct eng_sims *ss, const struct eng_prep *pr, const struct eng_suspect *s,
+	const struct eng_chunk *k);
+int eng_scan_sims(struct eng_result **out, const struct eng_prep *pr, const struct eng_corpus *c,
+	const struct eng_suspect *s, const struct eng_sims *ss, const int *teachers, size_t nteachers, int threads);
+void eng_sims_free(struct eng_sims *ss);
+
 const char *eng_verdict_name(enum eng_verdict v);
 const char *eng_signal_name(enum eng_signal s);
 
