@@ -807,7 +807,8 @@ struct ctx {
 	long *pidx;
 	uint8_t *fold;
 	const struct feat **fp;
-	const struct feat *const *resp;  /* the corpus answers the scan reads: se->resp, or the suspect's prompts' */
+	const struct feat *const *resp;  /* the corpus answers the scan reads: se->resp, or the teachers' to its prompts */
+	const struct feat **rowbuf;      /* one prompt's answers, read for an excerpt (streamed corpus) */
 	long by_id_and_text, by_id, by_text;
 };
 
@@ -880,6 +881,28 @@ static int restates_prompt(const struct tokens *ts, const struct span *sp, const
 	return (double)in >= RESTATE_SHARE * (double)sp->ntok;
 }
 
+/*
+ * Every model's answer to prompt q: the session's, or (a streamed corpus,
+ * where a scan keeps only the teachers') read into *L, released by the caller.
+ */
+static int prompt_row(struct ctx *cx, size_t q, const struct feat *const **row, struct loaded *L)
+{
+	struct session *se = cx->se;
+	size_t nm = se->snap->nmodels;
+
+	memset(L, 0, sizeof(*L));
+	if (se->resp) {
+		*row = se->resp + q * nm;
+		return 0;
+	}
+	free(cx->rowbuf);
+	cx->rowbuf = prov_calloc(nm + 1, sizeof(*cx->rowbuf));
+	if (!cx->rowbuf)
+		return PROV_ENOMEM;
+	*row = cx->rowbuf;
+	return load_answers(L, se, cx->reader, q, q + 1, -1, cx->rowbuf);
+}
+
 static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 {
 	struct session *se = cx->se;
@@ -898,7 +921,10 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 		struct span *sp = NULL;
 		size_t nsp = 0;
 		char idbuf[32];
+		const struct feat *const *row = NULL;
+		struct loaded L;
 
+		memset(&L, 0, sizeof(L));
 		if (q < 0 || !(trow = row_of(se, (size_t)q, (size_t)et->model)))
 			continue;
 		if ((rc = store_response_text(cx->reader, trow->response_id, &ttext)) ||
@@ -920,8 +946,10 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 			rc = spans_ngrams(&common, &ncommon, ph, tp.n, SPAN_MIN_TOKENS);
 			free(ph);
 			total = ncommon;
+			if (!rc)
+				rc = prompt_row(cx, (size_t)q, &row, &L);
 			for (j = 0; !rc && j < nm; j++) {
-				const struct feat *fc = cx->resp[(size_t)q * nm + j];
+				const struct feat *fc = row[j];
 				uint64_t *g;
 
 				if (!fc || (int)j == et->model || !strcmp(eng_family(&se->models[j]),
@@ -940,6 +968,7 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 				free(more);
 				more = NULL;
 			}
+			loaded_release(&L);
 			if (!rc) {
 				qsort(common, total, sizeof(*common), cmp_u64);
 				ncommon = total;
@@ -1479,16 +1508,21 @@ static void suspect_collection_json(json_t *o, const struct suspect *s, size_t f
 
 
 /*
- * For a streamed corpus: the answers to the prompts the suspect matched, in a
- * prompts x models array of their own (*local), decoded into *held; the scan
- * reads no other prompt.
+ * The scan of a streamed corpus: the answers to the prompts the suspect
+ * matched are read a chunk at a time (each chunk within the session's chunk
+ * size) into the engine's per-answer similarities and let go, except the
+ * teachers', which the scan and the evidence quote (*local: a prompts x models
+ * array holding only those, decoded into *held).
  */
-static int load_suspect_prompts(struct ctx *cx, struct eng_corpus *corp, struct loaded *held,
-	const struct feat ***local)
+static int scan_streamed(struct eng_result **res, struct ctx *cx, struct eng_corpus *corp,
+	const struct eng_suspect *es, struct loaded *held, const struct feat ***local, const int *tidx,
+	size_t nteachers)
 {
 	struct session *se = cx->se;
-	size_t nm = se->snap->nmodels, np = se->snap->nprompts, i, q, n = 0, m;
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts, i, q, m, n = 0;
 	uint8_t *want = prov_calloc(np + 1, 1);
+	const struct feat **cells = NULL;
+	struct eng_sims *ss = NULL;
 	int rc = 0;
 
 	*local = prov_calloc(nm * np + 1, sizeof(**local));
@@ -1502,36 +1536,70 @@ static int load_suspect_prompts(struct ctx *cx, struct eng_corpus *corp, struct 
 	for (q = 0; q < np; q++)
 		if (want[q])
 			for (m = 0; m < nm; m++)
-				n += se->has[q * nm + m];
+				n += se->models[m].teacher && se->has[q * nm + m];
 	memset(held, 0, sizeof(*held));
 	held->f = prov_calloc(n + 1, sizeof(*held->f));
-	if (!held->f) {
-		rc = PROV_ENOMEM;
+	if (!held->f || (rc = eng_sims_begin(&ss, se->prep, corp, es))) {
+		rc = rc ? rc : PROV_ENOMEM;
 		goto done;
 	}
 	held->capf = n;
-	/* each run of wanted prompts in one read; the decoded answers move into *held */
 	for (q = 0; q < np && !rc; q++) {
 		struct loaded L;
-		size_t q0 = q, c;
+		struct eng_chunk k;
+		size_t q0 = q, bytes = 0, c;
 
 		if (!want[q])
 			continue;
-		while (q < np && want[q])
+		/* a run of wanted prompts, cut where it would pass the chunk size */
+		while (q < np && want[q]) {
+			size_t b = nm * sizeof(void *);
+
+			for (m = 0; m < nm; m++)
+				if (se->has[q * nm + m])
+					b += row_bytes(&se->snap->rows[se->cell[q * nm + m] - 1]);
+			if (q > q0 && bytes + b > se->chunk_bytes)
+				break;
+			bytes += b;
 			q++;
-		if ((rc = load_answers(&L, se, cx->reader, q0, q, -1, *local + q0 * nm)))
+		}
+		free(cells);
+		cells = prov_calloc((q - q0) * nm + 1, sizeof(*cells));
+		if (!cells) {
+			rc = PROV_ENOMEM;
 			break;
-		for (c = q0 * nm; c < q * nm; c++)
-			if ((*local)[c]) {
-				held->f[held->nf] = *(*local)[c];
-				(*local)[c] = &held->f[held->nf++];
+		}
+		if ((rc = load_answers(&L, se, cx->reader, q0, q, -1, cells)))
+			break;
+		k.q0 = q0;
+		k.q1 = q;
+		k.resp = cells;
+		rc = eng_sims_add(ss, se->prep, es, &k);
+		/* the teachers' answers move into held (their token arrays with them); the rest are let go */
+		for (c = 0; c < (q - q0) * nm; c++) {
+			struct feat *f = (struct feat *)cells[c];
+
+			if (!f)
+				continue;
+			if (se->models[c % nm].teacher && held->nf < held->capf) {
+				held->f[held->nf] = *f;
+				(*local)[q0 * nm + c] = &held->f[held->nf++];
+			} else {
+				feat_release(f);
 			}
-		free(L.f);     /* the features moved into held: their token arrays now belong to it */
+		}
+		free(L.f);
+		q--;    /* the loop's q++ */
 	}
-done:
-	free(want);
 	corp->resp = *local;
 	cx->resp = *local;
+	if (!rc)
+		rc = eng_scan_sims(res, se->prep, corp, es, ss, nteachers ? tidx : NULL, nteachers,
+			session_scan_threads > 0 ? session_scan_threads : prep_threads());
+done:
+	eng_sims_free(ss);
+	free(cells);
+	free(want);
 	return rc;
 }
 
@@ -1590,11 +1658,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		else if (how == MATCH_TEXT)
 			cx.by_text++;
 	}
-	/* a streamed corpus: the answers to the suspect's prompts only, read through this worker's connection */
 	corp = se->corpus;
 	cx.resp = se->resp;
-	if (!se->resp && se->prep && (rc = load_suspect_prompts(&cx, &corp, &held, &local)))
-		goto done;
 	doc = json_object();
 	json_object_set_new(doc, "schema", json_string("provenance.report/1"));
 	o = json_object();
@@ -1649,8 +1714,10 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	es.prompt = cx.pidx;
 	es.fold = cx.fold;
 	if (se->prep) {
-		if ((rc = eng_scan_mt(&res, se->prep, &corp, &es, nteachers ? tidx : NULL, nteachers,
-			session_scan_threads > 0 ? session_scan_threads : prep_threads())))
+		/* a streamed corpus: the answers to the suspect's prompts, read through this worker's connection */
+		if (se->resp ? (rc = eng_scan_mt(&res, se->prep, &corp, &es, nteachers ? tidx : NULL, nteachers,
+			session_scan_threads > 0 ? session_scan_threads : prep_threads())) :
+		    (rc = scan_streamed(&res, &cx, &corp, &es, &held, &local, tidx, nteachers)))
 			goto done;
 		json_object_set_new(o, "median_words", jnum(res->median_tokens));
 		for (i = 0; i < res->nteachers; i++) {
@@ -1880,6 +1947,7 @@ done:
 	free(cx.pidx);
 	free(cx.fold);
 	free(cx.fp);
+	free(cx.rowbuf);
 	free(tidx);
 	if (rc) {
 		json_decref(doc);
