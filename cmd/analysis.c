@@ -485,7 +485,7 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 		params_key(pk, sizeof(pk), &se->params);
 		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
 		rc = naive ? 0 : store_cache_get(se->store, key, &blob);
-		if (rc == 1 && eng_prep_decode(&se->prep, blob.data, blob.len, &se->corpus, &se->params) == 0) {
+		if (rc == 1 && eng_prep_decode_take(&se->prep, &blob, &se->corpus, &se->params) == 0) {
 			se->prep_cached = 1;
 			rc = 0;
 		} else if (rc >= 0) {

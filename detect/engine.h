@@ -141,6 +141,9 @@ size_t eng_prep_estimate(const struct eng_corpus *c);
 size_t eng_prep_bytes(const struct eng_prep *prep);
 int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
 	const struct eng_params *p);
+/* The same, taking blob's buffer (left empty): the null table is read in place, not copied. */
+int eng_prep_decode_take(struct eng_prep **out, struct pbuf *blob, const struct eng_corpus *c,
+	const struct eng_params *p);
 
 struct eng_sigres {
 	int available;            /* 0: no data for this signal (e.g. no refusals anywhere) */

@@ -52,6 +52,7 @@ struct eng_prep {
 	uint64_t *off;              /* nprompts * nteach + 1: entries of (q, ti) start at off[q * nteach + ti] */
 	struct eng_entry *ent;
 	size_t nent;
+	void *backing;              /* set: ent points into this buffer (a cache value taken whole), freed with it */
 };
 
 /* The marker set an answer of a model of group g on a prompt of fold f is scored with. */

@@ -1143,7 +1143,10 @@ void eng_prep_free(struct eng_prep *pr)
 	free(pr->mean_rate);
 	free(pr->claim_rate);
 	free(pr->off);
-	free(pr->ent);
+	if (pr->backing)
+		free(pr->backing);     /* the entries live in the cache value they were read from */
+	else
+		free(pr->ent);
 	free(pr);
 }
 

@@ -59,8 +59,23 @@ static void *take_alloc(struct blob_reader *r, size_t n)
 	return p;
 }
 
-int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
-	const struct eng_params *p)
+/* The entries of the table, copied out of the blob, or (owned: the blob's own buffer) read where they are. */
+static struct eng_entry *take_entries(struct blob_reader *r, size_t n, struct eng_prep *pr, void *owned)
+{
+	const unsigned char *at = r->p;
+
+	if (!owned || (uintptr_t)at % _Alignof(struct eng_entry))
+		return take_alloc(r, n * sizeof(struct eng_entry));
+	if (r->left < n * sizeof(struct eng_entry))
+		return NULL;
+	r->p += n * sizeof(struct eng_entry);
+	r->left -= n * sizeof(struct eng_entry);
+	pr->backing = owned;
+	return (struct eng_entry *)(uintptr_t)at;
+}
+
+static int decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
+	const struct eng_params *p, void *owned)
 {
 	struct blob_reader r = { blob, len };
 	struct eng_prep *pr;
@@ -94,7 +109,7 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 	    !(pr->mean_rate = take_alloc(&r, nm * nt * 2 * sizeof(float))) ||
 	    !(pr->claim_rate = take_alloc(&r, nm * nt * sizeof(double))) ||
 	    !(pr->off = take_alloc(&r, (np * nt + 1) * sizeof(uint64_t))) ||
-	    !(pr->ent = take_alloc(&r, pr->nent * sizeof(struct eng_entry))) ||
+	    !(pr->ent = take_entries(&r, pr->nent, pr, owned)) ||
 	    !(pr->mk = prov_calloc(nt * 4 + 1, sizeof(*pr->mk))))
 		goto stale;
 	if (pr->off[np * nt] != pr->nent)
@@ -128,6 +143,31 @@ int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const s
 	*out = pr;
 	return 0;
 stale:
+	if (pr->backing) {      /* the blob stays the caller's */
+		pr->ent = NULL;
+		pr->backing = NULL;
+	}
 	eng_prep_free(pr);
 	return prov_error(PROV_ENOTFOUND, "cached preparation is stale or damaged");
+}
+
+int eng_prep_decode(struct eng_prep **out, const void *blob, size_t len, const struct eng_corpus *c,
+	const struct eng_params *p)
+{
+	return decode(out, blob, len, c, p, NULL);
+}
+
+int eng_prep_decode_take(struct eng_prep **out, struct pbuf *blob, const struct eng_corpus *c,
+	const struct eng_params *p)
+{
+	void *buf = blob->data;
+	size_t len = blob->len;
+	int rc;
+
+	blob->data = NULL;
+	blob->len = blob->cap = 0;
+	rc = decode(out, buf ? buf : "", len, c, p, buf);
+	if (rc || !(*out)->backing)
+		free(buf);
+	return rc;
 }

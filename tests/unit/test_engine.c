@@ -234,6 +234,23 @@ static void results_are_deterministic_and_survive_the_cache(void)
 	CHECK_INT(eng_prep_decode(&pr2, blob.data, blob.len, &W.c, &other), PROV_ENOTFOUND);
 	CHECK_INT(eng_prep_decode(&pr2, blob.data, blob.len / 2, &W.c, NULL), PROV_ENOTFOUND);
 	CHECK(pr2 == NULL);
+	/* taking the buffer: the table is read in place, the same preparation; a damaged one is still refused */
+	{
+		struct pbuf t = PBUF_INIT(0), again = PBUF_INIT(0);
+
+		CHECK_INT(pbuf_add(&t, blob.data, blob.len), 0);
+		CHECK_INT(eng_prep_decode_take(&pr2, &t, &W.c, NULL), 0);
+		CHECK(t.data == NULL && t.len == 0);
+		CHECK(eng_prep_diff(pr, pr2) == 0);
+		CHECK_INT(eng_prep_encode(&again, pr2), 0);
+		CHECK(again.len == blob.len && !memcmp(again.data, blob.data, blob.len));
+		eng_prep_free(pr2);
+		pr2 = NULL;
+		CHECK_INT(pbuf_add(&t, blob.data, blob.len - 8), 0);
+		CHECK_INT(eng_prep_decode_take(&pr2, &t, &W.c, NULL), PROV_ENOTFOUND);
+		CHECK(pr2 == NULL && t.data == NULL);
+		pbuf_release(&again);
+	}
 	eng_result_free(a);
 	eng_result_free(b);
 	eng_result_free(c);
