@@ -454,6 +454,61 @@ static void preparation_in_chunks_equals_the_whole(void)
 	free_world(&W);
 }
 
+/* A scan fed the panel's answers a chunk of prompts at a time, in any order, gives the same result. */
+static void scan_in_chunks_equals_the_whole(void)
+{
+	static const struct feat *teach_only[NP * NM];
+	struct eng_prep *pr = NULL;
+	struct eng_result *whole = NULL, *parts = NULL;
+	struct eng_sims *ss = NULL;
+	struct eng_corpus c;
+	struct sus s;
+	size_t i, q, m;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
+	CHECK_INT(eng_scan_mt(&whole, pr, &W.c, &s.s, NULL, 0, 2), 0);
+	CHECK_INT(eng_sims_begin(&ss, pr, &W.c, &s.s), 0);
+	for (q = NP; q > 0; q -= q >= 3 ? 3 : q) {      /* chunks of 3 prompts, last first */
+		struct eng_chunk k;
+
+		k.q0 = q >= 3 ? q - 3 : 0;
+		k.q1 = q;
+		k.resp = W.resp + k.q0 * NM;
+		CHECK_INT(eng_sims_add(ss, pr, &s.s, &k), 0);
+		if (q == NP)
+			CHECK_INT(eng_scan_sims(&parts, pr, &W.c, &s.s, ss, NULL, 0, 1), PROV_EINTERNAL);   /* not all yet */
+	}
+	{
+		struct eng_chunk again = { 0, 3, W.resp };
+
+		CHECK_INT(eng_sims_add(ss, pr, &s.s, &again), PROV_EINTERNAL);   /* a prompt added twice */
+	}
+	/* the scan itself needs only the teachers' answers */
+	for (q = 0; q < NP; q++)
+		for (m = 0; m < NM; m++)
+			teach_only[q * NM + m] = W.models[m].teacher ? W.resp[q * NM + m] : NULL;
+	c = W.c;
+	c.resp = teach_only;
+	CHECK_INT(eng_scan_sims(&parts, pr, &c, &s.s, ss, NULL, 0, 2), 0);
+	CHECK_INT(parts->nteachers, whole->nteachers);
+	for (i = 0; i < whole->nteachers; i++) {
+		CHECK_INT(parts->t[i].model, whole->t[i].model);
+		CHECK_INT(parts->t[i].verdict, whole->t[i].verdict);
+		CHECK(parts->t[i].score == whole->t[i].score && parts->t[i].p_holm == whole->t[i].p_holm);
+		CHECK(parts->t[i].closest == whole->t[i].closest && parts->t[i].closest_p == whole->t[i].closest_p);
+		CHECK(parts->t[i].identical == whole->t[i].identical && parts->t[i].nspans == whole->t[i].nspans);
+		CHECK(parts->t[i].control_claim_rate == whole->t[i].control_claim_rate);
+	}
+	eng_result_free(whole);
+	eng_result_free(parts);
+	eng_sims_free(ss);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
 UNIT_MAIN(
 	UNIT_TEST(copying_suspect_is_attributed_to_its_teacher),
 	UNIT_TEST(independent_suspect_shows_no_evidence),
@@ -462,5 +517,6 @@ UNIT_MAIN(
 	UNIT_TEST(no_matched_prompts_is_inconclusive),
 	UNIT_TEST(a_tiny_panel_is_inconclusive),
 	UNIT_TEST(fast_preparation_equals_the_plain_one),
-	UNIT_TEST(preparation_in_chunks_equals_the_whole)
+	UNIT_TEST(preparation_in_chunks_equals_the_whole),
+	UNIT_TEST(scan_in_chunks_equals_the_whole)
 )
