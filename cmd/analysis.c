@@ -134,6 +134,17 @@ static size_t row_bytes(const struct store_row *r)
 	return FEAT_OVERHEAD + (r->stored ? r->blob_len : 4096);
 }
 
+/* Bytes the decoded answers to prompt q take in a chunk, with the chunk's pointers to them. */
+static size_t prompt_bytes(const struct session *se, size_t q)
+{
+	size_t nm = se->snap->nmodels, m, b = nm * sizeof(void *);
+
+	for (m = 0; m < nm; m++)
+		if (se->has[q * nm + m])
+			b += row_bytes(&se->snap->rows[se->cell[q * nm + m] - 1]);
+	return b;
+}
+
 /* Answers decoded into one piece of memory: cells[(q - q0) * nmodels + m], or col[q] for one model. */
 struct loaded {
 	struct session *se;
@@ -243,7 +254,7 @@ fail:
 /* Chunks of prompts whose decoded answers fit se->chunk_bytes (at least one prompt each). */
 static int plan_chunks(struct session *se)
 {
-	size_t nm = se->snap->nmodels, np = se->snap->nprompts, q, m, acc = 0;
+	size_t np = se->snap->nprompts, q, acc = 0;
 	size_t *bytes = prov_calloc(np + 1, sizeof(*bytes));
 
 	free(se->chunk_at);
@@ -253,12 +264,8 @@ static int plan_chunks(struct session *se)
 		free(bytes);
 		return PROV_ENOMEM;
 	}
-	for (q = 0; q < np; q++) {
-		bytes[q] = nm * sizeof(void *);
-		for (m = 0; m < nm; m++)
-			if (se->has[q * nm + m])
-				bytes[q] += row_bytes(&se->snap->rows[se->cell[q * nm + m] - 1]);
-	}
+	for (q = 0; q < np; q++)
+		bytes[q] = prompt_bytes(se, q);
 	for (q = 0; q < np; q++) {
 		if (q > se->chunk_at[se->nchunks] && acc + bytes[q] > se->chunk_bytes) {
 			se->chunk_at[++se->nchunks] = q;
@@ -1553,11 +1560,8 @@ static int scan_streamed(struct eng_result **res, struct ctx *cx, struct eng_cor
 			continue;
 		/* a run of wanted prompts, cut where it would pass the chunk size */
 		while (q < np && want[q]) {
-			size_t b = nm * sizeof(void *);
+			size_t b = prompt_bytes(se, q);
 
-			for (m = 0; m < nm; m++)
-				if (se->has[q * nm + m])
-					b += row_bytes(&se->snap->rows[se->cell[q * nm + m] - 1]);
 			if (q > q0 && bytes + b > se->chunk_bytes)
 				break;
 			bytes += b;
