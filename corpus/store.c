@@ -17,6 +17,7 @@
 #include "corpus/zpack.h"
 
 #define ZLEVEL ZPACK_LEVEL
+#define SNAPSHOT_HEAD3 "provenance-snapshot/3\n"
 
 /*
  * Migrations: migrations[k] takes the schema from version k to k + 1.
@@ -1212,7 +1213,7 @@ static int cmp_pid(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out);
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out, int format);
 static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX]);
 
 /* 32 bytes from 64 hex digits. */
@@ -1240,7 +1241,7 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 
 int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct store_snapshot **out)
 {
-	static const char head[] = "provenance-snapshot/2\n";
+	static const char head[] = SNAPSHOT_HEAD3;
 	char fsha[PROV_SHA256_HEX];
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	struct store_snapshot *sn;
@@ -1326,7 +1327,7 @@ int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct
 		rc = db_error(s, "cannot read responses");
 		goto done;
 	}
-	/* the snapshot hash in the same pass (as snapshot_v2 computes it) */
+	/* the snapshot hash in the same pass (as snapshot_fmt computes it, format 3) */
 	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, sizeof(head) - 1) != 1) {
 		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot start SHA-256");
 		goto done;
@@ -1374,7 +1375,7 @@ int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct
 			}
 			memcpy(r->blob, sqlite3_column_blob(st, 12), r->blob_len);
 		}
-		if ((rc = snap_line(h, st, 3, fsha)))
+		if ((rc = snap_line(h, st, 3, fsha, 3)))
 			goto done;
 		if (r->stored && (rc = unhex32(r->feat_sha, fsha)))
 			goto done;
@@ -1435,8 +1436,11 @@ static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX])
  * answer's SHA-256; c+7 its line; c+8 the answer SHA-256 the features were
  * computed from; c+9 the features blob; c+10..c+15 the record of the file it
  * was imported from (path, SHA-256, size, lines, time, tool version).
+ * Format 3 binds content only: the line and the file's record (where and
+ * when the answer was imported) are left out; format 2 (cases written before
+ * it) binds them too.
  */
-static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out, int format)
 {
 	const char *asha = (const char *)sqlite3_column_text(st, c + 6);
 	const char *bound = (const char *)sqlite3_column_text(st, c + 8);
@@ -1448,9 +1452,13 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
 		return rc;
 	for (k = 0; k < 7 && !bad; k++)
 		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
-	for (k = 10; k < 16 && !bad; k++)   /* the source file's record */
-		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
-	k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, c + 7));
+	if (format == 2) {
+		for (k = 10; k < 16 && !bad; k++)   /* the source file's record */
+			bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
+		k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, c + 7));
+	} else {
+		k = 0;
+	}
 	if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
 	    EVP_DigestUpdate(h, "\n", 1) != 1)
 		return prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 update failed");
@@ -1460,19 +1468,23 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
 }
 
 /*
- * The snapshot (format 2): SHA-256 over "provenance-snapshot/2\n" and one
+ * The snapshot (format 3): SHA-256 over "provenance-snapshot/3\n" and one
  * line per response in id (import) order binding who answered what: the
  * model's name, family and role, the prompt's key, text SHA-256 and id, the
- * answer's SHA-256 and source line, its source file's record, and the
- * SHA-256 of the stored features of version fver computed from that answer
- * ("-" when there are none: they are computed from the answer). With `want`, also report whether some
- * prefix of the rows hashes to `want` (the corpus grew since then):
- * *prefix_out = the number of rows of that prefix, or -1.
+ * answer's SHA-256, and the SHA-256 of the stored features of version fver
+ * computed from that answer ("-" when there are none: they are computed from
+ * the answer). Not where or when it was imported: the same files imported in
+ * the same order give the same snapshot in any database. Format 2 (cases
+ * written before format 3) also bound each answer's source line and its
+ * file's record. With `want`, also report whether some prefix of the rows
+ * hashes to `want` (the corpus grew since then): *prefix_out = the number of
+ * rows of that prefix, or -1.
  */
-static int snapshot_v2(struct store *s, const char *fver, const char *want, char out[PROV_SHA256_HEX],
+static int snapshot_fmt(struct store *s, const char *fver, int format, const char *want, char out[PROV_SHA256_HEX],
 	long *rows_out, long *prefix_out)
 {
-	static const char head[] = "provenance-snapshot/2\n";
+	static const char head3[] = SNAPSHOT_HEAD3, head2[] = "provenance-snapshot/2\n";
+	const char *head = format == 2 ? head2 : head3;
 	sqlite3_stmt *st = NULL;
 	EVP_MD_CTX *h = EVP_MD_CTX_new(), *t = EVP_MD_CTX_new();
 	char now[PROV_SHA256_HEX];
@@ -1481,7 +1493,7 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 
 	if (prefix_out)
 		*prefix_out = -1;
-	if (!h || !t || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, sizeof(head) - 1) != 1) {
+	if (!h || !t || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, strlen(head)) != 1) {
 		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot start SHA-256");
 		goto done;
 	}
@@ -1503,7 +1515,7 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 			*prefix_out = n;
 		if ((step = sqlite3_step(st)) != SQLITE_ROW)
 			break;
-		if ((rc = snap_line(h, st, 0, NULL)))
+		if ((rc = snap_line(h, st, 0, NULL, format)))
 			goto done;
 		n++;
 	}
@@ -1526,18 +1538,22 @@ done:
 
 int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX])
 {
-	return snapshot_v2(s, fver, NULL, out, NULL, NULL);
+	return snapshot_fmt(s, fver, 3, NULL, out, NULL, NULL);
 }
 
 int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
 	long *rows_out, long *added_out)
 {
 	long prefix = -1, rows = 0;
-	int rc = snapshot_v2(s, fver, want, now_out, &rows, &prefix);
+	char old[PROV_SHA256_HEX];
+	int rc = snapshot_fmt(s, fver, 3, want, now_out, &rows, &prefix);
 
 	*rows_out = rows;
 	*added_out = 0;
 	if (rc)
+		return rc;
+	/* not format 3: perhaps the format 2 snapshot of a case written before it */
+	if (prefix < 0 && (rc = snapshot_fmt(s, fver, 2, want, old, &rows, &prefix)))
 		return rc;
 	if (prefix == rows)
 		return SNAPSHOT_SAME;

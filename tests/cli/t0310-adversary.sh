@@ -215,7 +215,7 @@ test_expect "swapped answers give another snapshot hash, and verify exits with t
 	test -n "$snap1" && test "$snap1" != "$snap2"
 '
 
-test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family or feature is a change (exit 7)" '
+test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family or feature is a change (exit 7); where and when a file was imported is not" '
 	corpus &&
 	prov scan -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	cp provenance.db pristine.db &&
@@ -231,8 +231,9 @@ test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family
 	sqlite3 provenance.db "UPDATE prompts SET ext_id = '"'"'moved'"'"' WHERE id = 1" &&
 	expect_code 7 prov verify 1 &&
 	restore pristine.db provenance.db &&
-	sqlite3 provenance.db "UPDATE sources SET path = '"'"'elsewhere.jsonl'"'"' WHERE id = 1" &&
-	expect_code 7 prov verify 1 &&
+	sqlite3 provenance.db "UPDATE sources SET path = '"'"'elsewhere.jsonl'"'"', imported_at = '"'"'1999-01-01T00:00:00Z'"'"' WHERE id = 1" &&
+	expect_code 0 prov verify 1 &&
+	check_contains out "the corpus is the snapshot the case was compared against" &&
 	restore pristine.db provenance.db &&
 	expect_code 0 prov verify 1
 '
