@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -200,6 +201,7 @@ struct model_slot {
 struct store {
 	sqlite3 *db;
 	char *path;
+	char *copy_dir;          /* a private copy of a read-only database and its -wal, removed on close */
 	const void *signer;      /* cases.c: the key that signs appended cases, or NULL */
 	int schema;              /* the schema version of the open file */
 	int readonly;
@@ -376,6 +378,118 @@ fail:
 	return NULL;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The file an SQLite path or file: URI names (percent-decoded), or NULL (out of memory, or not a local file). */
+static char *file_of(const char *path)
+{
+	struct pbuf b = PBUF_INIT(0);
+	const char *p = path;
+	size_t len;
+
+	if (!is_uri(path))
+		return prov_strdup(path);
+	p += 5;
+	if (!strncmp(p, "//", 2)) {   /* file://[localhost]/path */
+		p += 2;
+		if (!strncmp(p, "localhost", 9))
+			p += 9;
+		if (*p != '/')
+			return NULL;
+	}
+	for (; *p && *p != '?' && *p != '#'; p++) {
+		int hi, lo;
+
+		if (*p == '%' && p[1] && p[2] && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			if (pbuf_addc(&b, (char)(hi * 16 + lo)))
+				goto fail;
+			p += 2;
+		} else if (pbuf_addc(&b, *p)) {
+			goto fail;
+		}
+	}
+	if (!b.len)
+		goto fail;
+	return pbuf_detach(&b, &len);
+fail:
+	pbuf_release(&b);
+	return NULL;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	char buf[1 << 16];
+	size_t n;
+	int bad = !in || !out;
+
+	while (!bad && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		bad = fwrite(buf, 1, n, out) != n;
+	bad |= in && ferror(in);
+	if (in)
+		fclose(in);
+	if (out && fclose(out))
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+/*
+ * A WAL database that cannot be opened for writing, whose -wal file holds
+ * changes: copy both to a private temporary directory (s->copy_dir) and open
+ * the copy, so that what is read is the whole database, never the stale main
+ * file alone. 1 when there is no such -wal (the caller reads the file as
+ * immutable), 0 when the copy is open, <0 (with a message) when it cannot be.
+ */
+static int open_wal_copy(struct store *s, const char *path, int oflags)
+{
+	char *file = file_of(path), *wal = NULL, db[4200], dbwal[4200];
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+	int rc = 1;
+
+	if (!file)
+		return 1;
+	wal = prov_calloc(strlen(file) + 5, 1);
+	if (!wal) {
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(wal, file, strlen(file));
+	memcpy(wal + strlen(file), "-wal", 5);
+	if (stat(wal, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		goto done;   /* nothing beside the file: immutable reads it whole */
+	snprintf(db, sizeof(db), "%s/provenance-ro.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(db)) {
+		rc = prov_error(PROV_EIO, "%s: the newest changes of this database are in %s, which a read-only open cannot"
+			" apply here, and no private copy could be made (%s: %s); copy the database with its -wal file to a"
+			" writable place and open the copy", path, wal, db, strerror(errno));
+		goto done;
+	}
+	s->copy_dir = prov_strdup(db);
+	if (!s->copy_dir) {
+		rmdir(db);
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(db, sizeof(db), "%s/db", s->copy_dir);
+	snprintf(dbwal, sizeof(dbwal), "%s/db-wal", s->copy_dir);
+	if (copy_file(file, db) || copy_file(wal, dbwal)) {
+		rc = prov_error(PROV_EIO, "%s: the newest changes of this database are in %s, which a read-only open cannot"
+			" apply here, and copying both to %s failed (%s); copy the database with its -wal file to a writable"
+			" place and open the copy", path, wal, s->copy_dir, strerror(errno));
+		goto done;
+	}
+	/* the private copy: written by nobody else, read-write so that SQLite may apply its WAL */
+	rc = open_db(s, db, (oflags & ~(SQLITE_OPEN_READONLY | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READWRITE);
+done:
+	free(file);
+	free(wal);
+	return rc;
+}
+
 int store_open_at_version(struct store **out, const char *path, int flags, int version)
 {
 	struct store *s;
@@ -410,13 +524,24 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 	if ((rc = read_header(s, &appid, &uv, &ntables)) && s->readonly && needs_immutable(s)) {
 		/*
 		 * A WAL database on read-only media (or in a directory we may not
-		 * write) cannot create its -shm file: read it as immutable instead,
-		 * which touches nothing (the file must not change while we read).
+		 * write) cannot create its -shm file. When its -wal file holds
+		 * changes, read a private copy of both (never the stale main file
+		 * alone); else read it as immutable, which touches nothing (the file
+		 * must not change while we read).
 		 */
-		char *uri = immutable_uri(path);
+		char *uri = NULL;
 
 		sqlite3_close_v2(s->db);
 		s->db = NULL;
+		if ((rc = open_wal_copy(s, path, oflags)) < 0) {
+			store_close(s);
+			return rc;
+		}
+		if (rc == 0) {
+			rc = read_header(s, &appid, &uv, &ntables);
+			goto opened;
+		}
+		uri = immutable_uri(path);
 		if (!uri || (rc = open_db(s, uri, oflags))) {
 			free(uri);
 			store_close(s);
@@ -425,6 +550,7 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 		free(uri);
 		rc = read_header(s, &appid, &uv, &ntables);
 	}
+opened:
 	if (rc) {
 		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
 			sqlite3_errmsg(s->db));
@@ -518,6 +644,18 @@ void store_close(struct store *s)
 		sqlite3_close_v2(s->db);
 	pbuf_release(&s->z);
 	zpacker_free(s->zp);
+	if (s->copy_dir) {
+		static const char *const names[] = { "db", "db-wal", "db-shm", "db-journal" };
+		char f[4200];
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			snprintf(f, sizeof(f), "%s/%s", s->copy_dir, names[i]);
+			unlink(f);
+		}
+		rmdir(s->copy_dir);
+		free(s->copy_dir);
+	}
 	free(s->path);
 	free(s);
 }
