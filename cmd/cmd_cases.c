@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 #include "corpus/cases.h"
 #include "detect/features.h"
 
