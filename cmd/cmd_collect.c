@@ -103,7 +103,7 @@ static int add_prompt(struct plist *l, const char *id, const char *prompt, size_
 
 static int load_file(struct plist *l, const char *path)
 {
-	struct jl_opts o = { 0, 1 };
+	struct jl_opts o = { 0, 1, 0, 0 };
 	struct jl_reader *r = NULL;
 	struct jl_record rec;
 	int rc, got;
