@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <utf8proc.h>
@@ -94,8 +95,15 @@ static int open_input(FILE **out, const char *path)
 	FILE *fp = fopen(path, "rb");
 
 	*out = NULL;
-	if (!fp)
-		return prov_error(PROV_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (!fp) {
+		char cwd[4096];
+		int e = errno;
+
+		/* a relative path is shown resolved too: which folder it was looked for in */
+		if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			return prov_error(PROV_EIO, "%s: cannot open: %s (looked for %s/%s)", path, strerror(e), cwd, path);
+		return prov_error(PROV_EIO, "%s: cannot open: %s", path, strerror(e));
+	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
 		fclose(fp);
 		return prov_error(PROV_EIO, "%s: is a directory", path);
