@@ -178,5 +178,7 @@ const char *cmd_resolved(const char *path);
  * path), 0 otherwise ("-" and NULL are standard output).
  */
 int cmd_check_output(const char *out, const char *db_path);
+/* The evidence database of this run (main sets it): cmd_write_output refuses to write over it. */
+extern const char *cmd_db_path;
 
 #endif

@@ -435,6 +435,8 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 	FILE *fp = strcmp(labels, "-") ? fopen(labels, "r") : stdin;   /* `-`: paths relative to here */
 	char line[LABELS_MAX_LINE], *cols[32], *dir = NULL, *slash;
 	int ncol, cfile, cmodel, crole, cfamily, cmaker, csource, rc = 0, skipped = 0, unselected = 0;
+	struct lrow { char *path, *model, *role, *family; } *rows = NULL;
+	size_t nrows = 0, cap = 0, k;
 	long lineno = 1;
 	uint64_t max_rows = jl_default_max_records();
 
@@ -483,10 +485,11 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 		slash[1] = '\0';
 	else
 		dir[0] = '\0';
+	/* the whole file is checked before anything is imported: a bad row changes nothing */
 	while (fgets(line, sizeof(line), fp)) {
-		struct import_opts o = *base;
-		char path[4096], *params = NULL, *fam = NULL;
+		char path[4096];
 		const char *role, *family;
+		struct lrow *row;
 		int n;
 
 		lineno++;
@@ -528,24 +531,37 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 				lineno, role);
 			break;
 		}
+		if ((rc = prov_grow(&rows, &cap, nrows, sizeof(*rows), 16)))
+			break;
+		row = &rows[nrows++];
 		snprintf(path, sizeof(path), "%s%s", cols[cfile][0] == '/' ? "" : dir, cols[cfile]);
-		fam = family[0] ? canonical_family(family) : NULL;
-		o.model = cols[cmodel];
-		o.role = role;
-		o.family = fam;
-		params = import_params(&o);
-		if (!params || (family[0] && !fam)) {
-			free(params);
-			free(fam);
+		row->path = prov_strdup(path);
+		row->model = prov_strdup(cols[cmodel]);
+		row->role = prov_strdup(role);
+		row->family = family[0] ? canonical_family(family) : NULL;
+		if (!row->path || !row->model || !row->role || (family[0] && !row->family)) {
+			rc = PROV_ENOMEM;
+			break;
+		}
+	}
+	if (!rc && ferror(fp))
+		rc = prov_error(PROV_EIO, "%s: read error", labels);
+	for (k = 0; !rc && k < nrows; k++) {
+		struct import_opts o = *base;
+		char *params;
+
+		o.model = rows[k].model;
+		o.role = rows[k].role;
+		o.family = rows[k].family;
+		if (!(params = import_params(&o))) {
 			rc = PROV_ENOMEM;
 			break;
 		}
 		(*files)++;
-		rc = import_path(st, path, &o, params, pg, added);
+		rc = import_path(st, rows[k].path, &o, params, pg, added);
 		free(params);
-		free(fam);
 		if (rc) {
-			int stop = note_failure(path, rc, worst);
+			int stop = note_failure(rows[k].path, rc, worst);
 
 			(*failed)++;
 			rc = 0;
@@ -553,8 +569,13 @@ static int import_labels(struct store *st, const char *labels, struct import_opt
 				break;
 		}
 	}
-	if (!rc && ferror(fp))
-		rc = prov_error(PROV_EIO, "%s: read error", labels);
+	for (k = 0; k < nrows; k++) {
+		free(rows[k].path);
+		free(rows[k].model);
+		free(rows[k].role);
+		free(rows[k].family);
+	}
+	free(rows);
 	if (fp != stdin)
 		fclose(fp);
 	free(dir);

@@ -21,6 +21,7 @@
 #include "detect/patterns.h"
 
 int cmd_quiet;
+const char *cmd_db_path;
 
 void cmd_print_version(FILE *fp)
 {
