@@ -665,8 +665,9 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 		}
 		if ((rc = text_prompt_key(sr->key, rec.prompt, rec.prompt_len)))
 			goto done;
-		/* a prompt asked again is counted, not scanned twice: the first answer stands */
-		{
+		/* a prompt asked again is counted, not scanned twice: the first answer stands (records
+		 * without a prompt text are told apart by their ids) */
+		if (!rec.no_prompt && rec.prompt_len) {
 			char head[17];
 			uint64_t h;
 			size_t slot;
