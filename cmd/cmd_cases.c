@@ -203,6 +203,8 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("report", "--format must be json, md or html, not '%s'", format);
 	if (optind + 1 != argc || parse_case_id(argv[optind], &id))
 		return cmd_usage_error("report", "give one case id (see: provenance cases)");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (!(rc = store_open(&st, ctx->db_path, STORE_RDONLY)) && !(rc = case_report(st, id, &stored, &ci)) &&
 	    !(rc = casedoc_build(&doc, stored.data, stored.len, &ci)) && !(rc = casedoc_render(&out, doc, format)))
 		rc = cmd_write_output(output, out.data, out.len);

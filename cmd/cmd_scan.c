@@ -45,12 +45,15 @@ static const char scan_usage[] =
 int cmd_write_output(const char *path, const char *data, size_t len)
 {
 	FILE *fp;
+	int rc;
 
 	if (!path || !strcmp(path, "-")) {
 		if (fwrite(data, 1, len, stdout) != len)
 			return prov_error(PROV_EIO, "write error on standard output");
 		return 0;
 	}
+	if ((rc = cmd_check_output(path, cmd_db_path)))
+		return rc;
 	fp = fopen(path, "wb");
 	if (!fp)
 		return prov_error(PROV_EIO, "%s: cannot write: %s", path, strerror(errno));
@@ -160,6 +163,8 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("scan", "--format must be json, md or html, not '%s'", format);
 	if (optind >= argc)
 		return cmd_usage_error("scan", "no suspect file given");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (optind + 1 < argc)
 		return cmd_usage_error("scan", "one suspect file at a time (for many, use: provenance audit)");
 	if (name && !cmd_valid_name(name))

@@ -804,6 +804,41 @@ fail:
 	return rc;
 }
 
+int store_import_source(struct store *s, const char *sha256, uint64_t size, const char *params,
+	char when_out[32])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!s->in_tx)
+		return prov_error(PROV_EINTERNAL, "store_import_source outside an import");
+	if (sqlite3_prepare_v2(s->db, "SELECT imported_at FROM sources WHERE sha256 = ?1 AND params = ?2 AND id <> ?3",
+		-1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot look up sources");
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, s->source_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (when_out)
+			snprintf(when_out, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot look up sources");
+	if (sqlite3_prepare_v2(s->db, "UPDATE sources SET sha256 = ?2, size = ?3 WHERE id = ?1", -1, &st, NULL) !=
+		SQLITE_OK)
+		return db_error(s, "cannot record the source file");
+	sqlite3_bind_int64(st, 1, s->source_id);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, "cannot record the source file");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 void store_import_rollback(struct store *s)
 {
 	if (!s || !s->in_tx)

@@ -86,6 +86,17 @@ struct store_import_stats {
  */
 int store_import_add(struct store *s, const struct store_item *it, struct store_import_stats *st);
 
+/*
+ * Inside an import, once the file has been read: its SHA-256 and size (the
+ * reader hashes while it parses, so a pipe is read once; store_import_begin
+ * may have recorded a placeholder). Returns 1 and *when_out (may be NULL) if
+ * the same bytes with the same parameters were imported before (e.g. by
+ * another process while this one read): the caller rolls back. 0 when
+ * recorded, <0 on error.
+ */
+int store_import_source(struct store *s, const char *sha256, uint64_t size, const char *params,
+	char when_out[32]);
+
 /* Finish: record the line count and commit. On failure the import is rolled back. */
 int store_import_commit(struct store *s, long lines, long records);
 
