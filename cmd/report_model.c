@@ -1313,8 +1313,8 @@ static int tally(struct pbuf *out, const json_t *arr, const char *key, const cha
 		const char *f = rj_str(rj_at(arr, i), key);
 		size_t n = 0;
 
-		if (!f || !strcmp(f, "none"))
-			continue;
+		if (!f || !strcmp(f, "none") || !strcmp(f, "generic"))
+			continue;   /* no maker: a template every assistant uses */
 		for (j = 0; j < i; j++)
 			if (rj_str(rj_at(arr, j), key) && !strcmp(rj_str(rj_at(arr, j), key), f))
 				break;
