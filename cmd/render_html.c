@@ -111,10 +111,15 @@ static const char css[] =
 	".prompt{break-after:avoid}\n"
 	"footer{margin-top:1rem;break-before:avoid}\n"
 	"nav{margin:.5rem 0;padding:.3rem .8rem}\n"
-	"nav ol{display:flex;flex-wrap:wrap;gap:0 1.6rem;margin:0}nav li{break-inside:avoid}nav .tl{display:none}\n"
-	"table.summary{font-size:.74rem;line-height:1.25;margin:.3rem 0 .6rem}\n"
-	"table.summary td,table.summary th{padding:.08rem .4rem}\n"
-	".masthead .sub{margin-bottom:.3rem}.masthead>.lab{display:none}\n"
+	/* page 1 holds the masthead, the conclusion box and the whole summary table of 16 teachers:
+	   no contents box on paper (no page numbers to give; the sections are numbered), a compact
+	   masthead and table */
+	"nav{display:none}\n"
+	".masthead .sub{display:none}\n"
+	".conclusion p{font-size:.86rem;margin:.25rem 0}.conclusion .head{font-size:1rem}\n"
+	"table.summary{font-size:.74rem;line-height:1.2;margin:.3rem 0 .6rem}\n"
+	"table.summary td,table.summary th{padding:.05rem .4rem}\n"
+	".masthead>.lab{display:none}\n"
 	"thead{display:table-header-group}\n"
 	"nav a{text-decoration:none}\n"
 	"}\n";

@@ -922,17 +922,52 @@ static void output_cap_is_a_data_error(void)
 	json_decref(doc);
 }
 
-/* --write-html FILE / --write-md FILE: the fixture rendered, for tests/report-check.sh. */
+/*
+ * The fixture with 16 teachers (copies of its two, renamed, strongest first): the page-1
+ * claim of docs/report-format.md must hold for at least this many (tests/report-check.sh).
+ */
+static json_t *sixteen_teachers(void)
+{
+	static const char *const names[16] = { "gpt-4-turbo-2024-04-09", "gpt-3.5-turbo-0301",
+		"gpt4_0314", "text_davinci_003", "gpt-4o-2024-05-13", "gpt-4o-mini-2024-07-18",
+		"claude-3-opus-20240229", "claude-3-sonnet-20240229", "claude-2", "claude-2.1",
+		"gemini-pro", "gemini-1.5-pro-exp-0801", "mistral-large-2402", "Mixtral-8x7B-Instruct-v0.1",
+		"Meta-Llama-3-70B-Instruct", "Qwen1.5-72B-Chat" };
+	static const char *const families[16] = { "openai", "openai", "openai", "openai", "openai", "openai",
+		"anthropic", "anthropic", "anthropic", "anthropic", "google", "google", "mistral", "mistral",
+		"meta", "alibaba" };
+	json_t *doc = load_fixture(), *arr, *t;
+	size_t i;
+
+	if (!doc)
+		return NULL;
+	arr = json_array();
+	for (i = 0; i < 16; i++) {
+		t = json_deep_copy(at(doc, i ? "teachers.1" : "teachers.0"));
+		json_object_set_new(t, "model", json_string(names[i]));
+		json_object_set_new(t, "family", json_string(families[i]));
+		json_object_set_new(t, "rank", json_integer((json_int_t)i + 1));
+		json_array_append_new(arr, t);
+	}
+	json_object_set_new(doc, "teachers", arr);
+	set(doc, "conclusion.teacher", json_string(names[0]));
+	return doc;
+}
+
+/*
+ * --write-html FILE / --write-md FILE: the fixture rendered, for tests/report-check.sh;
+ * --write-html16 FILE: the fixture with 16 teachers (sixteen_teachers).
+ */
 static int write_fixture(const char *what, const char *file)
 {
-	json_t *doc = load_fixture();
+	json_t *doc = !strcmp(what, "--write-html16") ? sixteen_teachers() : load_fixture();
 	char *out;
 	FILE *fp;
 	int rc, ok;
 
 	if (!doc)
 		return 1;
-	out = render(!strcmp(what, "--write-html") ? render_html : render_md, doc, &rc);
+	out = render(strncmp(what, "--write-html", 12) ? render_md : render_html, doc, &rc);
 	json_decref(doc);
 	if (!out) {
 		fprintf(stderr, "test_render: %s\n", prov_error_msg());
@@ -1330,6 +1365,26 @@ static void rendering_keeps_what_the_numbers_distinguish(void)
 	json_decref(doc);
 }
 
+/* The summary table of 16 teachers: one compact table, every row, before the chart and sentences. */
+static void sixteen_teachers_summary_table(void)
+{
+	json_t *doc = sixteen_teachers();
+	char *html, *table;
+
+	if (!doc)
+		SKIP("fixture not found");
+	html = render(render_html, doc, NULL);
+	CHECK(html != NULL);
+	table = html ? between(html, "<table class=\"data summary\">", "</table>") : NULL;
+	CHECK(table && count(table, "<tr><td><a href=\"#t") == 16);
+	CHECK(table && strstr(table, "Qwen1.5-72B-Chat") != NULL);
+	CHECK(html && strstr(html, "table.summary{font-size:.74rem") != NULL);
+	CHECK(html && strstr(html, "<table class=\"data summary\">") < strstr(html, "<ul class=\"summaries\">"));
+	free(table);
+	free(html);
+	json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct unit_test tests[] = {
@@ -1354,9 +1409,11 @@ int main(int argc, char **argv)
 		UNIT_TEST(unstored_scan_says_so_first),
 		UNIT_TEST(words_match_the_numbers),
 		UNIT_TEST(rendering_keeps_what_the_numbers_distinguish),
+		UNIT_TEST(sixteen_teachers_summary_table),
 	};
 
-	if (argc == 3 && (!strcmp(argv[1], "--write-html") || !strcmp(argv[1], "--write-md")))
+	if (argc == 3 && (!strcmp(argv[1], "--write-html") || !strcmp(argv[1], "--write-md") ||
+		    !strcmp(argv[1], "--write-html16")))
 		return write_fixture(argv[1], argv[2]);
 	return unit_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }
