@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "cmd/analysis.h"
+#include "cmd/session.h"
 #include "corpus/cases.h"
 
 /* The document: the stored report bytes with the "case" header added. The caller owns *out. */

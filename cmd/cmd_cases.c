@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 #include "corpus/cases.h"
 #include "detect/features.h"
 

@@ -10,9 +10,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "cmd/report_doc.h"
 #include "corpus/cases.h"
 
 #define MAX_TEACHERS 256

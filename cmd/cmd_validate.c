@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
 #include "cmd/cmd.h"
 #include "cmd/render.h"
+#include "cmd/report_doc.h"
 #include "corpus/jsonl.h"
 #include "detect/stats.h"
 
