@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
@@ -191,20 +192,25 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 			output = optarg;
 			break;
 		case 'h':
-			fputs("usage: provenance report CASE [--format md|html|json] [-o FILE]\n"
+			fputs("usage: provenance report CASE [--format md|html|json|pdf] [-o FILE]\n"
 			      "Re-renders a stored case (default: Markdown). The bytes are the same as the\n"
-			      "scan that made the case wrote in that format.\n", stdout);
+			      "scan that made the case wrote in that format. pdf prints the HTML to A4 with\n"
+			      "headless Chromium (apt-get install -y chromium); without it, exit code 9.\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
 		}
 	}
-	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
-		return cmd_usage_error("report", "--format must be json, md or html, not '%s'", format);
+	if (!casedoc_format_ok(format))
+		return cmd_usage_error("report", "--format must be json, md, html or pdf, not '%s'", format);
 	if (optind + 1 != argc || parse_case_id(argv[optind], &id))
 		return cmd_usage_error("report", "give one case id (see: provenance cases)");
 	if ((rc = cmd_check_output(output, ctx->db_path)))
 		return cmd_fail(rc);
+	if (!strcmp(format, "pdf") && !output && isatty(STDOUT_FILENO))
+		return cmd_usage_error("report", "--format pdf writes a binary file: give -o FILE.pdf");
+	if ((rc = casedoc_pdf_check("report", format)))
+		return rc;
 	if (!(rc = store_open(&st, ctx->db_path, STORE_RDONLY)) && !(rc = case_report(st, id, &stored, &ci)) &&
 	    !(rc = casedoc_build(&doc, stored.data, stored.len, &ci)) && !(rc = casedoc_render(&out, doc, format)))
 		rc = cmd_write_output(output, out.data, out.len);

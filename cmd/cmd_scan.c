@@ -18,7 +18,7 @@
 #define MAX_TEACHERS 256
 
 static const char scan_usage[] =
-	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html] [-o FILE]\n"
+	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html|pdf] [-o FILE]\n"
 	"                          [--patterns FILE] [--no-store]\n"
 	"\n"
 	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape; `-` reads standard input)\n"
@@ -27,7 +27,8 @@ static const char scan_usage[] =
 	"\n"
 	"  --name NAME       the suspect's name in the report (default: the lines' model, else the file name)\n"
 	"  --teacher NAME    test only this teacher (repeatable); the control panel stays the whole corpus\n"
-	"  --format FORMAT   json, md or html (default: md on a terminal, else json)\n"
+	"  --format FORMAT   json, md, html or pdf (default: md on a terminal, else json); pdf\n"
+	"                    prints the HTML with headless Chromium (exit code 9 without it)\n"
 	"  -o FILE           write the report to FILE instead of standard output\n"
 	"  --patterns FILE   use this pattern library instead of the built-in one\n"
 	"  --sign-key FILE   sign the case hash with this Ed25519 private key (PEM: openssl genpkey\n"
@@ -159,8 +160,13 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (!format)   /* a person at a terminal reads Markdown; a pipe or a file gets the JSON document */
 		format = !output && isatty(STDOUT_FILENO) ? "md" : "json";
-	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
-		return cmd_usage_error("scan", "--format must be json, md or html, not '%s'", format);
+	if (!casedoc_format_ok(format))
+		return cmd_usage_error("scan", "--format must be json, md, html or pdf, not '%s'", format);
+	if (!strcmp(format, "pdf") && !output && isatty(STDOUT_FILENO))
+		return cmd_usage_error("scan", "--format pdf writes a binary file: give -o FILE.pdf");
+	/* before any work: a scan must not store a case and then fail for want of a renderer */
+	if ((rc = casedoc_pdf_check("scan", format)))
+		return rc;
 	if (optind >= argc)
 		return cmd_usage_error("scan", "no suspect file given");
 	if ((rc = cmd_check_output(output, ctx->db_path)))

@@ -52,7 +52,9 @@ static const char css[] =
 	".absent{color:var(--muted)}\n"
 	".unstored{border:2px solid #8c1c13;padding:.5rem .8rem;font-weight:600}\n"
 	"nav{font-size:.85rem;border:1px solid var(--faint);padding:.5rem 1rem;margin:1.2rem 0}\n"
-	"nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}\n"
+	"nav ol{margin:.2rem 0;padding-left:1.4rem}\n"
+	"nav .tn{white-space:nowrap;display:inline-block}\n"
+	"table.summary td,table.summary th{padding:.2rem .45rem}\n"
 	"nav a{color:inherit}\n"
 	".v-strong{--vc:#8c1c13}.v-moderate{--vc:#b25a12}.v-weak{--vc:#9a7d12}"
 	".v-inconclusive{--vc:#6e6e6e}.v-none{--vc:#3f5f7f}.v-other{--vc:#555}\n"
@@ -109,8 +111,15 @@ static const char css[] =
 	".prompt{break-after:avoid}\n"
 	"footer{margin-top:1rem;break-before:avoid}\n"
 	"nav{margin:.5rem 0;padding:.3rem .8rem}\n"
-	"nav ol{columns:2}nav li{break-inside:avoid}\n"
-	".masthead .sub{margin-bottom:.3rem}.masthead>.lab{display:none}\n"
+	/* page 1 holds the masthead, the conclusion box and the whole summary table of 16 teachers:
+	   no contents box on paper (no page numbers to give; the sections are numbered), a compact
+	   masthead and table */
+	"nav{display:none}\n"
+	".masthead .sub{display:none}\n"
+	".conclusion p{font-size:.86rem;margin:.25rem 0}.conclusion .head{font-size:1rem}\n"
+	"table.summary{font-size:.74rem;line-height:1.2;margin:.3rem 0 .6rem}\n"
+	"table.summary td,table.summary th{padding:.05rem .4rem}\n"
+	".masthead>.lab{display:none}\n"
 	"thead{display:table-header-group}\n"
 	"nav a{text-decoration:none}\n"
 	"}\n";
@@ -754,12 +763,14 @@ static void h_header(struct ht *h)
 		if (i == 2 && arr_size(teachers)) {
 			size_t k;
 
-			h_raw(h, ": ");
+			/* each name whole (never split across lines or columns); print lists them in the table */
+			h_raw(h, "<span class=\"tl\">: ");
 			for (k = 0; k < json_array_size(teachers); k++) {
-				h_f(h, "%s<a href=\"#t%zu\">", k ? ", " : "", k + 1);
+				h_f(h, "%s<a class=\"tn\" href=\"#t%zu\">", k ? ", " : "", k + 1);
 				h_field(h, rj_at(teachers, k), "model", "(unnamed)");
 				h_raw(h, "</a>");
 			}
+			h_raw(h, "</span>");
 		}
 		h_raw(h, "</li>\n");
 	}
@@ -809,15 +820,18 @@ static void h_summary(struct ht *h)
 		h_raw(h, "</p>\n");
 	}
 	h_box_para(h, "Validation", render_validation_words(&h->tmp, h->doc));
+	h_box_para(h, "Descriptive signals", render_descriptive_line(&h->tmp, h->doc));
 	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
 	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
 	h_raw(h, "</div>\n");
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
-		h_raw(h, "<table class=\"data\">\n<thead><tr><th>Teacher</th><th>Family</th>"
+		/* compact (class "summary"): with 16 teachers the whole table still fits on page 1 */
+		h_raw(h, "<table class=\"data summary\">\n<thead><tr><th>Teacher</th><th>Family</th>"
 			"<th>Verdict</th><th class=\"n\">Score</th><th class=\"n\">p-value (corrected)</th>"
-			"<th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n<tbody>\n");
+			"<th class=\"n\">Rank</th><th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n"
+			"<tbody>\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
 
@@ -830,6 +844,13 @@ static void h_summary(struct ht *h)
 			h_raw(h, "</td>");
 			h_td_num(h, rf_get(t, "score", RF_FIX2));
 			h_td_num(h, rf_get(t, "p_value", RF_P));
+			h_raw(h, "<td class=\"n\">");
+			if (!h->rc)
+				h->rc = render_rank_words(&h->tmp, t);
+			if (!h->tmp.len)
+				h_absent(h, RENDER_ABSENT);
+			h_plain(h, 0);
+			h_raw(h, "</td>");
 			h_td_num(h, rf_get(t, "effect", RF_FIX2));
 			h_td_num(h, rf_get(t, "n", RF_NUM));
 			h_raw(h, "</tr>\n");
@@ -1178,7 +1199,7 @@ static void h_phrases(struct ht *h, const json_t *top)
 	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
 	size_t i;
 
-	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th class=\"n\">Suspect<br>%s</th>"
+	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th>Where</th><th class=\"n\">Suspect<br>%s</th>"
 		"<th class=\"n\">Teacher</th><th class=\"n\">Controls</th></tr></thead>\n<tbody>\n",
 		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
 	for (i = 0; i < arr_size(top); i++) {
@@ -1187,7 +1208,9 @@ static void h_phrases(struct ht *h, const json_t *top)
 		h_raw(h, "<tr><td>\xe2\x80\x9c");
 		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
 		h_field(h, p, rj_str(p, "surface") ? "surface" : "phrase", RENDER_ABSENT);
-		h_raw(h, "\xe2\x80\x9d</td>");
+		h_raw(h, "\xe2\x80\x9d</td><td>");
+		h_s(h, render_phrase_where(p));
+		h_raw(h, "</td>");
 		h_td_num(h, rf_get(p, f[0], RF_NUM));
 		h_td_num(h, rf_get(p, f[1], RF_NUM));
 		h_td_num(h, rf_get(p, f[2], RF_NUM));

@@ -327,6 +327,7 @@ static void md_conclusion_box(struct md *m)
 		md_raw(m, "\n");
 	}
 	md_box_para(m, "Validation:", render_validation_words(&m->tmp, m->doc));
+	md_box_para(m, "Descriptive signals:", render_descriptive_line(&m->tmp, m->doc));
 	md_box_para(m, "Robustness:", render_robustness_line(&m->tmp, t));
 	md_box_para(m, "Basis:", render_basis_line(&m->tmp, m->doc, t));
 	md_raw(m, "\n");
@@ -360,8 +361,8 @@ static void md_summary(struct md *m)
 	if (n == 0)
 		md_raw(m, "No teacher was tested, so the report makes no comparison.\n\n");
 	if (n) {
-		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Effect | Prompts |\n"
-			"|---|---|---|---:|---:|---:|---:|\n");
+		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Rank | Effect | Prompts |\n"
+			"|---|---|---|---:|---:|---:|---:|---:|\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
 
@@ -373,9 +374,13 @@ static void md_summary(struct md *m)
 			md_field(m, t, "family", MD_CELL, RENDER_ABSENT);
 			md_raw(m, " | ");
 			md_verdict(m, rj_str(t, "verdict"));
-			md_f(m, " | %s | %s | %s | %s |\n", rf_get(t, "score", RF_FIX2).s,
-				rf_get(t, "p_value", RF_P).s, rf_get(t, "effect", RF_FIX2).s,
-				rf_get(t, "n", RF_NUM).s);
+			md_f(m, " | %s | %s | ", rf_get(t, "score", RF_FIX2).s, rf_get(t, "p_value", RF_P).s);
+			if (!m->rc)
+				m->rc = render_rank_words(&m->tmp, t);
+			if (!m->tmp.len)
+				md_raw(m, RENDER_ABSENT);
+			md_plain(m, 0, MD_CELL);
+			md_f(m, " | %s | %s |\n", rf_get(t, "effect", RF_FIX2).s, rf_get(t, "n", RF_NUM).s);
 		}
 	}
 	if (n)
@@ -863,7 +868,7 @@ static void md_phrases(struct md *m, const json_t *top)
 	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
 	size_t i;
 
-	md_f(m, "| Phrase | Suspect (%s) | Teacher | Controls |\n|---|---:|---:|---:|\n",
+	md_f(m, "| Phrase | Where | Suspect (%s) | Teacher | Controls |\n|---|---|---:|---:|---:|\n",
 		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
 	for (i = 0; i < arr_size(top); i++) {
 		const json_t *p = rj_at(top, i);
@@ -871,7 +876,7 @@ static void md_phrases(struct md *m, const json_t *top)
 		md_raw(m, "| ");
 		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
 		md_field(m, p, rj_str(p, "surface") ? "surface" : "phrase", MD_CELL, RENDER_ABSENT);
-		md_f(m, " | %s | %s | %s |\n", rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
+		md_f(m, " | %s | %s | %s | %s |\n", render_phrase_where(p), rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
 			rf_get(p, f[2], RF_NUM).s);
 	}
 }
@@ -1290,13 +1295,14 @@ int render_commands(struct pbuf *out, const json_t *doc)
 		    "provenance report ")) ||
 	    (rc = render_shell_word(out, id.data)) ||
 	    (rc = pbuf_adds(out, " --format html -o report.html\n"
-		    "# 5. a new scan with the same corpus and tool version gives the same numbers\n"
+		    "# 5. a new scan with the same corpus and tool version gives the same numbers (not stored)\n"
 		    "provenance scan ")) ||
 	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")))
 		goto done;
 	if (name && ((rc = pbuf_adds(out, " --name ")) || (rc = render_shell_word(out, name))))
 		goto done;
-	rc = pbuf_addc(out, '\n');
+	/* --no-store: following the block must not append a case to the evidence chain */
+	rc = pbuf_adds(out, " --no-store --format json -o rerun.json\n");
 done:
 	pbuf_release(&id);
 	return rc;
