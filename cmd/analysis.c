@@ -340,7 +340,7 @@ static int fill_features(struct session *se)
 		return rc;
 	for (i = 0; i < sn->nrows && !rc; i++) {
 		struct store_row *r = &sn->rows[i];
-		struct feat f;
+		struct feat f = { 0 };
 
 		if (r->stored)
 			continue;

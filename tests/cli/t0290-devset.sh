@@ -1,6 +1,6 @@
 #!/bin/sh
 # The dev-set checks of "Verdicts that hold up" on the real AlpacaEval outputs (skipped when
-# ../shared/data is absent). Corpus: the 8 teachers and 11 references of labels.tsv, each
+# ../shared/data is absent). Corpus: the 8 teachers and 15 references of labels.tsv, each
 # reference imported with its maker as family. What must hold: no derived suspect attributed
 # to the wrong family, the clearest documented cases found, no human-data suspect at moderate
 # or stronger (whole, in slices of 100, and without its own siblings in the panel), every
@@ -14,7 +14,7 @@ build_dev_corpus() {
 	A=$SHARED/data/alpaca_eval
 	awk -F'\t' 'NR > 1 && $3 == "alpaca_eval" && ($4 == "teacher" || $4 == "reference") {
 		print $1 "\t" $4 "\t" ($4 == "teacher" ? $5 : $8) }' "$SHARED/data/labels.tsv" >panel.tsv
-	check_eq "$(wc -l <panel.tsv | tr -d ' ')" 19 || return 1
+	check_eq "$(wc -l <panel.tsv | tr -d ' ')" 23 || return 1
 	while IFS="$(printf '\t')" read -r f role fam; do
 		prov corpus import --role "$role" --family "$fam" "$SHARED/data/$f" >/dev/null || return 1
 	done <panel.tsv
@@ -27,9 +27,9 @@ conclusion() {
 
 test_expect "derived suspects: never the wrong family; the clearest documented cases found; every report states robustness" '
 	build_dev_corpus &&
-	awk -F"\t" "NR > 1 && \$3 == \"alpaca_eval\" && \$4 == \"suspect\" && (\$5 == \"openai\" || \$5 == \"anthropic\") { print \$2 \" \" \$5 }" \
+	awk -F"\t" "NR > 1 && \$3 == \"alpaca_eval\" && \$4 == \"suspect\" && (\$5 == \"openai\" || \$5 == \"anthropic\" || \$5 == \"google\") { print \$2 \" \" \$5 }" \
 		"$SHARED/data/labels.tsv" >derived.txt &&
-	check_eq "$(wc -l <derived.txt | tr -d " ")" 12 &&
+	check_eq "$(wc -l <derived.txt | tr -d " ")" 29 &&
 	found=0 &&
 	while read -r m fam; do
 		prov scan -o "$m.json" "$A/$m.jsonl.gz" 2>/dev/null || exit 1
@@ -45,7 +45,7 @@ test_expect "derived suspects: never the wrong family; the clearest documented c
 		case "$(conclusion "${m%%:*}.json")" in "${m#*:} strong"|"${m#*:} moderate") ;; *) echo "FAIL not found: $m"; exit 1 ;; esac
 	done &&
 	case "$(conclusion alpaca-7b.json)" in "openai strong"|"openai moderate"|"openai weak") ;; *) echo "FAIL alpaca-7b"; exit 1 ;; esac &&
-	echo "moderate or stronger: $found of 12"
+	echo "moderate or stronger: $found of 29"
 '
 
 test_expect "human-data suspects: never strong or moderate, whole, in slices of 100, or without their siblings" '
