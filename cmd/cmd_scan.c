@@ -50,8 +50,8 @@ static const char scan_usage[] =
 	"  -q, --quiet       no line saying where the case and the report went\n"
 	"\n"
 	"The database must exist (import a corpus first), except for the own-control test: with --logged\n"
-	"and no database, only that test is run and nothing is stored. After storing the case the chain head (the\n"
-	"case's id and hash) is printed on standard error: keep it outside the database.\n";
+	"and no database, only that test is run and nothing is stored. After storing the case the chain\n"
+	"head (the case's id and hash) is printed on standard error: keep it outside the database.\n";
 
 int cmd_write_output(const char *path, const char *data, size_t len)
 {

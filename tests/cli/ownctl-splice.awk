@@ -2,11 +2,11 @@
 # (docs/validation.md): a model's answers with a share of another model's (the "logged"
 # teacher's) sentences spliced in.
 #
-#   awk -v share=PERCENT -v seed=N [-v limit=N] -f ownctl-splice.awk LOGGED.jsonl BASE.jsonl
+#   awk -v share=PERCENT -v seed=N [-v skip=N] [-v limit=N] -f ownctl-splice.awk LOGGED.jsonl BASE.jsonl
 #
 # Both files are uncompressed JSONL with the fields in the order of ../shared/data
-# ({"id": ..., "prompt": ..., "response": ..., "model": ...}). For each of the first `limit`
-# BASE lines whose id LOGGED also has, each sentence of the logged answer (a piece ending in
+# ({"id": ..., "prompt": ..., "response": ..., "model": ...}). For each of the `limit` BASE
+# lines whose id LOGGED also has, after the first `skip` such lines, each sentence of the logged answer (a piece ending in
 # ". ", "! ", "? " or a line break, with at least 4 words) is copied with probability
 # share/100 (Park-Miller generator seeded with `seed`) into the base answer at the same
 # relative position. Prints the BASE lines with the new answers, model "constructed".
@@ -57,7 +57,7 @@ FNR == NR {
 {
 	match($0, /^\{"id": "[^"]*"/)
 	id = substr($0, 9, RLENGTH - 9)
-	if (!(id in logged) || done >= limit)
+	if (!(id in logged) || done >= limit || seen++ < skip)
 		next
 	done++
 	base = field_response($0)
