@@ -1587,6 +1587,128 @@ static void h_custody(struct ht *h)
 	h_raw(h, "</code></pre>\n</section>\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* The own-control test (scan --logged --fresh): section 7, or the whole report without a corpus */
+
+static void h_ownctl_file(struct ht *h, const char *label, const json_t *f)
+{
+	h_f(h, "<tr><th>%s</th><td><code>", label);
+	h_field(h, f, "path", RENDER_ABSENT);
+	h_raw(h, "</code>, SHA-256 <code>");
+	h_field(h, f, "sha256", RENDER_ABSENT);
+	h_raw(h, "</code>, ");
+	h_num(h, rf_get(f, "answers", RF_NUM));
+	h_raw(h, " answers</td></tr>\n");
+}
+
+static void h_own_control(struct ht *h, int num)
+{
+	const json_t *ss = rj_obj(h->doc, "sample_specific"), *ex = rj_arr(ss, "excerpts");
+	const json_t *sname = rj_strv(rj_obj(h->doc, "suspect"), "name");
+	size_t i, j;
+
+	if (!ss)
+		return;
+	if (num)
+		h_f(h, "\n<section id=\"s%d\" class=\"major\">\n<h2><span class=\"num\">%d</span>%s</h2>\n", num, num,
+			render_ownctl_title);
+	else
+		h_f(h, "\n<section id=\"own-control\" class=\"major first\">\n<h2>%s</h2>\n", render_ownctl_title);
+	h_raw(h, "<p><strong>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_result(&h->tmp, ss));
+	h_raw(h, "</strong></p>\n<p><strong>Assumptions.</strong> ");
+	h_s(h, render_ownctl_assumptions);
+	h_raw(h, "</p>\n<p>");
+	h_s(h, render_ownctl_breaks);
+	h_raw(h, "</p>\n<table class=\"kv\">\n");
+	h_f(h, "<tr><th>Statistic: word %s-grams of the suspect found in the logged answer and in no fresh one, "
+		"summed over prompts</th><td>%s</td></tr>\n", rf_get(ss, "ngram", RF_NUM).s,
+		rf_get(ss, "statistic", RF_NUM).s);
+	h_f(h, "<tr><th>Expected by chance (mean \xc2\xb1 SD over the relabellings)</th><td>%s \xc2\xb1 %s (z = %s)"
+		"</td></tr>\n", rf_get(ss, "null_mean", RF_FIX2).s, rf_get(ss, "null_sd", RF_FIX2).s,
+		rf_get(ss, "z", RF_FIX2).s);
+	h_f(h, "<tr><th>Mean per prompt: logged answer / fresh answers</th><td>%s / %s</td></tr>\n",
+		rf_get(ss, "mean_logged", RF_FIX2).s, rf_get(ss, "mean_fresh", RF_FIX2).s);
+	h_f(h, "<tr><th>Effect (mean per-prompt excess / its SD)</th><td>%s</td></tr>\n",
+		rf_get(ss, "effect", RF_FIX2).s);
+	h_raw(h, "<tr><th>p-value (one-sided)</th><td>");
+	h_num(h, rf_get(ss, "p_value", RF_P));
+	h_raw(h, "</td></tr>\n<tr><th>Computed</th><td>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_method(&h->tmp, ss));
+	h_f(h, "</td></tr>\n<tr><th>Prompts tested</th><td>%s</td></tr>\n<tr><th>Fresh answers per prompt</th><td>%s",
+		rf_get(ss, "prompts", RF_NUM).s, rf_get(ss, "fresh_per_prompt", RF_NUM).s);
+	if (present(ss, "fresh_per_prompt_max"))
+		h_f(h, " to %s", rf_get(ss, "fresh_per_prompt_max", RF_NUM).s);
+	h_f(h, "</td></tr>\n<tr><th>Logged prompts left out: no suspect answer / no fresh answer</th><td>%s / %s"
+		"</td></tr>\n", rf_get(ss, "logged_without_suspect", RF_NUM).s,
+		rf_get(ss, "logged_without_fresh", RF_NUM).s);
+	h_ownctl_file(h, "Logged answers", rj_obj(ss, "logged"));
+	for (i = 0; i < arr_size(rj_arr(ss, "fresh")); i++)
+		h_ownctl_file(h, "Fresh answers", rj_at(rj_arr(ss, "fresh"), i));
+	h_raw(h, "</table>\n<h3>Passages shared with the logged answer and with no fresh answer</h3>\n");
+	if (!arr_size(ex))
+		h_raw(h, "<p>None: no prompt has a passage of the suspect's answer found in the logged answer and in no "
+			"fresh one, on a prompt where the logged answer is closer than the fresh ones.</p>\n");
+	for (i = 0; i < arr_size(ex); i++) {
+		const json_t *e = rj_at(ex, i), *spans = rj_arr(e, "spans");
+
+		h_f(h, "<div class=\"excerpt\">\n<div class=\"head\"><strong>%zu.</strong> prompt <code>", i + 1);
+		h_field(h, e, "prompt_id", "(no id)");
+		h_f(h, "</code> \xc2\xb7 %s word %s-grams shared with the logged answer only; %s on average with each "
+			"fresh answer only</div>\n", rf_get(e, "logged_similarity", RF_NUM).s, rf_get(ss, "ngram", RF_NUM).s,
+			rf_get(e, "fresh_similarity", RF_FIX2).s);
+		if (rj_strv(e, "prompt")) {
+			h_raw(h, "<div class=\"prompt\"><div class=\"who\"><span class=\"role\">Prompt</span></div><blockquote>");
+			h_prompt_text(h, rj_strv(e, "prompt"));
+			h_raw(h, "</blockquote></div>\n");
+		}
+		for (j = 0; j < arr_size(spans); j++) {
+			const json_t *sp = rj_at(spans, j);
+
+			h_f(h, "<div class=\"head\">Passage %zu \xc2\xb7 %s words</div>\n<div class=\"pair\">\n", j + 1,
+				rf_get(sp, "tokens", RF_NUM).s);
+			h_side(h, "Suspect", sname, rj_obj(sp, "suspect"));
+			h_side(h, "Logged teacher answer", NULL, rj_obj(sp, "logged"));
+			h_raw(h, "</div>\n");
+		}
+		h_raw(h, "</div>\n");
+	}
+	h_raw(h, "</section>\n");
+}
+
+/* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */
+static void h_ownctl_only(struct ht *h)
+{
+	const json_t *tool = rj_obj(h->doc, "tool"), *sus = rj_obj(h->doc, "suspect");
+
+	h_raw(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		"style-src 'unsafe-inline'; img-src data:\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<title>Provenance report: own-control test</title>\n<style>\n");
+	h_raw(h, css);
+	h_raw(h, "</style>\n</head>\n<body>\n");
+	if (render_unstored_notice(h->doc))
+		h_raw(h, "<p class=\"unstored\">Not a stored case: there was no evidence database, so this report has no "
+			"case id, no case hash and no chain of custody.</p>\n");
+	h_raw(h, "<header class=\"masthead\">\n<div class=\"lab\">Forensic comparison of language-model outputs</div>\n"
+		"<h1>Provenance report: own-control test</h1>\n<p class=\"sub\">Was the suspect model trained on the "
+		"logged answers of a teacher model? The suspect is compared with the logged answers and with fresh "
+		"answers of the same teacher; no corpus and no control models are used.</p>\n<table class=\"kv\">\n");
+	h_kv_field(h, "Suspect model", sus, "name");
+	h_kv_code(h, "Suspect file", rj_strv(sus, "path"), RENDER_ABSENT);
+	h_kv_code(h, "Suspect file SHA-256", rj_strv(sus, "sha256"), RENDER_ABSENT);
+	h_raw(h, "<tr><th>Tool</th><td>");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n</table>\n</header>\n<main>\n");
+	h_own_control(h, 0);
+	h_raw(h, "</main>\n</body>\n</html>\n");
+}
+
 int render_html(struct pbuf *out, const json_t *report)
 {
 	const json_t *cs;
@@ -1600,6 +1722,10 @@ int render_html(struct pbuf *out, const json_t *report)
 	h.rc = 0;
 	h.figure = 0;
 	pbuf_init(&h.tmp, RENDER_PLAIN_MAX);
+	if (render_ownctl_only(report)) {
+		h_ownctl_only(&h);
+		goto done;
+	}
 	h_header(&h);
 	h_raw(&h, "<main>\n");
 	h_summary(&h);
@@ -1608,12 +1734,14 @@ int render_html(struct pbuf *out, const json_t *report)
 	h_error_rates(&h);
 	h_limitations(&h);
 	h_custody(&h);
+	h_own_control(&h, 7);
 	cs = rj_obj(report, "case");
 	h_raw(&h, "</main>\n<footer>End of report for case ");
 	h_field(&h, cs, "id", RENDER_ABSENT);
 	h_raw(&h, " \xc2\xb7 case hash ");
 	h_code(&h, rj_strv(cs, "hash"), RENDER_ABSENT);
 	h_raw(&h, "</footer>\n</body>\n</html>\n");
+done:
 	pbuf_release(&h.tmp);
 	if (h.rc == PROV_EDATA && prov_error_code() == PROV_EDATA &&
 	    strncmp(prov_error_msg(), "report: ", 8) != 0)
