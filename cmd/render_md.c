@@ -280,6 +280,62 @@ static void md_header(struct md *m)
 	md_raw(m, "\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* Evidence strength: the likelihood ratios (validate --calibrate)      */
+
+/* The conclusion box's lead: the likelihood-ratio sentence, or that there is none. */
+static void md_lr_lead(struct md *m)
+{
+	const char *s = rj_str(m->doc, "evidence_strength_statement");
+	int bol = 1;
+
+	if (!s || m->rc)
+		return;
+	md_raw(m, "> **Evidence strength:** ");
+	m->rc = md_escape(m->out, s, strlen(s), MD_QUOTE, &bol);
+	md_raw(m, "\n>\n");
+}
+
+/* The likelihood ratio per family, after the conclusion box. */
+static void md_evidence_strength(struct md *m)
+{
+	const json_t *es = rj_arr(m->doc, "evidence_strength"), *cal = rj_obj(m->doc, "evidence_calibration");
+	size_t i;
+
+	if (!arr_size(es) || m->rc)
+		return;
+	md_raw(m, "**Evidence strength per teacher family** (likelihood ratio LR = P(outputs | Hp) / P(outputs | Hd);"
+		" Hp: ");
+	md_field(m, rj_obj(cal, "propositions"), "hp", MD_TEXT, RENDER_ABSENT);
+	md_raw(m, "; Hd: ");
+	md_field(m, rj_obj(cal, "propositions"), "hd", MD_TEXT, RENDER_ABSENT);
+	md_raw(m, ")\n\n| Family | LR | log10 LR | Verbal (ENFSI 2015) | Supports | Bound applied | Calibration |\n"
+		"|---|---:|---:|---|---|---|---|\n");
+	for (i = 0; i < json_array_size(es); i++) {
+		const json_t *e = rj_at(es, i), *c = rj_obj(e, "calibration");
+
+		md_raw(m, "| ");
+		md_field(m, e, "family", MD_CELL, RENDER_ABSENT);
+		md_f(m, " | %s | %s | ", rf_get(e, "lr", RF_NUM).s, rf_get(e, "log10_lr", RF_FIX2).s);
+		md_field(m, e, "verbal", MD_CELL, RENDER_ABSENT);
+		md_raw(m, " | ");
+		md_field(m, e, "supports", MD_CELL, "-");
+		md_raw(m, " | ");
+		md_field(m, e, "bound", MD_CELL, "-");
+		md_f(m, " | validation %s: Cllr %s, Cllr_min %s, %s positive and %s negative comparisons |\n",
+			rf_get(c, "id", RF_NUM).s, rf_get(c, "cllr", RF_FIX2).s, rf_get(c, "cllr_min", RF_FIX2).s,
+			rf_get(c, "positives", RF_NUM).s, rf_get(c, "negatives", RF_NUM).s);
+	}
+	md_f(m, "\nThe calibration (%s, %s labelled models) was fitted on models whose training data is documented and"
+		" measured by cross-validation leaving one maker out: Cllr %s (0 is perfect, 1 is an LR that always says 1),"
+		" Cllr_min %s (the best any calibration of this statistic could do); LRs are kept within %s to %s, what"
+		" that background can support. An LR is the strength of the evidence, not the probability that the"
+		" suspect was distilled: that also depends on everything else the court knows.\n\n",
+		rj_str(cal, "group") ? rj_str(cal, "group") : RENDER_ABSENT, rf_get(cal, "models", RF_NUM).s,
+		rf_get(cal, "cllr", RF_FIX2).s, rf_get(cal, "cllr_min", RF_FIX2).s,
+		rf_get(rj_obj(cal, "bound"), "lower", RF_NUM).s, rf_get(rj_obj(cal, "bound"), "upper", RF_NUM).s);
+}
+
 /* One paragraph of the conclusion box (a block quote): plain text from a render_* call. */
 static void md_box_para(struct md *m, const char *label, int rc)
 {
@@ -310,6 +366,7 @@ static void md_conclusion_box(struct md *m)
 
 	if (m->rc)
 		return;
+	md_lr_lead(m);
 	m->rc = render_headline(&m->tmp, m->doc);
 	if (m->tmp.len) {
 		md_raw(m, "> **");
@@ -358,6 +415,7 @@ static void md_summary(struct md *m)
 
 	md_heading(m, 2, "1.", render_sections[0]);
 	md_conclusion_box(m);
+	md_evidence_strength(m);
 	if (n == 0)
 		md_raw(m, "No teacher was tested, so the report makes no comparison.\n\n");
 	if (n) {

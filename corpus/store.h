@@ -285,6 +285,13 @@ int store_validation_add(struct store *s, const struct store_validation *v, int6
 int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
 	int64_t *id_out, char created_out[32], struct pbuf *result_out);
 
+/*
+ * As store_validation_latest, but the latest one that holds a likelihood-ratio
+ * calibration (validate --calibrate: a "calibration" member with weights).
+ */
+int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out);
+
 /* The cache of corpus-derived data. get: 1 found (value in *out), 0 not, <0 error. */
 int store_cache_get(struct store *s, const char *key, struct pbuf *out);
 /* put: replaces every entry of the same kind (only the newest preparation is kept). */
