@@ -1441,6 +1441,8 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (strcmp(format, "table") && strcmp(format, "md") && strcmp(format, "json"))
 		return cmd_usage_error("validate", "--format must be table, md or json, not '%s'", format);
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (optind + 1 != argc)
 		return cmd_usage_error("validate", "give one labels file");
 	if ((rc = parse_labels(&r, argv[optind], labels_sha)) || (siblings && (rc = parse_siblings(&r, siblings))) ||

@@ -52,7 +52,9 @@ static const char css[] =
 	".absent{color:var(--muted)}\n"
 	".unstored{border:2px solid #8c1c13;padding:.5rem .8rem;font-weight:600}\n"
 	"nav{font-size:.85rem;border:1px solid var(--faint);padding:.5rem 1rem;margin:1.2rem 0}\n"
-	"nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}\n"
+	"nav ol{margin:.2rem 0;padding-left:1.4rem}\n"
+	"nav .tn{white-space:nowrap;display:inline-block}\n"
+	"table.summary td,table.summary th{padding:.2rem .45rem}\n"
 	"nav a{color:inherit}\n"
 	".v-strong{--vc:#8c1c13}.v-moderate{--vc:#b25a12}.v-weak{--vc:#9a7d12}"
 	".v-inconclusive{--vc:#6e6e6e}.v-none{--vc:#3f5f7f}.v-other{--vc:#555}\n"
@@ -109,8 +111,15 @@ static const char css[] =
 	".prompt{break-after:avoid}\n"
 	"footer{margin-top:1rem;break-before:avoid}\n"
 	"nav{margin:.5rem 0;padding:.3rem .8rem}\n"
-	"nav ol{columns:2}nav li{break-inside:avoid}\n"
-	".masthead .sub{margin-bottom:.3rem}.masthead>.lab{display:none}\n"
+	/* page 1 holds the masthead, the conclusion box and the whole summary table of 16 teachers:
+	   no contents box on paper (no page numbers to give; the sections are numbered), a compact
+	   masthead and table */
+	"nav{display:none}\n"
+	".masthead .sub{display:none}\n"
+	".conclusion p{font-size:.86rem;margin:.25rem 0}.conclusion .head{font-size:1rem}\n"
+	"table.summary{font-size:.74rem;line-height:1.2;margin:.3rem 0 .6rem}\n"
+	"table.summary td,table.summary th{padding:.05rem .4rem}\n"
+	".masthead>.lab{display:none}\n"
 	"thead{display:table-header-group}\n"
 	"nav a{text-decoration:none}\n"
 	"}\n";
@@ -754,12 +763,14 @@ static void h_header(struct ht *h)
 		if (i == 2 && arr_size(teachers)) {
 			size_t k;
 
-			h_raw(h, ": ");
+			/* each name whole (never split across lines or columns); print lists them in the table */
+			h_raw(h, "<span class=\"tl\">: ");
 			for (k = 0; k < json_array_size(teachers); k++) {
-				h_f(h, "%s<a href=\"#t%zu\">", k ? ", " : "", k + 1);
+				h_f(h, "%s<a class=\"tn\" href=\"#t%zu\">", k ? ", " : "", k + 1);
 				h_field(h, rj_at(teachers, k), "model", "(unnamed)");
 				h_raw(h, "</a>");
 			}
+			h_raw(h, "</span>");
 		}
 		h_raw(h, "</li>\n");
 	}
@@ -979,15 +990,18 @@ static void h_summary(struct ht *h)
 		h_raw(h, "</p>\n");
 	}
 	h_box_para(h, "Validation", render_validation_words(&h->tmp, h->doc));
+	h_box_para(h, "Descriptive signals", render_descriptive_line(&h->tmp, h->doc));
 	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
 	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
 	h_raw(h, "</div>\n");
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
-		h_raw(h, "<table class=\"data\">\n<thead><tr><th>Teacher</th><th>Family</th>"
+		/* compact (class "summary"): with 16 teachers the whole table still fits on page 1 */
+		h_raw(h, "<table class=\"data summary\">\n<thead><tr><th>Teacher</th><th>Family</th>"
 			"<th>Verdict</th><th class=\"n\">Score</th><th class=\"n\">p-value (corrected)</th>"
-			"<th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n<tbody>\n");
+			"<th class=\"n\">Rank</th><th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n"
+			"<tbody>\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
 
@@ -1000,6 +1014,13 @@ static void h_summary(struct ht *h)
 			h_raw(h, "</td>");
 			h_td_num(h, rf_get(t, "score", RF_FIX2));
 			h_td_num(h, rf_get(t, "p_value", RF_P));
+			h_raw(h, "<td class=\"n\">");
+			if (!h->rc)
+				h->rc = render_rank_words(&h->tmp, t);
+			if (!h->tmp.len)
+				h_absent(h, RENDER_ABSENT);
+			h_plain(h, 0);
+			h_raw(h, "</td>");
 			h_td_num(h, rf_get(t, "effect", RF_FIX2));
 			h_td_num(h, rf_get(t, "n", RF_NUM));
 			h_raw(h, "</tr>\n");
@@ -1349,7 +1370,7 @@ static void h_phrases(struct ht *h, const json_t *top)
 	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
 	size_t i;
 
-	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th class=\"n\">Suspect<br>%s</th>"
+	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th>Where</th><th class=\"n\">Suspect<br>%s</th>"
 		"<th class=\"n\">Teacher</th><th class=\"n\">Controls</th></tr></thead>\n<tbody>\n",
 		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
 	for (i = 0; i < arr_size(top); i++) {
@@ -1358,7 +1379,9 @@ static void h_phrases(struct ht *h, const json_t *top)
 		h_raw(h, "<tr><td>\xe2\x80\x9c");
 		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
 		h_field(h, p, rj_str(p, "surface") ? "surface" : "phrase", RENDER_ABSENT);
-		h_raw(h, "\xe2\x80\x9d</td>");
+		h_raw(h, "\xe2\x80\x9d</td><td>");
+		h_s(h, render_phrase_where(p));
+		h_raw(h, "</td>");
 		h_td_num(h, rf_get(p, f[0], RF_NUM));
 		h_td_num(h, rf_get(p, f[1], RF_NUM));
 		h_td_num(h, rf_get(p, f[2], RF_NUM));
@@ -1735,6 +1758,128 @@ static void h_custody(struct ht *h)
 	h_raw(h, "</code></pre>\n</section>\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* The own-control test (scan --logged --fresh): section 7, or the whole report without a corpus */
+
+static void h_ownctl_file(struct ht *h, const char *label, const json_t *f)
+{
+	h_f(h, "<tr><th>%s</th><td><code>", label);
+	h_field(h, f, "path", RENDER_ABSENT);
+	h_raw(h, "</code>, SHA-256 <code>");
+	h_field(h, f, "sha256", RENDER_ABSENT);
+	h_raw(h, "</code>, ");
+	h_num(h, rf_get(f, "answers", RF_NUM));
+	h_raw(h, " answers</td></tr>\n");
+}
+
+static void h_own_control(struct ht *h, int num)
+{
+	const json_t *ss = rj_obj(h->doc, "sample_specific"), *ex = rj_arr(ss, "excerpts");
+	const json_t *sname = rj_strv(rj_obj(h->doc, "suspect"), "name");
+	size_t i, j;
+
+	if (!ss)
+		return;
+	if (num)
+		h_f(h, "\n<section id=\"s%d\" class=\"major\">\n<h2><span class=\"num\">%d</span>%s</h2>\n", num, num,
+			render_ownctl_title);
+	else
+		h_f(h, "\n<section id=\"own-control\" class=\"major first\">\n<h2>%s</h2>\n", render_ownctl_title);
+	h_raw(h, "<p><strong>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_result(&h->tmp, ss));
+	h_raw(h, "</strong></p>\n<p><strong>Assumptions.</strong> ");
+	h_s(h, render_ownctl_assumptions);
+	h_raw(h, "</p>\n<p>");
+	h_s(h, render_ownctl_breaks);
+	h_raw(h, "</p>\n<table class=\"kv\">\n");
+	h_f(h, "<tr><th>Statistic: word %s-grams of the suspect found in the logged answer and in no fresh one, "
+		"summed over prompts</th><td>%s</td></tr>\n", rf_get(ss, "ngram", RF_NUM).s,
+		rf_get(ss, "statistic", RF_NUM).s);
+	h_f(h, "<tr><th>Expected by chance (mean \xc2\xb1 SD over the relabellings)</th><td>%s \xc2\xb1 %s (z = %s)"
+		"</td></tr>\n", rf_get(ss, "null_mean", RF_FIX2).s, rf_get(ss, "null_sd", RF_FIX2).s,
+		rf_get(ss, "z", RF_FIX2).s);
+	h_f(h, "<tr><th>Mean per prompt: logged answer / fresh answers</th><td>%s / %s</td></tr>\n",
+		rf_get(ss, "mean_logged", RF_FIX2).s, rf_get(ss, "mean_fresh", RF_FIX2).s);
+	h_f(h, "<tr><th>Effect (mean per-prompt excess / its SD)</th><td>%s</td></tr>\n",
+		rf_get(ss, "effect", RF_FIX2).s);
+	h_raw(h, "<tr><th>p-value (one-sided)</th><td>");
+	h_num(h, rf_get(ss, "p_value", RF_P));
+	h_raw(h, "</td></tr>\n<tr><th>Computed</th><td>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_method(&h->tmp, ss));
+	h_f(h, "</td></tr>\n<tr><th>Prompts tested</th><td>%s</td></tr>\n<tr><th>Fresh answers per prompt</th><td>%s",
+		rf_get(ss, "prompts", RF_NUM).s, rf_get(ss, "fresh_per_prompt", RF_NUM).s);
+	if (present(ss, "fresh_per_prompt_max"))
+		h_f(h, " to %s", rf_get(ss, "fresh_per_prompt_max", RF_NUM).s);
+	h_f(h, "</td></tr>\n<tr><th>Logged prompts left out: no suspect answer / no fresh answer</th><td>%s / %s"
+		"</td></tr>\n", rf_get(ss, "logged_without_suspect", RF_NUM).s,
+		rf_get(ss, "logged_without_fresh", RF_NUM).s);
+	h_ownctl_file(h, "Logged answers", rj_obj(ss, "logged"));
+	for (i = 0; i < arr_size(rj_arr(ss, "fresh")); i++)
+		h_ownctl_file(h, "Fresh answers", rj_at(rj_arr(ss, "fresh"), i));
+	h_raw(h, "</table>\n<h3>Passages shared with the logged answer and with no fresh answer</h3>\n");
+	if (!arr_size(ex))
+		h_raw(h, "<p>None: no prompt has a passage of the suspect's answer found in the logged answer and in no "
+			"fresh one, on a prompt where the logged answer is closer than the fresh ones.</p>\n");
+	for (i = 0; i < arr_size(ex); i++) {
+		const json_t *e = rj_at(ex, i), *spans = rj_arr(e, "spans");
+
+		h_f(h, "<div class=\"excerpt\">\n<div class=\"head\"><strong>%zu.</strong> prompt <code>", i + 1);
+		h_field(h, e, "prompt_id", "(no id)");
+		h_f(h, "</code> \xc2\xb7 %s word %s-grams shared with the logged answer only; %s on average with each "
+			"fresh answer only</div>\n", rf_get(e, "logged_similarity", RF_NUM).s, rf_get(ss, "ngram", RF_NUM).s,
+			rf_get(e, "fresh_similarity", RF_FIX2).s);
+		if (rj_strv(e, "prompt")) {
+			h_raw(h, "<div class=\"prompt\"><div class=\"who\"><span class=\"role\">Prompt</span></div><blockquote>");
+			h_prompt_text(h, rj_strv(e, "prompt"));
+			h_raw(h, "</blockquote></div>\n");
+		}
+		for (j = 0; j < arr_size(spans); j++) {
+			const json_t *sp = rj_at(spans, j);
+
+			h_f(h, "<div class=\"head\">Passage %zu \xc2\xb7 %s words</div>\n<div class=\"pair\">\n", j + 1,
+				rf_get(sp, "tokens", RF_NUM).s);
+			h_side(h, "Suspect", sname, rj_obj(sp, "suspect"));
+			h_side(h, "Logged teacher answer", NULL, rj_obj(sp, "logged"));
+			h_raw(h, "</div>\n");
+		}
+		h_raw(h, "</div>\n");
+	}
+	h_raw(h, "</section>\n");
+}
+
+/* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */
+static void h_ownctl_only(struct ht *h)
+{
+	const json_t *tool = rj_obj(h->doc, "tool"), *sus = rj_obj(h->doc, "suspect");
+
+	h_raw(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		"style-src 'unsafe-inline'; img-src data:\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<title>Provenance report: own-control test</title>\n<style>\n");
+	h_raw(h, css);
+	h_raw(h, "</style>\n</head>\n<body>\n");
+	if (render_unstored_notice(h->doc))
+		h_raw(h, "<p class=\"unstored\">Not a stored case: there was no evidence database, so this report has no "
+			"case id, no case hash and no chain of custody.</p>\n");
+	h_raw(h, "<header class=\"masthead\">\n<div class=\"lab\">Forensic comparison of language-model outputs</div>\n"
+		"<h1>Provenance report: own-control test</h1>\n<p class=\"sub\">Was the suspect model trained on the "
+		"logged answers of a teacher model? The suspect is compared with the logged answers and with fresh "
+		"answers of the same teacher; no corpus and no control models are used.</p>\n<table class=\"kv\">\n");
+	h_kv_field(h, "Suspect model", sus, "name");
+	h_kv_code(h, "Suspect file", rj_strv(sus, "path"), RENDER_ABSENT);
+	h_kv_code(h, "Suspect file SHA-256", rj_strv(sus, "sha256"), RENDER_ABSENT);
+	h_raw(h, "<tr><th>Tool</th><td>");
+	h_field(h, tool, "name", "provenance");
+	h_raw(h, " ");
+	h_field(h, tool, "version", RENDER_ABSENT);
+	h_raw(h, "</td></tr>\n</table>\n</header>\n<main>\n");
+	h_own_control(h, 0);
+	h_raw(h, "</main>\n</body>\n</html>\n");
+}
+
 int render_html(struct pbuf *out, const json_t *report)
 {
 	const json_t *cs;
@@ -1748,6 +1893,10 @@ int render_html(struct pbuf *out, const json_t *report)
 	h.rc = 0;
 	h.figure = 0;
 	pbuf_init(&h.tmp, RENDER_PLAIN_MAX);
+	if (render_ownctl_only(report)) {
+		h_ownctl_only(&h);
+		goto done;
+	}
 	h_header(&h);
 	h_raw(&h, "<main>\n");
 	h_summary(&h);
@@ -1756,12 +1905,14 @@ int render_html(struct pbuf *out, const json_t *report)
 	h_error_rates(&h);
 	h_limitations(&h);
 	h_custody(&h);
+	h_own_control(&h, 7);
 	cs = rj_obj(report, "case");
 	h_raw(&h, "</main>\n<footer>End of report for case ");
 	h_field(&h, cs, "id", RENDER_ABSENT);
 	h_raw(&h, " \xc2\xb7 case hash ");
 	h_code(&h, rj_strv(cs, "hash"), RENDER_ABSENT);
 	h_raw(&h, "</footer>\n</body>\n</html>\n");
+done:
 	pbuf_release(&h.tmp);
 	if (h.rc == PROV_EDATA && prov_error_code() == PROV_EDATA &&
 	    strncmp(prov_error_msg(), "report: ", 8) != 0)
