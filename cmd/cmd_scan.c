@@ -208,6 +208,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if ((rc = analyse(&doc, sub ? sub : se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
+	if (!cmd_quiet && json_object_get(json_object_get(doc, "conclusion"), "cause"))
+		fprintf(stderr, "provenance: %s\n", json_string_value(json_object_get(json_object_get(doc, "conclusion"),
+			"statement")));
 	t[3] = progress_elapsed(&pg);
 	if (no_store) {
 		if ((rc = unstored_doc(&full, doc, nm)))
