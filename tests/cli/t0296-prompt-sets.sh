@@ -89,5 +89,7 @@ test_expect "a teachers-only corpus: the headline and stderr name the missing co
 	check_contains r.json "\"cause\": \"no_controls\"" &&
 	check_contains r.json "no control (reference) models" &&
 	check_not_contains r.json "Too few of the suspect" &&
-	check_contains err "no control (reference) models"
+	check_contains err "no control (reference) models" &&
+	prov scan --no-store --format md -o r.md "$A/vicuna-13b.jsonl.gz" 2>/dev/null &&
+	check_contains r.md "Inconclusive: the corpus has too few control (reference) models"
 '
