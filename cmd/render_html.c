@@ -1032,6 +1032,23 @@ static void h_summary(struct ht *h)
 		else
 			h_bars(h, teachers);
 	}
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(h->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			h_raw(h, i ? "; " : "<p class=\"not-tested\">Not tested: ");
+			h_field(h, x, "model", RENDER_ABSENT);
+			h_raw(h, " (");
+			h_field(h, x, "role", RENDER_ABSENT);
+			h_f(h, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			h_f(h, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.</p>\n",
+				rf_get(rj_obj(h->doc, "parameters"), "min_prompts", RF_NUM).s);
+	}
 	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
 	if (arr_size(rj_arr(h->doc, "warnings"))) {
 		const json_t *w = rj_arr(h->doc, "warnings");

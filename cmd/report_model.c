@@ -1209,6 +1209,20 @@ static int miss_words(struct pbuf *out, const json_t *row)
 	return pbuf_addf(out, "a share %s of documented distillations", rf_rate(1 - tpr).s);
 }
 
+/* Teachers the scan could not test (not_tested, role teacher). */
+static size_t untested_teachers(const json_t *doc)
+{
+	const json_t *nt = rj_arr(doc, "not_tested");
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(nt); i++) {
+		const char *role = rj_str(json_array_get(nt, i), "role");
+
+		n += role && !strcmp(role, "teacher");
+	}
+	return n;
+}
+
 int render_headline(struct pbuf *out, const json_t *doc)
 {
 	const json_t *concl = rj_obj(doc, "conclusion");
@@ -1232,11 +1246,19 @@ int render_headline(struct pbuf *out, const json_t *doc)
 		return rc;
 	case RV_NONE: {
 		const json_t *row = rate_row(doc, "weak");
+		size_t tested = json_array_size(rj_arr(doc, "teachers")), untested = untested_teachers(doc);
 		double tpr;
 
 		/* not a clearance: a test that misses many documented students says so in the headline */
-		if ((rc = pbuf_adds(out, "Not established: the suspect's outputs were not shown to derive from a "
-			    "teacher in the corpus at any level the tool states (weak, moderate or strong); ")))
+		if (untested)
+			rc = pbuf_addf(out, "Not established: the suspect's outputs were not shown to derive from any of "
+				"the %zu teacher%s tested (%zu more could not be tested: too few prompts shared with the "
+				"suspect) at any level the tool states (weak, moderate or strong); ", tested,
+				tested == 1 ? "" : "s", untested);
+		else
+			rc = pbuf_adds(out, "Not established: the suspect's outputs were not shown to derive from a "
+				"teacher in the corpus at any level the tool states (weak, moderate or strong); ");
+		if (rc)
 			return rc;
 		if (!rj_num(row, "tpr", &tpr))
 			return pbuf_adds(out, "how often this test misses documented distillations is unknown "
@@ -1245,9 +1267,18 @@ int render_headline(struct pbuf *out, const json_t *doc)
 			return rc;
 		return pbuf_adds(out, " in validation");
 	}
-	case RV_INCONCLUSIVE:
+	case RV_INCONCLUSIVE: {
+		const char *cause = rj_str(concl, "cause");
+
+		if (cause && !strcmp(cause, "no_controls"))
+			return pbuf_adds(out, "Inconclusive: the corpus has too few control (reference) models that answered "
+				"the suspect's prompts for a calibrated test");
+		if (cause && !strcmp(cause, "no_shared_prompts"))
+			return pbuf_adds(out, "Inconclusive: no teacher in the corpus shares enough of the suspect's prompts "
+				"to be tested");
 		return pbuf_adds(out, "Inconclusive: too little usable data to say whether the suspect's outputs "
 			"derive from a teacher in the corpus");
+	}
 	default:
 		return verdict ? pbuf_addf(out, "Conclusion: %s", verdict) : 0;
 	}
