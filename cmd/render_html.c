@@ -1863,7 +1863,10 @@ static void h_own_control(struct ht *h, int num)
 		}
 		h_raw(h, "</div>\n");
 	}
-	h_raw(h, "</section>\n");
+	h_raw(h, "<h3>Run the test again</h3>\n<pre><code>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_command(&h->tmp, h->doc));
+	h_raw(h, "</code></pre>\n</section>\n");
 }
 
 /* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */

@@ -1550,6 +1550,16 @@ static void md_own_control(struct md *m, const char *num)
 		if (i + 1 < arr_size(ex))
 			md_raw(m, "\n");
 	}
+	md_raw(m, "\n### Run the test again\n\n");
+	if (!m->rc) {
+		int rc = render_ownctl_command(&m->tmp, m->doc);
+
+		if (rc)
+			m->rc = rc;
+		else
+			md_code_block(m, "sh", &m->tmp);
+		pbuf_reset(&m->tmp);
+	}
 }
 
 /* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */

@@ -1660,3 +1660,31 @@ int render_ownctl_method(struct pbuf *out, const json_t *ss)
 	return pbuf_addf(out, "Monte Carlo: %s random relabellings (seed %s), p = (1 + number at least as "
 		"large) / (1 + draws)", rf_get(ss, "draws", RF_NUM).s, rf_get(ss, "seed", RF_NUM).s);
 }
+
+int render_ownctl_command(struct pbuf *out, const json_t *doc)
+{
+	const json_t *ss = rj_obj(doc, "sample_specific"), *sus = rj_obj(doc, "suspect");
+	const json_t *fresh = rj_arr(ss, "fresh");
+	const char *path = rj_str(sus, "path"), *lp = rj_str(rj_obj(ss, "logged"), "path");
+	const char *name = rj_str(sus, "name"), *method = rj_str(ss, "method");
+	size_t i;
+	int rc;
+
+	if ((rc = pbuf_adds(out, "# the files must still have the SHA-256 digests recorded above\nprovenance scan ")) ||
+	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")))
+		return rc;
+	if (name && ((rc = pbuf_adds(out, " --name ")) || (rc = render_shell_word(out, name))))
+		return rc;
+	if ((rc = pbuf_adds(out, " \\\n    --logged ")) || (rc = render_shell_word(out, lp ? lp : "LOGGED.jsonl")))
+		return rc;
+	for (i = 0; i < (fresh ? json_array_size(fresh) : 0); i++) {
+		const char *fp = rj_str(rj_at(fresh, i), "path");
+
+		if ((rc = pbuf_adds(out, " --fresh ")) || (rc = render_shell_word(out, fp ? fp : "FRESH.jsonl")))
+			return rc;
+	}
+	if (method && !strcmp(method, "monte_carlo") &&
+	    (rc = pbuf_addf(out, " --draws %s --seed %s", rf_get(ss, "draws", RF_NUM).s, rf_get(ss, "seed", RF_NUM).s)))
+		return rc;
+	return pbuf_addc(out, '\n');
+}
