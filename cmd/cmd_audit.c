@@ -26,7 +26,6 @@
 
 #include <utf8proc.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
 #include "corpus/cases.h"
@@ -34,6 +33,7 @@
 #include "corpus/jsonl.h"
 #include "corpus/probes.h"
 #include "cmd/render.h"
+#include "cmd/report_doc.h"
 
 #define MAX_JOBS 1024
 #define MAX_FILES ((size_t)1 << 22)
@@ -1549,6 +1549,8 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		if (optind >= argc)
 			return cmd_usage_error("audit", "no suspect file or directory given");
 	}
+	if ((rc = cmd_check_output(output, ctx->db_path)) || (evidence && (rc = cmd_check_output(output, evidence))))
+		return cmd_fail(rc);
 	if (reports) {
 		struct stat rst;
 

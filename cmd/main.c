@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 #include "detect/patterns.h"
 
 static int cmd_help(int argc, char **argv, struct cmd_ctx *ctx);
@@ -197,6 +197,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	cmd_db_path = ctx.db_path;
 	for (k = 0; k < NCOMMANDS; k++)
 		if (!strcmp(commands[k].name, argv[i]))
 			return finish_stdout(commands[k].fn(argc - i, argv + i, &ctx));
