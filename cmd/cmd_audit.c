@@ -1235,7 +1235,7 @@ static int plist_add(void *ctx, const char *id, const char *prompt, size_t plen)
 
 static int plist_file(struct plist *l, const char *path)
 {
-	struct jl_opts o = { 0, 1 };
+	struct jl_opts o = { 0, 1, 0, 0 };
 	struct jl_reader *r = NULL;
 	struct jl_record rec;
 	int rc = 0, got;
