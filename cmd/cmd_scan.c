@@ -19,9 +19,11 @@
 
 static const char scan_usage[] =
 	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html] [-o FILE]\n"
-	"                          [--patterns FILE] [--no-store]\n"
+	"                          [--patterns FILE] [--sign-key FILE] [--exclude-control NAME]...\n"
+	"                          [--no-store]\n"
 	"\n"
-	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape; `-` reads standard input)\n"
+	"Compares the suspect's answers (JSONL or JSONL.gz, or one JSON array such as AlpacaEval's\n"
+	"model_outputs.json; any input shape; `-` reads standard input)\n"
 	"with every teacher in the corpus against the control panel, stores the result as a case and\n"
 	"writes the report.\n"
 	"\n"
