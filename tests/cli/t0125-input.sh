@@ -204,3 +204,25 @@ test_expect "a disk-full import leaves nothing of the file and says disk full" '
 	check_eq "$(db_query small/e.db "SELECT count(*) FROM prompts")" "$before" &&
 	check_eq "$(db_query small/e.db "SELECT count(*) FROM models WHERE name = \"big\"")" 0
 '
+
+test_expect "inspect escapes terminal control sequences in an id" '
+	printf "{\"id\": \"\\\\u001b[31mRED\\\\u001b]0;title\\\\u0007\", \"prompt\": \"p\", \"response\": \"r\"}\n" >esc.jsonl &&
+	expect_code 0 prov inspect esc.jsonl &&
+	check_contains out "\\x1b[31mRED" &&
+	! grep -q "$(printf "\033")" out
+'
+
+test_expect "a read-only folder is named as the problem, not a corrupt database" '
+	[ "$(id -u)" -eq 0 ] || skip_because "mounting a tmpfs needs root"
+	mkdir ro &&
+	mount -t tmpfs -o size=2m tmpfs ro 2>/dev/null || skip_because "cannot mount a tmpfs here"
+	trap "umount \"$(pwd)/ro\" 2>/dev/null" EXIT
+	expect_code 0 prov --db ro/e.db corpus import "$F/plain.jsonl" &&
+	mount -o remount,ro ro &&
+	expect_code 5 prov --db ro/e.db corpus import "$F/alpaca.jsonl" &&
+	check_contains err "the folder ro is read-only or not writable" &&
+	check_not_contains err "corrupt" &&
+	expect_code 5 prov --db ro/new.db corpus import "$F/alpaca.jsonl" &&
+	check_contains err "read-only or not writable" &&
+	expect_code 0 prov --db ro/e.db corpus list
+'
