@@ -26,6 +26,7 @@ enum prov_exit {
 	EXIT_NOTFOUND = 6,   /* no such database, model or case */
 	EXIT_CHANGED = 7,    /* verify: the cases are intact but the corpus changed since (not just grew) */
 	EXIT_NOMEM = 8,      /* out of memory */
+	EXIT_UNAVAILABLE = 9, /* a program the request needs is not installed (--format pdf: a renderer) */
 	EXIT_INTERNAL = 70   /* a bug in provenance */
 };
 

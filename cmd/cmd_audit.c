@@ -24,11 +24,11 @@
 
 #include <utf8proc.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
 #include "corpus/cases.h"
 #include "cmd/render.h"
+#include "cmd/report_doc.h"
 
 #define MAX_JOBS 1024
 #define MAX_FILES ((size_t)1 << 22)

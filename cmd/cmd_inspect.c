@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
+#include <jansson.h>
+
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 
 static const char inspect_usage[] =
 	"usage: provenance inspect FILE [--format text|jsonl] [--patterns FILE]\n"

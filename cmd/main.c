@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 #include "detect/patterns.h"
 
 static int cmd_help(int argc, char **argv, struct cmd_ctx *ctx);

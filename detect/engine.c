@@ -2,7 +2,7 @@
  * engine.c: eng_scan, one suspect against a prepared corpus (see engine.h
  * and docs/method.md).
  *
- *   1. parameters and names
+ *   (1. parameters and names: params.c, shared with the preparation)
  *   (2. the descriptive prompt-level tests against each control: attrib.c)
  *   3. the suspect's similarities to every panel answer
  *   4. per teacher: the calibrated statistic, the null, robustness
@@ -31,51 +31,6 @@ static const unsigned signal_channels[SIG_COUNT] = {
 	[SIG_IDENTITY] = 1u << CH_IDN,
 };
 #define ALL_CHANNELS ((1u << CH_COUNT) - 1)
-
-/* ---------------------------------------------------------------- 1. parameters and names */
-
-void eng_params_default(struct eng_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->lex_max_n = 2;
-	p->phrase_max_n = 3;
-	p->phrase_markers = 300;
-	p->phrase_min_z = 2.0;
-	p->phrase_prior = 20.0;
-	p->phrase_min_docs = 3;
-	p->min_prompts = 20;
-	p->min_tokens = 5;
-	p->min_null = 4;
-	p->strong_p = 1e-4;
-	p->moderate_p = 1e-3;
-	p->weak_p = 0.05;
-	p->outlier_p = 0.01;
-	p->corroborate_p = 0.05;
-	p->seed = 20261128;
-}
-
-const char *eng_verdict_name(enum eng_verdict v)
-{
-	switch (v) {
-	case V_STRONG: return "strong";
-	case V_MODERATE: return "moderate";
-	case V_WEAK: return "weak";
-	case V_INCONCLUSIVE: return "inconclusive";
-	default: return "none";
-	}
-}
-
-const char *eng_signal_name(enum eng_signal s)
-{
-	static const char *const names[SIG_COUNT] = { "lexical", "phrases", "style", "refusal", "identity" };
-
-	return (unsigned)s < SIG_COUNT ? names[s] : "?";
-}
-
-const char *eng_family(const struct eng_model *m)
-{
-	return m->family && m->family[0] ? m->family : m->name;
-}
 
 static int cmp_double_asc(const void *a, const void *b)
 {

@@ -1,14 +1,22 @@
 /*
- * analysis.h: what scan, validate and audit share: a session (store,
- * pattern library, the corpus as the engine sees it, the cached
- * preparation), suspects loaded from files, and the report document
- * (schema provenance.report/1, docs/report-format.md) built from an engine
- * result plus evidence excerpts.
+ * session.h: the scan session, what scan, validate and audit share before a
+ * report is written.
+ *
+ * What it does: opens the store, loads the pattern library, reads the corpus
+ * as the engine sees it (models, prompts, who answered what), computes and
+ * stores missing features, plans memory (every answer decoded when they fit
+ * the limit, else chunks of prompts, docs/scaling.md), gets the engine's
+ * preparation from the cache or computes and caches it, reads suspect files,
+ * and runs the engine's scan of a suspect (in memory or streamed).
+ * What it owns: the store handle, the snapshot, the decoded answers, the
+ * preparation (struct session, freed by session_close), and a suspect's
+ * records and features (struct suspect, freed by suspect_free).
+ * Who calls it: cmd_scan, cmd_validate, cmd_audit, cmd_inspect, cmd_cases,
+ * main (the memory and thread settings), and report_doc.c (the scan and the
+ * answers it quotes). It builds no report: that is report_doc.h.
  */
-#ifndef PROV_ANALYSIS_H
-#define PROV_ANALYSIS_H
-
-#include <jansson.h>
+#ifndef PROV_SESSION_H
+#define PROV_SESSION_H
 
 #include "corpus/store.h"
 #include "detect/engine.h"
@@ -118,24 +126,43 @@ void suspect_free(struct suspect *s);
 /* The name to report: --name, else the file's single model name, else the file name. */
 const char *suspect_default_name(const struct suspect *s);
 
-/*
- * Analyse records [first, first + count) of the suspect (all: 0, s->n) and
- * build the report document. `teachers` names the teachers to test (NULL:
- * all). The caller owns *out. The "case" member is left for the caller.
- */
-int analyse(json_t **out, struct session *se, const struct suspect *s, size_t first, size_t count,
-	const char *name, const char *const *teachers, size_t nteachers);
+/* The fold (0 or 1) of a prompt key: which half of the prompts it falls in, for cross-fitting. */
+uint8_t session_fold(const char *key);
+
+/* Answers decoded into one piece of memory: cells[(q - q0) * nmodels + m], or col[q] for one model. */
+struct loaded {
+	struct session *se;
+	struct store *st;
+	size_t q0, q1;
+	long model;
+	const struct feat **cells;  /* borrowed: where the pointers go */
+	struct feat *f;             /* the decoded answers */
+	size_t nf, capf;
+};
 
 /*
- * As analyse(), but what analysis reads from the database (the teacher
- * answers quoted as evidence, the latest validation's error rates) is read
- * through `reader` instead of se->store. This is what lets several threads
- * analyse at once: the session is only read during analysis, except for those
- * reads, and a store handle serves one thread at a time, so each thread passes
- * its own (store_open(..., STORE_RDONLY) on the session's database). Same
- * document, byte for byte, whichever store does the reading.
+ * Decode the answers of prompts [q0, q1) (model < 0) or of one model (every
+ * prompt) into L, read through `st` (the session's store or a worker's own),
+ * pointers into `cells` (zeroed here). Answers whose features are not stored
+ * (a read-only session) are computed from their text. On failure L holds
+ * nothing; on success release it with session_loaded_release().
  */
-int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
-	size_t count, const char *name, const char *const *teachers, size_t nteachers);
+int session_load_answers(struct loaded *L, struct session *se, struct store *st, size_t q0, size_t q1, long model,
+	const struct feat **cells);
+void session_loaded_release(struct loaded *L);
+
+/*
+ * The engine's scan of suspect `es` (es->prompt: the corpus prompt of each
+ * answer) against the session's corpus `corp` (a copy of se->corpus the
+ * caller owns), teachers `tidx` (NULL, n 0: all). In memory, the session's
+ * answers are read. Streamed (se->resp NULL), the answers to the suspect's
+ * prompts are read through `reader` a chunk at a time; the teachers' are kept:
+ * *local becomes a prompts x models array holding only those (decoded into
+ * *held), corp->resp points to it, and the caller frees *local and releases
+ * *held (session_loaded_release), on failure too. *local stays NULL in memory.
+ */
+int session_scan(struct eng_result **res, struct session *se, struct store *reader, struct eng_corpus *corp,
+	const struct eng_suspect *es, struct loaded *held, const struct feat ***local, const int *tidx,
+	size_t nteachers);
 
 #endif
