@@ -19,12 +19,9 @@
 #define MAX_TEACHERS 256
 
 static const char scan_usage[] =
-	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html|pdf] [-o FILE]
-"
-	"                          [--patterns FILE] [--sign-key FILE] [--exclude-control NAME]... [--no-store]
-"
-	"                          [--logged LOGGED.jsonl --fresh FRESH.jsonl... [--draws N] [--seed N]]
-"
+	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html|pdf] [-o FILE]\n"
+	"                          [--patterns FILE] [--sign-key FILE] [--exclude-control NAME]... [--no-store]\n"
+	"                          [--logged LOGGED.jsonl --fresh FRESH.jsonl... [--draws N] [--seed N]]\n"
 	"\n"
 	"Compares the suspect's answers (JSONL or JSONL.gz, or one JSON array such as AlpacaEval's\n"
 	"model_outputs.json; any input shape; `-` reads standard input)\n"
