@@ -279,7 +279,7 @@ complete_words "$PROVENANCE_BIN" report ""
 EOF
 	touch afile &&
 	bash c.sh >got &&
-	printf "html json md\nhtml json md\njson jsonl\n--quiet\nidentity refusal style\n\n" >want &&
+	printf "html json md pdf\nhtml json md\njson jsonl\n--quiet\nidentity refusal style\n\n" >want &&
 	check_same got want
 '
 
