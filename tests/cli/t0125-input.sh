@@ -226,3 +226,18 @@ test_expect "a read-only folder is named as the problem, not a corrupt database"
 	check_contains err "read-only or not writable" &&
 	expect_code 0 prov --db ro/e.db corpus list
 '
+
+test_expect "scan --no-store writes nothing to the database; a scan that fails on its input neither" '
+	prov corpus import -q --labels "$E/labels.tsv" 2>/dev/null &&
+	db_dump provenance.db >before &&
+	expect_code 0 prov scan --no-store --format json -o r.json "$E/suspect-distilled.jsonl" &&
+	db_dump provenance.db >after &&
+	check_same before after &&
+	printf "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \n" >bad.jsonl &&
+	expect_code 3 prov scan bad.jsonl &&
+	check_contains err "bad.jsonl:2: invalid JSON" &&
+	db_dump provenance.db >after2 &&
+	check_same before after2 &&
+	expect_code 0 prov scan -q --format json -o r2.json "$E/suspect-distilled.jsonl" &&
+	check_eq "$(db_query provenance.db "SELECT count(*) FROM cases")" 1
+'
