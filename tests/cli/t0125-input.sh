@@ -241,3 +241,12 @@ test_expect "scan --no-store writes nothing to the database; a scan that fails o
 	expect_code 0 prov scan -q --format json -o r2.json "$E/suspect-distilled.jsonl" &&
 	check_eq "$(db_query provenance.db "SELECT count(*) FROM cases")" 1
 '
+
+test_expect "a damaged feature blob is named by model and prompt" '
+	prov corpus import -q --labels "$E/labels.tsv" 2>/dev/null &&
+	db_query provenance.db "UPDATE features SET blob = X'"'"'00112233'"'"' WHERE response_id = (SELECT r.id FROM responses r
+		JOIN models m ON m.id = r.model_id WHERE m.name = '"'"'example-gpt'"'"' AND r.ext_id = '"'"'ex05'"'"')" &&
+	expect_code 3 prov scan --no-store -o r.json "$E/suspect-distilled.jsonl" &&
+	check_contains err "the stored features of example-gpt'"'"'s answer to prompt ex05" &&
+	check_contains err "are damaged"
+'
