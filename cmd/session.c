@@ -611,6 +611,11 @@ void suspect_free(struct suspect *s)
 
 int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib)
 {
+	return suspect_load_opt(out, path, lib, 0);
+}
+
+int suspect_load_opt(struct suspect **out, const char *path, const struct pat_lib *lib, unsigned flags)
+{
 	struct suspect *s;
 	struct jl_reader *r = NULL;
 	struct jl_record rec;
@@ -654,7 +659,7 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 			goto done;
 		/* a prompt asked again is counted, not scanned twice: the first answer stands (records
 		 * without a prompt text are told apart by their ids) */
-		if (!rec.no_prompt && rec.prompt_len) {
+		if (!(flags & SUSPECT_KEEP_DUPLICATES) && !rec.no_prompt && rec.prompt_len) {
 			char head[17];
 			uint64_t h;
 			size_t slot;

@@ -121,6 +121,10 @@ struct suspect {
  * `duplicates` and dropped: the first answer to each prompt stands.
  */
 int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib);
+
+/* suspect_load with flags: SUSPECT_KEEP_DUPLICATES keeps every record (inspect shows each line). */
+#define SUSPECT_KEEP_DUPLICATES 1u
+int suspect_load_opt(struct suspect **out, const char *path, const struct pat_lib *lib, unsigned flags);
 void suspect_free(struct suspect *s);
 
 /* The name to report: --name, else the file's single model name, else the file name. */
