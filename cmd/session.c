@@ -170,8 +170,16 @@ static int loaded_put(void *arg, size_t row, const void *blob, size_t len)
 	if (L->nf == L->capf)
 		return prov_error(PROV_EDB, "%s: more answers than the corpus had when it was read; run the command"
 			" again", L->se->snap_path);
-	if ((rc = feat_decode(&L->f[L->nf], blob, len)))
-		return rc;
+	if ((rc = feat_decode(&L->f[L->nf], blob, len))) {
+		/* name the answer, so that one damaged row can be found (and re-imported) */
+		char msg[256];
+		const char *pid = L->se->snap->prompts[r->prompt].ext_id;
+
+		snprintf(msg, sizeof(msg), "%s", prov_error_msg());
+		return prov_error(rc, "%s: the stored features of %s's answer to prompt %s (response %lld) are "
+			"damaged: %s", L->se->snap_path, L->se->snap->models[r->model].name, pid ? pid :
+			L->se->snap->prompts[r->prompt].key, (long long)r->response_id, msg);
+	}
 	*loaded_cell(L, r->prompt, r->model) = &L->f[L->nf++];
 	return 0;
 }

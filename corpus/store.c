@@ -319,11 +319,39 @@ static int is_uri(const char *path)
 	return strncmp(path, "file:", 5) == 0;
 }
 
+/*
+ * When SQLite could not open or create a file for writing: the folder the
+ * database lies in, if it cannot be written (a read-only file system or
+ * folder): 1 and the message set, else 0.
+ */
+static int folder_not_writable(struct store *s)
+{
+	int e = s->db ? sqlite3_extended_errcode(s->db) & 0xff : SQLITE_CANTOPEN;
+	char dir[4096], *slash;
+
+	if (s->readonly || is_uri(s->path) || (e != SQLITE_CANTOPEN && e != SQLITE_READONLY))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK) == 0)
+		return 0;
+	prov_error(PROV_EDB, "%s: cannot write here: the folder %s is read-only or not writable (%s); the database "
+		"and its -wal and -shm files need a writable folder (copy it elsewhere to add to it; reading "
+		"commands such as cases, verify and report work where it is)", s->path, dir, strerror(errno));
+	return 1;
+}
+
 static int open_db(struct store *s, const char *path, int oflags)
 {
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
 		if (!s->db)
 			return PROV_ENOMEM;
+		if (folder_not_writable(s))
+			return PROV_EDB;
 		return prov_error(PROV_EDB, "%s: cannot open database: %s", s->path,
 			sqlite3_errmsg(s->db));
 	}
@@ -551,6 +579,10 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 		rc = read_header(s, &appid, &uv, &ntables);
 	}
 opened:
+	if (rc && folder_not_writable(s)) {
+		store_close(s);
+		return PROV_EDB;
+	}
 	if (rc) {
 		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
 			sqlite3_errmsg(s->db));
