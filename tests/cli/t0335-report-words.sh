@@ -68,3 +68,19 @@ test_expect "cases: a name over 24 characters does not shift the columns" '
 	       if (length(\$0) != s + 63) bad = 1 }
 	     END { exit bad }" out || { cat out; exit 1; }
 '
+
+test_expect "the validation line quotes the verdict level's two errors and a suspect that was itself labelled" '
+	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
+	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
+	import_example_refs &&
+	prov validate "$EX/labels.tsv" >/dev/null 2>&1 &&
+	expect_code 0 prov scan --format md -o r.md "$EX/suspect-distilled.jsonl" &&
+	grep "^> \*\*Validation:\*\*" r.md >val &&
+	verdict=$(sed -n "s/^> \*\*\([A-Z][a-z]*\) evidence.*/\1/p" r.md | tr A-Z a-z) &&
+	check_contains val "at the $verdict level (this verdict" &&
+	check_contains val "false positives " &&
+	check_contains val "misses " &&
+	check_contains val "The suspect (example-student) is itself one of the labelled models of this validation, labelled derived from the openai family (matched by name)" &&
+	expect_code 0 prov scan --name someone-else --format md -o o.md "$EX/suspect-distilled.jsonl" &&
+	check_not_contains o.md "is itself one of the labelled models"
+'
