@@ -165,4 +165,21 @@ const char *cmd_input_path(const char *arg);
  */
 int cmd_spool_stdin(char **out);
 
+/*
+ * `path` as an absolute path for messages (symbolic links resolved; for a
+ * missing file, its folder resolved). Returns a per-thread buffer, or path
+ * itself when it is absolute or "-".
+ */
+const char *cmd_resolved(const char *path);
+
+/*
+ * Every command's -o goes through this: PROV_EUSAGE (message set) if `out`
+ * names the evidence database `db_path` or its -wal, -shm or -journal file
+ * (the same device and inode where the file exists, else the same resolved
+ * path), 0 otherwise ("-" and NULL are standard output).
+ */
+int cmd_check_output(const char *out, const char *db_path);
+/* The evidence database of this run (main sets it): cmd_write_output refuses to write over it. */
+extern const char *cmd_db_path;
+
 #endif

@@ -841,6 +841,8 @@ int cmd_audit(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("audit", "--report-format must be md, html or json, not '%s'", report_format);
 	if (optind >= argc)
 		return cmd_usage_error("audit", "no suspect file or directory given");
+	if ((rc = cmd_check_output(output, ctx->db_path)) || (evidence && (rc = cmd_check_output(output, evidence))))
+		return cmd_fail(rc);
 	if (reports) {
 		struct stat rst;
 

@@ -255,6 +255,8 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("report", "--format must be json, md, html or pdf, not '%s'", format);
 	if (optind + 1 != argc || parse_case_id(argv[optind], &id))
 		return cmd_usage_error("report", "give one case id (see: provenance cases)");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (!strcmp(format, "pdf") && !output && isatty(STDOUT_FILENO))
 		return cmd_usage_error("report", "--format pdf writes a binary file: give -o FILE.pdf");
 	if ((rc = casedoc_pdf_check("report", format)))
@@ -329,6 +331,33 @@ struct verify_run {
 	json_t *json;              /* --format json: each case's {case, intact, items} appended here */
 };
 
+#define VERIFY_CODE(rc) ((rc) == 0 || (rc) == PROV_ETAMPER || (rc) == CASE_CORPUS_CHANGED || (rc) == CASE_UNANCHORED)
+
+/* The status word of an item. */
+static const char *item_status(const struct verify_item *it, int json)
+{
+	switch (it->ok) {
+	case 1: return json ? "ok" : "ok  ";
+	case -1: return json ? "changed" : "CHANGED";
+	case -2: return json ? "missing" : "MISSING";
+	default: return json ? "fail" : "FAIL";
+	}
+}
+
+/* What a case lacks that the options require: "UNSIGNED", "NOT TIMESTAMPED" or both. */
+static const char *missing_what(const struct verify_item *v, size_t n)
+{
+	int sig = 0, ts = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].ok == -2) {
+			sig |= !strncmp(v[i].what, "unsigned", 8);
+			ts |= !strncmp(v[i].what, "untimestamped", 13);
+		}
+	return sig && ts ? "UNSIGNED and NOT TIMESTAMPED" : ts ? "NOT TIMESTAMPED" : "UNSIGNED";
+}
+
 /* Verify one case and print the result; returns the case_verify_ex code. */
 static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 {
@@ -336,7 +365,7 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 	size_t n = 0, i;
 	int rc = case_verify_ex(st, id, &vr->o, &v, &n);
 
-	if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED) {
+	if (!VERIFY_CODE(rc)) {
 		free(v);
 		return rc;
 	}
@@ -346,11 +375,12 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		json_object_set_new(o, "case", json_integer(id));
 		json_object_set_new(o, "intact", json_boolean(rc != PROV_ETAMPER));
 		json_object_set_new(o, "corpus_changed", json_boolean(rc == CASE_CORPUS_CHANGED));
+		json_object_set_new(o, "anchors_missing", json_boolean(rc == CASE_UNANCHORED));
 		for (i = 0; i < n; i++) {
 			json_t *it = json_object();
 
 			json_object_set_new(it, "ok", json_boolean(v[i].ok == 1));
-			json_object_set_new(it, "status", json_string(v[i].ok == 1 ? "ok" : v[i].ok < 0 ? "changed" : "fail"));
+			json_object_set_new(it, "status", json_string(item_status(&v[i], 1)));
 			json_object_set_new(it, "what", json_string(v[i].what));
 			json_array_append_new(items, it);
 		}
@@ -359,12 +389,19 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		free(v);
 		return rc;
 	}
-	if (!cmd_quiet || rc)
-		printf("case %lld: %s\n", (long long)id, rc == PROV_ETAMPER ? "ALTERED: the stored evidence does not match"
-			" its hashes" : rc ? "intact, but the corpus CHANGED since the case" : "intact");
+	if (!cmd_quiet || rc) {
+		if (rc == PROV_ETAMPER)
+			printf("case %lld: ALTERED: the stored evidence does not match its hashes\n", (long long)id);
+		else if (rc == CASE_UNANCHORED)
+			printf("case %lld: intact, but %s as required\n", (long long)id, missing_what(v, n));
+		else if (rc)
+			printf("case %lld: intact, but the corpus CHANGED since the case\n", (long long)id);
+		else
+			printf("case %lld: intact\n", (long long)id);
+	}
 	for (i = 0; i < n; i++)
 		if ((!vr->quiet && !cmd_quiet) || v[i].ok != 1 || !strncmp(v[i].what, "note:", 5))
-			printf("  %s %s\n", v[i].ok == 1 ? "ok  " : v[i].ok < 0 ? "CHANGED" : "FAIL", cmd_esc(v[i].what));
+			printf("  %s %s\n", item_status(&v[i], 0), cmd_esc(v[i].what));
 	free(v);
 	return rc;
 }
@@ -379,6 +416,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "tsa-cert", required_argument, NULL, 't' },
 		{ "features", no_argument, NULL, 'F' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "require-signature", no_argument, NULL, 'S' },
+		{ "require-timestamp", no_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -392,7 +431,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL, *patterns = NULL;
 	size_t n = 0, i;
 	int64_t id = 0;
-	int c, rc = 0, all = 0, altered = 0, changed = 0, features = 0;
+	int c, rc = 0, all = 0, altered = 0, changed = 0, missing = 0, features = 0, require = 0;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":af:h", longopts, "verify")) != -1) {
@@ -415,6 +454,12 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'F':
 			features = 1;
 			break;
+		case 'S':
+			require |= CASE_VERIFY_REQUIRE_SIGNATURE;
+			break;
+		case 'T':
+			require |= CASE_VERIFY_REQUIRE_TIMESTAMP;
+			break;
 		case 'p':
 			patterns = optarg;
 			break;
@@ -427,24 +472,32 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case 'h':
 			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]\n"
-			      "                         [--pubkey FILE] [--tsa-cert FILE] [--features [--patterns FILE]]\n"
+			      "                         [--pubkey FILE] [--require-signature] [--require-timestamp]\n"
+			      "                         [--tsa-cert FILE] [--features [--patterns FILE]]\n"
 			      "                         [--format text|json] [-q]\n"
 			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
-			      "header, the result and evidence rows against the report, the link to the previous case, and\n"
-			      "the corpus snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered\n"
-			      "(the lines marked FAIL name the column), 7 if the cases are intact but the corpus changed.\n"
-			      "A database holds what its holder wrote: anchor it outside the file.\n"
+			      "header, the result and evidence rows against the report, the link to the previous case, every\n"
+			      "stored signature against the key stored with it (named by its fingerprint), and the corpus\n"
+			      "snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered (the lines\n"
+			      "marked FAIL name the column) or a required signature or timestamp is missing (MISSING names\n"
+			      "the case; an unsigned case is never called altered), 7 if the cases are intact but the corpus\n"
+			      "changed. A database holds what its holder wrote: anchor it outside the file.\n"
 			      "  --hash HASH      the case must have this hash (the one quoted in its report)\n"
 			      "  --head HASH      the chain must hold this hash, kept outside the database (cases --head):\n"
 			      "                   fails when the chain was rewritten or cases were removed after it\n"
-			      "  --pubkey FILE    every case must be signed by this Ed25519 key (scan --sign-key)\n"
+			      "  --pubkey FILE    the key you trust: every case must carry a signature by this Ed25519 key\n"
+			      "                   (scan --sign-key); a case without one is UNSIGNED (exit 1)\n"
+			      "  --require-signature  every case must carry a signature that holds (by --pubkey's key when\n"
+			      "                   given, else by the key stored with it)\n"
+			      "  --require-timestamp  every case must carry an RFC 3161 timestamp that holds\n"
 			      "  --tsa-cert FILE  check the signatures of attached RFC 3161 timestamps against this\n"
 			      "                   authority certificate (without it, only their message imprint)\n"
 			      "  --features       recompute every stored feature blob of the corpus from its answer (with\n"
 			      "                   the built-in pattern library, or --patterns FILE) and compare\n"
 			      "  --format FORMAT  text (default) or json (an array of {case, intact, corpus_changed,\n"
-			      "                   items: [{ok, status, what}]}); the chain and feature lines stay text\n"
-			      "  -q, --quiet      only the cases that do not verify, with their FAIL lines\n", stdout);
+			      "                   anchors_missing, items: [{ok, status, what}]}); the chain and feature lines\n"
+			      "                   stay text\n"
+			      "  -q, --quiet      only the cases that do not verify, with their FAIL and MISSING lines\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -462,7 +515,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("verify", "a hash is 64 lower-case hexadecimal digits, not '%s'", head && !is_hash(head) ?
 			head : want);
 	memset(&vr, 0, sizeof(vr));
-	vr.o.flags = CASE_VERIFY_CORPUS;
+	vr.o.flags = CASE_VERIFY_CORPUS | require;
 	vr.o.ts_check = cmd_ts_check;
 	vr.o.ts_ctx = (void *)tsa_cert;
 	vr.quiet = all;
@@ -480,14 +533,15 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 
 		if ((rc = case_list(st, &v, &n)))
 			goto fail;
-		for (i = 0; i < n && (!rc || rc == PROV_ETAMPER || rc == CASE_CORPUS_CHANGED); i++) {
+		for (i = 0; i < n && VERIFY_CODE(rc); i++) {
 			rc = verify_one(st, v[i].id, &vr);
 			altered |= rc == PROV_ETAMPER;
+			missing |= rc == CASE_UNANCHORED;
 			changed |= rc == CASE_CORPUS_CHANGED;
 			if (head && !strcmp(v[i].hash, head))
 				anchored = v[i].id;
 		}
-		if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED)
+		if (!VERIFY_CODE(rc))
 			goto fail;
 		if (!n)
 			printf("no cases to verify\n");
@@ -503,9 +557,10 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 	} else {
 		rc = verify_one(st, id, &vr);
-		if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED)
+		if (!VERIFY_CODE(rc))
 			goto fail;
 		altered = rc == PROV_ETAMPER;
+		missing = rc == CASE_UNANCHORED;
 		changed = rc == CASE_CORPUS_CHANGED;
 		if (want) {
 			struct pbuf rep = PBUF_INIT(0);
@@ -537,7 +592,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	case_key_free(key);
 	if (vr.json && print_json(vr.json) != EXIT_OK)
 		return EXIT_INTERNAL;
-	return altered ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
+	return altered || missing ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
 fail:
 	free(v);
 	store_close(st);

@@ -197,6 +197,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	cmd_db_path = ctx.db_path;
 	for (k = 0; k < NCOMMANDS; k++)
 		if (!strcmp(commands[k].name, argv[i]))
 			return finish_stdout(commands[k].fn(argc - i, argv + i, &ctx));

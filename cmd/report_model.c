@@ -390,6 +390,37 @@ static const struct rfield f_error_rates[] = {
 	{ "status", RT_STR, RT_ANY, NULL }, { "statement", RT_STR, RT_ANY, NULL },
 	{ "rows", RT_ARR, RT_OBJ, NULL }, { "suspect_labelled", RT_OBJ, RT_ANY, &s_labelled },
 };
+/* "sample_specific": the own-control test (scan --logged --fresh) */
+static const struct rfield f_oc_file[] = {
+	{ "path", RT_STR, RT_ANY, NULL }, { "sha256", RT_STR, RT_ANY, NULL },
+	{ "lines", RT_INT, RT_ANY, NULL }, { "answers", RT_INT, RT_ANY, NULL },
+};
+static const struct rschema s_oc_file = SCHEMA(f_oc_file, NULL);
+static const struct rfield f_oc_span[] = {
+	{ "tokens", RT_INT, RT_ANY, NULL }, { "suspect", RT_OBJ, RT_ANY, &s_side },
+	{ "logged", RT_OBJ, RT_ANY, &s_side },
+};
+static const struct rschema s_oc_span = SCHEMA(f_oc_span, NULL);
+static const struct rfield f_oc_excerpt[] = {
+	{ "prompt_id", RT_SCALAR, RT_ANY, NULL }, { "prompt", RT_STR, RT_ANY, NULL },
+	{ "logged_similarity", RT_NUM, RT_ANY, NULL }, { "fresh_similarity", RT_NUM, RT_ANY, NULL },
+	{ "spans", RT_ARR, RT_OBJ, &s_oc_span },
+};
+static const struct rschema s_oc_excerpt = SCHEMA(f_oc_excerpt, NULL);
+static const struct rfield f_sample_specific[] = {
+	{ "test", RT_STR, RT_ANY, NULL }, { "method", RT_STR, RT_ANY, NULL },
+	{ "ngram", RT_INT, RT_ANY, NULL }, { "p_value", RT_NUM, RT_ANY, NULL },
+	{ "effect", RT_NUM, RT_ANY, NULL }, { "z", RT_NUM, RT_ANY, NULL },
+	{ "statistic", RT_NUM, RT_ANY, NULL }, { "null_mean", RT_NUM, RT_ANY, NULL },
+	{ "null_sd", RT_NUM, RT_ANY, NULL }, { "mean_logged", RT_NUM, RT_ANY, NULL },
+	{ "mean_fresh", RT_NUM, RT_ANY, NULL }, { "prompts", RT_INT, RT_ANY, NULL },
+	{ "fresh_per_prompt", RT_INT, RT_ANY, NULL }, { "fresh_per_prompt_max", RT_INT, RT_ANY, NULL },
+	{ "draws", RT_INT, RT_ANY, NULL }, { "seed", RT_INT, RT_ANY, NULL },
+	{ "logged_without_suspect", RT_INT, RT_ANY, NULL }, { "logged_without_fresh", RT_INT, RT_ANY, NULL },
+	{ "logged", RT_OBJ, RT_ANY, &s_oc_file }, { "fresh", RT_ARR, RT_OBJ, &s_oc_file },
+	{ "excerpts", RT_ARR, RT_OBJ, &s_oc_excerpt },
+};
+static const struct rschema s_sample_specific = SCHEMA(f_sample_specific, NULL);
 static const struct rschema s_case = SCHEMA(f_case, NULL);
 static const struct rschema s_tool = SCHEMA(f_tool, NULL);
 static const struct rschema s_parameters = SCHEMA(f_parameters, NULL);
@@ -408,6 +439,7 @@ static const struct rfield f_root[] = {
 	{ "error_rates", RT_OBJ, RT_ANY, &s_error_rates },
 	{ "limitations", RT_ARR, RT_STR, NULL }, { "notes", RT_ARR, RT_STR, NULL },
 	{ "warnings", RT_ARR, RT_STR, NULL },
+	{ "sample_specific", RT_OBJ, RT_ANY, &s_sample_specific },
 };
 static const struct rschema s_root = SCHEMA(f_root, check_root);
 
@@ -1525,3 +1557,75 @@ double render_threshold_position(const json_t *teacher, const char *level)
 	return hi * sqrt(1 + 1 / k);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* The own-control test (scan --logged --fresh)                         */
+
+const char render_ownctl_title[] = "Own-control test: logged versus fresh teacher answers";
+
+const char render_ownctl_assumptions[] =
+	"The test compares the suspect with itself rather than with other models. For each prompt it "
+	"takes the teacher answer that was logged (the answer the suspect is said to have been trained "
+	"on) and fresh answers of the same teacher to the same prompt, and counts the word sequences "
+	"that the suspect's answer shares with one of these teacher answers and with no other. It "
+	"assumes that the logged and the fresh answers come from the same model version with the same "
+	"settings (temperature, top-p, system prompt, length limit), so that for each prompt the "
+	"logged answer is just one more sample like the fresh ones, and that the fresh answers were "
+	"never shown to the suspect (made after its training, never published). Then, if the suspect "
+	"was not trained on the logged answers, it cannot be closer to them than to the fresh ones "
+	"except by chance, and swapping the logged answer with the fresh ones inside each prompt "
+	"gives the exact distribution of the count by chance: the p-value needs no control models.";
+
+const char render_ownctl_breaks[] =
+	"What breaks it: fresh answers sampled with other settings or from another model version than "
+	"the logged ones (the logged answers then differ from the fresh ones systematically, and the "
+	"suspect can be closer to them, or further, for reasons unrelated to training on them); a "
+	"suspect that has seen the fresh answers; logged answers that reached the suspect by another "
+	"route (a public data set: the test then shows that these answers were used, not how they were "
+	"obtained). Prompts that force one answer (a fixed text, a one-word reply) give every teacher "
+	"answer the same words: they add nothing either way. A high p-value is no evidence that the "
+	"suspect was not trained on the logged answers: a student need not reproduce their wording.";
+
+int render_ownctl_only(const json_t *doc)
+{
+	return rj_obj(doc, "sample_specific") && !rj_get(doc, "teachers");
+}
+
+int render_ownctl_result(struct pbuf *out, const json_t *ss)
+{
+	double p = 1, m = 0;
+	int found = rj_num(ss, "p_value", &p) && p <= RENDER_OWNCTL_ALPHA;
+	const char *method = rj_str(ss, "method");
+
+	struct rfmt pf = rf_get(ss, "p_value", RF_P);
+
+	rj_num(ss, "fresh_per_prompt", &m);
+	return pbuf_addf(out, "%s: on %s prompts with %s%s fresh teacher answer%s each, the suspect's answers %s: "
+		"%s word %s-grams shared with the logged answers and no fresh one, against %s \xc2\xb1 %s "
+		"expected if the logged answer were one more fresh sample (z = %s). The %s within-prompt "
+		"permutation test gives p %s%s: %s. Effect (the mean per-prompt excess over the fresh answers' "
+		"similarity, in standard deviations): %s.",
+		found ? "Evidence of training on the logged answers" : "No evidence of training on the logged answers",
+		rf_get(ss, "prompts", RF_NUM).s, rj_get(ss, "fresh_per_prompt_max") ? "at least " : "",
+		rf_get(ss, "fresh_per_prompt", RF_NUM).s, m == 1 && !rj_get(ss, "fresh_per_prompt_max") ? "" : "s",
+		found ? "share more wording with the logged teacher answers, wording that no fresh answer has, "
+			"than chance allows" :
+			"share no more wording with the logged teacher answers than with the fresh ones, beyond chance",
+		rf_get(ss, "statistic", RF_NUM).s, rf_get(ss, "ngram", RF_NUM).s,
+		rf_fix(json_number_value(rj_get(ss, "null_mean")), 1).s,
+		rf_fix(json_number_value(rj_get(ss, "null_sd")), 1).s, rf_get(ss, "z", RF_FIX2).s,
+		method && !strcmp(method, "exact") ? "exact" : "Monte Carlo", pf.s[0] == '<' ? "" : "= ", pf.s,
+		found ? "if the suspect had not been trained on the logged answers, a count this large would "
+			"arise at most this often" :
+			"a count like this is what chance gives when the suspect was not trained on the logged answers",
+		rf_get(ss, "effect", RF_FIX2).s);
+}
+
+int render_ownctl_method(struct pbuf *out, const json_t *ss)
+{
+	if (rj_str(ss, "method") && !strcmp(rj_str(ss, "method"), "exact"))
+		return pbuf_adds(out, "exact: every relabelling of which teacher answer is the logged one, in "
+			"every prompt, counted through the distribution of their sum");
+	return pbuf_addf(out, "Monte Carlo: %s random relabellings (seed %s), p = (1 + number at least as "
+		"large) / (1 + draws)", rf_get(ss, "draws", RF_NUM).s, rf_get(ss, "seed", RF_NUM).s);
+}

@@ -215,6 +215,21 @@ int render_identical_line(struct pbuf *out, const json_t *teacher);
 double render_position(const json_t *cal, double statistic);
 double render_threshold_position(const json_t *teacher, const char *level);
 
+/*
+ * The own-control test ("sample_specific", scan --logged --fresh): the section's title,
+ * its assumptions and what breaks them (fixed text); render_ownctl_only: the document holds
+ * that test alone (a scan without a corpus); render_ownctl_result: the result in words, with
+ * "Evidence of training ..." when p <= RENDER_OWNCTL_ALPHA; render_ownctl_method: how the
+ * p-value was computed. Plain text appended to *out: 0 or PROV_E*.
+ */
+#define RENDER_OWNCTL_ALPHA 0.01
+extern const char render_ownctl_title[];
+extern const char render_ownctl_assumptions[];
+extern const char render_ownctl_breaks[];
+int render_ownctl_only(const json_t *doc);
+int render_ownctl_result(struct pbuf *out, const json_t *ss);
+int render_ownctl_method(struct pbuf *out, const json_t *ss);
+
 /* Shell-quote a value for a command line shown to the reader ('...' only when needed). */
 int render_shell_word(struct pbuf *out, const char *s);
 

@@ -12,6 +12,7 @@
 #include "cmd/session.h"
 #include "cmd/cmd.h"
 #include "corpus/jsonl.h"
+#include "detect/hmap.h"
 #include "detect/text.h"
 
 int session_threads = 0;
@@ -605,6 +606,7 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 	struct suspect *s;
 	struct jl_reader *r = NULL;
 	struct jl_record rec;
+	struct hmap seen = { NULL, NULL, 0, 0 };
 	size_t cap = 0, i;
 	int rc, got;
 
@@ -617,7 +619,7 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 		rc = PROV_ENOMEM;
 		goto done;
 	}
-	if ((rc = jl_open(&r, path, NULL)))
+	if ((rc = jl_open(&r, path, NULL)) || (rc = hmap_init(&seen, 1024)))
 		goto done;
 	while ((got = jl_next(r, &rec)) == 1) {
 		struct srec *sr;
@@ -642,6 +644,34 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 		}
 		if ((rc = text_prompt_key(sr->key, rec.prompt, rec.prompt_len)))
 			goto done;
+		/* a prompt asked again is counted, not scanned twice: the first answer stands (records
+		 * without a prompt text are told apart by their ids) */
+		if (!rec.no_prompt && rec.prompt_len) {
+			char head[17];
+			uint64_t h;
+			size_t slot;
+			int put;
+
+			memcpy(head, sr->key, 16);
+			head[16] = '\0';
+			h = strtoull(head, NULL, 16);
+			put = hmap_put(&seen, h, (uint32_t)(s->n - 1), &slot);
+
+			if (put < 0) {
+				rc = put;
+				goto done;
+			}
+			if (put == 0 && !strcmp(s->recs[seen.vals[slot]].key, sr->key)) {
+				free(sr->id);
+				free(sr->prompt);
+				free(sr->response);
+				free(sr->model);
+				free(sr->sampling_json);
+				free(sr->served_model);
+				s->n--;
+				s->duplicates++;
+			}
+		}
 	}
 	if (got < 0) {
 		rc = got;
@@ -666,6 +696,7 @@ int suspect_load(struct suspect **out, const char *path, const struct pat_lib *l
 	}
 done:
 	jl_free(r);
+	hmap_release(&seen);
 	if (rc) {
 		suspect_free(s);
 		return rc;

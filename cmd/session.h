@@ -112,9 +112,14 @@ struct suspect {
 	size_t n;
 	struct srec *recs;
 	struct feat *feats;
+	long duplicates;   /* records whose prompt an earlier record already asked (not kept) */
 };
 
-/* Read a suspect file (any input shape) and compute its features. */
+/*
+ * Read a suspect file (any input shape) and compute its features. A record
+ * whose prompt (by prompt key) an earlier record asked is counted in
+ * `duplicates` and dropped: the first answer to each prompt stands.
+ */
 int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib);
 void suspect_free(struct suspect *s);
 

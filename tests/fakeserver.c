@@ -21,6 +21,9 @@
  *   ctype   a text/html body                     400    HTTP 400 (a client error)
  *   think   the answer starts with a <think> block
  *   reasoning  the reasoning comes in message.reasoning_content
+ *   echokey the answer quotes the request's Authorization header (a server echoing the key)
+ * --fail-every N: every Nth request the server sees (counted over all prompts)
+ * gets HTTP 500 (a flaky, rate-limited server).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +41,8 @@
 #include <jansson.h>
 
 static long delay_ms, die_after = -1, stall_ms = 3000;
+static long fail_every, n_seen;
+static _Thread_local const char *cur_auth;   /* the request's Authorization value, for echokey */
 static const char *require_key, *stats_path, *log_path, *served_model;
 static json_t *answers;   /* prompt -> response */
 
@@ -169,6 +174,20 @@ static int handle(int fd, const char *body, size_t blen, const char *auth)
 		json_decref(req);
 		return reply(fd, 401, "Unauthorized", "application/json", NULL, e, sizeof(e) - 1);
 	}
+	if (fail_every > 0) {
+		long k;
+
+		pthread_mutex_lock(&mu);
+		k = ++n_seen;
+		pthread_mutex_unlock(&mu);
+		if (k % fail_every == 0) {
+			static const char e[] = "{\"error\": {\"message\": \"internal error (every Nth request)\"}}";
+
+			json_decref(req);
+			return reply(fd, 500, "Internal Server Error", "application/json", NULL, e, sizeof(e) - 1);
+		}
+	}
+	cur_auth = auth;
 	msgs = json_object_get(req, "messages");
 	for (i = 0; i < json_array_size(msgs); i++) {
 		json_t *turn = json_array_get(msgs, i);
@@ -226,7 +245,9 @@ static int respond(int fd, const char *prompt, const char *model)
 
 		return reply(fd, 200, "OK", "text/html", NULL, e, sizeof(e) - 1);
 	}
-	if (json_is_string(json_object_get(answers, prompt)))
+	if (wants(prompt, "echokey", 1))
+		snprintf(text, sizeof(text), "You sent the header Authorization: %s", cur_auth ? cur_auth : "(none)");
+	else if (json_is_string(json_object_get(answers, prompt)))
 		snprintf(text, sizeof(text), "%s", json_string_value(json_object_get(answers, prompt)));
 	else
 		snprintf(text, sizeof(text), "Fake answer to: %s", prompt);
@@ -384,6 +405,8 @@ int main(int argc, char **argv)
 			log_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--served-model"))
 			served_model = argv[i + 1];
+		else if (!strcmp(argv[i], "--fail-every"))
+			fail_every = atol(argv[i + 1]);
 		else {
 			fprintf(stderr, "fakeserver: unknown option %s\n", argv[i]);
 			return 2;
