@@ -8,6 +8,7 @@
 
 #include "cmd/report_doc.h"
 #include "cmd/cmd.h"
+#include "cmd/report_model.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -38,29 +39,6 @@ static double sig(double x, int digits)
 static json_t *jsig(double x, int digits)
 {
 	return jnum(sig(x, digits));
-}
-
-/* p-values in sentences, by the renderers' rule: "5.2e-9", "0.023", "1". */
-static const char *fmt_p(char *buf, size_t n, double p)
-{
-	if (p < 0.001 && p > 0) {
-		char tmp[32], *e;
-
-		snprintf(tmp, sizeof(tmp), "%.1e", p);
-		e = strchr(tmp, 'e');
-		if (e && e[1] == '-') {
-			char *d = e + 2;
-
-			while (*d == '0' && d[1])
-				d++;
-			snprintf(buf, n, "%.*se-%s", (int)(e - tmp), tmp, d);
-			return buf;
-		}
-		snprintf(buf, n, "%s", tmp);
-	} else {
-		snprintf(buf, n, "%.2g", p);
-	}
-	return buf;
 }
 
 /* Cut an excerpt around [start, end) of text, snapped to UTF-8 and word boundaries. */
@@ -588,24 +566,49 @@ static json_t *robustness_json(const struct eng_teacher *et, const struct sessio
 	return o;
 }
 
+/*
+ * Where the suspect stands among the null models for one teacher, in words that match its rank:
+ * "closer to T's than all 15 control models", "closer to T's than 9 of the 15 control models",
+ * "not closer to T's than any of the 15 control models".
+ */
+static void standing(char *buf, size_t size, const struct eng_teacher *et, const char *t)
+{
+	int beaten = et->null_k + 1 - et->rank;
+
+	if (et->null_k <= 0)
+		snprintf(buf, size, "compared with %s's without control models", t);
+	else if (beaten >= et->null_k)
+		snprintf(buf, size, "closer to %s's than those of all %d control models", t, et->null_k);
+	else if (beaten > 0)
+		snprintf(buf, size, "closer to %s's than those of %d of the %d control models", t, beaten, et->null_k);
+	else
+		snprintf(buf, size, "not closer to %s's than those of any of the %d control models", t, et->null_k);
+}
+
+/*
+ * One teacher's sentence for the summary. One statistic throughout the report: the score of the
+ * summary table (the calibrated t), the corrected calibrated p-value and, beside it, the rank.
+ */
 static char *summary_sentence(const struct eng_teacher *et, const struct session *se)
 {
 	const char *t = se->models[et->model].name;
-	char p[32], buf[768];
+	char p[48], w[48], pos[384], num[200], buf[1024];
 
-	fmt_p(p, sizeof(p), et->p_holm);
+	/* the p-value as the summary table prints it (rf_p), so that the two read the same */
+	snprintf(p, sizeof(p), "%s", rf_p(et->p_holm).s);
+	snprintf(w, sizeof(w), "%s", rf_p(se->params.weak_p).s);
+	standing(pos, sizeof(pos), et, t);
+	snprintf(num, sizeof(num), "score %.2f, calibrated p = %s after correction across teachers, rank %d of %d",
+		et->score, p, et->rank, et->null_k + 1);
 	switch (et->verdict) {
 	case V_STRONG:
 	case V_MODERATE:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than any of the %d control models'"
-			" are when each is scanned the same way (%.1f null standard deviations above their mean;"
-			" calibrated p = %s after correction across teachers): %s evidence.", t, et->null_k, et->position, p,
-			eng_verdict_name(et->verdict));
+		snprintf(buf, sizeof(buf), "The suspect's answers are %s, each scanned the same way (%s): %s evidence.",
+			pos, num, eng_verdict_name(et->verdict));
 		break;
 	case V_WEAK:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than most of the %d control models'"
-			" are (%.1f null standard deviations above their mean, calibrated p = %s after correction), but not"
-			" beyond every control model or not by enough: weak evidence.", t, et->null_k, et->position, p);
+		snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but %s: weak evidence.", pos, num,
+			et->rank == 1 ? "not by enough for a moderate verdict" : "not closer than every control model");
 		break;
 	case V_INCONCLUSIVE:
 		snprintf(buf, sizeof(buf), "No calibrated verdict for %s: %s (%ld of the suspect's answers paired with"
@@ -614,8 +617,12 @@ static char *summary_sentence(const struct eng_teacher *et, const struct session
 			se->params.min_null);
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "The suspect's answers are not closer to %s's than the control models' own"
-			" answers are (calibrated p = %s, rank %d of %d): no evidence.", t, p, et->rank, et->null_k + 1);
+		/* rank 1 of 16 is closer than every control: "not closer" would contradict the rank */
+		if (et->rank < et->null_k + 1)
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but not significantly so: not by"
+				" enough to reach the weak level (corrected p below %s): no evidence.", pos, num, w);
+		else
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s): no evidence.", pos, num);
 	}
 	return prov_strdup(buf);
 }
@@ -710,7 +717,38 @@ static json_t *limitations_json(void)
  * corpus snapshot, tool version and pattern library, from the group (whole
  * files or slices) whose size is closest to the number of answers scanned.
  */
-static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count)
+/*
+ * The suspect as a labelled model of the validation: the validation's suspects[] entry whose model is
+ * the suspect's name (validate stores labelled models by name), as {model, family, derived,
+ * matched_by}; NULL when it is not one of them.
+ */
+static json_t *labelled_suspect(const json_t *vdoc, const char *name)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(vdoc, "suspects"), i, v) {
+		const char *m = json_string_value(json_object_get(v, "model"));
+		const char *fam = json_string_value(json_object_get(v, "family"));
+		json_t *o;
+		int derived;
+
+		if (!m || !name || strcmp(m, name))
+			continue;
+		/* validate: derived = not a reference left out and a family other than "none" */
+		derived = fam && strcmp(fam, "none") && strcmp(fam, "reference (left out)");
+		o = json_object();
+		json_object_set_new(o, "model", json_string(m));
+		if (derived)
+			json_object_set_new(o, "family", json_string(fam));
+		json_object_set_new(o, "derived", json_boolean(derived));
+		json_object_set_new(o, "matched_by", json_string("name"));
+		return o;
+	}
+	return NULL;
+}
+
+static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count, const char *name)
 {
 	struct pbuf res = PBUF_INIT(0);
 	char created[32], buf[1024];
@@ -781,6 +819,12 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 		json_array_append_new(rows, r);
 	}
 	json_object_set_new(o, "rows", rows);
+	{
+		json_t *lab = labelled_suspect(doc, name);
+
+		if (lab)
+			json_object_set_new(o, "suspect_labelled", lab);
+	}
 	json_object_set(o, "auc_family", json_object_get(best, "auc_family") ? json_object_get(best, "auc_family") :
 		json_null());
 	json_decref(doc);
@@ -1141,17 +1185,16 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	if (res && res->conclusion >= 0) {
 		const struct eng_teacher *et = &res->t[res->conclusion];
 		const struct eng_model *tm = &se->models[et->model];
-		char p[32];
 
 		json_object_set_new(o, "teacher", json_string(tm->name));
 		json_object_set_new(o, "family", tm->family ? json_string(tm->family) : json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(et->verdict)));
 		snprintf(buf, sizeof(buf), "Of the teachers in the corpus, the suspect's answers resemble %s's (family %s)"
-			" beyond what the %d control models, each scanned the same way, show (%.1f null standard deviations"
-			" above their mean; calibrated p = %s after correction across teachers): %s evidence that the"
-			" suspect's outputs derive from that family. This is a statement about similarity of outputs, not"
-			" proof of copying.", tm->name, eng_family(tm), et->null_k, et->position,
-			fmt_p(p, sizeof(p), et->p_holm), eng_verdict_name(et->verdict));
+			" beyond what the %d control models, each scanned the same way, show (score %.2f, calibrated p = %s"
+			" after correction across teachers, rank %d of %d): %s evidence that the suspect's outputs derive"
+			" from that family. This is a statement about similarity of outputs, not proof of copying.",
+			tm->name, eng_family(tm), et->null_k, et->score, rf_p(et->p_holm).s, et->rank,
+			et->null_k + 1, eng_verdict_name(et->verdict));
 		if (nuntested) {
 			size_t l = strlen(buf);
 
@@ -1197,30 +1240,38 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			snprintf(buf, sizeof(buf), "Too few of the suspect's answers could be compared with the corpus:"
 				" inconclusive. Ask the suspect the corpus prompts (provenance corpus prompts).");
 		else if (nuntested)
-			snprintf(buf, sizeof(buf), "None of the %zu teacher%s tested is closer to the suspect's answers than"
-				" to the control models' own answers beyond what the control models themselves show: no"
-				" evidence of distillation from %s. %zu other teacher%s could not be tested: %s fewer than %d"
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to those of the %zu teacher%s"
+				" tested was not established: no calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it. %zu other teacher%s could not be tested: %s fewer than %d"
 				" prompts with the suspect (see \"Not tested\").", ntested, ntested == 1 ? "" : "s",
-				ntested == 1 ? "that teacher" : "these teachers", nuntested, nuntested == 1 ? "" : "s",
+				se->params.weak_p, nuntested, nuntested == 1 ? "" : "s",
 				nuntested == 1 ? "it shares" : "they share", se->params.min_prompts);
 		else
-			snprintf(buf, sizeof(buf), "No teacher in the corpus is closer to the suspect's answers than to the"
-				" control models' own answers beyond what the control models themselves show: no evidence of"
-				" distillation from any teacher in this corpus.");
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to any teacher's in this corpus"
+				" was not established: no teacher's calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it.", se->params.weak_p);
 	}
 	json_object_set_new(o, "statement", json_string(buf));
 	json_object_set_new(doc, "conclusion", o);
-	if ((rc = error_rates(&o, se, cx.reader, count)))
+	if ((rc = error_rates(&o, se, cx.reader, count, name)))
 		goto done;
 	json_object_set_new(doc, "error_rates", o);
 	json_object_set_new(doc, "limitations", limitations_json());
 	o = json_array();
 	if (!se->prep)
+		/* as README says: every model, teacher or reference, with its maker as family; plain text (no
+		   backticks: a note is untrusted-text escaped, and a code span would show its backslashes) */
 		json_array_append_new(o, json_string(nm ? "The corpus holds no teacher, only references: import at least one"
-			" teacher with `provenance corpus import --role teacher --family FAMILY FILE`." :
-			"Teacher comparison needs a corpus: import teacher and reference responses to the same prompts with"
-			" `provenance corpus import --role teacher --family FAMILY FILE` and"
-			" `provenance corpus import --role reference --family none FILE`, then scan again."));
+			" teacher with: provenance corpus import --role teacher --family MAKER FILE (MAKER: the teacher's"
+			" maker, for example openai)." :
+			"Teacher comparison needs a corpus: import teachers and reference (control) models that answered the"
+			" same prompts, each with its maker as family: provenance corpus import --role teacher --family"
+			" MAKER FILE, and provenance corpus import --role reference --family MAKER FILE (for example"
+			" --family meta for a Llama model); then scan again."));
 	if (cx.by_id)
 		json_array_append_new(o, json_string("Some prompts were matched by id although their text differs from the"
 			" stored prompt (suspect.matched_by_id_only)."));
