@@ -189,6 +189,25 @@ static const char *const migrations[] = {
 	"  SELECT f.response_id, f.version, r.sha256, f.blob FROM features f JOIN responses r ON r.id = f.response_id;"
 	"DROP TABLE features;"
 	"ALTER TABLE features_v5 RENAME TO features;",
+	/*
+	 * 5 -> 6: validations become evidence like cases: a canonical header,
+	 * its hash, a chain of their own (prev_hash), signatures, append-only.
+	 * Rows written before stay unchained (no header, no hash): not quoted.
+	 */
+	"ALTER TABLE validations ADD COLUMN origin TEXT;"
+	"ALTER TABLE validations ADD COLUMN prev_hash TEXT;"
+	"ALTER TABLE validations ADD COLUMN header TEXT;"
+	"ALTER TABLE validations ADD COLUMN hash TEXT;"
+	"CREATE UNIQUE INDEX validations_hash ON validations(hash);"
+	"CREATE TABLE validation_signatures("
+	"  validation_id INTEGER NOT NULL REFERENCES validations(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  hash TEXT NOT NULL,"
+	"  key_sha256 TEXT NOT NULL,"
+	"  public_key BLOB NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  PRIMARY KEY (validation_id, key_sha256));"
+	"CREATE TRIGGER validations_append_only_u BEFORE UPDATE ON validations BEGIN SELECT RAISE(ABORT, 'validations are append-only'); END;"
+	"CREATE TRIGGER validations_append_only_d BEFORE DELETE ON validations BEGIN SELECT RAISE(ABORT, 'validations are append-only'); END;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1877,69 +1896,6 @@ int store_features_put(struct store *s, int64_t response_id, const char *fver, c
 	if ((rc = bind_blob(s, s->st_feat_put, 3, blob, len, "the features")))
 		return rc;
 	return step_done(s, s->st_feat_put, "cannot store features");
-}
-
-int store_validation_add(struct store *s, const struct store_validation *v, int64_t *id_out)
-{
-	sqlite3_stmt *st = NULL;
-	char now[32], sha[PROV_SHA256_HEX];
-	int rc = 0;
-
-	store_now(now);
-	if ((rc = prov_sha256_hex(sha, v->result, strlen(v->result))))
-		return rc;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO validations(created_at, labels_path, labels_sha256,"
-		" snapshot_sha256, tool_version, engine_version, patterns_sha256, slices, result, result_sha256)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st, NULL))
-		return db_error(s, "cannot store the validation");
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, v->labels_path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, v->labels_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, v->snapshot_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, v->tool_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, v->engine_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, v->patterns_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, v->slices, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, v->result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, sha, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, "cannot store the validation");
-	else if (id_out)
-		*id_out = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
-	int64_t *id_out, char created_out[32], struct pbuf *result_out)
-{
-	sqlite3_stmt *st = NULL;
-	char sha[PROV_SHA256_HEX];
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT id, created_at, result, result_sha256 FROM validations"
-		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 ORDER BY id DESC LIMIT 1",
-		-1, &st, NULL))
-		return db_error(s, "cannot read validations");
-	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(st, 0);
-		snprintf(created_out, 32, "%s", (const char *)sqlite3_column_text(st, 1));
-		pbuf_reset(result_out);
-		rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-		if (!rc && !(rc = prov_sha256_hex(sha, result_out->data, result_out->len)) &&
-		    strcmp(sha, (const char *)sqlite3_column_text(st, 3)))
-			rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not match its SHA-256", s->path,
-				(long long)*id_out);
-		rc = rc ? rc : 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read validations");
-	}
-	sqlite3_finalize(st);
-	return rc;
 }
 
 /*
