@@ -85,7 +85,8 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 	};
 	struct store *st = NULL;
 	struct case_info *v = NULL;
-	size_t n = 0, i, altered = 0;
+	struct validation_info *vals = NULL;
+	size_t n = 0, i, altered = 0, nvals = 0;
 	int c, rc, head = 0, as_json = 0;
 
 	cmd_getopt_reset();
@@ -129,9 +130,13 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 		return EXIT_OK;
 	}
 	rc = case_list(st, &v, &n);
+	if (!rc && !as_json)
+		rc = validation_list(st, &vals, &nvals);
 	store_close(st);
-	if (rc)
+	if (rc) {
+		free(v);
 		return cmd_fail(rc);
+	}
 	if (as_json) {
 		json_t *arr = json_array();
 
@@ -161,6 +166,13 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 	if (altered)
 		printf("%zu case%s marked ALTERED: the stored row does not match its hash (run: provenance verify --all)\n",
 			altered, altered == 1 ? "" : "s");
+	if (nvals)
+		printf("\nValidations (measured error rates, evidence in a chain of their own: provenance verify --all):\n");
+	for (i = 0; i < nvals; i++)
+		printf("validation %lld  %s  %s  %s%s%s\n", (long long)vals[i].id, cmd_esc(vals[i].created_at),
+			vals[i].hash[0] ? vals[i].hash : "(unchained, stored before schema 6; not quoted)",
+			cmd_esc(vals[i].labels_path), vals[i].origin[0] ? "  merged from " : "", cmd_esc(vals[i].origin));
+	free(vals);
 	free(v);
 	return EXIT_OK;
 }
@@ -348,6 +360,56 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 	return rc;
 }
 
+/* verify --all: every validation too (evidence like the cases: their error rates are quoted by reports). */
+static int verify_validations(struct store *st, const struct verify_run *vr, int *altered, int *missing)
+{
+	struct validation_info *vals = NULL;
+	struct verify_item *v = NULL;
+	size_t nvals = 0, n = 0, i, k;
+	int rc = validation_list(st, &vals, &nvals);
+
+	for (i = 0; !rc && i < nvals; i++) {
+		if (store_schema_version(st) < 6)
+			break;
+		rc = validation_verify(st, vals[i].id, &vr->o, &v, &n);
+		if (!VERIFY_CODE(rc))
+			break;
+		*altered |= rc == PROV_ETAMPER;
+		*missing |= rc == CASE_UNANCHORED;
+		if (vr->json) {
+			json_t *o = json_object(), *items = json_array();
+
+			json_object_set_new(o, "validation", json_integer(vals[i].id));
+			json_object_set_new(o, "intact", json_boolean(rc != PROV_ETAMPER));
+			json_object_set_new(o, "anchors_missing", json_boolean(rc == CASE_UNANCHORED));
+			for (k = 0; k < n; k++) {
+				json_t *it = json_object();
+
+				json_object_set_new(it, "ok", json_boolean(v[k].ok == 1));
+				json_object_set_new(it, "status", json_string(item_status(&v[k], 1)));
+				json_object_set_new(it, "what", json_string(v[k].what));
+				json_array_append_new(items, it);
+			}
+			json_object_set_new(o, "items", items);
+			json_array_append_new(vr->json, o);
+		} else {
+			if (!cmd_quiet || rc)
+				printf("validation %lld: %s\n", (long long)vals[i].id, rc == PROV_ETAMPER ? "ALTERED: the stored"
+					" validation does not match its hashes (no report quotes it)" : rc ? "intact, but UNSIGNED as"
+					" required" : "intact");
+			for (k = 0; k < n; k++)
+				if ((!vr->quiet && !cmd_quiet) || v[k].ok != 1 || !strncmp(v[k].what, "note:", 5))
+					printf("  %s %s\n", item_status(&v[k], 0), cmd_esc(v[k].what));
+		}
+		free(v);
+		v = NULL;
+		rc = 0;
+	}
+	free(v);
+	free(vals);
+	return rc;
+}
+
 int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -484,6 +546,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 				anchored = v[i].id;
 		}
 		if (!VERIFY_CODE(rc))
+			goto fail;
+		if ((rc = verify_validations(st, &vr, &altered, &missing)))
 			goto fail;
 		if (!n)
 			printf("no cases to verify\n");

@@ -8,6 +8,7 @@
 
 #include "cmd/report_doc.h"
 #include "cmd/cmd.h"
+#include "corpus/cases.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -713,7 +714,7 @@ static json_t *limitations_json(void)
 static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count)
 {
 	struct pbuf res = PBUF_INIT(0);
-	char created[32], buf[1024];
+	char created[32], buf[1024], vhash[PROV_SHA256_HEX] = "";
 	int64_t vid = 0;
 	json_t *o = json_object(), *doc = NULL, *g, *best = NULL, *rows, *row;
 	size_t i;
@@ -721,8 +722,8 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	int rc;
 
 	*out = o;
-	rc = store_validation_latest(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
-		&res);
+	rc = store_validation_latest_hash(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
+		&res, vhash);
 	if (rc < 0) {
 		pbuf_release(&res);
 		return rc;
@@ -756,6 +757,7 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	}
 	json_object_set_new(o, "status", json_string("available"));
 	json_object_set_new(o, "validation", json_integer(vid));
+	json_object_set_new(o, "validation_sha256", json_string(vhash));   /* its hash in the validation chain */
 	json_object_set_new(o, "validated_at", json_string(created));
 	json_object_set_new(o, "group", json_copy(json_object_get(best, "name")));
 	snprintf(buf, sizeof(buf), "Validation %lld (%s) measured this tool version on this corpus snapshot with %lld"

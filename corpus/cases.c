@@ -1992,8 +1992,8 @@ int validation_verify(struct store *s, int64_t id, const struct case_verify_opts
 	stored = col(st, V_HEADER);
 	hash = nz(col(st, V_HASH));
 	if (!col(st, V_HASH) && !stored) {
-		note(&ck, -2, "unchained: validation %lld was stored before validations were evidence (schema 6): it is"
-			" not hashed into the chain, and no report quotes it (run validate again)", (long long)id);
+		note(&ck, 1, "note: validation %lld was stored before validations were evidence (schema 6): it is not"
+			" hashed into the chain, and no report quotes it (run validate again)", (long long)id);
 		goto done;
 	}
 	/* the result */

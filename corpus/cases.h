@@ -222,8 +222,9 @@ int validation_append(struct store *s, const struct store_validation *v, const c
  * its SHA-256, every column against its header, the header against its hash,
  * the link to the validation before it, its signatures (o->pubkey and
  * CASE_VERIFY_REQUIRE_SIGNATURE as for cases; o may be NULL). Returns 0,
- * PROV_ETAMPER, CASE_UNANCHORED (also for a validation stored before schema
- * 6, which is not in the chain), PROV_ENOTFOUND, or another error.
+ * PROV_ETAMPER, CASE_UNANCHORED, PROV_ENOTFOUND, or another error. A
+ * validation stored before schema 6 is not in the chain: a note (and never
+ * quoted by a report).
  */
 int validation_verify(struct store *s, int64_t id, const struct case_verify_opts *o, struct verify_item **out,
 	size_t *n_out);
