@@ -16,6 +16,7 @@
 
 int session_threads = 0;
 int session_scan_threads = 0;
+int session_no_cache = 0;
 size_t session_memory = 0;
 
 /* The preparation's threads: session_threads if set, else $PROVENANCE_THREADS, else the online CPUs. */
@@ -470,7 +471,7 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 
 		params_key(pk, sizeof(pk), &se->params);
 		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
-		rc = naive ? 0 : store_cache_get(se->store, key, &blob);
+		rc = naive || session_no_cache ? 0 : store_cache_get(se->store, key, &blob);
 		if (rc == 1 && eng_prep_decode_take(&se->prep, &blob, &se->corpus, &se->params) == 0) {
 			se->prep_cached = 1;
 			rc = 0;
@@ -481,7 +482,7 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) : !se->resp ?
 				prepare_streamed(se, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
 				prep_threads());
-			if (!rc && !readonly && !naive && !(rc = eng_prep_encode(&blob, se->prep)))
+			if (!rc && !readonly && !naive && !session_no_cache && !(rc = eng_prep_encode(&blob, se->prep)))
 				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
 		}
 		se->prep_seconds = now_seconds() - t0;

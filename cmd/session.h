@@ -62,6 +62,8 @@ extern size_t session_memory;
 size_t session_memory_limit(void);
 /* Threads for one scan's teachers (0: as the preparation; audit, which scans files in parallel, sets 1). */
 extern int session_scan_threads;
+/* 1: the preparation is computed afresh, never read from or written to the cache (verify --rederive). */
+extern int session_no_cache;
 
 /*
  * Open the store (created if missing unless `readonly`), load the pattern
