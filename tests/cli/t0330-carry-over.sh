@@ -75,3 +75,22 @@ test_expect "a forged validation (result edited, its SHA-256 recomputed) fails v
 	expect_code 3 prov merge m.db one.db &&
 	check_contains err "one.db: validation 1 does not verify"
 '
+
+test_expect "a validation is signable: verify checks its signature with the stored key, --pubkey with the trusted one" '
+	need_cmd openssl &&
+	openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null &&
+	openssl genpkey -algorithm ed25519 -out other.pem 2>/dev/null &&
+	build one.db here 1000000000 &&
+	expect_code 0 prov --db one.db validate --sign-key key.pem here/labels.tsv &&
+	expect_code 0 prov --db one.db verify --all --pubkey key.pem &&
+	check_contains out "validation 1: intact" &&
+	expect_code 0 prov --db one.db verify --all --format json &&
+	check_contains out "the validation hash is signed by key" &&
+	expect_code 1 prov --db one.db verify --all --pubkey other.pem &&
+	check_contains out "validation 1: intact, but UNSIGNED as required" &&
+	check_contains out "MISSING unsigned: validation 1 has no signature by key" &&
+	for t in $(db_query one.db "SELECT name FROM sqlite_master WHERE type = '"'"'trigger'"'"'"); do sqlite3 one.db "DROP TRIGGER $t"; done &&
+	sqlite3 one.db "UPDATE validation_signatures SET signature = zeroblob(64)" &&
+	expect_code 1 prov --db one.db verify --all &&
+	check_contains out "validation 1: ALTERED" && check_contains out "FAIL bad signature: the signature by key"
+'
