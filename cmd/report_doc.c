@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "cmd/report_model.h"
 #include "cmd/lr_evidence.h"
+#include "corpus/cases.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -752,7 +753,7 @@ static json_t *labelled_suspect(const json_t *vdoc, const char *name)
 static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count, const char *name)
 {
 	struct pbuf res = PBUF_INIT(0);
-	char created[32], buf[1024];
+	char created[32], buf[1024], vhash[PROV_SHA256_HEX] = "";
 	int64_t vid = 0;
 	json_t *o = json_object(), *doc = NULL, *g, *best = NULL, *rows, *row;
 	size_t i;
@@ -760,8 +761,8 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	int rc;
 
 	*out = o;
-	rc = store_validation_latest(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
-		&res);
+	rc = store_validation_latest_hash(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
+		&res, vhash);
 	if (rc < 0) {
 		pbuf_release(&res);
 		return rc;
@@ -795,6 +796,7 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	}
 	json_object_set_new(o, "status", json_string("available"));
 	json_object_set_new(o, "validation", json_integer(vid));
+	json_object_set_new(o, "validation_sha256", json_string(vhash));   /* its hash in the validation chain */
 	json_object_set_new(o, "validated_at", json_string(created));
 	json_object_set_new(o, "group", json_copy(json_object_get(best, "name")));
 	snprintf(buf, sizeof(buf), "Validation %lld (%s) measured this tool version on this corpus snapshot with %lld"
@@ -987,6 +989,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();
 	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));
+	/* the cached preparation this scan used (null: computed in this run, not read from a cache) */
+	json_object_set_new(o, "preparation_sha256", se->prep_sha256[0] ? json_string(se->prep_sha256) : json_null());
 	json_object_set_new(o, "prompts", json_integer((json_int_t)se->snap->nprompts));
 	models = json_array();
 	for (j = 0; j < nm; j++) {

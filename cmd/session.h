@@ -47,6 +47,7 @@ struct session {
 	struct eng_prep *prep;           /* NULL when the corpus has no teachers */
 	double prep_seconds;
 	int prep_cached;
+	char prep_sha256[PROV_SHA256_HEX];   /* SHA-256 of the encoded preparation read from or written to the cache, or "" */
 	const struct session *base;      /* set for a session_without(): everything but resp and prep is borrowed */
 	const char *const *excluded;     /* session_without(): the models left out (borrowed), for the report */
 	size_t nexcluded;
@@ -74,6 +75,8 @@ extern size_t session_memory;
 size_t session_memory_limit(void);
 /* Threads for one scan's teachers (0: as the preparation; audit, which scans files in parallel, sets 1). */
 extern int session_scan_threads;
+/* 1: the preparation is computed afresh, never read from or written to the cache (verify --rederive). */
+extern int session_no_cache;
 
 /*
  * Open the store (created if missing unless `readonly`), load the pattern
