@@ -9,6 +9,8 @@
 #include "cmd/report_doc.h"
 #include "cmd/cmd.h"
 #include "cmd/report_model.h"
+#include "cmd/lr_evidence.h"
+#include "corpus/cases.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -566,17 +568,6 @@ static json_t *robustness_json(const struct eng_teacher *et, const struct sessio
 	return o;
 }
 
-/* Whether every teacher lacked the null models a verdict needs (the cause of an inconclusive scan). */
-static int no_controls(const struct eng_result *res, const struct session *se)
-{
-	size_t i;
-
-	for (i = 0; i < res->nteachers; i++)
-		if (res->t[i].null_k >= se->params.min_null)
-			return 0;
-	return res->nteachers > 0;
-}
-
 /*
  * Where the suspect stands among the null models for one teacher, in words that match its rank:
  * "closer to T's than all 15 control models", "closer to T's than 9 of the 15 control models",
@@ -762,7 +753,7 @@ static json_t *labelled_suspect(const json_t *vdoc, const char *name)
 static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count, const char *name)
 {
 	struct pbuf res = PBUF_INIT(0);
-	char created[32], buf[1024];
+	char created[32], buf[1024], vhash[PROV_SHA256_HEX] = "";
 	int64_t vid = 0;
 	json_t *o = json_object(), *doc = NULL, *g, *best = NULL, *rows, *row;
 	size_t i;
@@ -770,8 +761,8 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	int rc;
 
 	*out = o;
-	rc = store_validation_latest(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
-		&res);
+	rc = store_validation_latest_hash(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
+		&res, vhash);
 	if (rc < 0) {
 		pbuf_release(&res);
 		return rc;
@@ -805,6 +796,7 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	}
 	json_object_set_new(o, "status", json_string("available"));
 	json_object_set_new(o, "validation", json_integer(vid));
+	json_object_set_new(o, "validation_sha256", json_string(vhash));   /* its hash in the validation chain */
 	json_object_set_new(o, "validated_at", json_string(created));
 	json_object_set_new(o, "group", json_copy(json_object_get(best, "name")));
 	snprintf(buf, sizeof(buf), "Validation %lld (%s) measured this tool version on this corpus snapshot with %lld"
@@ -885,8 +877,11 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	const struct feat **local = NULL;
 	struct eng_result *res = NULL;
 	json_t *doc = NULL, *tarr, *o, *models;
-	int *tidx = NULL, rc = 0;
-	size_t i, j, nm = se->snap->nmodels;
+	int *tidx = NULL, *ttested = NULL, rc = 0;
+	size_t i, j, nm = se->snap->nmodels, ntested = 0, nuntested = 0, nhidden = 0, most = 0;
+	long *shared = NULL;
+	uint8_t *hide = NULL;
+	struct session *base = se;
 	char buf[1024];
 
 	*out = NULL;
@@ -901,7 +896,10 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	cx.fold = prov_calloc(count + 1, sizeof(*cx.fold));
 	cx.fp = prov_calloc(count + 1, sizeof(*cx.fp));
 	tidx = prov_calloc(nteachers + 1, sizeof(*tidx));
-	if (!cx.pidx || !cx.fold || !cx.fp || !tidx) {
+	ttested = prov_calloc(nm + 1, sizeof(*ttested));
+	shared = prov_calloc(nm + 1, sizeof(*shared));
+	hide = prov_calloc(nm + 1, 1);
+	if (!cx.pidx || !cx.fold || !cx.fp || !tidx || !ttested || !shared || !hide) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -930,6 +928,36 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		else if (how == MATCH_TEXT)
 			cx.by_text++;
 	}
+	/*
+	 * A model that answered fewer than min_prompts of the suspect's prompts
+	 * takes no part in this scan: not tested as a teacher, no control, no null
+	 * model, hidden from the preparation (session_hiding), listed once in
+	 * "not_tested" (docs/method.md, "Models that share too few prompts").
+	 */
+	for (i = 0; i < count; i++)
+		if (cx.pidx[i] >= 0)
+			for (j = 0; j < nm; j++)
+				shared[j] += se->has[(size_t)cx.pidx[i] * nm + j];
+	for (j = 0; j < nm; j++) {
+		int wanted = se->models[j].teacher;
+
+		if (nteachers) {
+			wanted = 0;
+			for (i = 0; i < nteachers; i++)
+				wanted |= tidx[i] == (int)j;
+		}
+		hide[j] = shared[j] < se->params.min_prompts;
+		nhidden += hide[j];
+		if (wanted && hide[j])
+			nuntested++;
+		else if (wanted)
+			ttested[ntested++] = (int)j;
+		if (wanted && (size_t)shared[j] > most)
+			most = (size_t)shared[j];
+	}
+	if (se->prep && ntested && nhidden && (rc = session_hiding(&se, base, reader, hide)))
+		goto done;
+	cx.se = se;
 	corp = se->corpus;
 	cx.resp = se->resp;
 	doc = json_object();
@@ -961,14 +989,16 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();
 	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));
+	/* the cached preparation this scan used (null: computed in this run, not read from a cache) */
+	json_object_set_new(o, "preparation_sha256", se->prep_sha256[0] ? json_string(se->prep_sha256) : json_null());
 	json_object_set_new(o, "prompts", json_integer((json_int_t)se->snap->nprompts));
 	models = json_array();
 	for (j = 0; j < nm; j++) {
 		json_t *m = json_object();
 		size_t q, cnt = 0;
 
-		for (q = 0; q < se->snap->nprompts; q++)
-			cnt += se->has[q * nm + j];
+		for (q = 0; q < base->snap->nprompts; q++)
+			cnt += base->has[q * nm + j];
 		json_object_set_new(m, "model", json_string(se->models[j].name));
 		json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) : json_null());
 		json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
@@ -977,6 +1007,27 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	}
 	json_object_set_new(o, "models", models);
 	json_object_set_new(doc, "corpus", o);
+	if (se->prep) {
+		json_t *nt = json_array();
+
+		for (j = 0; j < nm; j++) {
+			json_t *m;
+
+			if (!hide[j])
+				continue;
+			m = json_object();
+			json_object_set_new(m, "model", json_string(se->models[j].name));
+			json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) :
+				json_null());
+			json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
+			json_object_set_new(m, "shared_prompts", json_integer(shared[j]));
+			snprintf(buf, sizeof(buf), "not tested: shares %ld prompt%s with the suspect (at least %d are needed"
+				" to take part)", shared[j], shared[j] == 1 ? "" : "s", se->params.min_prompts);
+			json_object_set_new(m, "reason", json_string(buf));
+			json_array_append_new(nt, m);
+		}
+		json_object_set_new(doc, "not_tested", nt);
+	}
 	if ((rc = add_claims_and_refusals(doc, &cx)))
 		goto done;
 	tarr = json_array();
@@ -985,9 +1036,9 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	es.resp = (const struct feat *const *)cx.fp;
 	es.prompt = cx.pidx;
 	es.fold = cx.fold;
-	if (se->prep) {
+	if (se->prep && ntested) {
 		/* a streamed corpus: the answers to the suspect's prompts, read through this worker's connection */
-		if ((rc = session_scan(&res, se, cx.reader, &corp, &es, &held, &local, tidx, nteachers)))
+		if ((rc = session_scan(&res, se, cx.reader, &corp, &es, &held, &local, ttested, ntested)))
 			goto done;
 		if (local)
 			cx.resp = local;
@@ -1149,23 +1200,59 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			" from that family. This is a statement about similarity of outputs, not proof of copying.",
 			tm->name, eng_family(tm), et->null_k, et->score, rf_p(et->p_holm).s, et->rank,
 			et->null_k + 1, eng_verdict_name(et->verdict));
+		if (nuntested) {
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, sizeof(buf) - l, " %zu of the corpus's %zu teachers were tested; %zu share%s fewer"
+				" than %d prompts with the suspect and take no part (see \"Not tested\").", ntested,
+				ntested + nuntested, nuntested, nuntested == 1 ? "s" : "", se->params.min_prompts);
+		}
 	} else {
 		enum eng_verdict v = res ? res->verdict : V_INCONCLUSIVE;
+		int null_short = 0;
 
+		/* every teacher tested but none with enough null models: the panel, not the suspect, is short */
+		for (i = 0; res && i < res->nteachers; i++)
+			if (res->t[i].n >= se->params.min_prompts && res->t[i].null_k < se->params.min_null)
+				null_short++;
 		json_object_set_new(o, "teacher", json_null());
 		json_object_set_new(o, "family", json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(v)));
 		if (!se->prep)
 			snprintf(buf, sizeof(buf), "No teacher comparison was possible: the corpus holds no teacher. The"
 				" identity claims and refusal templates below need no corpus.");
-		else if (v == V_INCONCLUSIVE && res && no_controls(res, se))
-			snprintf(buf, sizeof(buf), "No verdict: the corpus holds too few control models (at least %d are"
-				" needed for each teacher; control models are references, other makers' models answering the"
-				" same prompts, and teachers of other families): inconclusive. Import reference models with"
-				" provenance corpus import --role reference --family MAKER FILE.", se->params.min_null);
-		else if (v == V_INCONCLUSIVE)
+		else if (!ntested) {
+			json_object_set_new(o, "cause", json_string("no_shared_prompts"));
+			snprintf(buf, sizeof(buf), "No teacher could be tested: none of the %zu teacher%s shares at least %d"
+				" of the suspect's prompts (the most any shares: %zu): inconclusive. Ask the suspect the corpus"
+				" prompts (provenance corpus prompts).", nuntested, nuntested == 1 ? "" : "s",
+				se->params.min_prompts, most);
+		} else if (v == V_INCONCLUSIVE && res && null_short && null_short == (int)res->nteachers) {
+			json_object_set_new(o, "cause", json_string("no_controls"));
+			if (!res->references)
+				snprintf(buf, sizeof(buf), "No calibrated test was possible: the corpus holds no control"
+					" (reference) models that answered the suspect's prompts, and the teachers of other"
+					" families are too few to stand in for them (at least %d null models are needed):"
+					" inconclusive. Import reference models, each with its maker as family (provenance"
+					" corpus import --role reference --family MAKER FILE).", se->params.min_null);
+			else
+				snprintf(buf, sizeof(buf), "No calibrated test was possible: too few control models answered"
+					" the suspect's prompts (%d reference model%s; at least %d null models are needed):"
+					" inconclusive. Import more reference models, each with its maker as family (provenance"
+					" corpus import --role reference --family MAKER FILE).", res->references,
+					res->references == 1 ? "" : "s", se->params.min_null);
+		} else if (v == V_INCONCLUSIVE)
 			snprintf(buf, sizeof(buf), "Too few of the suspect's answers could be compared with the corpus:"
 				" inconclusive. Ask the suspect the corpus prompts (provenance corpus prompts).");
+		else if (nuntested)
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to those of the %zu teacher%s"
+				" tested was not established: no calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it. %zu other teacher%s could not be tested: %s fewer than %d"
+				" prompts with the suspect (see \"Not tested\").", ntested, ntested == 1 ? "" : "s",
+				se->params.weak_p, nuntested, nuntested == 1 ? "" : "s",
+				nuntested == 1 ? "it shares" : "they share", se->params.min_prompts);
 		else
 			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to any teacher's in this corpus"
 				" was not established: no teacher's calibrated p-value reaches the weak level (below %g after"
@@ -1178,6 +1265,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	if ((rc = error_rates(&o, se, cx.reader, count, name)))
 		goto done;
 	json_object_set_new(doc, "error_rates", o);
+	if ((rc = lr_evidence_add(doc, cx.reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), count)))
+		goto done;
 	json_object_set_new(doc, "limitations", limitations_json());
 	o = json_array();
 	if (!se->prep)
@@ -1231,6 +1320,9 @@ done:
 	free(cx.fp);
 	free(cx.rowbuf);
 	free(tidx);
+	free(ttested);
+	free(shared);
+	free(hide);
 	if (rc) {
 		json_decref(doc);
 		return rc;
