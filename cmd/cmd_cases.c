@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
@@ -82,6 +83,36 @@ static int is_hash(const char *s)
 	return s[64] == '\0';
 }
 
+/* Terminal columns of UTF-8 text (one per code point: names are printable, see cmd_esc). */
+static size_t text_cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* s, then spaces up to `width` columns and one more: a column of the `cases` listing. */
+static void print_col(const char *s, size_t width)
+{
+	size_t c = text_cols(s);
+
+	fputs(s, stdout);
+	for (; c < width + 1; c++)
+		putchar(' ');
+}
+
+/* The conclusion column of a case: "teacher (family)" or "-". */
+static void conclusion_text(char *out, size_t size, const struct case_info *ci)
+{
+	if (ci->conclusion_teacher[0])
+		snprintf(out, size, "%s (%s)", ci->conclusion_teacher, ci->conclusion_family[0] ?
+			ci->conclusion_family : "-");
+	else
+		snprintf(out, size, "-");
+}
+
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -153,24 +184,44 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 		free(v);
 		return print_json(arr);
 	}
-	if (!n)
+	if (!n) {
 		printf("No cases yet. Scan a suspect with: provenance scan SUSPECT.jsonl\n");
-	else
-		printf("%-5s %-24s %-20s %-13s %-28s %s\n", "ID", "NAME", "CREATED", "VERDICT", "CONCLUSION",
-			"SUSPECT SHA-256");
-	for (i = 0; i < n; i++) {
-		char concl[1200];
+	} else {
+		/* every column as wide as its widest value: long names do not shift the columns after them */
+		size_t w[5] = { 2, 4, 7, 7, 10 };   /* ID NAME CREATED VERDICT CONCLUSION */
+		char concl[1200], id[32];
 
-		if (v[i].conclusion_teacher[0])
-			snprintf(concl, sizeof(concl), "%s (%s)", v[i].conclusion_teacher,
-				v[i].conclusion_family[0] ? v[i].conclusion_family : "-");
-		else
-			snprintf(concl, sizeof(concl), "-");
-		printf("%-5lld %-24s %-20s %-13s %-28s %s\n", (long long)v[i].id, cmd_esc(v[i].name),
-			cmd_esc(v[i].created_at), v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), cmd_esc(concl),
-			cmd_esc(v[i].suspect_sha256));
-		altered += v[i].altered != 0;
+		for (i = 0; i < n; i++) {
+			size_t x;
+
+			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+			conclusion_text(concl, sizeof(concl), &v[i]);
+			w[0] = (x = strlen(id)) > w[0] ? x : w[0];
+			w[1] = (x = text_cols(cmd_esc(v[i].name))) > w[1] ? x : w[1];
+			w[2] = (x = text_cols(cmd_esc(v[i].created_at))) > w[2] ? x : w[2];
+			w[3] = (x = text_cols(v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict))) > w[3] ? x : w[3];
+			w[4] = (x = text_cols(cmd_esc(concl))) > w[4] ? x : w[4];
+		}
+		w[0] = w[0] < 4 ? 4 : w[0];
+		print_col("ID", w[0]);
+		print_col("NAME", w[1]);
+		print_col("CREATED", w[2]);
+		print_col("VERDICT", w[3]);
+		print_col("CONCLUSION", w[4]);
+		printf("SUSPECT SHA-256\n");
+		for (i = 0; i < n; i++) {
+			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+			conclusion_text(concl, sizeof(concl), &v[i]);
+			print_col(id, w[0]);
+			print_col(cmd_esc(v[i].name), w[1]);
+			print_col(cmd_esc(v[i].created_at), w[2]);
+			print_col(v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), w[3]);
+			print_col(cmd_esc(concl), w[4]);
+			printf("%s\n", cmd_esc(v[i].suspect_sha256));
+		}
 	}
+	for (i = 0; i < n; i++)
+		altered += v[i].altered != 0;
 	if (altered)
 		printf("%zu case%s marked ALTERED: the stored row does not match its hash (run: provenance verify --all)\n",
 			altered, altered == 1 ? "" : "s");
@@ -211,18 +262,25 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 			output = optarg;
 			break;
 		case 'h':
-			fputs("usage: provenance report CASE [--format md|html|json] [-o FILE]\n"
+			fputs("usage: provenance report CASE [--format md|html|json|pdf] [-o FILE]\n"
 			      "Re-renders a stored case (default: Markdown). The bytes are the same as the\n"
-			      "scan that made the case wrote in that format.\n", stdout);
+			      "scan that made the case wrote in that format. pdf prints the HTML to A4 with\n"
+			      "headless Chromium (apt-get install -y chromium); without it, exit code 9.\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
 		}
 	}
-	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
-		return cmd_usage_error("report", "--format must be json, md or html, not '%s'", format);
+	if (!casedoc_format_ok(format))
+		return cmd_usage_error("report", "--format must be json, md, html or pdf, not '%s'", format);
 	if (optind + 1 != argc || parse_case_id(argv[optind], &id))
 		return cmd_usage_error("report", "give one case id (see: provenance cases)");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
+	if (!strcmp(format, "pdf") && !output && isatty(STDOUT_FILENO))
+		return cmd_usage_error("report", "--format pdf writes a binary file: give -o FILE.pdf");
+	if ((rc = casedoc_pdf_check("report", format)))
+		return rc;
 	if (!(rc = store_open(&st, ctx->db_path, STORE_RDONLY)) && !(rc = case_report(st, id, &stored, &ci)) &&
 	    !(rc = casedoc_build(&doc, stored.data, stored.len, &ci)) && !(rc = casedoc_render(&out, doc, format)))
 		rc = cmd_write_output(output, out.data, out.len);

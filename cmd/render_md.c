@@ -280,6 +280,62 @@ static void md_header(struct md *m)
 	md_raw(m, "\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* Evidence strength: the likelihood ratios (validate --calibrate)      */
+
+/* The conclusion box's lead: the likelihood-ratio sentence, or that there is none. */
+static void md_lr_lead(struct md *m)
+{
+	const char *s = rj_str(m->doc, "evidence_strength_statement");
+	int bol = 1;
+
+	if (!s || m->rc)
+		return;
+	md_raw(m, "> **Evidence strength:** ");
+	m->rc = md_escape(m->out, s, strlen(s), MD_QUOTE, &bol);
+	md_raw(m, "\n>\n");
+}
+
+/* The likelihood ratio per family, after the conclusion box. */
+static void md_evidence_strength(struct md *m)
+{
+	const json_t *es = rj_arr(m->doc, "evidence_strength"), *cal = rj_obj(m->doc, "evidence_calibration");
+	size_t i;
+
+	if (!arr_size(es) || m->rc)
+		return;
+	md_raw(m, "**Evidence strength per teacher family** (likelihood ratio LR = P(outputs | Hp) / P(outputs | Hd);"
+		" Hp: ");
+	md_field(m, rj_obj(cal, "propositions"), "hp", MD_TEXT, RENDER_ABSENT);
+	md_raw(m, "; Hd: ");
+	md_field(m, rj_obj(cal, "propositions"), "hd", MD_TEXT, RENDER_ABSENT);
+	md_raw(m, ")\n\n| Family | LR | log10 LR | Verbal (ENFSI 2015) | Supports | Bound applied | Calibration |\n"
+		"|---|---:|---:|---|---|---|---|\n");
+	for (i = 0; i < json_array_size(es); i++) {
+		const json_t *e = rj_at(es, i), *c = rj_obj(e, "calibration");
+
+		md_raw(m, "| ");
+		md_field(m, e, "family", MD_CELL, RENDER_ABSENT);
+		md_f(m, " | %s | %s | ", rf_get(e, "lr", RF_NUM).s, rf_get(e, "log10_lr", RF_FIX2).s);
+		md_field(m, e, "verbal", MD_CELL, RENDER_ABSENT);
+		md_raw(m, " | ");
+		md_field(m, e, "supports", MD_CELL, "-");
+		md_raw(m, " | ");
+		md_field(m, e, "bound", MD_CELL, "-");
+		md_f(m, " | validation %s: Cllr %s, Cllr_min %s, %s positive and %s negative comparisons |\n",
+			rf_get(c, "id", RF_NUM).s, rf_get(c, "cllr", RF_FIX2).s, rf_get(c, "cllr_min", RF_FIX2).s,
+			rf_get(c, "positives", RF_NUM).s, rf_get(c, "negatives", RF_NUM).s);
+	}
+	md_f(m, "\nThe calibration (%s, %s labelled models) was fitted on models whose training data is documented and"
+		" measured by cross-validation leaving one maker out: Cllr %s (0 is perfect, 1 is an LR that always says 1),"
+		" Cllr_min %s (the best any calibration of this statistic could do); LRs are kept within %s to %s, what"
+		" that background can support. An LR is the strength of the evidence, not the probability that the"
+		" suspect was distilled: that also depends on everything else the court knows.\n\n",
+		rj_str(cal, "group") ? rj_str(cal, "group") : RENDER_ABSENT, rf_get(cal, "models", RF_NUM).s,
+		rf_get(cal, "cllr", RF_FIX2).s, rf_get(cal, "cllr_min", RF_FIX2).s,
+		rf_get(rj_obj(cal, "bound"), "lower", RF_NUM).s, rf_get(rj_obj(cal, "bound"), "upper", RF_NUM).s);
+}
+
 /* One paragraph of the conclusion box (a block quote): plain text from a render_* call. */
 static void md_box_para(struct md *m, const char *label, int rc)
 {
@@ -310,6 +366,7 @@ static void md_conclusion_box(struct md *m)
 
 	if (m->rc)
 		return;
+	md_lr_lead(m);
 	m->rc = render_headline(&m->tmp, m->doc);
 	if (m->tmp.len) {
 		md_raw(m, "> **");
@@ -327,6 +384,7 @@ static void md_conclusion_box(struct md *m)
 		md_raw(m, "\n");
 	}
 	md_box_para(m, "Validation:", render_validation_words(&m->tmp, m->doc));
+	md_box_para(m, "Descriptive signals:", render_descriptive_line(&m->tmp, m->doc));
 	md_box_para(m, "Robustness:", render_robustness_line(&m->tmp, t));
 	md_box_para(m, "Basis:", render_basis_line(&m->tmp, m->doc, t));
 	md_raw(m, "\n");
@@ -357,11 +415,12 @@ static void md_summary(struct md *m)
 
 	md_heading(m, 2, "1.", render_sections[0]);
 	md_conclusion_box(m);
+	md_evidence_strength(m);
 	if (n == 0)
 		md_raw(m, "No teacher was tested, so the report makes no comparison.\n\n");
 	if (n) {
-		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Effect | Prompts |\n"
-			"|---|---|---|---:|---:|---:|---:|\n");
+		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Rank | Effect | Prompts |\n"
+			"|---|---|---|---:|---:|---:|---:|---:|\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
 
@@ -373,13 +432,34 @@ static void md_summary(struct md *m)
 			md_field(m, t, "family", MD_CELL, RENDER_ABSENT);
 			md_raw(m, " | ");
 			md_verdict(m, rj_str(t, "verdict"));
-			md_f(m, " | %s | %s | %s | %s |\n", rf_get(t, "score", RF_FIX2).s,
-				rf_get(t, "p_value", RF_P).s, rf_get(t, "effect", RF_FIX2).s,
-				rf_get(t, "n", RF_NUM).s);
+			md_f(m, " | %s | %s | ", rf_get(t, "score", RF_FIX2).s, rf_get(t, "p_value", RF_P).s);
+			if (!m->rc)
+				m->rc = render_rank_words(&m->tmp, t);
+			if (!m->tmp.len)
+				md_raw(m, RENDER_ABSENT);
+			md_plain(m, 0, MD_CELL);
+			md_f(m, " | %s | %s |\n", rf_get(t, "effect", RF_FIX2).s, rf_get(t, "n", RF_NUM).s);
 		}
 	}
 	if (n)
 		md_raw(m, "\n");
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(m->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			md_raw(m, i ? "; " : "Not tested: ");
+			md_field(m, x, "model", MD_TEXT, RENDER_ABSENT);
+			md_raw(m, " (");
+			md_field(m, x, "role", MD_TEXT, RENDER_ABSENT);
+			md_f(m, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			md_f(m, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.\n\n",
+				rf_get(rj_obj(m->doc, "parameters"), "min_prompts", RF_NUM).s);
+	}
 	md_warnings(m);
 	for (i = 0; i < n; i++) {
 		const json_t *t = rj_at(teachers, i);
@@ -863,7 +943,7 @@ static void md_phrases(struct md *m, const json_t *top)
 	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
 	size_t i;
 
-	md_f(m, "| Phrase | Suspect (%s) | Teacher | Controls |\n|---|---:|---:|---:|\n",
+	md_f(m, "| Phrase | Where | Suspect (%s) | Teacher | Controls |\n|---|---|---:|---:|---:|\n",
 		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
 	for (i = 0; i < arr_size(top); i++) {
 		const json_t *p = rj_at(top, i);
@@ -871,7 +951,7 @@ static void md_phrases(struct md *m, const json_t *top)
 		md_raw(m, "| ");
 		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
 		md_field(m, p, rj_str(p, "surface") ? "surface" : "phrase", MD_CELL, RENDER_ABSENT);
-		md_f(m, " | %s | %s | %s |\n", rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
+		md_f(m, " | %s | %s | %s | %s |\n", render_phrase_where(p), rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
 			rf_get(p, f[2], RF_NUM).s);
 	}
 }
@@ -1290,13 +1370,14 @@ int render_commands(struct pbuf *out, const json_t *doc)
 		    "provenance report ")) ||
 	    (rc = render_shell_word(out, id.data)) ||
 	    (rc = pbuf_adds(out, " --format html -o report.html\n"
-		    "# 5. a new scan with the same corpus and tool version gives the same numbers\n"
+		    "# 5. a new scan with the same corpus and tool version gives the same numbers (not stored)\n"
 		    "provenance scan ")) ||
 	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")))
 		goto done;
 	if (name && ((rc = pbuf_adds(out, " --name ")) || (rc = render_shell_word(out, name))))
 		goto done;
-	rc = pbuf_addc(out, '\n');
+	/* --no-store: following the block must not append a case to the evidence chain */
+	rc = pbuf_adds(out, " --no-store --format json -o rerun.json\n");
 done:
 	pbuf_release(&id);
 	return rc;
@@ -1375,6 +1456,136 @@ static void md_custody(struct md *m)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* The own-control test (scan --logged --fresh): section 7, or the whole report without a corpus */
+
+/* One excerpt as a fenced text block: the prompt, then each passage in the suspect's and the logged answer. */
+static int fence_ownctl(struct pbuf *out, const json_t *ex, const json_t *sname)
+{
+	struct pbuf raw = PBUF_INIT(RENDER_PLAIN_MAX);
+	const json_t *prompt = rj_strv(ex, "prompt"), *spans = rj_arr(ex, "spans");
+	size_t i;
+	int rc = 0;
+
+	if (prompt) {
+		if (!(rc = pbuf_adds(out, "Prompt:\n")) &&
+		    !(rc = fence_clean(&raw, json_string_value(prompt), json_string_length(prompt), PROMPT_MAX_CPS,
+			    NULL)))
+			rc = fence_wrap(out, raw.data ? raw.data : "", raw.len);
+	}
+	for (i = 0; !rc && i < arr_size(spans); i++) {
+		const json_t *sp = rj_at(spans, i);
+
+		if (!(rc = pbuf_addf(out, "\n--- passage %zu: %s words ---\n", i + 1, rf_get(sp, "tokens", RF_NUM).s)) &&
+		    !(rc = fence_side(out, "Suspect", sname, rj_obj(sp, "suspect"))) && !(rc = pbuf_addc(out, '\n')))
+			rc = fence_side(out, "Logged teacher answer", NULL, rj_obj(sp, "logged"));
+	}
+	pbuf_release(&raw);
+	return rc;
+}
+
+static void md_ownctl_file(struct md *m, const char *label, const json_t *f)
+{
+	md_f(m, "| %s | ", label);
+	md_code(m, rj_strv(f, "path"), RENDER_ABSENT);
+	md_raw(m, ", SHA-256 ");
+	md_code(m, rj_strv(f, "sha256"), RENDER_ABSENT);
+	md_f(m, ", %s answers |\n", rf_get(f, "answers", RF_NUM).s);
+}
+
+static void md_own_control(struct md *m, const char *num)
+{
+	const json_t *ss = rj_obj(m->doc, "sample_specific"), *ex = rj_arr(ss, "excerpts");
+	const json_t *sname = rj_strv(rj_obj(m->doc, "suspect"), "name");
+	size_t i;
+
+	if (!ss)
+		return;
+	md_heading(m, 2, num, render_ownctl_title);
+	md_plain(m, render_ownctl_result(&m->tmp, ss), MD_TEXT);
+	md_raw(m, "\n\n**Assumptions.** ");
+	md_raw(m, render_ownctl_assumptions);
+	md_raw(m, "\n\n");
+	md_raw(m, render_ownctl_breaks);
+	md_raw(m, "\n\n| Item | Value |\n|---|---|\n");
+	md_f(m, "| Statistic: word %s-grams of the suspect found in the logged answer and in no fresh one, "
+		"summed over prompts | %s |\n", rf_get(ss, "ngram", RF_NUM).s, rf_get(ss, "statistic", RF_NUM).s);
+	md_f(m, "| Expected by chance (mean \xc2\xb1 SD over the relabellings) | %s \xc2\xb1 %s (z = %s) |\n",
+		rf_get(ss, "null_mean", RF_FIX2).s, rf_get(ss, "null_sd", RF_FIX2).s, rf_get(ss, "z", RF_FIX2).s);
+	md_f(m, "| Mean per prompt: logged answer / fresh answers | %s / %s |\n", rf_get(ss, "mean_logged", RF_FIX2).s,
+		rf_get(ss, "mean_fresh", RF_FIX2).s);
+	md_f(m, "| Effect (mean per-prompt excess / its SD) | %s |\n", rf_get(ss, "effect", RF_FIX2).s);
+	md_f(m, "| p-value (one-sided) | %s |\n| Computed | ", rf_get(ss, "p_value", RF_P).s);
+	md_plain(m, render_ownctl_method(&m->tmp, ss), MD_CELL);
+	md_f(m, " |\n| Prompts tested | %s |\n| Fresh answers per prompt | %s", rf_get(ss, "prompts", RF_NUM).s,
+		rf_get(ss, "fresh_per_prompt", RF_NUM).s);
+	if (rj_get(ss, "fresh_per_prompt_max"))
+		md_f(m, " to %s", rf_get(ss, "fresh_per_prompt_max", RF_NUM).s);
+	md_f(m, " |\n| Logged prompts left out: no suspect answer / no fresh answer | %s / %s |\n",
+		rf_get(ss, "logged_without_suspect", RF_NUM).s, rf_get(ss, "logged_without_fresh", RF_NUM).s);
+	md_ownctl_file(m, "Logged answers", rj_obj(ss, "logged"));
+	for (i = 0; i < arr_size(rj_arr(ss, "fresh")); i++)
+		md_ownctl_file(m, "Fresh answers", rj_at(rj_arr(ss, "fresh"), i));
+	md_raw(m, "\n### Passages shared with the logged answer and with no fresh answer\n\n");
+	if (!arr_size(ex))
+		md_raw(m, "None: no prompt has a passage of the suspect's answer found in the logged answer and in no "
+			"fresh one, on a prompt where the logged answer is closer than the fresh ones.\n");
+	for (i = 0; i < arr_size(ex); i++) {
+		const json_t *e = rj_at(ex, i);
+
+		md_f(m, "**%zu. Prompt ", i + 1);
+		md_field(m, e, "prompt_id", MD_TEXT, "(no id)");
+		md_f(m, "**: %s word %s-grams shared with the logged answer only; %s on average with each fresh answer "
+			"only.\n\n", rf_get(e, "logged_similarity", RF_NUM).s, rf_get(ss, "ngram", RF_NUM).s,
+			rf_get(e, "fresh_similarity", RF_FIX2).s);
+		if (!m->rc) {
+			int rc = fence_ownctl(&m->tmp, e, sname);
+
+			if (rc)
+				m->rc = rc;
+			else
+				md_code_block(m, "text", &m->tmp);
+			pbuf_reset(&m->tmp);
+		}
+		if (i + 1 < arr_size(ex))
+			md_raw(m, "\n");
+	}
+	md_raw(m, "\n### Run the test again\n\n");
+	if (!m->rc) {
+		int rc = render_ownctl_command(&m->tmp, m->doc);
+
+		if (rc)
+			m->rc = rc;
+		else
+			md_code_block(m, "sh", &m->tmp);
+		pbuf_reset(&m->tmp);
+	}
+}
+
+/* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */
+static void md_ownctl_only(struct md *m)
+{
+	const json_t *sus = rj_obj(m->doc, "suspect"), *tool = rj_obj(m->doc, "tool");
+
+	if (render_unstored_notice(m->doc))
+		md_raw(m, "**Not a stored case: there was no evidence database, so this report has no case id, no case "
+			"hash and no chain of custody.**\n\n");
+	md_raw(m, "# Provenance report: own-control test\n\nWas the suspect model trained on the logged answers "
+		"of a teacher model? The suspect is compared with the logged answers and with fresh answers of the "
+		"same teacher; no corpus and no control models are used.\n\n| | |\n|---|---|\n| Suspect | ");
+	md_field(m, sus, "name", MD_CELL, RENDER_ABSENT);
+	md_raw(m, " |\n| Suspect file | ");
+	md_code(m, rj_strv(sus, "path"), RENDER_ABSENT);
+	md_raw(m, " |\n| Suspect file SHA-256 | ");
+	md_code(m, rj_strv(sus, "sha256"), RENDER_ABSENT);
+	md_raw(m, " |\n| Tool | ");
+	md_field(m, tool, "name", MD_CELL, "provenance");
+	md_raw(m, " ");
+	md_field(m, tool, "version", MD_CELL, RENDER_ABSENT);
+	md_raw(m, " |\n");
+	md_own_control(m, NULL);
+}
+
 int render_md(struct pbuf *out, const json_t *report)
 {
 	struct md m;
@@ -1386,6 +1597,10 @@ int render_md(struct pbuf *out, const json_t *report)
 	m.doc = report;
 	m.rc = 0;
 	pbuf_init(&m.tmp, RENDER_PLAIN_MAX);
+	if (render_ownctl_only(report)) {
+		md_ownctl_only(&m);
+		goto done;
+	}
 	md_header(&m);
 	md_summary(&m);
 	md_method(&m);
@@ -1393,6 +1608,8 @@ int render_md(struct pbuf *out, const json_t *report)
 	md_error_rates(&m);
 	md_limitations(&m);
 	md_custody(&m);
+	md_own_control(&m, "7.");
+done:
 	pbuf_release(&m.tmp);
 	if (m.rc == PROV_EDATA && prov_error_code() == PROV_EDATA &&
 	    strncmp(prov_error_msg(), "report: ", 8) != 0)

@@ -18,6 +18,8 @@
 #ifndef PROV_SESSION_H
 #define PROV_SESSION_H
 
+#include <pthread.h>
+
 #include "corpus/store.h"
 #include "detect/engine.h"
 #include "detect/features.h"
@@ -49,6 +51,16 @@ struct session {
 	const struct session *base;      /* set for a session_without(): everything but resp and prep is borrowed */
 	const char *const *excluded;     /* session_without(): the models left out (borrowed), for the report */
 	size_t nexcluded;
+	int readonly;                    /* opened read-only: nothing is written to the store's cache */
+	pthread_mutex_t memo_lock;       /* guards memo (session_hiding; the base session's own) */
+	struct session_memo *memo;       /* session_hiding(): one session per set of hidden models */
+	size_t nmemo, capmemo;
+};
+
+struct session_memo {
+	uint8_t *hide;                   /* nmodels: 1 if hidden */
+	const char **names;              /* the hidden models' names (borrowed strings) */
+	struct session *se;
 };
 
 /* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */
@@ -91,6 +103,20 @@ int session_keep_answers(struct session *se);
  */
 int session_without(struct session **out, struct session *base, const char *const *names, size_t n);
 
+/*
+ * The session a scan runs against when some models share too few prompts
+ * with its suspect to take part (docs/method.md, "Models that share too few
+ * prompts"): `se` with the models whose hide[m] is 1 (nmodels bytes) hidden
+ * (session_without), so that they are neither teachers tested, controls,
+ * null models nor part of the preparation's corpus-wide numbers. Made once
+ * per set of hidden models and kept in `se` until session_close (*out is
+ * borrowed from it); safe to call from several threads at once. Its
+ * preparation is read through `reader`: from the store's cache when there,
+ * else computed, and cached when `reader` is se->store and se is writable.
+ * Unlike session_without, never decodes se's answers (others may be reading).
+ */
+int session_hiding(struct session **out, struct session *se, struct store *reader, const uint8_t *hide);
+
 /* The built-in pattern library, or the one in `file` (PROV_EIO, PROV_EDATA with FILE:LINE). */
 int session_load_patterns(struct pat_lib **out, const char *file);
 
@@ -115,10 +141,19 @@ struct suspect {
 	size_t n;
 	struct srec *recs;
 	struct feat *feats;
+	long duplicates;   /* records whose prompt an earlier record already asked (not kept) */
 };
 
-/* Read a suspect file (any input shape) and compute its features. */
+/*
+ * Read a suspect file (any input shape) and compute its features. A record
+ * whose prompt (by prompt key) an earlier record asked is counted in
+ * `duplicates` and dropped: the first answer to each prompt stands.
+ */
 int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib);
+
+/* suspect_load with flags: SUSPECT_KEEP_DUPLICATES keeps every record (inspect shows each line). */
+#define SUSPECT_KEEP_DUPLICATES 1u
+int suspect_load_opt(struct suspect **out, const char *path, const struct pat_lib *lib, unsigned flags);
 void suspect_free(struct suspect *s);
 
 /* The name to report: --name, else the file's single model name, else the file name. */

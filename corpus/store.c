@@ -341,11 +341,39 @@ static int is_uri(const char *path)
 	return strncmp(path, "file:", 5) == 0;
 }
 
+/*
+ * When SQLite could not open or create a file for writing: the folder the
+ * database lies in, if it cannot be written (a read-only file system or
+ * folder): 1 and the message set, else 0.
+ */
+static int folder_not_writable(struct store *s)
+{
+	int e = s->db ? sqlite3_extended_errcode(s->db) & 0xff : SQLITE_CANTOPEN;
+	char dir[4096], *slash;
+
+	if (s->readonly || is_uri(s->path) || (e != SQLITE_CANTOPEN && e != SQLITE_READONLY))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK) == 0)
+		return 0;
+	prov_error(PROV_EDB, "%s: cannot write here: the folder %s is read-only or not writable (%s); the database "
+		"and its -wal and -shm files need a writable folder (copy it elsewhere to add to it; reading "
+		"commands such as cases, verify and report work where it is)", s->path, dir, strerror(errno));
+	return 1;
+}
+
 static int open_db(struct store *s, const char *path, int oflags)
 {
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
 		if (!s->db)
 			return PROV_ENOMEM;
+		if (folder_not_writable(s))
+			return PROV_EDB;
 		return prov_error(PROV_EDB, "%s: cannot open database: %s", s->path,
 			sqlite3_errmsg(s->db));
 	}
@@ -573,6 +601,10 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 		rc = read_header(s, &appid, &uv, &ntables);
 	}
 opened:
+	if (rc && folder_not_writable(s)) {
+		store_close(s);
+		return PROV_EDB;
+	}
 	if (rc) {
 		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
 			sqlite3_errmsg(s->db));
@@ -823,6 +855,41 @@ int store_import_begin(struct store *s, const char *path, const char *sha256, ui
 fail:
 	sqlite3_finalize(st);
 	store_import_rollback(s);
+	return rc;
+}
+
+int store_import_source(struct store *s, const char *sha256, uint64_t size, const char *params,
+	char when_out[32])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!s->in_tx)
+		return prov_error(PROV_EINTERNAL, "store_import_source outside an import");
+	if (sqlite3_prepare_v2(s->db, "SELECT imported_at FROM sources WHERE sha256 = ?1 AND params = ?2 AND id <> ?3",
+		-1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot look up sources");
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, s->source_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (when_out)
+			snprintf(when_out, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot look up sources");
+	if (sqlite3_prepare_v2(s->db, "UPDATE sources SET sha256 = ?2, size = ?3 WHERE id = ?1", -1, &st, NULL) !=
+		SQLITE_OK)
+		return db_error(s, "cannot record the source file");
+	sqlite3_bind_int64(st, 1, s->source_id);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, "cannot record the source file");
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -2255,3 +2322,4 @@ done:
 		*delivered = n;
 	return rc;
 }
+

@@ -86,6 +86,17 @@ struct store_import_stats {
  */
 int store_import_add(struct store *s, const struct store_item *it, struct store_import_stats *st);
 
+/*
+ * Inside an import, once the file has been read: its SHA-256 and size (the
+ * reader hashes while it parses, so a pipe is read once; store_import_begin
+ * may have recorded a placeholder). Returns 1 and *when_out (may be NULL) if
+ * the same bytes with the same parameters were imported before (e.g. by
+ * another process while this one read): the caller rolls back. 0 when
+ * recorded, <0 on error.
+ */
+int store_import_source(struct store *s, const char *sha256, uint64_t size, const char *params,
+	char when_out[32]);
+
 /* Finish: record the line count and commit. On failure the import is rolled back. */
 int store_import_commit(struct store *s, long lines, long records);
 
@@ -268,11 +279,20 @@ int store_validation_add(struct store *s, const struct store_validation *v, int6
 
 /*
  * The latest validation recorded for this corpus snapshot, tool version and
- * pattern library: 1 (and its id, time, result), 0 if none, <0 on error
- * (PROV_ETAMPER if its result no longer matches its SHA-256).
+ * pattern library: 1 (and its id, time, result), 0 if none, <0 on error.
+ * Validations are evidence (corpus/cases.h): only one in the validation chain
+ * is considered, and one that does not verify is PROV_ETAMPER, naming it.
+ * (Implemented in corpus/cases.c with the chain.)
  */
 int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
 	int64_t *id_out, char created_out[32], struct pbuf *result_out);
+
+/*
+ * As store_validation_latest, but the latest one that holds a likelihood-ratio
+ * calibration (validate --calibrate: a "calibration" member with weights).
+ */
+int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out);
 
 /* The cache of corpus-derived data. get: 1 found (value in *out), 0 not, <0 error. */
 int store_cache_get(struct store *s, const char *key, struct pbuf *out);
