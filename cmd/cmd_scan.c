@@ -306,6 +306,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if ((rc = analyse(&doc, sub ? sub : se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
+	if (!cmd_quiet && json_object_get(json_object_get(doc, "conclusion"), "cause"))
+		fprintf(stderr, "provenance: %s\n", json_string_value(json_object_get(json_object_get(doc, "conclusion"),
+			"statement")));
 	if (oc.logged) {
 		if ((rc = ownctl_build(&ss, sus, &oc, se->lib)))
 			goto done;
