@@ -9,6 +9,8 @@
 
 #include "cmd/casedoc.h"
 #include "cmd/render.h"
+#include "cmd/cmd.h"
+#include "corpus/pdf.h"
 
 int casedoc_build(json_t **out, const char *stored, size_t len, const struct case_info *ci)
 {
@@ -47,7 +49,37 @@ int casedoc_render(struct pbuf *out, const json_t *doc, const char *format)
 		return render_md(out, doc);
 	if (!strcmp(format, "html"))
 		return render_html(out, doc);
+	if (!strcmp(format, "pdf")) {
+		struct pbuf html = PBUF_INIT(0);
+		char renderer[4096];
+		int rc;
+
+		if (!pdf_find_renderer(renderer, sizeof(renderer)))
+			return prov_error(PROV_EIO, "--format pdf: no PDF renderer found (%s)", PDF_PACKAGE_HINT);
+		if (!(rc = render_html(&html, doc)))
+			rc = pdf_print(out, renderer, html.data, html.len, PDF_TIMEOUT_S);
+		pbuf_release(&html);
+		return rc;
+	}
 	return render_json(out, doc);
+}
+
+int casedoc_format_ok(const char *format)
+{
+	return !strcmp(format, "json") || !strcmp(format, "md") || !strcmp(format, "html") || !strcmp(format, "pdf");
+}
+
+int casedoc_pdf_check(const char *cmd, const char *format)
+{
+	char renderer[4096];
+
+	if (strcmp(format, "pdf") || pdf_find_renderer(renderer, sizeof(renderer)))
+		return 0;
+	fprintf(stderr, "provenance %s: --format pdf needs a PDF renderer (headless Chromium: chromium,\n"
+		"chromium-browser or google-chrome in $PATH) and none is installed; install one with:\n"
+		"  %s\n"
+		"or write --format html and print it to PDF from a browser.\n", cmd, PDF_PACKAGE_HINT);
+	return EXIT_UNAVAILABLE;
 }
 
 struct casedoc_pending {

@@ -8,14 +8,28 @@
 
 #include <jansson.h>
 
-#include "cmd/analysis.h"
+#include "cmd/session.h"
 #include "corpus/cases.h"
 
 /* The document: the stored report bytes with the "case" header added. The caller owns *out. */
 int casedoc_build(json_t **out, const char *stored, size_t len, const struct case_info *ci);
 
-/* Render as "json", "md" or "html" into *out (replacing its content). */
+/*
+ * Render as "json", "md", "html" or "pdf" into *out (replacing its content).
+ * "pdf" prints the HTML with the renderer casedoc_pdf_check found (corpus/pdf.h):
+ * PROV_EIO when it fails or none is installed.
+ */
 int casedoc_render(struct pbuf *out, const json_t *doc, const char *format);
+
+/* Whether `format` is one casedoc_render knows ("json", "md", "html", "pdf"). */
+int casedoc_format_ok(const char *format);
+
+/*
+ * For --format pdf, before any work: 0 when a renderer is installed (or the
+ * format is not pdf); else prints "provenance CMD: --format pdf needs ..."
+ * naming the package to install and returns EXIT_UNAVAILABLE.
+ */
+int casedoc_pdf_check(const char *cmd, const char *format);
 
 /*
  * Append the report of records [first, first + count) of the suspect as a

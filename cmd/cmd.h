@@ -26,6 +26,7 @@ enum prov_exit {
 	EXIT_NOTFOUND = 6,   /* no such database, model or case */
 	EXIT_CHANGED = 7,    /* verify: the cases are intact but the corpus changed since (not just grew) */
 	EXIT_NOMEM = 8,      /* out of memory */
+	EXIT_UNAVAILABLE = 9, /* a program the request needs is not installed (--format pdf: a renderer) */
 	EXIT_INTERNAL = 70   /* a bug in provenance */
 };
 
@@ -163,5 +164,22 @@ const char *cmd_input_path(const char *arg);
  * twice); *out is its path, which the caller unlinks and frees. 0 or PROV_E*.
  */
 int cmd_spool_stdin(char **out);
+
+/*
+ * `path` as an absolute path (symbolic links, "." and ".." resolved; for a
+ * missing file, its folder resolved). Returns a per-thread buffer, or path
+ * itself for "-" (or when nothing can be resolved).
+ */
+const char *cmd_resolved(const char *path);
+
+/*
+ * Every command's -o goes through this: PROV_EUSAGE (message set) if `out`
+ * names the evidence database `db_path` or its -wal, -shm or -journal file
+ * (the same device and inode where the file exists, else the same resolved
+ * path), 0 otherwise ("-" and NULL are standard output).
+ */
+int cmd_check_output(const char *out, const char *db_path);
+/* The evidence database of this run (main sets it): cmd_write_output refuses to write over it. */
+extern const char *cmd_db_path;
 
 #endif

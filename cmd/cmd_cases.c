@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 #include "corpus/cases.h"
 #include "detect/features.h"
 
@@ -72,6 +73,36 @@ static int is_hash(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[64] == '\0';
+}
+
+/* Terminal columns of UTF-8 text (one per code point: names are printable, see cmd_esc). */
+static size_t text_cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* s, then spaces up to `width` columns and one more: a column of the `cases` listing. */
+static void print_col(const char *s, size_t width)
+{
+	size_t c = text_cols(s);
+
+	fputs(s, stdout);
+	for (; c < width + 1; c++)
+		putchar(' ');
+}
+
+/* The conclusion column of a case: "teacher (family)" or "-". */
+static void conclusion_text(char *out, size_t size, const struct case_info *ci)
+{
+	if (ci->conclusion_teacher[0])
+		snprintf(out, size, "%s (%s)", ci->conclusion_teacher, ci->conclusion_family[0] ?
+			ci->conclusion_family : "-");
+	else
+		snprintf(out, size, "-");
 }
 
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
@@ -140,24 +171,44 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 		free(v);
 		return print_json(arr);
 	}
-	if (!n)
+	if (!n) {
 		printf("No cases yet. Scan a suspect with: provenance scan SUSPECT.jsonl\n");
-	else
-		printf("%-5s %-24s %-20s %-13s %-28s %s\n", "ID", "NAME", "CREATED", "VERDICT", "CONCLUSION",
-			"SUSPECT SHA-256");
-	for (i = 0; i < n; i++) {
-		char concl[1200];
+	} else {
+		/* every column as wide as its widest value: long names do not shift the columns after them */
+		size_t w[5] = { 2, 4, 7, 7, 10 };   /* ID NAME CREATED VERDICT CONCLUSION */
+		char concl[1200], id[32];
 
-		if (v[i].conclusion_teacher[0])
-			snprintf(concl, sizeof(concl), "%s (%s)", v[i].conclusion_teacher,
-				v[i].conclusion_family[0] ? v[i].conclusion_family : "-");
-		else
-			snprintf(concl, sizeof(concl), "-");
-		printf("%-5lld %-24s %-20s %-13s %-28s %s\n", (long long)v[i].id, cmd_esc(v[i].name),
-			cmd_esc(v[i].created_at), v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), cmd_esc(concl),
-			cmd_esc(v[i].suspect_sha256));
-		altered += v[i].altered != 0;
+		for (i = 0; i < n; i++) {
+			size_t x;
+
+			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+			conclusion_text(concl, sizeof(concl), &v[i]);
+			w[0] = (x = strlen(id)) > w[0] ? x : w[0];
+			w[1] = (x = text_cols(cmd_esc(v[i].name))) > w[1] ? x : w[1];
+			w[2] = (x = text_cols(cmd_esc(v[i].created_at))) > w[2] ? x : w[2];
+			w[3] = (x = text_cols(v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict))) > w[3] ? x : w[3];
+			w[4] = (x = text_cols(cmd_esc(concl))) > w[4] ? x : w[4];
+		}
+		w[0] = w[0] < 4 ? 4 : w[0];
+		print_col("ID", w[0]);
+		print_col("NAME", w[1]);
+		print_col("CREATED", w[2]);
+		print_col("VERDICT", w[3]);
+		print_col("CONCLUSION", w[4]);
+		printf("SUSPECT SHA-256\n");
+		for (i = 0; i < n; i++) {
+			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+			conclusion_text(concl, sizeof(concl), &v[i]);
+			print_col(id, w[0]);
+			print_col(cmd_esc(v[i].name), w[1]);
+			print_col(cmd_esc(v[i].created_at), w[2]);
+			print_col(v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), w[3]);
+			print_col(cmd_esc(concl), w[4]);
+			printf("%s\n", cmd_esc(v[i].suspect_sha256));
+		}
 	}
+	for (i = 0; i < n; i++)
+		altered += v[i].altered != 0;
 	if (altered)
 		printf("%zu case%s marked ALTERED: the stored row does not match its hash (run: provenance verify --all)\n",
 			altered, altered == 1 ? "" : "s");
@@ -191,18 +242,25 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 			output = optarg;
 			break;
 		case 'h':
-			fputs("usage: provenance report CASE [--format md|html|json] [-o FILE]\n"
+			fputs("usage: provenance report CASE [--format md|html|json|pdf] [-o FILE]\n"
 			      "Re-renders a stored case (default: Markdown). The bytes are the same as the\n"
-			      "scan that made the case wrote in that format.\n", stdout);
+			      "scan that made the case wrote in that format. pdf prints the HTML to A4 with\n"
+			      "headless Chromium (apt-get install -y chromium); without it, exit code 9.\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
 		}
 	}
-	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
-		return cmd_usage_error("report", "--format must be json, md or html, not '%s'", format);
+	if (!casedoc_format_ok(format))
+		return cmd_usage_error("report", "--format must be json, md, html or pdf, not '%s'", format);
 	if (optind + 1 != argc || parse_case_id(argv[optind], &id))
 		return cmd_usage_error("report", "give one case id (see: provenance cases)");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
+	if (!strcmp(format, "pdf") && !output && isatty(STDOUT_FILENO))
+		return cmd_usage_error("report", "--format pdf writes a binary file: give -o FILE.pdf");
+	if ((rc = casedoc_pdf_check("report", format)))
+		return rc;
 	if (!(rc = store_open(&st, ctx->db_path, STORE_RDONLY)) && !(rc = case_report(st, id, &stored, &ci)) &&
 	    !(rc = casedoc_build(&doc, stored.data, stored.len, &ci)) && !(rc = casedoc_render(&out, doc, format)))
 		rc = cmd_write_output(output, out.data, out.len);
@@ -273,6 +331,33 @@ struct verify_run {
 	json_t *json;              /* --format json: each case's {case, intact, items} appended here */
 };
 
+#define VERIFY_CODE(rc) ((rc) == 0 || (rc) == PROV_ETAMPER || (rc) == CASE_CORPUS_CHANGED || (rc) == CASE_UNANCHORED)
+
+/* The status word of an item. */
+static const char *item_status(const struct verify_item *it, int json)
+{
+	switch (it->ok) {
+	case 1: return json ? "ok" : "ok  ";
+	case -1: return json ? "changed" : "CHANGED";
+	case -2: return json ? "missing" : "MISSING";
+	default: return json ? "fail" : "FAIL";
+	}
+}
+
+/* What a case lacks that the options require: "UNSIGNED", "NOT TIMESTAMPED" or both. */
+static const char *missing_what(const struct verify_item *v, size_t n)
+{
+	int sig = 0, ts = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].ok == -2) {
+			sig |= !strncmp(v[i].what, "unsigned", 8);
+			ts |= !strncmp(v[i].what, "untimestamped", 13);
+		}
+	return sig && ts ? "UNSIGNED and NOT TIMESTAMPED" : ts ? "NOT TIMESTAMPED" : "UNSIGNED";
+}
+
 /* Verify one case and print the result; returns the case_verify_ex code. */
 static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 {
@@ -280,7 +365,7 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 	size_t n = 0, i;
 	int rc = case_verify_ex(st, id, &vr->o, &v, &n);
 
-	if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED) {
+	if (!VERIFY_CODE(rc)) {
 		free(v);
 		return rc;
 	}
@@ -290,11 +375,12 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		json_object_set_new(o, "case", json_integer(id));
 		json_object_set_new(o, "intact", json_boolean(rc != PROV_ETAMPER));
 		json_object_set_new(o, "corpus_changed", json_boolean(rc == CASE_CORPUS_CHANGED));
+		json_object_set_new(o, "anchors_missing", json_boolean(rc == CASE_UNANCHORED));
 		for (i = 0; i < n; i++) {
 			json_t *it = json_object();
 
 			json_object_set_new(it, "ok", json_boolean(v[i].ok == 1));
-			json_object_set_new(it, "status", json_string(v[i].ok == 1 ? "ok" : v[i].ok < 0 ? "changed" : "fail"));
+			json_object_set_new(it, "status", json_string(item_status(&v[i], 1)));
 			json_object_set_new(it, "what", json_string(v[i].what));
 			json_array_append_new(items, it);
 		}
@@ -303,12 +389,19 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		free(v);
 		return rc;
 	}
-	if (!cmd_quiet || rc)
-		printf("case %lld: %s\n", (long long)id, rc == PROV_ETAMPER ? "ALTERED: the stored evidence does not match"
-			" its hashes" : rc ? "intact, but the corpus CHANGED since the case" : "intact");
+	if (!cmd_quiet || rc) {
+		if (rc == PROV_ETAMPER)
+			printf("case %lld: ALTERED: the stored evidence does not match its hashes\n", (long long)id);
+		else if (rc == CASE_UNANCHORED)
+			printf("case %lld: intact, but %s as required\n", (long long)id, missing_what(v, n));
+		else if (rc)
+			printf("case %lld: intact, but the corpus CHANGED since the case\n", (long long)id);
+		else
+			printf("case %lld: intact\n", (long long)id);
+	}
 	for (i = 0; i < n; i++)
 		if ((!vr->quiet && !cmd_quiet) || v[i].ok != 1 || !strncmp(v[i].what, "note:", 5))
-			printf("  %s %s\n", v[i].ok == 1 ? "ok  " : v[i].ok < 0 ? "CHANGED" : "FAIL", cmd_esc(v[i].what));
+			printf("  %s %s\n", item_status(&v[i], 0), cmd_esc(v[i].what));
 	free(v);
 	return rc;
 }
@@ -323,6 +416,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "tsa-cert", required_argument, NULL, 't' },
 		{ "features", no_argument, NULL, 'F' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "require-signature", no_argument, NULL, 'S' },
+		{ "require-timestamp", no_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -336,7 +431,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL, *patterns = NULL;
 	size_t n = 0, i;
 	int64_t id = 0;
-	int c, rc = 0, all = 0, altered = 0, changed = 0, features = 0;
+	int c, rc = 0, all = 0, altered = 0, changed = 0, missing = 0, features = 0, require = 0;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":af:h", longopts, "verify")) != -1) {
@@ -359,6 +454,12 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'F':
 			features = 1;
 			break;
+		case 'S':
+			require |= CASE_VERIFY_REQUIRE_SIGNATURE;
+			break;
+		case 'T':
+			require |= CASE_VERIFY_REQUIRE_TIMESTAMP;
+			break;
 		case 'p':
 			patterns = optarg;
 			break;
@@ -371,24 +472,32 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case 'h':
 			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]\n"
-			      "                         [--pubkey FILE] [--tsa-cert FILE] [--features [--patterns FILE]]\n"
+			      "                         [--pubkey FILE] [--require-signature] [--require-timestamp]\n"
+			      "                         [--tsa-cert FILE] [--features [--patterns FILE]]\n"
 			      "                         [--format text|json] [-q]\n"
 			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
-			      "header, the result and evidence rows against the report, the link to the previous case, and\n"
-			      "the corpus snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered\n"
-			      "(the lines marked FAIL name the column), 7 if the cases are intact but the corpus changed.\n"
-			      "A database holds what its holder wrote: anchor it outside the file.\n"
+			      "header, the result and evidence rows against the report, the link to the previous case, every\n"
+			      "stored signature against the key stored with it (named by its fingerprint), and the corpus\n"
+			      "snapshot. Exit 0 if intact (a grown corpus is a note), 1 if anything was altered (the lines\n"
+			      "marked FAIL name the column) or a required signature or timestamp is missing (MISSING names\n"
+			      "the case; an unsigned case is never called altered), 7 if the cases are intact but the corpus\n"
+			      "changed. A database holds what its holder wrote: anchor it outside the file.\n"
 			      "  --hash HASH      the case must have this hash (the one quoted in its report)\n"
 			      "  --head HASH      the chain must hold this hash, kept outside the database (cases --head):\n"
 			      "                   fails when the chain was rewritten or cases were removed after it\n"
-			      "  --pubkey FILE    every case must be signed by this Ed25519 key (scan --sign-key)\n"
+			      "  --pubkey FILE    the key you trust: every case must carry a signature by this Ed25519 key\n"
+			      "                   (scan --sign-key); a case without one is UNSIGNED (exit 1)\n"
+			      "  --require-signature  every case must carry a signature that holds (by --pubkey's key when\n"
+			      "                   given, else by the key stored with it)\n"
+			      "  --require-timestamp  every case must carry an RFC 3161 timestamp that holds\n"
 			      "  --tsa-cert FILE  check the signatures of attached RFC 3161 timestamps against this\n"
 			      "                   authority certificate (without it, only their message imprint)\n"
 			      "  --features       recompute every stored feature blob of the corpus from its answer (with\n"
 			      "                   the built-in pattern library, or --patterns FILE) and compare\n"
 			      "  --format FORMAT  text (default) or json (an array of {case, intact, corpus_changed,\n"
-			      "                   items: [{ok, status, what}]}); the chain and feature lines stay text\n"
-			      "  -q, --quiet      only the cases that do not verify, with their FAIL lines\n", stdout);
+			      "                   anchors_missing, items: [{ok, status, what}]}); the chain and feature lines\n"
+			      "                   stay text\n"
+			      "  -q, --quiet      only the cases that do not verify, with their FAIL and MISSING lines\n", stdout);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
@@ -406,7 +515,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("verify", "a hash is 64 lower-case hexadecimal digits, not '%s'", head && !is_hash(head) ?
 			head : want);
 	memset(&vr, 0, sizeof(vr));
-	vr.o.flags = CASE_VERIFY_CORPUS;
+	vr.o.flags = CASE_VERIFY_CORPUS | require;
 	vr.o.ts_check = cmd_ts_check;
 	vr.o.ts_ctx = (void *)tsa_cert;
 	vr.quiet = all;
@@ -424,14 +533,15 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 
 		if ((rc = case_list(st, &v, &n)))
 			goto fail;
-		for (i = 0; i < n && (!rc || rc == PROV_ETAMPER || rc == CASE_CORPUS_CHANGED); i++) {
+		for (i = 0; i < n && VERIFY_CODE(rc); i++) {
 			rc = verify_one(st, v[i].id, &vr);
 			altered |= rc == PROV_ETAMPER;
+			missing |= rc == CASE_UNANCHORED;
 			changed |= rc == CASE_CORPUS_CHANGED;
 			if (head && !strcmp(v[i].hash, head))
 				anchored = v[i].id;
 		}
-		if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED)
+		if (!VERIFY_CODE(rc))
 			goto fail;
 		if (!n)
 			printf("no cases to verify\n");
@@ -447,9 +557,10 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		}
 	} else {
 		rc = verify_one(st, id, &vr);
-		if (rc && rc != PROV_ETAMPER && rc != CASE_CORPUS_CHANGED)
+		if (!VERIFY_CODE(rc))
 			goto fail;
 		altered = rc == PROV_ETAMPER;
+		missing = rc == CASE_UNANCHORED;
 		changed = rc == CASE_CORPUS_CHANGED;
 		if (want) {
 			struct pbuf rep = PBUF_INIT(0);
@@ -481,7 +592,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	case_key_free(key);
 	if (vr.json && print_json(vr.json) != EXIT_OK)
 		return EXIT_INTERNAL;
-	return altered ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
+	return altered || missing ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
 fail:
 	free(v);
 	store_close(st);

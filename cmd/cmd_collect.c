@@ -60,7 +60,8 @@ static void on_signal(int sig)
 
 struct plist {
 	struct collect_prompt *items;
-	size_t n, cap;
+	char **where;      /* per item: "FILE:LINE" or "probe NAME", for messages */
+	size_t n, cap, capwhere;
 	char **owned;      /* strings to free */
 	size_t nowned, capowned;
 };
@@ -77,7 +78,7 @@ static int own(struct plist *l, char *s)
 	return 0;
 }
 
-static int add_prompt(struct plist *l, const char *id, const char *prompt, size_t plen)
+static int add_prompt(struct plist *l, const char *id, const char *prompt, size_t plen, char *where)
 {
 	char *pid, *ptext;
 	char sha[PROV_SHA256_HEX];
@@ -93,8 +94,12 @@ static int add_prompt(struct plist *l, const char *id, const char *prompt, size_
 	}
 	if ((rc = own(l, pid)) || (rc = own(l, ptext = prov_strndup(prompt, plen))))
 		return rc;
-	if (prov_grow(&l->items, &l->cap, l->n, sizeof(*l->items), 256))
+	if ((rc = own(l, where)))
+		return rc;
+	if (prov_grow(&l->items, &l->cap, l->n, sizeof(*l->items), 256) ||
+	    prov_grow(&l->where, &l->capwhere, l->n, sizeof(*l->where), 256))
 		return PROV_ENOMEM;
+	l->where[l->n] = where;
 	l->items[l->n].id = pid;
 	l->items[l->n].prompt = ptext;
 	l->n++;
@@ -103,7 +108,7 @@ static int add_prompt(struct plist *l, const char *id, const char *prompt, size_
 
 static int load_file(struct plist *l, const char *path)
 {
-	struct jl_opts o = { 0, 1 };
+	struct jl_opts o = { 0, 1, 0, 0 };
 	struct jl_reader *r = NULL;
 	struct jl_record rec;
 	int rc, got;
@@ -115,7 +120,13 @@ static int load_file(struct plist *l, const char *path)
 			jl_free(r);
 			return prov_error(PROV_EDATA, "%s:%ld: no prompt to ask", path, rec.line);
 		}
-		if ((rc = add_prompt(l, rec.id, rec.prompt, rec.prompt_len))) {
+		struct pbuf w = PBUF_INIT(0);
+
+		if (pbuf_addf(&w, "%s:%ld", path, rec.line)) {
+			jl_free(r);
+			return PROV_ENOMEM;
+		}
+		if ((rc = add_prompt(l, rec.id, rec.prompt, rec.prompt_len, pbuf_detach(&w, NULL)))) {
 			jl_free(r);
 			return rc;
 		}
@@ -136,8 +147,12 @@ static int load_probe(struct plist *l, const char *name)
 		snprintf(msg, sizeof(msg), "%s", prov_error_msg());
 		return rc == PROV_ENOTFOUND ? prov_error(PROV_EUSAGE, "%s", msg) : rc;
 	}
-	for (i = 0; i < s->n && !rc; i++)
-		rc = add_prompt(l, s->items[i].id, s->items[i].prompt, strlen(s->items[i].prompt));
+	for (i = 0; i < s->n && !rc; i++) {
+		struct pbuf w = PBUF_INIT(0);
+
+		rc = pbuf_addf(&w, "probe set %s", name) ? PROV_ENOMEM :
+			add_prompt(l, s->items[i].id, s->items[i].prompt, strlen(s->items[i].prompt), pbuf_detach(&w, NULL));
+	}
 	probe_set_free(s);
 	return rc;
 }
@@ -150,6 +165,37 @@ static void plist_release(struct plist *l)
 		free(l->owned[i]);
 	free(l->owned);
 	free(l->items);
+	free(l->where);
+}
+
+static const struct plist *cmp_list;
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(cmp_list->items[i].id, cmp_list->items[j].id);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+/* A prompt id given twice: PROV_EDATA naming both places (the second one first). */
+static int check_unique_ids(const struct plist *l)
+{
+	size_t *ix = prov_calloc(l->n + 1, sizeof(*ix)), k;
+	int rc = 0;
+
+	if (!ix)
+		return PROV_ENOMEM;
+	for (k = 0; k < l->n; k++)
+		ix[k] = k;
+	cmp_list = l;
+	qsort(ix, l->n, sizeof(*ix), cmp_by_id);
+	for (k = 1; k < l->n && !rc; k++)
+		if (!strcmp(l->items[ix[k - 1]].id, l->items[ix[k]].id))
+			rc = prov_error(PROV_EDATA, "%s: prompt id '%s' appears twice (first at %s); each prompt needs its "
+				"own id", l->where[ix[k]], l->items[ix[k]].id, l->where[ix[k - 1]]);
+	free(ix);
+	return rc;
 }
 
 struct ui {
@@ -344,6 +390,7 @@ int cmd_collect(int argc, char **argv, struct cmd_ctx *ctx)
 	if (keyenv_given && (!key || !key[0]))
 		return cmd_usage_error("collect", "the environment variable %s (--api-key-env) is not set", keyenv);
 	s.api_key = key && key[0] ? key : NULL;
+	s.api_key_env = keyenv;
 	/* second pass: the prompt sources in the order given */
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":o:j:h", longopts, "collect")) != -1) {
@@ -354,6 +401,8 @@ int cmd_collect(int argc, char **argv, struct cmd_ctx *ctx)
 		if (rc)
 			break;
 	}
+	if (!rc)
+		rc = check_unique_ids(&l);
 	if (rc) {
 		plist_release(&l);
 		return rc == PROV_EUSAGE ? usage_from_error() : cmd_fail(rc);

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
+#include <jansson.h>
+
 #include "cmd/cmd.h"
+#include "cmd/session.h"
 
 static const char inspect_usage[] =
 	"usage: provenance inspect FILE [--format text|jsonl] [--patterns FILE]\n"
@@ -105,7 +107,7 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("inspect", "--format must be text or jsonl, not '%s'", format);
 	if (optind + 1 != argc)
 		return cmd_usage_error("inspect", optind >= argc ? "no input file given" : "one file at a time");
-	if ((rc = session_load_patterns(&lib, patterns)) || (rc = suspect_load(&s, cmd_input_path(argv[optind]), lib)))
+	if ((rc = session_load_patterns(&lib, patterns)) || (rc = suspect_load_opt(&s, cmd_input_path(argv[optind]), lib, SUSPECT_KEEP_DUPLICATES)))
 		goto done;
 	if (!strcmp(format, "text"))
 		printf("%-12s %6s  %-22s %s\n", "ID", "WORDS", "REFUSAL", "IDENTITY CLAIMS");
@@ -139,8 +141,9 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx)
 			}
 			snprintf(refusal, sizeof(refusal), "%s%s%s%s", f->refusal_family[0] ? f->refusal_family : "yes",
 				shape ? " (" : "", shape ? shape : "", shape ? ")" : "");
-			printf("%-12.12s %6u  %-22s %s\n", r->id ? r->id : idbuf, f->ntok,
-				f->refused ? refusal : "-", off ? claims : "-");
+			/* ids and matched text come from the file: escaped for the terminal */
+			printf("%-12.12s %6u  %-22s %s\n", r->id ? cmd_esc(r->id) : idbuf, f->ntok,
+				f->refused ? cmd_esc(refusal) : "-", off ? cmd_esc(claims) : "-");
 		}
 		if (ferror(stdout)) {
 			rc = prov_error(PROV_EIO, "write error on standard output");

@@ -10,26 +10,28 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cmd/analysis.h"
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
 #include "cmd/ownctl_doc.h"
+#include "cmd/report_doc.h"
 #include "corpus/cases.h"
 
 #define MAX_TEACHERS 256
 
 static const char scan_usage[] =
-	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html] [-o FILE]\n"
-	"                          [--patterns FILE] [--no-store]\n"
+	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html|pdf] [-o FILE]\n"
+	"                          [--patterns FILE] [--sign-key FILE] [--exclude-control NAME]... [--no-store]\n"
 	"                          [--logged LOGGED.jsonl --fresh FRESH.jsonl... [--draws N] [--seed N]]\n"
 	"\n"
-	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape; `-` reads standard input)\n"
+	"Compares the suspect's answers (JSONL or JSONL.gz, or one JSON array such as AlpacaEval's\n"
+	"model_outputs.json; any input shape; `-` reads standard input)\n"
 	"with every teacher in the corpus against the control panel, stores the result as a case and\n"
 	"writes the report.\n"
 	"\n"
 	"  --name NAME       the suspect's name in the report (default: the lines' model, else the file name)\n"
 	"  --teacher NAME    test only this teacher (repeatable); the control panel stays the whole corpus\n"
-	"  --format FORMAT   json, md or html (default: md on a terminal, else json)\n"
+	"  --format FORMAT   json, md, html or pdf (default: md on a terminal, else json); pdf\n"
+	"                    prints the HTML with headless Chromium (exit code 9 without it)\n"
 	"  -o FILE           write the report to FILE instead of standard output\n"
 	"  --patterns FILE   use this pattern library instead of the built-in one\n"
 	"  --sign-key FILE   sign the case hash with this Ed25519 private key (PEM: openssl genpkey\n"
@@ -56,12 +58,15 @@ static const char scan_usage[] =
 int cmd_write_output(const char *path, const char *data, size_t len)
 {
 	FILE *fp;
+	int rc;
 
 	if (!path || !strcmp(path, "-")) {
 		if (fwrite(data, 1, len, stdout) != len)
 			return prov_error(PROV_EIO, "write error on standard output");
 		return 0;
 	}
+	if ((rc = cmd_check_output(path, cmd_db_path)))
+		return rc;
 	fp = fopen(path, "wb");
 	if (!fp)
 		return prov_error(PROV_EIO, "%s: cannot write: %s", path, strerror(errno));
@@ -156,6 +161,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	size_t nteachers = 0;
 	struct session *se = NULL;
 	struct suspect *sus = NULL;
+	struct pat_lib *slib = NULL;
 	json_t *doc = NULL, *full = NULL;
 	struct pbuf stored = PBUF_INIT(0), rendered = PBUF_INIT(0);
 	struct case_info ci;
@@ -225,10 +231,17 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (!format)   /* a person at a terminal reads Markdown; a pipe or a file gets the JSON document */
 		format = !output && isatty(STDOUT_FILENO) ? "md" : "json";
-	if (strcmp(format, "json") && strcmp(format, "md") && strcmp(format, "html"))
-		return cmd_usage_error("scan", "--format must be json, md or html, not '%s'", format);
+	if (!casedoc_format_ok(format))
+		return cmd_usage_error("scan", "--format must be json, md, html or pdf, not '%s'", format);
+	if (!strcmp(format, "pdf") && !output && isatty(STDOUT_FILENO))
+		return cmd_usage_error("scan", "--format pdf writes a binary file: give -o FILE.pdf");
+	/* before any work: a scan must not store a case and then fail for want of a renderer */
+	if ((rc = casedoc_pdf_check("scan", format)))
+		return rc;
 	if (optind >= argc)
 		return cmd_usage_error("scan", "no suspect file given");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (optind + 1 < argc)
 		return cmd_usage_error("scan", "one suspect file at a time (for many, use: provenance audit)");
 	if (name && !cmd_valid_name(name))
@@ -247,8 +260,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 				cmd_esc(ctx->db_path), output ? "; report written to " : "", output ? cmd_esc(output) : "");
 		goto done;
 	}
+	/*
+	 * The suspect is read before the corpus is opened: a scan that fails on its input writes
+	 * nothing (not even the preparation cache), and --no-store opens the database read-only.
+	 */
 	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = cmd_need_db(ctx->db_path)) ||
-	    (rc = session_open(&se, ctx->db_path, patterns, 0)))
+	    (rc = session_load_patterns(&slib, patterns)) ||
+	    (rc = suspect_load(&sus, cmd_input_path(argv[optind]), slib)) ||
+	    (rc = session_open(&se, ctx->db_path, patterns, no_store)))
 		goto done;
 	case_use_signer(se->store, key);
 	if (nexcluded) {
@@ -267,8 +286,6 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			goto done;
 	}
 	t[1] = progress_elapsed(&pg);
-	if ((rc = suspect_load(&sus, cmd_input_path(argv[optind]), se->lib)))
-		goto done;
 	if (!strcmp(argv[optind], "-")) {
 		/* recorded as `-`: `sha256sum -` and `provenance scan -` re-check it from standard input */
 		char *dash = prov_strdup("-");
@@ -289,6 +306,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if ((rc = analyse(&doc, sub ? sub : se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
+	if (!cmd_quiet && json_object_get(json_object_get(doc, "conclusion"), "cause"))
+		fprintf(stderr, "provenance: %s\n", json_string_value(json_object_get(json_object_get(doc, "conclusion"),
+			"statement")));
 	if (oc.logged) {
 		if ((rc = ownctl_build(&ss, sus, &oc, se->lib)))
 			goto done;
@@ -343,6 +363,7 @@ done:
 	json_decref(full);
 	json_decref(doc);
 	suspect_free(sus);
+	pat_lib_free(slib);
 	session_close(sub);
 	session_close(se);
 	case_key_free(key);

@@ -271,6 +271,8 @@ int cmd_timestamp(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error("timestamp", "give one case id (see: provenance cases)");
 	if (!output == !attach)
 		return cmd_usage_error("timestamp", "give either -o FILE.tsq (a request) or --attach FILE.tsr (a reply)");
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (output) {
 		if (!(rc = store_open(&st, ctx->db_path, STORE_RDONLY)) && !(rc = case_hash_of(st, id, hash)) &&
 		    !(rc = write_request(hash, output)) && strcmp(output, "-"))

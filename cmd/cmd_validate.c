@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/analysis.h"
 #include "cmd/cmd.h"
 #include "cmd/render.h"
+#include "cmd/report_doc.h"
 #include "corpus/jsonl.h"
+#include "detect/lr.h"
 #include "detect/stats.h"
 
 #define MAX_SLICES 8
@@ -20,7 +21,7 @@
 
 static const char validate_usage[] =
 	"usage: provenance validate LABELS.tsv [--slices N[,N...]] [--siblings FILE] [--leave-one-out]\n"
-	"                           [--format table|md|json] [-o FILE]\n"
+	"                           [--calibrate] [--format table|md|json] [-o FILE]\n"
 	"\n"
 	"Scans every labelled suspect of LABELS.tsv against the current corpus, whole and (with\n"
 	"--slices) cut into consecutive slices of N prompts, and measures the tool's error rates per\n"
@@ -32,6 +33,10 @@ static const char validate_usage[] =
 	"                    comma-separated controls) against the corpus without those controls\n"
 	"  --leave-one-out   also scan each reference of LABELS.tsv in the corpus as a suspect\n"
 	"                    against the corpus without it (a negative by construction)\n"
+	"  --calibrate       also fit the calibration from the calibrated statistic to a likelihood\n"
+	"                    ratio per teacher family (logistic regression, cross-validated leaving one\n"
+	"                    maker out) and measure it (Cllr, Cllr_min, misleading evidence); scan\n"
+	"                    reports on this corpus then state the evidence as a likelihood ratio\n"
 	"\n"
 	"LABELS.tsv has a header line and tab-separated columns, at least: file (relative to the\n"
 	"labels file), model, role, family; optionally teacher. Rows with role \"suspect\" are\n"
@@ -49,6 +54,13 @@ struct label {
 	int positive;
 	int reference;     /* 1: a reference row, scanned only by --leave-one-out */
 	char *excluded;    /* --siblings: the controls to leave out (comma-separated), NULL if none */
+	char *maker;       /* the labels' maker column ("" if empty or absent) */
+	char *status;      /* the labels' status column ("" if empty or absent) */
+};
+
+/* Every row's model and maker, scanned or not (the lineage of a left-out sibling). */
+struct maker_row {
+	char *model, *maker;
 };
 
 /* Sample groups: whole files (0) and slice sizes (1..), then the same for the two leave-out tests. */
@@ -64,6 +76,8 @@ struct sample {
 	char top[256];     /* rank-1 teacher */
 	double any_score;
 	double *fam_score; /* per family */
+	double *fam_pos;   /* per family: the calibrated position of its best teacher (NAN: none) */
+	double *fam_claims, *fam_tmpl; /* per family: identity claims, same refusal templates (that teacher) */
 	size_t np;
 	double *p, *p_raw; /* per teacher */
 };
@@ -78,6 +92,9 @@ struct run {
 	long slices[MAX_SLICES];
 	size_t nslices;
 	int want_refs;     /* --leave-one-out */
+	int calibrate;     /* --calibrate */
+	struct maker_row *makers;
+	size_t nmakers;
 };
 
 static int level_of(const char *v)
@@ -105,9 +122,19 @@ static void run_free(struct run *r)
 		free(r->lab[i].family);
 		free(r->lab[i].teacher);
 		free(r->lab[i].excluded);
+		free(r->lab[i].maker);
+		free(r->lab[i].status);
 	}
+	for (i = 0; i < r->nmakers; i++) {
+		free(r->makers[i].model);
+		free(r->makers[i].maker);
+	}
+	free(r->makers);
 	for (i = 0; i < r->ns; i++) {
 		free(r->s[i].fam_score);
+		free(r->s[i].fam_pos);
+		free(r->s[i].fam_claims);
+		free(r->s[i].fam_tmpl);
 		free(r->s[i].p);
 		free(r->s[i].p_raw);
 	}
@@ -155,6 +182,7 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 	char line[4096], *f[32], dir[1024];
 	long lineno = 0;
 	int col_file = -1, col_model = -1, col_role = -1, col_family = -1, col_teacher = -1, rc = 0;
+	int col_maker = -1, col_status = -1;
 	const char *slash = strrchr(path, '/');
 	uint64_t size;
 
@@ -187,6 +215,10 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 					col_family = (int)i;
 				else if (!strcmp(f[i], "teacher"))
 					col_teacher = (int)i;
+				else if (!strcmp(f[i], "maker"))
+					col_maker = (int)i;
+				else if (!strcmp(f[i], "status"))
+					col_status = (int)i;
 			}
 			if (col_file < 0 || col_model < 0 || col_role < 0 || col_family < 0) {
 				rc = prov_error(PROV_EDATA, "%s:%ld: the header must name the columns file, model, role and"
@@ -201,6 +233,22 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 			break;
 		}
 		role = f[col_role];
+		{
+			struct maker_row *mr = prov_reallocarray(r->makers, r->nmakers + 1, sizeof(*mr));
+
+			if (!mr) {
+				rc = PROV_ENOMEM;
+				break;
+			}
+			r->makers = mr;
+			mr[r->nmakers].model = prov_strdup(f[col_model]);
+			mr[r->nmakers].maker = prov_strdup(col_maker >= 0 && (size_t)col_maker < n ? f[col_maker] : "");
+			r->nmakers++;
+			if (!mr[r->nmakers - 1].model || !mr[r->nmakers - 1].maker) {
+				rc = PROV_ENOMEM;
+				break;
+			}
+		}
 		if (!strcmp(role, "reference")) {
 			if (!r->want_refs)
 				continue;
@@ -234,9 +282,11 @@ static int parse_labels(struct run *r, const char *path, char sha_out[PROV_SHA25
 		l->family = prov_strdup(f[col_family]);
 		if (col_teacher >= 0 && (size_t)col_teacher < n && f[col_teacher][0])
 			l->teacher = prov_strdup(f[col_teacher]);
+		l->maker = prov_strdup(col_maker >= 0 && (size_t)col_maker < n ? f[col_maker] : "");
+		l->status = prov_strdup(col_status >= 0 && (size_t)col_status < n ? f[col_status] : "");
 		l->reference = !strcmp(role, "reference");
 		l->positive = !l->reference && strcmp(f[col_family], "none") != 0;
-		if (!l->path || !l->model || !l->family) {
+		if (!l->path || !l->model || !l->family || !l->maker || !l->status) {
 			rc = PROV_ENOMEM;
 			break;
 		}
@@ -363,18 +413,26 @@ static int add_sample(struct run *r, const json_t *doc, size_t lab, int group, l
 		json_string_value(json_object_get(concl, "family")) ? json_string_value(json_object_get(concl, "family")) : "");
 	s->any_score = -INFINITY;
 	s->fam_score = prov_calloc(r->nfam + 1, sizeof(*s->fam_score));
+	s->fam_pos = prov_calloc(r->nfam + 1, sizeof(*s->fam_pos));
+	s->fam_claims = prov_calloc(r->nfam + 1, sizeof(*s->fam_claims));
+	s->fam_tmpl = prov_calloc(r->nfam + 1, sizeof(*s->fam_tmpl));
 	s->np = json_array_size(json_object_get(doc, "teachers"));
 	s->p = prov_calloc(s->np + 1, sizeof(*s->p));
 	s->p_raw = prov_calloc(s->np + 1, sizeof(*s->p_raw));
-	if (!s->fam_score || !s->p || !s->p_raw) {
+	if (!s->fam_score || !s->p || !s->p_raw || !s->fam_pos || !s->fam_claims || !s->fam_tmpl) {
 		free(s->fam_score);
+		free(s->fam_pos);
+		free(s->fam_claims);
+		free(s->fam_tmpl);
 		free(s->p);
 		free(s->p_raw);
 		return PROV_ENOMEM;
 	}
 	r->ns++;
-	for (k = 0; k < r->nfam; k++)
+	for (k = 0; k < r->nfam; k++) {
 		s->fam_score[k] = -INFINITY;
+		s->fam_pos[k] = NAN;
+	}
 	json_array_foreach(json_object_get(doc, "teachers"), i, t) {
 		double sc = json_number_value(json_object_get(t, "score"));
 		const char *fam = json_string_value(json_object_get(t, "family"));
@@ -386,9 +444,23 @@ static int add_sample(struct run *r, const json_t *doc, size_t lab, int group, l
 			snprintf(s->top, sizeof(s->top), "%s", model);
 		if (sc > s->any_score)
 			s->any_score = sc;
-		for (k = 0; k < r->nfam; k++)
-			if (fam && !strcmp(fam, r->fam[k]) && sc > s->fam_score[k])
+		for (k = 0; k < r->nfam; k++) {
+			const json_t *pos = json_object_get(json_object_get(t, "calibration"), "position");
+			const json_t *sg = json_object_get(t, "signals");
+
+			if (!fam || strcmp(fam, r->fam[k]))
+				continue;
+			if (sc > s->fam_score[k])
 				s->fam_score[k] = sc;
+			/* the family's best teacher by calibrated position: the calibration's input */
+			if (json_is_number(pos) && (isnan(s->fam_pos[k]) || json_number_value(pos) > s->fam_pos[k])) {
+				s->fam_pos[k] = json_number_value(pos);
+				s->fam_claims[k] = (double)json_integer_value(json_object_get(json_object_get(sg, "identity"),
+					"suspect_claims"));
+				s->fam_tmpl[k] = (double)json_integer_value(json_object_get(json_object_get(sg, "refusal"),
+					"same_template"));
+			}
+		}
 		s->p[i] = json_number_value(json_object_get(t, "p_value"));
 		s->p_raw[i] = json_number_value(json_object_get(t, "p_raw"));
 	}
@@ -619,6 +691,107 @@ static void fmt_num(char *buf, size_t n, const json_t *v, int decimals)
 		snprintf(buf, n, "-");
 }
 
+/* One calibration's numbers in a table row (md) or line (terminal). */
+static void calibration_row(struct pbuf *b, const json_t *c, const char *name, int md)
+{
+	const json_t *m = json_object_get(c, "misleading"), *bd = json_object_get(c, "bound");
+	char cl[32], cm[32];
+
+	if (strcmp(json_string_value(json_object_get(c, "status")) ? json_string_value(json_object_get(c, "status")) :
+		"", "available")) {
+		pbuf_addf(b, md ? "| %s | - | - | - | no calibration: %s | | | | |\n" : "  %-24s no calibration: %s\n", name,
+			json_string_value(json_object_get(c, "reason")) ? json_string_value(json_object_get(c, "reason")) : "-");
+		return;
+	}
+	fmt_num(cl, sizeof(cl), json_object_get(c, "cllr"), 3);
+	fmt_num(cm, sizeof(cm), json_object_get(c, "cllr_min"), 3);
+	pbuf_addf(b, md ? "| %s | %lld | %lld | %lld | %s | %s | %.3g to %.3g | %lld / %lld / %lld | %lld / %lld |\n" :
+		"  %-24s %6lld %9lld %9lld %6s %8s   %7.3g to %-7.3g %5lld / %lld / %lld        %5lld / %lld\n", name,
+		(long long)json_integer_value(json_object_get(c, "models")),
+		(long long)json_integer_value(json_object_get(c, "positives")),
+		(long long)json_integer_value(json_object_get(c, "negatives")), cl, cm,
+		json_number_value(json_object_get(bd, "lower")), json_number_value(json_object_get(bd, "upper")),
+		(long long)json_integer_value(json_object_get(m, "negatives_above_1")),
+		(long long)json_integer_value(json_object_get(m, "negatives_above_10")),
+		(long long)json_integer_value(json_object_get(m, "negatives_above_100")),
+		(long long)json_integer_value(json_object_get(m, "positives_below_1")),
+		(long long)json_integer_value(json_object_get(m, "positives_below_0_1")));
+}
+
+/* Five numbers of a sorted array: min, quartiles, max. */
+static void five(struct pbuf *b, const json_t *a)
+{
+	size_t n = json_array_size(a), k;
+	static const double q[5] = { 0, 0.25, 0.5, 0.75, 1 };
+
+	if (!n) {
+		pbuf_adds(b, "-");
+		return;
+	}
+	for (k = 0; k < 5; k++)
+		pbuf_addf(b, "%s%.2f", k ? " / " : "", json_number_value(json_array_get(a,
+			(size_t)floor(q[k] * (double)(n - 1) + 0.5))));
+}
+
+/* The --calibrate section. */
+static void render_calibration(struct pbuf *b, const json_t *cal, int md)
+{
+	const json_t *c, *w = json_object_get(cal, "weights"), *tp = json_object_get(cal, "tippett"), *e, *in;
+	size_t i;
+
+	pbuf_adds(b, md ? "\n## Likelihood ratios: the calibration\n\n" : "\ncalibration (likelihood ratios)\n");
+	pbuf_addf(b, "%sHp: %s; Hd: %s. ln LR = %.4g", md ? "" : "  ",
+		json_string_value(json_object_get(json_object_get(cal, "propositions"), "hp")),
+		json_string_value(json_object_get(json_object_get(cal, "propositions"), "hd")),
+		json_number_value(json_object_get(w, "intercept")));
+	json_array_foreach(json_object_get(cal, "inputs"), i, in)
+		pbuf_addf(b, " %+.4g x %s", json_number_value(json_object_get(w, json_string_value(in))),
+			json_string_value(in));
+	pbuf_addf(b, " (whole files); cross-validated leaving one maker out (%lld folds).\n",
+		(long long)json_integer_value(json_object_get(cal, "folds")));
+	pbuf_addf(b, "%sInputs tested (cross-validated Cllr, whole files):", md ? "\n" : "  ");
+	json_array_foreach(json_object_get(cal, "inputs_tested"), i, e) {
+		const json_t *nm;
+		size_t j;
+
+		pbuf_adds(b, i ? "; " : " ");
+		json_array_foreach(json_object_get(e, "inputs"), j, nm)
+			pbuf_addf(b, "%s%s", j ? " + " : "", json_string_value(nm));
+		pbuf_addf(b, " %.3f", json_number_value(json_object_get(e, "cllr")));
+	}
+	pbuf_adds(b, "\n");
+	if (md)
+		pbuf_adds(b, "\n| test | models | positives | negatives | Cllr | Cllr_min | LR bounds | negatives with LR > 1 / 10 / 100"
+			" | positives with LR < 1 / 0.1 |\n|---|---:|---:|---:|---:|---:|---|---|---|\n");
+	else
+		pbuf_addf(b, "  %-24s %6s %9s %9s %6s %8s   %-18s %-19s %s\n", "TEST", "MODELS", "POSITIVES", "NEGATIVES",
+			"CLLR", "CLLR_MIN", "LR BOUNDS", "NEG LR>1/10/100", "POS LR<1/0.1");
+	calibration_row(b, cal, "whole files", md);
+	json_array_foreach(json_object_get(cal, "slices"), i, c) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "slices of %lld prompts", (long long)json_integer_value(json_object_get(c, "slice")));
+		calibration_row(b, c, name, md);
+	}
+	pbuf_addf(b, "%sTippett (whole files, cross-validated log10 LR, min / quartiles / max): positives ", md ? "\n" : "  ");
+	five(b, json_object_get(tp, "positives"));
+	pbuf_adds(b, "; negatives ");
+	five(b, json_object_get(tp, "negatives"));
+	pbuf_adds(b, "\n");
+	if (md)
+		pbuf_adds(b, "\n| model | scan | family | truth | position | LR (cross-validated) | bound |\n"
+			"|---|---|---|---|---:|---:|---|\n");
+	else
+		pbuf_addf(b, "  %-34s %-24s %-10s %-5s %9s %12s %s\n", "MODEL", "SCAN", "FAMILY", "TRUTH", "POSITION",
+			"LR", "BOUND");
+	json_array_foreach(json_object_get(cal, "lrs"), i, e)
+		pbuf_addf(b, md ? "| %s | %s | %s | %s | %.3g | %.3g | %s |\n" : "  %-34.34s %-24s %-10.10s %-5s %9.3g %12.3g %s\n",
+			json_string_value(json_object_get(e, "model")), json_string_value(json_object_get(e, "scan")),
+			json_string_value(json_object_get(e, "family")), json_string_value(json_object_get(e, "truth")),
+			json_number_value(json_object_get(e, "position")), json_number_value(json_object_get(e, "lr")),
+			json_string_value(json_object_get(e, "bound")));
+}
+
 /* Terminal table (md = 0) or Markdown (md = 1). */
 static int render_text(struct pbuf *b, const json_t *doc, int md)
 {
@@ -718,7 +891,473 @@ static int render_text(struct pbuf *b, const json_t *doc, int md)
 		pbuf_release(&whole);
 		pbuf_release(&sl);
 	}
+	if (json_object_get(doc, "calibration"))
+		render_calibration(b, json_object_get(doc, "calibration"), md);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ --calibrate */
+
+/*
+ * One calibration row: a labelled scan against one teacher family F. y = 1
+ * when the scan's model is derived from F (a positive for F), 0 otherwise.
+ */
+struct calrow {
+	size_t sample, fam;
+	int y;
+	double x[LR_MAX_INPUTS];   /* every candidate input: position, identity claims, refusal templates */
+	const char *lineage;       /* the cross-validation unit */
+	double cv;                 /* the cross-validated ln LR, bounded */
+	double cv_raw;             /* before the bound */
+	enum lr_bound bound;
+};
+
+/* The candidate inputs, in the order of calrow.x; index 0 is always used. */
+static const char *const cal_input_name[LR_MAX_INPUTS] = { "position", "identity_claims", "refusal_templates" };
+
+/* Counts per 100 answers, log-compressed: ln(1 + 100 c / n). */
+static double per100(double c, double n)
+{
+	return n > 0 ? log1p(100.0 * c / n) : 0;
+}
+
+/* The lineage of a label: its maker; without one, the maker of its first left-out sibling; else its own name. */
+static const char *lineage_of(const struct run *r, const struct label *l)
+{
+	size_t i;
+
+	if (l->maker[0])
+		return l->maker;
+	if (l->excluded) {
+		size_t len = strcspn(l->excluded, ",");
+
+		for (i = 0; i < r->nmakers; i++)
+			if (strlen(r->makers[i].model) == len && !strncmp(r->makers[i].model, l->excluded, len) &&
+			    r->makers[i].maker[0])
+				return r->makers[i].maker;
+	}
+	return l->model;
+}
+
+/*
+ * The rows of one level (0: whole files, k: slices of r->slices[k - 1]): each
+ * labelled suspect's standard scans, or its leave-siblings-out scans when it
+ * has some (the honest negative), and each reference's leave-one-out scans.
+ * A family whose teachers are all inconclusive for a scan gives no row.
+ */
+static int calib_rows(const struct run *r, int level, struct calrow **out, size_t *n)
+{
+	struct calrow *rows = NULL;
+	size_t i, k, nr = 0, cap = 0;
+
+	for (i = 0; i < r->ns; i++) {
+		const struct sample *s = &r->s[i];
+		const struct label *l = &r->lab[s->lab];
+		int want = l->reference ? GROUP_LOO + level : l->excluded ? GROUP_SIBLINGS + level : level;
+
+		if (s->group != want)
+			continue;
+		for (k = 0; k < r->nfam; k++) {
+			struct calrow *c;
+
+			if (isnan(s->fam_pos[k]))
+				continue;
+			if (prov_grow(&rows, &cap, nr, sizeof(*rows), 64)) {
+				free(rows);
+				return PROV_ENOMEM;
+			}
+			c = &rows[nr++];
+			memset(c, 0, sizeof(*c));
+			c->sample = i;
+			c->fam = k;
+			c->y = !l->reference && l->positive && !strcmp(l->family, r->fam[k]);
+			c->x[0] = s->fam_pos[k];
+			c->x[1] = per100(s->fam_claims[k], (double)s->count);
+			c->x[2] = per100(s->fam_tmpl[k], (double)s->count);
+			c->lineage = lineage_of(r, l);
+		}
+	}
+	*out = rows;
+	*n = nr;
+	return 0;
+}
+
+/* The design matrix of the chosen inputs (mask bit k: input k) for the rows with skip_lineage != lineage. */
+static size_t design(double *X, int *y, const struct calrow *rows, size_t n, unsigned mask, const char *skip,
+	int keep)
+{
+	size_t i, k, m = 0, d = 0;
+
+	for (i = 0; i < n; i++) {
+		int same = skip && !strcmp(rows[i].lineage, skip);
+
+		if (skip && same != keep)
+			continue;
+		d = 0;
+		for (k = 0; k < LR_MAX_INPUTS; k++)
+			if (mask & (1u << k))
+				X[m * LR_MAX_INPUTS + d++] = rows[i].x[k];
+		y[m++] = rows[i].y;
+	}
+	(void)d;
+	return m;
+}
+
+static size_t mask_inputs(unsigned mask)
+{
+	size_t k, d = 0;
+
+	for (k = 0; k < LR_MAX_INPUTS; k++)
+		d += (mask >> k) & 1u;
+	return d;
+}
+
+/* Pack rows of stride LR_MAX_INPUTS into stride d in place. */
+static void pack(double *X, size_t m, size_t d)
+{
+	size_t i, k;
+
+	for (i = 0; i < m; i++)
+		for (k = 0; k < d; k++)
+			X[i * d + k] = X[i * LR_MAX_INPUTS + k];
+}
+
+/*
+ * A fit on the rows (all, or all but one lineage) and its bounds: the ELUB of
+ * the fit's own LRs on the rows it was fitted on.
+ */
+static int fit_bounded(struct lr_fit *f, struct lr_bounds *b, const struct calrow *rows, size_t n, unsigned mask,
+	const char *leave_out, double *X, int *y, double *llr)
+{
+	size_t m, d = mask_inputs(mask), i;
+	int rc;
+
+	if (leave_out)
+		m = design(X, y, rows, n, mask, leave_out, 0);
+	else
+		m = design(X, y, rows, n, mask, NULL, 0);
+	pack(X, m, d);
+	if ((rc = lr_fit(f, X, y, m, d)))
+		return rc;
+	for (i = 0; i < m; i++)
+		llr[i] = lr_apply(f, &X[i * d]);
+	lr_elub(b, llr, y, m);
+	return 0;
+}
+
+/*
+ * Leave one lineage out: every row's ln LR from a calibration fitted (and
+ * bounded) without its lineage. A lineage whose removal leaves no positive or
+ * no negative gets LR 1 (ln 0) for its rows, counted in *neutral.
+ */
+static int cross_validate(struct calrow *rows, size_t n, unsigned mask, size_t *folds, size_t *neutral)
+{
+	double *X = prov_calloc(n * LR_MAX_INPUTS + 1, sizeof(double)), *llr = prov_calloc(n + 1, sizeof(double));
+	int *y = prov_calloc(n + 1, sizeof(int)), rc = 0;
+	size_t i, j, d = mask_inputs(mask);
+
+	*folds = *neutral = 0;
+	if (!X || !llr || !y) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		rows[i].cv = NAN;
+	for (i = 0; i < n && !rc; i++) {
+		struct lr_fit f;
+		struct lr_bounds b;
+		size_t np = 0, nn = 0;
+
+		if (!isnan(rows[i].cv))
+			continue;   /* its lineage's fold is done */
+		(*folds)++;
+		for (j = 0; j < n; j++)
+			if (strcmp(rows[j].lineage, rows[i].lineage))
+				rows[j].y ? np++ : nn++;
+		if (!np || !nn) {
+			for (j = 0; j < n; j++)
+				if (!strcmp(rows[j].lineage, rows[i].lineage)) {
+					rows[j].cv = rows[j].cv_raw = 0;
+					rows[j].bound = LR_BOUND_NONE;
+					(*neutral)++;
+				}
+			continue;
+		}
+		if ((rc = fit_bounded(&f, &b, rows, n, mask, rows[i].lineage, X, y, llr)))
+			break;
+		for (j = 0; j < n; j++) {
+			double x[LR_MAX_INPUTS];
+			size_t k, m = 0;
+
+			if (strcmp(rows[j].lineage, rows[i].lineage))
+				continue;
+			for (k = 0; k < LR_MAX_INPUTS; k++)
+				if (mask & (1u << k))
+					x[m++] = rows[j].x[k];
+			(void)d;
+			rows[j].cv_raw = lr_apply(&f, x);
+			rows[j].cv = lr_clamp(rows[j].cv_raw, &b, &rows[j].bound);
+		}
+	}
+done:
+	free(X);
+	free(llr);
+	free(y);
+	return rc;
+}
+
+static json_t *jfull(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *misleading_json(const double *llr, const int *y, size_t n)
+{
+	struct lr_misleading m;
+	json_t *o = json_object();
+
+	lr_misleading(&m, llr, y, n);
+#define RATE(name, k, of) do { \
+		json_object_set_new(o, name, json_integer((json_int_t)(k))); \
+		json_object_set_new(o, name "_rate", (of) ? jr((double)(k) / (double)(of)) : json_null()); \
+	} while (0)
+	RATE("negatives_above_1", m.neg_above_1, m.negatives);
+	RATE("negatives_above_10", m.neg_above_10, m.negatives);
+	RATE("negatives_above_100", m.neg_above_100, m.negatives);
+	RATE("positives_below_1", m.pos_below_1, m.positives);
+	RATE("positives_below_0_1", m.pos_below_tenth, m.positives);
+#undef RATE
+	return o;
+}
+
+/*
+ * The calibration of one level, cross-validated: the object stored in the
+ * validation (whole files: "calibration"; slices: "calibration.slices[]").
+ * *lrs (whole files only, may be NULL) gets the per-model cross-validated LRs.
+ */
+static int calibrate_level(json_t **out, json_t **lrs, const struct run *r, int level)
+{
+	struct calrow *rows = NULL;
+	size_t n = 0, i, folds = 0, neutral = 0, models = 0, P = 0, N = 0;
+	double *X = NULL, *llr = NULL, *cv = NULL, *t = NULL, cllr_one = NAN, best_cllr = NAN, sum_prompts = 0;
+	int *y = NULL, rc;
+	unsigned mask, best = 1;
+	json_t *o = NULL, *tested = json_array(), *w, *b, *tp;
+	struct lr_fit f;
+	struct lr_bounds bounds;
+
+	*out = NULL;
+	if ((rc = calib_rows(r, level, &rows, &n)))
+		goto done;
+	X = prov_calloc(n * LR_MAX_INPUTS + 1, sizeof(double));
+	llr = prov_calloc(n + 1, sizeof(double));
+	cv = prov_calloc(n + 1, sizeof(double));
+	t = prov_calloc(n + 1, sizeof(double));
+	y = prov_calloc(n + 1, sizeof(int));
+	if (!X || !llr || !cv || !t || !y) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		rows[i].y ? P++ : N++;
+		y[i] = rows[i].y;
+	}
+	o = json_object();
+	json_object_set_new(o, "name", json_string(level ? "slices" : "whole files"));
+	json_object_set_new(o, "slice", json_integer(level ? r->slices[level - 1] : 0));
+	if (!P || !N) {
+		json_object_set_new(o, "status", json_string("none"));
+		json_object_set_new(o, "reason", json_string("no positive or no negative scan with a calibrated statistic"));
+		json_object_set_new(o, "positives", json_integer((json_int_t)P));
+		json_object_set_new(o, "negatives", json_integer((json_int_t)N));
+		goto done;
+	}
+	/* which inputs: the position alone, unless another input lowers the cross-validated Cllr by 0.01 bits */
+	for (mask = 1; mask < (1u << LR_MAX_INPUTS); mask += 2) {
+		json_t *e = json_object(), *names = json_array();
+		double c;
+		size_t k;
+
+		if ((rc = cross_validate(rows, n, mask, &folds, &neutral)))
+			goto done;
+		for (i = 0; i < n; i++)
+			cv[i] = rows[i].cv;
+		c = lr_cllr(cv, y, n);
+		for (k = 0; k < LR_MAX_INPUTS; k++)
+			if (mask & (1u << k))
+				json_array_append_new(names, json_string(cal_input_name[k]));
+		json_object_set_new(e, "inputs", names);
+		json_object_set_new(e, "cllr", jr(c));
+		json_array_append_new(tested, e);
+		if (mask == 1) {
+			cllr_one = best_cllr = c;
+		} else if (c < best_cllr && c <= cllr_one - 0.01) {
+			best_cllr = c;
+			best = mask;
+		}
+	}
+	/* the chosen inputs, cross-validated once more for the reported numbers */
+	if ((rc = cross_validate(rows, n, best, &folds, &neutral)))
+		goto done;
+	if ((rc = fit_bounded(&f, &bounds, rows, n, best, NULL, X, y, llr)))
+		goto done;
+	for (i = 0; i < n; i++) {
+		cv[i] = rows[i].cv;
+		y[i] = rows[i].y;   /* fit_bounded reorders nothing, but keep y the rows' labels */
+	}
+	{
+		size_t j;
+
+		for (i = 0; i < r->ns; i++) {
+			int seen = 0;
+
+			for (j = 0; j < n && !seen; j++)
+				seen = rows[j].sample == i;
+			if (seen) {
+				models++;
+				sum_prompts += (double)r->s[i].count;
+			}
+		}
+	}
+	json_object_set_new(o, "status", json_string("available"));
+	json_object_set_new(o, "models", json_integer((json_int_t)models));
+	json_object_set_new(o, "mean_prompts", jr(models ? sum_prompts / (double)models : 0));
+	json_object_set_new(o, "positives", json_integer((json_int_t)P));
+	json_object_set_new(o, "negatives", json_integer((json_int_t)N));
+	json_object_set_new(o, "folds", json_integer((json_int_t)folds));
+	json_object_set_new(o, "neutral_rows", json_integer((json_int_t)neutral));
+	json_object_set_new(o, "cllr", jr(lr_cllr(cv, y, n)));
+	{
+		double *raw = prov_calloc(n + 1, sizeof(double));
+
+		if (!raw) {
+			rc = PROV_ENOMEM;
+			goto done;
+		}
+		for (i = 0; i < n; i++)
+			raw[i] = rows[i].cv_raw;
+		json_object_set_new(o, "cllr_min", jr(lr_cllr_min(raw, y, n)));
+		json_object_set_new(o, "cllr_unbounded", jr(lr_cllr(raw, y, n)));
+		free(raw);
+	}
+	json_object_set_new(o, "misleading", misleading_json(cv, y, n));
+	b = json_object();
+	json_object_set_new(b, "lower", jfull(bounds.lower));
+	json_object_set_new(b, "upper", jfull(bounds.upper));
+	json_object_set_new(b, "rule", json_string("ELUB: the widest LR range in which the fitted LRs, with one"
+		" misleading case added at the bound, still beat an LR of 1 at every threshold (docs/method.md)"));
+	json_object_set_new(o, "bound", b);
+	w = json_object();
+	json_object_set_new(w, "intercept", json_real(f.w[0]));
+	{
+		json_t *names = json_array();
+		size_t k, d = 0;
+
+		for (k = 0; k < LR_MAX_INPUTS; k++)
+			if (best & (1u << k)) {
+				json_object_set_new(w, cal_input_name[k], json_real(f.w[++d]));
+				json_array_append_new(names, json_string(cal_input_name[k]));
+			}
+		json_object_set_new(o, "inputs", names);
+	}
+	json_object_set_new(o, "weights", w);
+	json_object_set_new(o, "inputs_tested", tested);
+	tested = NULL;
+	tp = json_object();
+	{
+		size_t k, m;
+		json_t *a;
+
+		for (k = 0; k < 2; k++) {
+			m = lr_tippett(t, cv, y, n, k == 0);
+			a = json_array();
+			for (i = 0; i < m; i++)
+				json_array_append_new(a, jr(t[i]));
+			json_object_set_new(tp, k == 0 ? "positives" : "negatives", a);
+		}
+	}
+	json_object_set_new(o, "tippett", tp);
+	if (lrs) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++) {
+			const struct sample *s = &r->s[rows[i].sample];
+			const struct label *l = &r->lab[s->lab];
+			json_t *e = json_object();
+
+			json_object_set_new(e, "model", json_string(l->model));
+			if (level)
+				json_object_set_new(e, "first", json_integer(s->first));
+			json_object_set_new(e, "scan", json_string(s->group >= GROUP_LOO ? "leave-one-reference-out" :
+				s->group >= GROUP_SIBLINGS ? "leave-siblings-out" : "standard"));
+			json_object_set_new(e, "family", json_string(r->fam[rows[i].fam]));
+			json_object_set_new(e, "truth", json_string(rows[i].y ? "Hp" : "Hd"));
+			json_object_set_new(e, "lineage", json_string(rows[i].lineage));
+			json_object_set_new(e, "position", jr(rows[i].x[0]));
+			json_object_set_new(e, "identity_claims", jr(rows[i].x[1]));
+			json_object_set_new(e, "refusal_templates", jr(rows[i].x[2]));
+			json_object_set_new(e, "lr", jr(exp(rows[i].cv)));
+			json_object_set_new(e, "log10_lr", jr(rows[i].cv / M_LN10));
+			json_object_set_new(e, "bound", json_string(lr_bound_name(rows[i].bound)));
+			json_array_append_new(a, e);
+		}
+		*lrs = a;
+	}
+done:
+	json_decref(tested);
+	free(rows);
+	free(X);
+	free(llr);
+	free(cv);
+	free(t);
+	free(y);
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+/* The "calibration" member of the validation: whole files, and a calibration per slice size. */
+static int calibration_json(json_t **out, const struct run *r, const char *labels_sha)
+{
+	json_t *o = NULL, *lrs = NULL, *sl = json_array(), *pr = json_object(), *x;
+	size_t k;
+	int rc;
+
+	*out = NULL;
+	if ((rc = calibrate_level(&o, &lrs, r, 0)))
+		goto fail;
+	for (k = 0; k < r->nslices; k++) {
+		json_t *sl_lrs = NULL;
+
+		if ((rc = calibrate_level(&x, &sl_lrs, r, (int)k + 1)))
+			goto fail;
+		json_object_set_new(x, "lrs", sl_lrs ? sl_lrs : json_array());
+		json_array_append_new(sl, x);
+	}
+	json_object_set_new(o, "method", json_string("logistic regression from the calibrated position of the family's"
+		" best teacher (null standard deviations above the null mean) to the natural log of the LR, positives and"
+		" negatives weighted to an effective prior of 0.5 (Brummer & du Preez), cross-validated leaving one"
+		" lineage (maker) out, each fold's LRs bounded by the ELUB of its own fit"));
+	json_object_set_new(pr, "hp", json_string("the suspect's training included outputs of the family's models"));
+	json_object_set_new(pr, "hd", json_string("it did not, as for the background's negative models"));
+	json_object_set_new(o, "propositions", pr);
+	pr = NULL;
+	json_object_set_new(o, "labels_sha256", json_string(labels_sha));
+	json_object_set_new(o, "tool_version", json_string(PROV_VERSION));
+	json_object_set_new(o, "slices", sl);
+	sl = NULL;
+	json_object_set_new(o, "lrs", lrs ? lrs : json_array());
+	*out = o;
+	return 0;
+fail:
+	json_decref(o);
+	json_decref(lrs);
+	json_decref(sl);
+	json_decref(pr);
+	return rc;
 }
 
 static int parse_slices(struct run *r, const char *arg)
@@ -747,6 +1386,7 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "slices", required_argument, NULL, 's' },
 		{ "siblings", required_argument, NULL, 'S' },
 		{ "leave-one-out", no_argument, NULL, 'L' },
+		{ "calibrate", no_argument, NULL, 'C' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "patterns", required_argument, NULL, 'p' },
@@ -775,6 +1415,9 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'L':
 			r.want_refs = 1;
 			break;
+		case 'C':
+			r.calibrate = 1;
+			break;
 		case 's':
 			if (parse_slices(&r, optarg))
 				return cmd_usage_error("validate", "--slices takes sizes of at least 2, comma-separated"
@@ -798,6 +1441,8 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (strcmp(format, "table") && strcmp(format, "md") && strcmp(format, "json"))
 		return cmd_usage_error("validate", "--format must be table, md or json, not '%s'", format);
+	if ((rc = cmd_check_output(output, ctx->db_path)))
+		return cmd_fail(rc);
 	if (optind + 1 != argc)
 		return cmd_usage_error("validate", "give one labels file");
 	if ((rc = parse_labels(&r, argv[optind], labels_sha)) || (siblings && (rc = parse_siblings(&r, siblings))) ||
@@ -949,6 +1594,14 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	json_object_set_new(doc, "groups", groups);
 	json_object_set_new(doc, "suspects", suspects_json(&r));
+	if (r.calibrate) {
+		json_t *cal = NULL;
+
+		if ((rc = calibration_json(&cal, &r, labels_sha)))
+			goto done;
+		json_object_set_new(cal, "snapshot_sha256", json_string(se->snap->sha256));
+		json_object_set_new(doc, "calibration", cal);
+	}
 	result = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (!result) {
 		rc = prov_error(PROV_ENOMEM, "out of memory");

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "detect/patterns.h"
 
 int cmd_quiet;
+const char *cmd_db_path;
 
 void cmd_print_version(FILE *fp)
 {
@@ -506,4 +508,73 @@ void cmd_print_head(struct store *s)
 		"provenance: keep this head outside the database (a ticket, an e-mail, a notary); later,\n"
 		"provenance: `provenance --db %s verify --all --head %s` proves no case was rewritten or removed\n",
 		(long long)id, hash, cmd_esc(store_path(s)), hash);
+}
+
+const char *cmd_resolved(const char *path)
+{
+	static _Thread_local char buf[PATH_MAX + 8];
+	char cwd[PATH_MAX], *dir, *base, *slash, *real;
+
+	if (!path || !strcmp(path, "-"))
+		return path;
+	if ((real = realpath(path, NULL))) {
+		snprintf(buf, sizeof(buf), "%s", real);
+		free(real);
+		return buf;
+	}
+	/* the file is missing: resolve the folder it would be in */
+	dir = prov_strdup(path);
+	if (!dir)
+		return path;
+	slash = strrchr(dir, '/');
+	base = slash ? slash + 1 : dir;
+	if (slash)
+		*slash = '\0';
+	real = slash ? realpath(dir[0] ? dir : "/", NULL) : NULL;
+	if (real)
+		snprintf(buf, sizeof(buf), "%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
+	else if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		snprintf(buf, sizeof(buf), "%s/%s", cwd, path);
+	else
+		snprintf(buf, sizeof(buf), "%s", path);
+	free(real);
+	free(dir);
+	return buf;
+}
+
+/* Whether a and b name the same file: by device and inode where both exist, else by resolved path. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char ra[PATH_MAX + 8];
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	snprintf(ra, sizeof(ra), "%s", cmd_resolved(a));
+	return !strcmp(ra, cmd_resolved(b));
+}
+
+int cmd_check_output(const char *out, const char *db_path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char f[PATH_MAX + 16];
+	const char *db = db_path;
+	size_t k;
+
+	if (!out || !strcmp(out, "-") || !db)
+		return 0;
+	if (!strncmp(db, "file:", 5)) {   /* an SQLite URI: the path part */
+		static _Thread_local char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s", db + 5);
+		path[strcspn(path, "?#")] = '\0';
+		db = path;
+	}
+	for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
+		snprintf(f, sizeof(f), "%s%s", db, sfx[k]);
+		if (same_file(out, f))
+			return prov_error(PROV_EUSAGE, "-o %s is the evidence database%s%s (%s): write the output "
+				"elsewhere", out, k ? "'s " : "", k ? sfx[k] + 1 : "", cmd_resolved(f));
+	}
+	return 0;
 }

@@ -168,17 +168,23 @@ static int copy_in(struct pbuf *b, const char *s, size_t len)
 	return pbuf_add(b, s ? s : "", s ? len : 0);
 }
 
-/* Wait for the oldest batch, insert it, free its slot. */
-static int drain_oldest(struct pipe *p, struct store *st, const char *path, struct store_import_stats *stats)
+/*
+ * Wait for the oldest batch, insert it (unless `discard`: after an error
+ * nothing more may reach the store, whose transaction SQLite may already have
+ * rolled back, e.g. on SQLITE_FULL), free its slot.
+ */
+static int drain_oldest(struct pipe *p, struct store *st, const char *path, struct store_import_stats *stats,
+	int discard)
 {
 	struct slot *s = &p->slot[p->oldest % NSLOT];
-	int rc;
+	int rc = 0;
 
 	pthread_mutex_lock(&p->mu);
 	while (s->state != DONE)
 		pthread_cond_wait(&p->finished, &p->mu);
 	pthread_mutex_unlock(&p->mu);
-	rc = insert_batch(st, s, p->job, path, stats);
+	if (!discard)
+		rc = insert_batch(st, s, p->job, path, stats);
 	pthread_mutex_lock(&p->mu);
 	s->state = EMPTY;
 	s->n = s->next = s->done = 0;
@@ -226,7 +232,7 @@ int import_records(struct store *st, struct jl_reader *r, const struct import_jo
 		struct slot *s;
 		struct jl_record rec;
 
-		if (p->filled - p->oldest == NSLOT && (rc = drain_oldest(p, st, jl_path(r), stats)))
+		if (p->filled - p->oldest == NSLOT && (rc = drain_oldest(p, st, jl_path(r), stats, 0)))
 			break;
 		s = &p->slot[p->filled % NSLOT];
 		while (s->n < BATCH && (got = jl_next(r, &rec)) == 1) {
@@ -267,9 +273,9 @@ int import_records(struct store *st, struct jl_reader *r, const struct import_jo
 		if (perr)
 			break;
 	}
-	/* the rest, in order (after an error the workers still finish what they hold) */
+	/* the rest, in order; after an error the workers finish what they hold, and it is dropped */
 	while (p->oldest < p->filled) {
-		int rc2 = drain_oldest(p, st, jl_path(r), stats);
+		int rc2 = drain_oldest(p, st, jl_path(r), stats, rc != 0);
 
 		if (!rc)
 			rc = rc2;

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "cmd/analysis.h"
+#include "cmd/session.h"
 
 #define OWNCTL_MAX_FILES 64       /* --fresh files at most */
 #define OWNCTL_EXCERPT_PROMPTS 5  /* prompts quoted as evidence */

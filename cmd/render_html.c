@@ -52,7 +52,9 @@ static const char css[] =
 	".absent{color:var(--muted)}\n"
 	".unstored{border:2px solid #8c1c13;padding:.5rem .8rem;font-weight:600}\n"
 	"nav{font-size:.85rem;border:1px solid var(--faint);padding:.5rem 1rem;margin:1.2rem 0}\n"
-	"nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}\n"
+	"nav ol{margin:.2rem 0;padding-left:1.4rem}\n"
+	"nav .tn{white-space:nowrap;display:inline-block}\n"
+	"table.summary td,table.summary th{padding:.2rem .45rem}\n"
 	"nav a{color:inherit}\n"
 	".v-strong{--vc:#8c1c13}.v-moderate{--vc:#b25a12}.v-weak{--vc:#9a7d12}"
 	".v-inconclusive{--vc:#6e6e6e}.v-none{--vc:#3f5f7f}.v-other{--vc:#555}\n"
@@ -109,8 +111,15 @@ static const char css[] =
 	".prompt{break-after:avoid}\n"
 	"footer{margin-top:1rem;break-before:avoid}\n"
 	"nav{margin:.5rem 0;padding:.3rem .8rem}\n"
-	"nav ol{columns:2}nav li{break-inside:avoid}\n"
-	".masthead .sub{margin-bottom:.3rem}.masthead>.lab{display:none}\n"
+	/* page 1 holds the masthead, the conclusion box and the whole summary table of 16 teachers:
+	   no contents box on paper (no page numbers to give; the sections are numbered), a compact
+	   masthead and table */
+	"nav{display:none}\n"
+	".masthead .sub{display:none}\n"
+	".conclusion p{font-size:.86rem;margin:.25rem 0}.conclusion .head{font-size:1rem}\n"
+	"table.summary{font-size:.74rem;line-height:1.2;margin:.3rem 0 .6rem}\n"
+	"table.summary td,table.summary th{padding:.05rem .4rem}\n"
+	".masthead>.lab{display:none}\n"
 	"thead{display:table-header-group}\n"
 	"nav a{text-decoration:none}\n"
 	"}\n";
@@ -754,16 +763,186 @@ static void h_header(struct ht *h)
 		if (i == 2 && arr_size(teachers)) {
 			size_t k;
 
-			h_raw(h, ": ");
+			/* each name whole (never split across lines or columns); print lists them in the table */
+			h_raw(h, "<span class=\"tl\">: ");
 			for (k = 0; k < json_array_size(teachers); k++) {
-				h_f(h, "%s<a href=\"#t%zu\">", k ? ", " : "", k + 1);
+				h_f(h, "%s<a class=\"tn\" href=\"#t%zu\">", k ? ", " : "", k + 1);
 				h_field(h, rj_at(teachers, k), "model", "(unnamed)");
 				h_raw(h, "</a>");
 			}
+			h_raw(h, "</span>");
 		}
 		h_raw(h, "</li>\n");
 	}
 	h_raw(h, "</ol>\n</nav>\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* Evidence strength: the likelihood ratios (validate --calibrate)      */
+
+/* The conclusion box's lead: the likelihood-ratio sentence, or that there is none. */
+static void h_lr_lead(struct ht *h)
+{
+	if (!present(h->doc, "evidence_strength_statement"))
+		return;
+	h_raw(h, "<p class=\"head\"><strong>Evidence strength.</strong> ");
+	h_field(h, h->doc, "evidence_strength_statement", "");
+	h_raw(h, "</p>\n");
+}
+
+#define TIP_W 640
+#define TIP_H 280
+#define TIP_L 52
+#define TIP_R 16
+#define TIP_T 14
+#define TIP_B 46
+
+/* One Tippett curve: the share of a class's LRs at or above each log10 LR, as a step line. */
+static void h_tippett_curve(struct ht *h, const json_t *a, double lo, double hi, const char *colour,
+	const char *dash)
+{
+	size_t n = arr_size(a), i;
+	double pw = TIP_W - TIP_L - TIP_R, ph = TIP_H - TIP_T - TIP_B;
+
+	if (!n)
+		return;
+#define TX(v) (TIP_L + (((v) < lo ? lo : (v) > hi ? hi : (v)) - lo) / (hi - lo) * pw)
+#define TY(f) (TIP_T + (1 - (f)) * ph)
+	h_f(h, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s d=\"M%s %s", colour, dash ? " stroke-dasharray=\"" : "",
+		dash ? dash : "", dash ? "\"" : "", C1(TX(lo)), C1(TY(1.0)));
+	for (i = 0; i < n; i++) {
+		double v = json_number_value(json_array_get(a, i));
+		double above = (double)(n - i) / (double)n, after = (double)(n - i - 1) / (double)n;
+
+		h_f(h, "L%s %sL%s %s", C1(TX(v)), C1(TY(above)), C1(TX(v)), C1(TY(after)));
+	}
+	h_f(h, "L%s %s\"/>\n", C1(TX(hi)), C1(TY(0.0)));
+#undef TX
+#undef TY
+}
+
+/* The Tippett plot of the calibration, with the suspect's LR (the lead family's) marked. */
+static void h_tippett(struct ht *h, const json_t *cal, double suspect, const char *family)
+{
+	const json_t *tp = rj_obj(cal, "tippett"), *pos = rj_arr(tp, "positives"), *neg = rj_arr(tp, "negatives");
+	double lo = -3, hi = 3, t, pw = TIP_W - TIP_L - TIP_R, ph = TIP_H - TIP_T - TIP_B;
+	size_t i;
+
+	if (!arr_size(pos) && !arr_size(neg))
+		return;
+	for (i = 0; i < arr_size(pos); i++) {
+		double v = json_number_value(json_array_get(pos, i));
+
+		lo = fmin(lo, floor(v));
+		hi = fmax(hi, ceil(v));
+	}
+	for (i = 0; i < arr_size(neg); i++) {
+		double v = json_number_value(json_array_get(neg, i));
+
+		lo = fmin(lo, floor(v));
+		hi = fmax(hi, ceil(v));
+	}
+	if (isfinite(suspect)) {
+		lo = fmin(lo, floor(suspect));
+		hi = fmax(hi, ceil(suspect));
+	}
+	lo = fmax(lo, -8);
+	hi = fmin(hi, 8);
+	h->figure++;
+	h_f(h, "<figure class=\"tippett\"><svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" role=\"img\" "
+		"aria-labelledby=\"fig%d\" xmlns=\"http://www.w3.org/2000/svg\">\n", TIP_W, TIP_H, TIP_W, h->figure);
+	for (t = lo; t <= hi + 1e-9; t += 1) {
+		double x = TIP_L + (t - lo) / (hi - lo) * pw;
+
+		h_f(h, "<line x1=\"%s\" y1=\"%d\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-width=\"1\"/>"
+			"<text x=\"%s\" y=\"%s\" text-anchor=\"middle\">%s</text>\n", C1(x), TIP_T, C1(x), C1(TIP_T + ph),
+			fabs(t) < 1e-9 ? "#1a1a1a" : "#e2e2e2", C1(x), C1(TIP_T + ph + 14), rf_num(t).s);
+	}
+	for (t = 0; t <= 1.0001; t += 0.25)
+		h_f(h, "<line x1=\"%d\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#eeeeee\"/><text x=\"%d\" y=\"%s\" "
+			"text-anchor=\"end\">%s</text>\n", TIP_L, C1(TIP_T + (1 - t) * ph), C1(TIP_L + pw),
+			C1(TIP_T + (1 - t) * ph), TIP_L - 6, C1(TIP_T + (1 - t) * ph + 4), rf_num(t).s);
+	h_f(h, "<text x=\"%s\" y=\"%d\" text-anchor=\"middle\" style=\"fill:#595959\">log10 of the likelihood ratio"
+		" (cross-validated)</text>\n", C1(TIP_L + pw / 2), TIP_H - 8);
+	h_tippett_curve(h, pos, lo, hi, "#b2182b", NULL);
+	h_tippett_curve(h, neg, lo, hi, "#2166ac", "6 3");
+	if (isfinite(suspect)) {
+		double x = TIP_L + (fmin(fmax(suspect, lo), hi) - lo) / (hi - lo) * pw;
+
+		h_f(h, "<line x1=\"%s\" y1=\"%d\" x2=\"%s\" y2=\"%s\" stroke=\"#1a1a1a\" stroke-width=\"2\"/>"
+			"<text x=\"%s\" y=\"%d\" text-anchor=\"%s\" style=\"font-weight:600\">suspect (", C1(x), TIP_T,
+			C1(x), C1(TIP_T + ph), C1(x > TIP_L + pw / 2 ? x - 4 : x + 4), TIP_T + 12,
+			x > TIP_L + pw / 2 ? "end" : "start");
+		h_s(h, family ? family : "");
+		h_f(h, "): %s</text>\n", rf_fix(suspect, 2).s);
+	}
+	h_f(h, "<text x=\"%s\" y=\"%d\" style=\"fill:#b2182b\">\xe2\x80\x94 derived from the family (Hp true)</text>"
+		"<text x=\"%s\" y=\"%d\" style=\"fill:#2166ac\">- - not derived (Hd true)</text>\n",
+		C1(TIP_L + 8), TIP_T + ph > 60 ? (int)(TIP_T + ph - 24) : TIP_T + 24, C1(TIP_L + 8),
+		TIP_T + ph > 60 ? (int)(TIP_T + ph - 10) : TIP_T + 38);
+	h_f(h, "</svg><figcaption id=\"fig%d\">Figure %d. Tippett plot of the calibration (validation ", h->figure,
+		h->figure);
+	h_raw(h, rf_get(cal, "id", RF_NUM).s);
+	h_raw(h, ", ");
+	h_field(h, cal, "group", "");
+	h_f(h, "): for each log10 LR on the axis, the share of the labelled comparisons whose cross-validated LR is at"
+		" or above it, for models derived from the family (solid, %s) and not derived (dashed, %s). A good"
+		" calibration keeps the solid curve high right of 0 and the dashed curve low; the vertical line is this"
+		" suspect's LR.</figcaption></figure>\n", rf_get(cal, "positives", RF_NUM).s,
+		rf_get(cal, "negatives", RF_NUM).s);
+}
+
+/* The likelihood ratio per family and the Tippett plot, after the conclusion box. */
+static void h_evidence_strength(struct ht *h)
+{
+	const json_t *es = rj_arr(h->doc, "evidence_strength"), *cal = rj_obj(h->doc, "evidence_calibration");
+	double lead = NAN, best = -INFINITY;
+	const char *lead_family = NULL;
+	size_t i;
+
+	if (!arr_size(es))
+		return;
+	h_raw(h, "<h3>Evidence strength per teacher family</h3>\n<p>Likelihood ratio LR = P(outputs | Hp) / "
+		"P(outputs | Hd). Hp: ");
+	h_field(h, rj_obj(cal, "propositions"), "hp", RENDER_ABSENT);
+	h_raw(h, ". Hd: ");
+	h_field(h, rj_obj(cal, "propositions"), "hd", RENDER_ABSENT);
+	h_raw(h, ".</p>\n<table class=\"data\">\n<thead><tr><th>Family</th><th class=\"n\">LR</th>"
+		"<th class=\"n\">log10 LR</th><th>Verbal (ENFSI 2015)</th><th>Supports</th><th>Bound applied</th>"
+		"<th>Calibration</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < json_array_size(es); i++) {
+		const json_t *e = rj_at(es, i), *c = rj_obj(e, "calibration");
+		double v;
+
+		if (rj_num(e, "log10_lr", &v) && v > best) {
+			best = v;
+			lead = v;
+			lead_family = rj_str(e, "family");
+		}
+		h_raw(h, "<tr><td>");
+		h_field(h, e, "family", RENDER_ABSENT);
+		h_raw(h, "</td>");
+		h_td_num(h, rf_get(e, "lr", RF_NUM));
+		h_td_num(h, rf_get(e, "log10_lr", RF_FIX2));
+		h_raw(h, "<td>");
+		h_field(h, e, "verbal", RENDER_ABSENT);
+		h_raw(h, "</td><td>");
+		h_field(h, e, "supports", "-");
+		h_raw(h, "</td><td>");
+		h_field(h, e, "bound", "-");
+		h_f(h, "</td><td>validation %s: Cllr %s, Cllr<sub>min</sub> %s, %s positive and %s negative comparisons"
+			"</td></tr>\n", rf_get(c, "id", RF_NUM).s, rf_get(c, "cllr", RF_FIX2).s, rf_get(c, "cllr_min", RF_FIX2).s,
+			rf_get(c, "positives", RF_NUM).s, rf_get(c, "negatives", RF_NUM).s);
+	}
+	h_raw(h, "</tbody>\n</table>\n");
+	h_f(h, "<p>The calibration was fitted on labelled models and measured by cross-validation leaving one maker out:"
+		" Cllr %s (0 is perfect, 1 is an LR that always says 1), Cllr<sub>min</sub> %s (the best any calibration of"
+		" this statistic could do); LRs are kept within %s to %s, what that background can support. An LR is the"
+		" strength of the evidence, not the probability that the suspect was distilled.</p>\n",
+		rf_get(cal, "cllr", RF_FIX2).s, rf_get(cal, "cllr_min", RF_FIX2).s,
+		rf_get(rj_obj(cal, "bound"), "lower", RF_NUM).s, rf_get(rj_obj(cal, "bound"), "upper", RF_NUM).s);
+	if (cal)
+		h_tippett(h, cal, lead, lead_family);
 }
 
 /* A paragraph of the conclusion box: "<b>Label.</b> text" from a render_* call (plain text in tmp). */
@@ -793,7 +972,9 @@ static void h_summary(struct ht *h)
 		h_verdict(h, verdict);
 	else
 		h_raw(h, "none recorded");
-	h_raw(h, "</p>\n<p class=\"head\">");
+	h_raw(h, "</p>\n");
+	h_lr_lead(h);
+	h_raw(h, "<p class=\"head\">");
 	if (!h->rc)
 		h->rc = render_headline(&h->tmp, h->doc);
 	if (h->tmp.len) {
@@ -809,15 +990,19 @@ static void h_summary(struct ht *h)
 		h_raw(h, "</p>\n");
 	}
 	h_box_para(h, "Validation", render_validation_words(&h->tmp, h->doc));
+	h_box_para(h, "Descriptive signals", render_descriptive_line(&h->tmp, h->doc));
 	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
 	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
 	h_raw(h, "</div>\n");
+	h_evidence_strength(h);
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
-		h_raw(h, "<table class=\"data\">\n<thead><tr><th>Teacher</th><th>Family</th>"
+		/* compact (class "summary"): with 16 teachers the whole table still fits on page 1 */
+		h_raw(h, "<table class=\"data summary\">\n<thead><tr><th>Teacher</th><th>Family</th>"
 			"<th>Verdict</th><th class=\"n\">Score</th><th class=\"n\">p-value (corrected)</th>"
-			"<th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n<tbody>\n");
+			"<th class=\"n\">Rank</th><th class=\"n\">Effect</th><th class=\"n\">Prompts</th></tr></thead>\n"
+			"<tbody>\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
 
@@ -830,6 +1015,13 @@ static void h_summary(struct ht *h)
 			h_raw(h, "</td>");
 			h_td_num(h, rf_get(t, "score", RF_FIX2));
 			h_td_num(h, rf_get(t, "p_value", RF_P));
+			h_raw(h, "<td class=\"n\">");
+			if (!h->rc)
+				h->rc = render_rank_words(&h->tmp, t);
+			if (!h->tmp.len)
+				h_absent(h, RENDER_ABSENT);
+			h_plain(h, 0);
+			h_raw(h, "</td>");
 			h_td_num(h, rf_get(t, "effect", RF_FIX2));
 			h_td_num(h, rf_get(t, "n", RF_NUM));
 			h_raw(h, "</tr>\n");
@@ -839,6 +1031,23 @@ static void h_summary(struct ht *h)
 			h_calchart(h, teachers, (size_t)-1);
 		else
 			h_bars(h, teachers);
+	}
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(h->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			h_raw(h, i ? "; " : "<p class=\"not-tested\">Not tested: ");
+			h_field(h, x, "model", RENDER_ABSENT);
+			h_raw(h, " (");
+			h_field(h, x, "role", RENDER_ABSENT);
+			h_f(h, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			h_f(h, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.</p>\n",
+				rf_get(rj_obj(h->doc, "parameters"), "min_prompts", RF_NUM).s);
 	}
 	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
 	if (arr_size(rj_arr(h->doc, "warnings"))) {
@@ -1178,7 +1387,7 @@ static void h_phrases(struct ht *h, const json_t *top)
 	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
 	size_t i;
 
-	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th class=\"n\">Suspect<br>%s</th>"
+	h_f(h, "<table class=\"data\">\n<thead><tr><th>Phrase</th><th>Where</th><th class=\"n\">Suspect<br>%s</th>"
 		"<th class=\"n\">Teacher</th><th class=\"n\">Controls</th></tr></thead>\n<tbody>\n",
 		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
 	for (i = 0; i < arr_size(top); i++) {
@@ -1187,7 +1396,9 @@ static void h_phrases(struct ht *h, const json_t *top)
 		h_raw(h, "<tr><td>\xe2\x80\x9c");
 		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
 		h_field(h, p, rj_str(p, "surface") ? "surface" : "phrase", RENDER_ABSENT);
-		h_raw(h, "\xe2\x80\x9d</td>");
+		h_raw(h, "\xe2\x80\x9d</td><td>");
+		h_s(h, render_phrase_where(p));
+		h_raw(h, "</td>");
 		h_td_num(h, rf_get(p, f[0], RF_NUM));
 		h_td_num(h, rf_get(p, f[1], RF_NUM));
 		h_td_num(h, rf_get(p, f[2], RF_NUM));

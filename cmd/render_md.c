@@ -280,6 +280,62 @@ static void md_header(struct md *m)
 	md_raw(m, "\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* Evidence strength: the likelihood ratios (validate --calibrate)      */
+
+/* The conclusion box's lead: the likelihood-ratio sentence, or that there is none. */
+static void md_lr_lead(struct md *m)
+{
+	const char *s = rj_str(m->doc, "evidence_strength_statement");
+	int bol = 1;
+
+	if (!s || m->rc)
+		return;
+	md_raw(m, "> **Evidence strength:** ");
+	m->rc = md_escape(m->out, s, strlen(s), MD_QUOTE, &bol);
+	md_raw(m, "\n>\n");
+}
+
+/* The likelihood ratio per family, after the conclusion box. */
+static void md_evidence_strength(struct md *m)
+{
+	const json_t *es = rj_arr(m->doc, "evidence_strength"), *cal = rj_obj(m->doc, "evidence_calibration");
+	size_t i;
+
+	if (!arr_size(es) || m->rc)
+		return;
+	md_raw(m, "**Evidence strength per teacher family** (likelihood ratio LR = P(outputs | Hp) / P(outputs | Hd);"
+		" Hp: ");
+	md_field(m, rj_obj(cal, "propositions"), "hp", MD_TEXT, RENDER_ABSENT);
+	md_raw(m, "; Hd: ");
+	md_field(m, rj_obj(cal, "propositions"), "hd", MD_TEXT, RENDER_ABSENT);
+	md_raw(m, ")\n\n| Family | LR | log10 LR | Verbal (ENFSI 2015) | Supports | Bound applied | Calibration |\n"
+		"|---|---:|---:|---|---|---|---|\n");
+	for (i = 0; i < json_array_size(es); i++) {
+		const json_t *e = rj_at(es, i), *c = rj_obj(e, "calibration");
+
+		md_raw(m, "| ");
+		md_field(m, e, "family", MD_CELL, RENDER_ABSENT);
+		md_f(m, " | %s | %s | ", rf_get(e, "lr", RF_NUM).s, rf_get(e, "log10_lr", RF_FIX2).s);
+		md_field(m, e, "verbal", MD_CELL, RENDER_ABSENT);
+		md_raw(m, " | ");
+		md_field(m, e, "supports", MD_CELL, "-");
+		md_raw(m, " | ");
+		md_field(m, e, "bound", MD_CELL, "-");
+		md_f(m, " | validation %s: Cllr %s, Cllr_min %s, %s positive and %s negative comparisons |\n",
+			rf_get(c, "id", RF_NUM).s, rf_get(c, "cllr", RF_FIX2).s, rf_get(c, "cllr_min", RF_FIX2).s,
+			rf_get(c, "positives", RF_NUM).s, rf_get(c, "negatives", RF_NUM).s);
+	}
+	md_f(m, "\nThe calibration (%s, %s labelled models) was fitted on models whose training data is documented and"
+		" measured by cross-validation leaving one maker out: Cllr %s (0 is perfect, 1 is an LR that always says 1),"
+		" Cllr_min %s (the best any calibration of this statistic could do); LRs are kept within %s to %s, what"
+		" that background can support. An LR is the strength of the evidence, not the probability that the"
+		" suspect was distilled: that also depends on everything else the court knows.\n\n",
+		rj_str(cal, "group") ? rj_str(cal, "group") : RENDER_ABSENT, rf_get(cal, "models", RF_NUM).s,
+		rf_get(cal, "cllr", RF_FIX2).s, rf_get(cal, "cllr_min", RF_FIX2).s,
+		rf_get(rj_obj(cal, "bound"), "lower", RF_NUM).s, rf_get(rj_obj(cal, "bound"), "upper", RF_NUM).s);
+}
+
 /* One paragraph of the conclusion box (a block quote): plain text from a render_* call. */
 static void md_box_para(struct md *m, const char *label, int rc)
 {
@@ -310,6 +366,7 @@ static void md_conclusion_box(struct md *m)
 
 	if (m->rc)
 		return;
+	md_lr_lead(m);
 	m->rc = render_headline(&m->tmp, m->doc);
 	if (m->tmp.len) {
 		md_raw(m, "> **");
@@ -327,6 +384,7 @@ static void md_conclusion_box(struct md *m)
 		md_raw(m, "\n");
 	}
 	md_box_para(m, "Validation:", render_validation_words(&m->tmp, m->doc));
+	md_box_para(m, "Descriptive signals:", render_descriptive_line(&m->tmp, m->doc));
 	md_box_para(m, "Robustness:", render_robustness_line(&m->tmp, t));
 	md_box_para(m, "Basis:", render_basis_line(&m->tmp, m->doc, t));
 	md_raw(m, "\n");
@@ -357,11 +415,12 @@ static void md_summary(struct md *m)
 
 	md_heading(m, 2, "1.", render_sections[0]);
 	md_conclusion_box(m);
+	md_evidence_strength(m);
 	if (n == 0)
 		md_raw(m, "No teacher was tested, so the report makes no comparison.\n\n");
 	if (n) {
-		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Effect | Prompts |\n"
-			"|---|---|---|---:|---:|---:|---:|\n");
+		md_raw(m, "| Teacher | Family | Verdict | Score | p-value (corrected) | Rank | Effect | Prompts |\n"
+			"|---|---|---|---:|---:|---:|---:|---:|\n");
 		for (i = 0; i < n; i++) {
 			const json_t *t = rj_at(teachers, i);
 
@@ -373,13 +432,34 @@ static void md_summary(struct md *m)
 			md_field(m, t, "family", MD_CELL, RENDER_ABSENT);
 			md_raw(m, " | ");
 			md_verdict(m, rj_str(t, "verdict"));
-			md_f(m, " | %s | %s | %s | %s |\n", rf_get(t, "score", RF_FIX2).s,
-				rf_get(t, "p_value", RF_P).s, rf_get(t, "effect", RF_FIX2).s,
-				rf_get(t, "n", RF_NUM).s);
+			md_f(m, " | %s | %s | ", rf_get(t, "score", RF_FIX2).s, rf_get(t, "p_value", RF_P).s);
+			if (!m->rc)
+				m->rc = render_rank_words(&m->tmp, t);
+			if (!m->tmp.len)
+				md_raw(m, RENDER_ABSENT);
+			md_plain(m, 0, MD_CELL);
+			md_f(m, " | %s | %s |\n", rf_get(t, "effect", RF_FIX2).s, rf_get(t, "n", RF_NUM).s);
 		}
 	}
 	if (n)
 		md_raw(m, "\n");
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(m->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			md_raw(m, i ? "; " : "Not tested: ");
+			md_field(m, x, "model", MD_TEXT, RENDER_ABSENT);
+			md_raw(m, " (");
+			md_field(m, x, "role", MD_TEXT, RENDER_ABSENT);
+			md_f(m, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			md_f(m, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.\n\n",
+				rf_get(rj_obj(m->doc, "parameters"), "min_prompts", RF_NUM).s);
+	}
 	md_warnings(m);
 	for (i = 0; i < n; i++) {
 		const json_t *t = rj_at(teachers, i);
@@ -863,7 +943,7 @@ static void md_phrases(struct md *m, const json_t *top)
 	const char *const *f = render_phrase_fields[render_phrase_unit(top)];
 	size_t i;
 
-	md_f(m, "| Phrase | Suspect (%s) | Teacher | Controls |\n|---|---:|---:|---:|\n",
+	md_f(m, "| Phrase | Where | Suspect (%s) | Teacher | Controls |\n|---|---|---:|---:|---:|\n",
 		render_phrase_unit(top) ? "share of answers" : "per 1,000 words");
 	for (i = 0; i < arr_size(top); i++) {
 		const json_t *p = rj_at(top, i);
@@ -871,7 +951,7 @@ static void md_phrases(struct md *m, const json_t *top)
 		md_raw(m, "| ");
 		/* the surface form the models wrote (accents, final sigma), else the normalised tokens */
 		md_field(m, p, rj_str(p, "surface") ? "surface" : "phrase", MD_CELL, RENDER_ABSENT);
-		md_f(m, " | %s | %s | %s |\n", rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
+		md_f(m, " | %s | %s | %s | %s |\n", render_phrase_where(p), rf_get(p, f[0], RF_NUM).s, rf_get(p, f[1], RF_NUM).s,
 			rf_get(p, f[2], RF_NUM).s);
 	}
 }
@@ -1290,13 +1370,14 @@ int render_commands(struct pbuf *out, const json_t *doc)
 		    "provenance report ")) ||
 	    (rc = render_shell_word(out, id.data)) ||
 	    (rc = pbuf_adds(out, " --format html -o report.html\n"
-		    "# 5. a new scan with the same corpus and tool version gives the same numbers\n"
+		    "# 5. a new scan with the same corpus and tool version gives the same numbers (not stored)\n"
 		    "provenance scan ")) ||
 	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")))
 		goto done;
 	if (name && ((rc = pbuf_adds(out, " --name ")) || (rc = render_shell_word(out, name))))
 		goto done;
-	rc = pbuf_addc(out, '\n');
+	/* --no-store: following the block must not append a case to the evidence chain */
+	rc = pbuf_adds(out, " --no-store --format json -o rerun.json\n");
 done:
 	pbuf_release(&id);
 	return rc;

@@ -41,7 +41,8 @@ const char *const render_glossary[4] = {
 	"the same way; the larger, the stronger the evidence; 0 or below means none.",
 	"p-value (corrected): how likely a model drawn from the same population as the control models "
 	"would be at least this far out, corrected for testing several teachers (Holm); the smaller, "
-	"the stronger the evidence.",
+	"the stronger the evidence. Rank: the suspect's place among the control models scanned in its "
+	"place and itself (1 of 16: closer to the teacher than all 15 of them).",
 	"Effect: the size of the suspect's per-prompt difference in standard units (its mean divided "
 	"by its standard deviation); unlike the p-value it does not shrink as more prompts are "
 	"tested.",
@@ -380,9 +381,14 @@ static const struct rfield f_conclusion[] = {
 	{ "teacher", RT_STR, RT_ANY, NULL }, { "family", RT_STR, RT_ANY, NULL },
 	{ "verdict", RT_STR, RT_ANY, NULL }, { "statement", RT_STR, RT_ANY, NULL },
 };
+static const struct rfield f_labelled[] = {
+	{ "model", RT_STR, RT_ANY, NULL }, { "family", RT_STR, RT_ANY, NULL },
+	{ "derived", RT_BOOL, RT_ANY, NULL }, { "matched_by", RT_STR, RT_ANY, NULL },
+};
+static const struct rschema s_labelled = SCHEMA(f_labelled, NULL);
 static const struct rfield f_error_rates[] = {
 	{ "status", RT_STR, RT_ANY, NULL }, { "statement", RT_STR, RT_ANY, NULL },
-	{ "rows", RT_ARR, RT_OBJ, NULL },
+	{ "rows", RT_ARR, RT_OBJ, NULL }, { "suspect_labelled", RT_OBJ, RT_ANY, &s_labelled },
 };
 /* "sample_specific": the own-control test (scan --logged --fresh) */
 static const struct rfield f_oc_file[] = {
@@ -1073,6 +1079,13 @@ int render_phrase_unit(const json_t *top)
 	return 1;
 }
 
+const char *render_phrase_where(const json_t *phrase)
+{
+	const json_t *o = rj_get(phrase, "opening");
+
+	return json_is_true(o) ? "opens the answer" : json_is_false(o) ? "within the answer" : RENDER_ABSENT;
+}
+
 const char *const render_phrase_fields[2][3] = {
 	{ "suspect_per_1000", "teacher_per_1000", "controls_per_1000" },
 	{ "suspect_share", "teacher_share", "controls_share" },
@@ -1153,6 +1166,63 @@ const json_t *render_concluded_teacher(const json_t *doc)
 	return rj_at(teachers, 0);
 }
 
+/*
+ * The validation row of a verdict level ("weak", ...) when error rates are available, else NULL.
+ */
+static const json_t *rate_row(const json_t *doc, const char *level)
+{
+	const json_t *er = rj_obj(doc, "error_rates"), *rows = rj_arr(er, "rows");
+	const char *status = rj_str(er, "status");
+	size_t i;
+
+	if (!status || strcmp(status, "available"))
+		return NULL;
+	for (i = 0; level && i < json_array_size(rows); i++) {
+		const char *v = rj_str(rj_at(rows, i), "verdict");
+
+		if (v && !strcmp(v, level))
+			return rj_at(rows, i);
+	}
+	return NULL;
+}
+
+const char *render_error_level(const json_t *doc)
+{
+	enum render_verdict rv = render_verdict_of(rj_str(rj_obj(doc, "conclusion"), "verdict"));
+
+	return rv == RV_STRONG ? "strong" : rv == RV_MODERATE ? "moderate" : "weak";
+}
+
+/*
+ * The misses of a validation row: "7 of 20 documented distillations" (counts) or "35% of
+ * documented distillations" (a rate only); 0 with nothing appended when the row has no tpr.
+ */
+static int miss_words(struct pbuf *out, const json_t *row)
+{
+	double tpr, pos;
+
+	if (!rj_num(row, "tpr", &tpr))
+		return 0;
+	if (rj_num(row, "positives", &pos) && pos > 0)
+		return pbuf_addf(out, "%s of %s documented distillations", rf_num(floor((1 - tpr) * pos + 0.5)).s,
+			rf_num(pos).s);
+	return pbuf_addf(out, "a share %s of documented distillations", rf_rate(1 - tpr).s);
+}
+
+/* Teachers the scan could not test (not_tested, role teacher). */
+static size_t untested_teachers(const json_t *doc)
+{
+	const json_t *nt = rj_arr(doc, "not_tested");
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(nt); i++) {
+		const char *role = rj_str(json_array_get(nt, i), "role");
+
+		n += role && !strcmp(role, "teacher");
+	}
+	return n;
+}
+
 int render_headline(struct pbuf *out, const json_t *doc)
 {
 	const json_t *concl = rj_obj(doc, "conclusion");
@@ -1174,11 +1244,41 @@ int render_headline(struct pbuf *out, const json_t *doc)
 		else
 			rc = pbuf_addf(out, "%s", teacher ? teacher : "a teacher in the corpus");
 		return rc;
-	case RV_NONE:
-		return pbuf_adds(out, "No evidence that the suspect's outputs derive from any teacher in the corpus");
-	case RV_INCONCLUSIVE:
+	case RV_NONE: {
+		const json_t *row = rate_row(doc, "weak");
+		size_t tested = json_array_size(rj_arr(doc, "teachers")), untested = untested_teachers(doc);
+		double tpr;
+
+		/* not a clearance: a test that misses many documented students says so in the headline */
+		if (untested)
+			rc = pbuf_addf(out, "Not established: the suspect's outputs were not shown to derive from any of "
+				"the %zu teacher%s tested (%zu more could not be tested: too few prompts shared with the "
+				"suspect) at any level the tool states (weak, moderate or strong); ", tested,
+				tested == 1 ? "" : "s", untested);
+		else
+			rc = pbuf_adds(out, "Not established: the suspect's outputs were not shown to derive from a "
+				"teacher in the corpus at any level the tool states (weak, moderate or strong); ");
+		if (rc)
+			return rc;
+		if (!rj_num(row, "tpr", &tpr))
+			return pbuf_adds(out, "how often this test misses documented distillations is unknown "
+				"(no validation recorded for this corpus)");
+		if ((rc = pbuf_adds(out, "at the weak level this test missed ")) || (rc = miss_words(out, row)))
+			return rc;
+		return pbuf_adds(out, " in validation");
+	}
+	case RV_INCONCLUSIVE: {
+		const char *cause = rj_str(concl, "cause");
+
+		if (cause && !strcmp(cause, "no_controls"))
+			return pbuf_adds(out, "Inconclusive: the corpus has too few control (reference) models that answered "
+				"the suspect's prompts for a calibrated test");
+		if (cause && !strcmp(cause, "no_shared_prompts"))
+			return pbuf_adds(out, "Inconclusive: no teacher in the corpus shares enough of the suspect's prompts "
+				"to be tested");
 		return pbuf_adds(out, "Inconclusive: too little usable data to say whether the suspect's outputs "
 			"derive from a teacher in the corpus");
+	}
 	default:
 		return verdict ? pbuf_addf(out, "Conclusion: %s", verdict) : 0;
 	}
@@ -1186,24 +1286,18 @@ int render_headline(struct pbuf *out, const json_t *doc)
 
 int render_validation_words(struct pbuf *out, const json_t *doc)
 {
-	const json_t *er = rj_obj(doc, "error_rates"), *rows = rj_arr(er, "rows"), *row = NULL;
-	const char *status = rj_str(er, "status");
-	const char *verdict = rj_str(rj_obj(doc, "conclusion"), "verdict");
-	double fpr, lo, hi, neg = -1, pos = -1;
-	size_t i;
+	const json_t *er = rj_obj(doc, "error_rates"), *rows = rj_arr(er, "rows"), *row;
+	const json_t *lab = rj_obj(er, "suspect_labelled");
+	const char *status = rj_str(er, "status"), *level = render_error_level(doc);
+	enum render_verdict rv = render_verdict_of(rj_str(rj_obj(doc, "conclusion"), "verdict"));
+	double fpr, tpr, lo, hi, neg = -1, pos = -1;
 	int rc;
 
 	if (!status || strcmp(status, "available") || !json_array_size(rows))
 		return pbuf_adds(out, "No error rate has been established for this corpus: the tool has not been "
-			"validated on labelled models with this corpus and version (section 4).");
-	for (i = 0; i < json_array_size(rows); i++) {
-		const char *v = rj_str(rj_at(rows, i), "verdict");
-
-		if (v && verdict && !strcmp(v, verdict))
-			row = rj_at(rows, i);
-	}
-	if (!row)
-		row = rj_at(rows, 0);
+			"validated on labelled models with this corpus and version (section 4); how often it gives a "
+			"false positive or misses a distillation is unknown.");
+	row = rate_row(doc, level);
 	rj_num(row, "negatives", &neg);
 	rj_num(row, "positives", &pos);
 	if ((rc = pbuf_adds(out, "Validated on ")))
@@ -1215,18 +1309,102 @@ int render_validation_words(struct pbuf *out, const json_t *doc)
 		rc = pbuf_adds(out, "labelled models");
 	if (rc)
 		return rc;
-	if (rj_num(row, "fpr", &fpr)) {
+	if (!row)
+		rc = pbuf_addf(out, "; no rate is recorded for the %s level", level);
+	else
+		rc = pbuf_addf(out, "; at the %s level%s", level, rv == RV_STRONG || rv == RV_MODERATE ||
+			rv == RV_WEAK ? " (this verdict's)" : " (the lowest the tool states)");
+	if (!rc && rj_num(row, "fpr", &fpr)) {
 		if (neg >= 0)
-			rc = pbuf_addf(out, "; false-positive rate at the %s level: %s/%s", rj_str(row, "verdict") ?
-				rj_str(row, "verdict") : "reported", rf_num(floor(fpr * neg + 0.5)).s, rf_num(neg).s);
+			rc = pbuf_addf(out, ", false positives %s/%s", rf_num(floor(fpr * neg + 0.5)).s, rf_num(neg).s);
 		else
-			rc = pbuf_addf(out, "; false-positive rate at this level: %s", rf_rate(fpr).s);
+			rc = pbuf_addf(out, ", false-positive rate %s", rf_rate(fpr).s);
 		if (!rc && rj_num(row, "fpr_low", &lo) && rj_num(row, "fpr_high", &hi))
-			rc = pbuf_addf(out, ", 95%% interval %s to %s", rf_rate(lo).s, rf_rate(hi).s);
-		if (!rc && neg >= 0 && neg < 20)
-			rc = pbuf_adds(out, "; this bounds little with so few models known not to be derived");
+			rc = pbuf_addf(out, " (95%% interval %s to %s)", rf_rate(lo).s, rf_rate(hi).s);
 	}
-	return rc ? rc : pbuf_adds(out, ".");
+	if (!rc && rj_num(row, "tpr", &tpr)) {
+		if (pos >= 0)
+			rc = pbuf_addf(out, ", misses %s/%s", rf_num(floor((1 - tpr) * pos + 0.5)).s, rf_num(pos).s);
+		else
+			rc = pbuf_addf(out, ", miss rate %s", rf_rate(1 - tpr).s);
+		if (!rc && rj_num(row, "tpr_low", &lo) && rj_num(row, "tpr_high", &hi))
+			rc = pbuf_addf(out, " (95%% interval %s to %s)", rf_rate(1 - hi).s, rf_rate(1 - lo).s);
+	}
+	if (!rc && neg >= 0 && neg < 20)
+		rc = pbuf_adds(out, "; this bounds little with so few models known not to be derived");
+	if (!rc)
+		rc = pbuf_adds(out, ".");
+	if (!rc && lab) {
+		const char *m = rj_str(lab, "model"), *fam = rj_str(lab, "family");
+		const json_t *derived = rj_get(lab, "derived");
+
+		rc = pbuf_addf(out, " The suspect%s%s%s is itself one of the labelled models of this validation",
+			m ? " (" : "", m ? m : "", m ? ")" : "");
+		if (!rc && json_is_true(derived))
+			rc = fam ? pbuf_addf(out, ", labelled derived from the %s family", fam) :
+				pbuf_adds(out, ", labelled derived");
+		else if (!rc && json_is_false(derived))
+			rc = pbuf_adds(out, ", labelled not derived");
+		if (!rc && rj_str(lab, "matched_by"))
+			rc = pbuf_addf(out, " (matched by %s)", rj_str(lab, "matched_by"));
+		if (!rc)
+			rc = pbuf_adds(out, ": these rates include its own result and are not an independent check of it.");
+	}
+	return rc;
+}
+
+int render_rank_words(struct pbuf *out, const json_t *teacher)
+{
+	const json_t *cal = rj_obj(teacher, "calibration");
+	double r, k;
+
+	if (!rj_num(cal, "rank", &r))
+		return 0;
+	if (rj_num(cal, "null_models", &k))
+		return pbuf_addf(out, "%s of %s", rf_num(r).s, rf_num(k + 1).s);
+	return pbuf_adds(out, rf_num(r).s);
+}
+
+/* Count, in a top-level array of claims or refusals, the entries whose `key` is each distinct value. */
+static int tally(struct pbuf *out, const json_t *arr, const char *key, const char *what_one,
+	const char *what_many, int *any)
+{
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < json_array_size(arr) && !rc; i++) {
+		const char *f = rj_str(rj_at(arr, i), key);
+		size_t n = 0;
+
+		if (!f || !strcmp(f, "none") || !strcmp(f, "generic"))
+			continue;   /* no maker: a template every assistant uses */
+		for (j = 0; j < i; j++)
+			if (rj_str(rj_at(arr, j), key) && !strcmp(rj_str(rj_at(arr, j), key), f))
+				break;
+		if (j < i)
+			continue;   /* counted at its first occurrence */
+		for (j = i; j < json_array_size(arr); j++)
+			if (rj_str(rj_at(arr, j), key) && !strcmp(rj_str(rj_at(arr, j), key), f))
+				n++;
+		rc = pbuf_addf(out, "%s%zu %s %s", (*any)++ ? "; " : "", n, n == 1 ? what_one : what_many, f);
+	}
+	return rc;
+}
+
+int render_descriptive_line(struct pbuf *out, const json_t *doc)
+{
+	size_t start = out->len;
+	int any = 0, rc;
+
+	if ((rc = tally(out, rj_arr(doc, "identity_claims"), "claims", "identity trace names",
+		    "identity traces name", &any)) ||
+	    (rc = tally(out, rj_arr(doc, "refusals"), "family", "refusal uses the template of",
+		    "refusals use the template of", &any)))
+		return rc;
+	if (out->len == start)
+		return 0;
+	return pbuf_adds(out, " (section 3). These point to a family but are descriptive, not a verdict: "
+		"models also pick up such sentences from public text, and the test above does not count them.");
 }
 
 int render_identical_line(struct pbuf *out, const json_t *teacher)
@@ -1271,14 +1449,16 @@ int render_basis_line(struct pbuf *out, const json_t *doc, const json_t *teacher
 
 			if (rv != RV_OTHER && rv <= lv)
 				continue;   /* reached already */
-			if (rj_num(need, levels[i], &x))
+			/* beyond the ceiling a number of prompts is not advice: more of the same will not do */
+			if (rj_num(need, levels[i], &x) && !(rj_num(teacher, "n", &n) && n > 0 &&
+				    x > RENDER_NEEDED_CEILING * n))
 				rc = pbuf_addf(out, "%sabout %s prompts would be needed for a %s verdict", out->len > start ?
 					"; " : "", rf_num(x).s, levels[i]);
-			else if (json_is_null(json_object_get(need, levels[i])))
+			else if (rj_num(need, levels[i], &x) || json_is_null(json_object_get(need, levels[i])))
 				unreachable[nu++] = levels[i];
 		}
 		if (!rc && nu)
-			rc = pbuf_addf(out, "%sa %s%s%s verdict is out of reach with more prompts of this kind",
+			rc = pbuf_addf(out, "%sa %s%s%s verdict is not reachable by collecting more prompts of this kind",
 				out->len > start ? "; " : "", unreachable[0], nu > 1 ? " or " : "", nu > 1 ?
 				unreachable[nu - 1] : "");
 	}
@@ -1321,25 +1501,27 @@ int render_calibration_line(struct pbuf *out, const json_t *teacher)
 	if (!cal)
 		return 0;
 	if ((rc = pbuf_addf(out, "Against %s null models (control models scanned in the suspect's place on its "
-		    "prompts): the suspect's statistic %s", rf_get(cal, "null_models", RF_NUM).s,
-		    rf_get(cal, "statistic", RF_FIX2).s)))
+		    "prompts)", rf_get(cal, "null_models", RF_NUM).s)))
 		return rc;
-	if (rj_num(cal, "position", &x))
-		rc = pbuf_addf(out, " lies %s null standard deviations above their mean %s", rf_fix(x, 1).s,
-			rf_get(cal, "null_mean", RF_FIX2).s);
-	if (!rc && rj_num(cal, "t", &x))
-		rc = pbuf_addf(out, " (t %s, df %s; p-value %s, %s after Holm's correction)", rf_fix(x, 2).s,
+	/* the score of the summary table is this t: one number for one idea */
+	if (rj_num(cal, "t", &x))
+		rc = pbuf_addf(out, ": score %s (t, df %s); p-value %s, %s after Holm's correction", rf_fix(x, 2).s,
 			rf_get(cal, "df", RF_NUM).s, rf_get(cal, "p_value", RF_P).s, rf_get(cal, "p_holm", RF_P).s);
 	if (!rc && rj_num(cal, "rank", &x)) {
 		double k;
 
 		if (rj_num(cal, "null_models", &k))
-			rc = pbuf_addf(out, "; it ranks %s of %s (the null models and the suspect; rank p-value %s, exact)",
-				rf_num(x).s, rf_num(k + 1).s, rf_get(cal, "rank_p", RF_P).s);
+			rc = pbuf_addf(out, "; rank %s of %s (the null models and the suspect, 1 the closest to the "
+				"teacher; rank p-value %s, exact)", rf_num(x).s, rf_num(k + 1).s, rf_get(cal, "rank_p", RF_P).s);
 		else
-			rc = pbuf_addf(out, "; it ranks %s among the null models and the suspect (rank p-value %s, exact)",
+			rc = pbuf_addf(out, "; rank %s among the null models and the suspect (rank p-value %s, exact)",
 				rf_num(x).s, rf_get(cal, "rank_p", RF_P).s);
 	}
+	if (!rc)
+		rc = pbuf_addf(out, ". The suspect's statistic is %s", rf_get(cal, "statistic", RF_FIX2).s);
+	if (!rc && rj_num(cal, "position", &x))
+		rc = pbuf_addf(out, ", %s null standard deviations above the null models' mean %s (the chart's axis)",
+			rf_fix(x, 1).s, rf_get(cal, "null_mean", RF_FIX2).s);
 	return rc ? rc : pbuf_adds(out, ".");
 }
 

@@ -103,6 +103,11 @@ json_t *render_rate_columns(const json_t *rows);
  */
 int render_phrase_unit(const json_t *top);
 extern const char *const render_phrase_fields[2][3];
+/*
+ * Where a characteristic phrase was counted (its "opening" field): "opens the answer", "within
+ * the answer", or RENDER_ABSENT; the same words may be listed once for each.
+ */
+const char *render_phrase_where(const json_t *phrase);
 
 /* The five signals in report order, with the plain-words line that explains each. */
 struct render_signal {
@@ -160,16 +165,36 @@ size_t render_bidi_control(const char *s, size_t len, unsigned *cp);
  * The conclusion box, as plain text appended to *out (0 or PROV_E*):
  * render_headline: "Strong evidence that the suspect's outputs derive from the openai family
  *   (closest teacher gpt-4o)", "No evidence that ..." ...; nothing without a conclusion.
+ * render_headline for none: "Not established: ... at any level the tool states ...; at the weak
+ *   level this test missed 12 of 20 documented distillations in validation" (or "unknown").
  * render_validation_words: "No error rate has been established for this corpus ..." or
- *   "Validated on N labelled models; false-positive rate at this level: a/b, 95% interval ...".
+ *   "Validated on N labelled models (...); at the moderate level (this verdict's), false positives
+ *   a/b (95% interval ...), misses c/d (95% interval ...)." with the rates of render_error_level,
+ *   and a sentence when error_rates.suspect_labelled says the suspect is a labelled model itself.
  * render_basis_line: the prompts the verdict rests on ("805 prompts matched to gpt-4o's ...")
  *   and, when recorded, how many answers are identical to the teacher's and how many prompts
- *   a stronger verdict would need.
+ *   a stronger verdict would need (beyond RENDER_NEEDED_CEILING times the prompts compared:
+ *   "not reachable by collecting more prompts of this kind").
  * render_robustness_line: the robustness sentence (recorded, or made from "without").
  * The teacher the conclusion names (else the first): render_concluded_teacher, or NULL.
  */
 int render_headline(struct pbuf *out, const json_t *doc);
 int render_validation_words(struct pbuf *out, const json_t *doc);
+/*
+ * The verdict level whose validated error rates the report quotes: the conclusion's level, or
+ * "weak" (the lowest the tool states) for none, inconclusive and unknown verdicts.
+ */
+const char *render_error_level(const json_t *doc);
+/* A teacher's calibrated rank: "1 of 16" (the null models and the suspect); nothing if not recorded. */
+int render_rank_words(struct pbuf *out, const json_t *teacher);
+/*
+ * The descriptive signals that name a family, whatever the verdict: "18 identity traces name
+ * openai; 3 refusals use the template of openai (section 3). These point ... not a verdict";
+ * nothing when the suspect has none.
+ */
+int render_descriptive_line(struct pbuf *out, const json_t *doc);
+/* Prompts needed beyond this many times the prompts compared are "not reachable" (render_basis_line). */
+#define RENDER_NEEDED_CEILING 20
 const json_t *render_concluded_teacher(const json_t *doc);
 int render_basis_line(struct pbuf *out, const json_t *doc, const json_t *teacher);
 int render_robustness_line(struct pbuf *out, const json_t *teacher);

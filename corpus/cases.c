@@ -1147,7 +1147,7 @@ int case_timestamp_add(struct store *s, int64_t id, const char *hash, const char
 struct checks {
 	struct verify_item *v;
 	size_t n;
-	int failed, changed;
+	int failed, changed, missing;
 };
 
 static void note(struct checks *c, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1159,8 +1159,10 @@ static void note(struct checks *c, int ok, const char *fmt, ...)
 
 	if (ok == 0)
 		c->failed = 1;
-	if (ok < 0)
+	if (ok == -1)
 		c->changed = 1;
+	if (ok == -2)
+		c->missing = 1;
 	if (!g)
 		return;
 	c->v = g;
@@ -1494,16 +1496,27 @@ static void verify_facts(sqlite3_stmt *st, const struct facts *f, struct checks 
 		note(ck, 1, "the case's name, suspect, corpus snapshot, tool, parameters and conclusion match the report");
 }
 
+/*
+ * Every stored signature must verify against the key stored with it, over
+ * this case's hash, and that key must be the one its row names: a signature,
+ * key or signed hash altered in place is a FAIL with or without --pubkey.
+ * `key` (--pubkey) adds "and one of them is by the key you trust": a case
+ * without one is MISSING ("unsigned"), never altered. `require`: a case must
+ * carry at least one signature that holds (MISSING otherwise).
+ */
 static int verify_signatures(struct store *s, int64_t id, const char *hash, const struct case_key *key,
-	struct checks *ck)
+	int require, struct checks *ck)
 {
 	sqlite3_stmt *st = NULL;
-	int step, found = 0, nsig = 0;
+	char fp[PROV_SHA256_HEX], others[200] = "";
+	int step, found = 0, nsig = 0, good = 0, rc;
 
 	if (store_version(s) < 5) {
 		if (key)
-			note(ck, 0, "unsigned: case %lld has no signature by key %.16s... (a database of schema 4 holds none)",
+			note(ck, -2, "unsigned: case %lld has no signature by key %.16s... (a database of schema 4 holds none)",
 				(long long)id, key->sha);
+		else if (require)
+			note(ck, -2, "unsigned: case %lld carries no signature (a database of schema 4 holds none)", (long long)id);
 		return 0;
 	}
 	if (sqlite3_prepare_v2(store_db(s), "SELECT key_sha256, public_key, signature, hash FROM case_signatures"
@@ -1511,36 +1524,60 @@ static int verify_signatures(struct store *s, int64_t id, const char *hash, cons
 		return db_fail(s, "cannot read the signatures");
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *pub = sqlite3_column_blob(st, 1);
+		size_t publen = (size_t)sqlite3_column_bytes(st, 1);
+		const char *named = nz(col(st, 0));
+		int mine = key && !strcmp(named, key->sha);
+
 		nsig++;
-		if (!key || strcmp(nz(col(st, 0)), key->sha))
-			continue;
-		found = 1;
-		if (sqlite3_column_bytes(st, 1) != 32 || memcmp(sqlite3_column_blob(st, 1), key->pub, 32))
-			note(ck, 0, "case_signatures.public_key: the signature row of key %.16s... holds another key", key->sha);
-		else if (!sig_ok(key->pub, 32, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), hash))
+		fp[0] = '\0';
+		if (publen == 32 && (rc = prov_sha256_hex(fp, pub, 32))) {
+			sqlite3_finalize(st);
+			return rc;
+		}
+		if (publen != 32 || strcmp(fp, named)) {
+			note(ck, 0, "case_signatures.public_key or case_signatures.key_sha256: the signature row of key %.16s..."
+				" holds %s", named, publen != 32 ? "no Ed25519 public key" : "another key");
+		} else if (strcmp(nz(col(st, 3)), hash)) {
+			note(ck, 0, "case_signatures.hash: the signature by key %.16s... is recorded for hash %.16s..., not this"
+				" case's hash %.16s...", fp, nz(col(st, 3)), hash);
+		} else if (!sig_ok(pub, 32, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), hash)) {
 			note(ck, 0, "bad signature: the signature by key %.16s... is not a signature of this case's hash (the"
-				" case or its chain was rewritten, or the signature altered)", key->sha);
-		else
-			note(ck, 1, "the case hash is signed by key %.16s... (Ed25519)", key->sha);
+				" case or its chain was rewritten, or the signature altered)", fp);
+		} else if (key && mine && memcmp(pub, key->pub, 32)) {
+			note(ck, 0, "case_signatures.public_key: the signature row of key %.16s... holds another key", key->sha);
+		} else {
+			good++;
+			found |= mine;
+			note(ck, 1, "the case hash is signed by key %s (Ed25519, fingerprint: SHA-256 of the public key)%s", fp,
+				mine ? "; it is the key given (--pubkey)" : key ? "; not the key given" :
+				"; checked with the key stored beside it: give --pubkey FILE to check it is the key you trust");
+			if (!mine && strlen(others) < sizeof(others) - 24)
+				snprintf(others + strlen(others), sizeof(others) - strlen(others), "%s%.16s...", *others ? ", " : "",
+					fp);
+		}
 	}
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
 		return db_fail(s, "cannot read the signatures");
 	if (key && !found)
-		note(ck, 0, "unsigned: case %lld has no signature by key %.16s...", (long long)id, key->sha);
-	else if (!key && nsig)
-		note(ck, 1, "note: the case carries %d signature%s, not checked (give --pubkey FILE)", nsig,
-			nsig == 1 ? "" : "s");
+		note(ck, -2, "unsigned: case %lld has no signature by key %.16s...%s%s%s", (long long)id, key->sha,
+			*others ? " (signed by key " : nsig ? "" : " (it carries no signature)", others, *others ? " only)" : "");
+	else if (require && !good)
+		note(ck, -2, "unsigned: case %lld carries no signature that holds (--require-signature)", (long long)id);
 	return 0;
 }
 
+/* `require`: at least one stored timestamp must hold (MISSING otherwise). */
 static int verify_timestamps(struct store *s, int64_t id, const char *hash, const struct case_verify_opts *o,
-	struct checks *ck)
+	int require, struct checks *ck)
 {
 	sqlite3_stmt *st = NULL;
 	char sha[PROV_SHA256_HEX], why[400];
-	int step, rc = 0;
+	int step = SQLITE_DONE, rc = 0, good = 0;
 
+	if (store_version(s) < 5 || !o->ts_check)
+		goto out;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT id, reply, reply_sha256, gen_time FROM case_timestamps"
 		" WHERE case_id = ?1 ORDER BY id", -1, &st, NULL))
 		return db_fail(s, "cannot read the timestamps");
@@ -1561,12 +1598,19 @@ static int verify_timestamps(struct store *s, int64_t id, const char *hash, cons
 		if (rc < 0)
 			break;
 		note(ck, rc == 0, "timestamp %lld: %s", (long long)sqlite3_column_int64(st, 0), why);
+		good += rc == 0;
 		rc = 0;
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = db_fail(s, "cannot read the timestamps");
 	sqlite3_finalize(st);
-	return rc;
+	if (rc)
+		return rc;
+out:
+	if (require && !good)
+		note(ck, -2, "untimestamped: case %lld carries no RFC 3161 timestamp that holds (--require-timestamp)",
+			(long long)id);
+	return 0;
 }
 
 int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n_out)
@@ -1672,9 +1716,9 @@ int case_verify_ex(struct store *s, int64_t id, const struct case_verify_opts *o
 			note(&ck, 1, "the chain link to the previous case holds");
 	}
 	/* 6. signatures and timestamps of the case hash */
-	if ((rc = verify_signatures(s, id, hash, o->pubkey, &ck)))
+	if ((rc = verify_signatures(s, id, hash, o->pubkey, !!(o->flags & CASE_VERIFY_REQUIRE_SIGNATURE), &ck)))
 		goto done;
-	if (o->ts_check && store_version(s) >= 5 && (rc = verify_timestamps(s, id, hash, o, &ck)))
+	if ((rc = verify_timestamps(s, id, hash, o, !!(o->flags & CASE_VERIFY_REQUIRE_TIMESTAMP), &ck)))
 		goto done;
 	/* 7. the corpus */
 	if ((o->flags & CASE_VERIFY_CORPUS) &&
@@ -1691,7 +1735,7 @@ done:
 	}
 	*out = ck.v;
 	*n_out = ck.n;
-	return ck.failed ? PROV_ETAMPER : ck.changed ? CASE_CORPUS_CHANGED : 0;
+	return ck.failed ? PROV_ETAMPER : ck.missing ? CASE_UNANCHORED : ck.changed ? CASE_CORPUS_CHANGED : 0;
 }
 
 int case_answers(struct store *s, int64_t id, struct case_answer_row **out, size_t *n_out)

@@ -93,7 +93,8 @@ int case_report(struct store *s, int64_t id, struct pbuf *report_out, struct cas
 int case_list(struct store *s, struct case_info **out, size_t *n_out);
 
 struct verify_item {
-	int ok;                    /* 1 holds (or a note), 0 FAIL (altered), -1 the corpus changed since the case */
+	int ok;                    /* 1 holds (or a note), 0 FAIL (altered), -1 the corpus changed since the case,
+	                              -2 MISSING: an anchor the caller requires is absent (unsigned, untimestamped) */
 	char what[600];
 };
 
@@ -137,14 +138,16 @@ int case_timestamp_add(struct store *s, int64_t id, const char *hash, const char
 typedef int (*case_ts_check_fn)(void *ctx, const void *der, size_t len, const char *hash, char *why, size_t n);
 
 struct case_verify_opts {
-	int flags;                       /* CASE_VERIFY_CORPUS */
-	const struct case_key *pubkey;   /* check the case's signature by this key (unsigned: FAIL) */
+	int flags;                       /* CASE_VERIFY_CORPUS, CASE_VERIFY_REQUIRE_* */
+	const struct case_key *pubkey;   /* a signature by this key is required (none: MISSING, never FAIL) */
 	case_ts_check_fn ts_check;       /* check each stored timestamp (NULL: not looked at) */
 	void *ts_ctx;
 };
 
 /* Returned by case_verify*: intact, but the corpus changed since the case (not just grew). */
 #define CASE_CORPUS_CHANGED 1
+/* Returned by case_verify_ex: intact, but an anchor the options require is missing (an item with ok == -2). */
+#define CASE_UNANCHORED 2
 
 /*
  * Recompute everything that can be recomputed for case `id`: the answers'
@@ -166,12 +169,20 @@ int case_verify(struct store *s, int64_t id, struct verify_item **out, size_t *n
  * one) is not a failure either way: the check notes that the snapshot could
  * not be checked.
  */
-enum case_verify_flags { CASE_VERIFY_CORPUS = 1 };
+enum case_verify_flags {
+	CASE_VERIFY_CORPUS = 1,
+	CASE_VERIFY_REQUIRE_SIGNATURE = 2,   /* a case without a signature that holds is MISSING */
+	CASE_VERIFY_REQUIRE_TIMESTAMP = 4    /* a case without a timestamp that holds is MISSING (needs ts_check) */
+};
 int case_verify_with(struct store *s, int64_t id, int flags, struct verify_item **out, size_t *n_out);
 
 /*
- * As case_verify_with, with signatures and timestamps. Returns 0 if intact,
- * PROV_ETAMPER if anything was altered (a FAIL item names the column),
+ * As case_verify_with, with signatures and timestamps. Every stored
+ * signature is checked against the public key stored with it (whose
+ * fingerprint the item names); o->pubkey adds that one must be by that key.
+ * Returns 0 if intact, PROV_ETAMPER if anything was altered (a FAIL item
+ * names the column), CASE_UNANCHORED if intact but a required signature or
+ * timestamp is missing (an item with ok == -2 names the case),
  * CASE_CORPUS_CHANGED if the case is intact but the corpus is not its
  * snapshot nor that snapshot grown (an item with ok == -1 says so).
  */

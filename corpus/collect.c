@@ -72,6 +72,8 @@ struct run {
 	double pause_until;      /* a 429 pauses every request */
 	uint64_t rng;
 	int server_gone;
+	int auth_failed;         /* HTTP 401/403: every other request would fail the same way */
+	char *url_shown;         /* the URL with its credentials masked: what is written and said */
 };
 
 static double mono(void)
@@ -693,11 +695,80 @@ static void utc_now(char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* An answer arrived: its sidecar line, then its output line, each in one write. */
-static int record_answer(struct run *r, struct job *jb, const struct http_reply *rep, const struct collect_answer *a)
+/* Overwrite every occurrence of `secret` (4 bytes or more) in s[0..len) with '*'. */
+static void mask_in(char *s, size_t len, const char *secret)
 {
-	json_t *x = json_object(), *o = json_object();
-	json_t *req = json_stringn(jb->body, jb->body_len), *resp = json_stringn(rep->body.data, rep->body.len);
+	size_t k = secret ? strlen(secret) : 0;
+	char *p = s, *end = s + len;
+
+	if (k < 4 || !s)
+		return;
+	while (p + k <= end && (p = memmem(p, (size_t)(end - p), secret, k))) {
+		memset(p, '*', k);
+		p += k;
+	}
+}
+
+int collect_url_masked(char **out, const char *url)
+{
+	static const char *const secretish[] = { "key", "token", "secret", "sig", "password", "auth" };
+	struct pbuf b = PBUF_INIT(0);
+	const char *host = strstr(url, "://"), *at, *slash, *q;
+
+	*out = NULL;
+	host = host ? host + 3 : url;
+	slash = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(slash - host));
+	if (pbuf_add(&b, url, (size_t)(host - url)))
+		return PROV_ENOMEM;
+	if (at && pbuf_adds(&b, "***@"))
+		return PROV_ENOMEM;
+	q = strchr(slash, '?');
+	if (pbuf_add(&b, at ? at + 1 : host, (size_t)((q ? q : slash + strlen(slash)) - (at ? at + 1 : host))))
+		return PROV_ENOMEM;
+	while (q && *q) {
+		/* q points at '?' or '&': copy NAME=, mask the value if the name looks like a secret */
+		size_t nlen = strcspn(q + 1, "=&#"), vlen, i;
+		int secret = 0;
+
+		for (i = 0; i < sizeof(secretish) / sizeof(secretish[0]); i++) {
+			const char *s = secretish[i];
+			size_t sl = strlen(s), j;
+
+			for (j = 0; j + sl <= nlen; j++)
+				if (!strncasecmp(q + 1 + j, s, sl))
+					secret = 1;
+		}
+		if (pbuf_add(&b, q, 1 + nlen))
+			return PROV_ENOMEM;
+		q += 1 + nlen;
+		if (*q != '=')
+			continue;
+		vlen = strcspn(q + 1, "&#");
+		if (secret ? pbuf_adds(&b, "=***") : pbuf_add(&b, q, 1 + vlen))
+			return PROV_ENOMEM;
+		q += 1 + vlen;
+		if (*q == '#') {
+			if (pbuf_adds(&b, q))
+				return PROV_ENOMEM;
+			break;
+		}
+	}
+	*out = pbuf_detach(&b, NULL);
+	return *out ? 0 : PROV_ENOMEM;
+}
+
+/* An answer arrived: its sidecar line, then its output line, each in one write. */
+static int record_answer(struct run *r, struct job *jb, struct http_reply *rep, struct collect_answer *a)
+{
+	json_t *x = json_object(), *o = json_object(), *req, *resp;
+
+	/* a server that echoes the key must not get it written: mask it in everything kept */
+	mask_in(rep->body.data, rep->body.len, r->s->api_key);
+	mask_in(a->response, a->response ? strlen(a->response) : 0, r->s->api_key);
+	mask_in(a->reasoning, a->reasoning ? strlen(a->reasoning) : 0, r->s->api_key);
+	req = json_stringn(jb->body, jb->body_len);
+	resp = json_stringn(rep->body.data, rep->body.len);
 	char when[32], sha[PROV_SHA256_HEX];
 	struct pbuf gz = PBUF_INIT(0), line = PBUF_INIT(0);
 	char *side = NULL, *outl = NULL;
@@ -713,7 +784,7 @@ static int record_answer(struct run *r, struct job *jb, const struct http_reply 
 	utc_now(when, sizeof(when));
 	json_object_set_new(x, "id", json_string(jb->id));
 	json_object_set_new(x, "time", json_string(when));
-	json_object_set_new(x, "url", json_string(r->url));
+	json_object_set_new(x, "url", json_string(r->url_shown));
 	json_object_set_new(x, "attempts", json_integer(jb->attempts));
 	json_object_set_new(x, "request", req);
 	json_object_set_new(x, "status", json_integer(rep->status));
@@ -777,6 +848,18 @@ static int handle(struct run *r, struct http_reply *rep)
 	double now = mono();
 
 	r->st->in_flight--;
+	if (rep->status == 401 || rep->status == 403) {
+		/* the key is missing or refused: every other request would fail the same way; say it once */
+		jb->state = J_FAILED;
+		r->st->failed++;
+		if (!r->auth_failed)
+			note(r, "id '%s': %s", jb->id, a.error);
+		r->auth_failed = rep->status;
+		free(jb->body);
+		jb->body = NULL;
+		collect_answer_release(&a);
+		return 0;
+	}
 	if (v == COLLECT_OK) {
 		rc = record_answer(r, jb, rep, &a);
 		if (rc == PROV_EINTERNAL) {   /* a reply we cannot keep: that prompt fails */
@@ -861,7 +944,7 @@ static int drive(struct run *r)
 			r->st->interrupted = 1;
 			break;
 		}
-		while (!r->server_gone && http_pool_active(r->pool) < r->s->jobs) {
+		while (!r->server_gone && !r->auth_failed && http_pool_active(r->pool) < r->s->jobs) {
 			struct job *jb = next_due(r, &cursor, now, &wake);
 
 			if (!jb)
@@ -885,7 +968,7 @@ static int drive(struct run *r)
 
 			for (i = 0; i < r->njobs && !pending; i++)
 				pending = r->jobs[i].state == J_PENDING;
-			if (!pending || r->server_gone)
+			if (!pending || r->server_gone || r->auth_failed)
 				break;
 		}
 		wait_ms = (int)((wake - now) * 1000.0);
@@ -925,8 +1008,8 @@ int collect_run(struct collect_stats *stats, const struct collect_settings *s,
 	r.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
 	if (s->samples < 1 || s->jobs < 1 || !s->model || !s->model[0])
 		return prov_error(PROV_EUSAGE, "collect: samples, jobs and a model are needed");
-	if ((rc = collect_url(&r.url, s->endpoint)))
-		return rc;
+	if ((rc = collect_url(&r.url, s->endpoint)) || (rc = collect_url_masked(&r.url_shown, r.url)))
+		goto done;
 	r.out_path = prov_strdup(out_path);
 	if (!r.out_path || pbuf_addf(&sp, "%s%s", out_path, COLLECT_SIDECAR_SUFFIX)) {
 		rc = PROV_ENOMEM;
@@ -954,9 +1037,14 @@ int collect_run(struct collect_stats *stats, const struct collect_settings *s,
 	rc2 = rewrite(&r);
 	if (!rc)
 		rc = rc2;
-	if (!rc && r.server_gone)
+	if (!rc && r.auth_failed)
+		rc = prov_error(PROV_EIO, "%s refused the request with HTTP %d (authentication): %s $%s; stopped at "
+			"the first refusal, %zu of %zu requests not tried", r.url_shown, r.auth_failed,
+			!s->api_key ? "no API key was sent, as none is set in" : "it refused the API key read from",
+			s->api_key_env ? s->api_key_env : "OPENAI_API_KEY", stats->not_tried, stats->requests);
+	else if (!rc && r.server_gone)
 		rc = prov_error(PROV_EIO, "%s stopped answering (the server cannot be reached): %zu of %zu requests "
-			"answered, %zu not tried; re-run the same command to finish", r.url,
+			"answered, %zu not tried; re-run the same command to finish", r.url_shown,
 			stats->skipped + stats->done, stats->requests, stats->not_tried);
 	else if (!rc && stats->failed)
 		rc = prov_error(PROV_EIO, "%zu of %zu requests failed (see above); re-run the same command to retry them",
@@ -982,6 +1070,7 @@ done:
 	free(r.jobs);
 	free(r.by_id);
 	free(r.url);
+	free(r.url_shown);
 	free(r.out_path);
 	free(r.side_path);
 	pbuf_release(&sp);

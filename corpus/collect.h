@@ -43,7 +43,8 @@ struct collect_settings {
 	double timeout;            /* seconds per request, 0: none */
 	int retries;               /* retries per request after the first attempt */
 	double backoff;            /* first retry delay in seconds (doubles each time) */
-	const char *api_key;       /* borrowed; NULL: none. Never written anywhere. */
+	const char *api_key;       /* borrowed; NULL: none. Never written anywhere (masked if echoed). */
+	const char *api_key_env;   /* the environment variable it was read from, for messages */
 };
 
 struct collect_stats {
@@ -94,6 +95,13 @@ struct collect_answer {
 	char *served_model;        /* NULL if none */
 	char error[400];           /* why not, for RETRY and FAIL */
 };
+
+/*
+ * The URL as it may be written and shown: credentials (user:password@) and
+ * the values of query parameters named like a secret (key, token, secret,
+ * sig, password, auth) replaced by "***". The caller frees *out.
+ */
+int collect_url_masked(char **out, const char *url);
 
 /* Read a finished transfer: COLLECT_OK (answer filled), COLLECT_RETRY or COLLECT_FAIL (error filled). */
 int collect_read_reply(struct collect_answer *out, const struct http_reply *r);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -231,8 +232,18 @@ int http_pool_next(struct http_pool *p, struct http_reply *out, int wait_ms)
 			finish(p, x, m->data.result, out);
 			return 1;
 		}
-		if (waited || p->active == 0)
+		if (waited)
 			return 0;
+		if (p->active == 0) {
+			/* nothing in flight (waiting to retry): sleep, never spin */
+			struct timespec ts;
+
+			ts.tv_sec = wait_ms / 1000;
+			ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
+			if (wait_ms > 0)
+				nanosleep(&ts, NULL);
+			return 0;
+		}
 		mc = curl_multi_poll(p->multi, NULL, 0, wait_ms, NULL);
 		if (mc != CURLM_OK)
 			return prov_error(PROV_EINTERNAL, "libcurl: %s", curl_multi_strerror(mc));

@@ -56,7 +56,8 @@ int http_pool_post(struct http_pool *p, const char *url, const char *body, size_
  * Drive the transfers for at most `wait_ms` and hand over one finished
  * transfer in *out: 1 when *out was filled (release it with
  * http_reply_release), 0 when none finished in that time, <0 on a libcurl
- * failure. Returns 0 at once when nothing is active.
+ * failure. When nothing is active it sleeps wait_ms and returns 0 (a caller
+ * waiting to retry never spins).
  */
 int http_pool_next(struct http_pool *p, struct http_reply *out, int wait_ms);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <utf8proc.h>
@@ -26,8 +27,12 @@ struct jl_reader {
 	char digest[PROV_SHA256_HEX];
 	uint64_t size;          /* raw bytes read */
 	uint64_t uncompressed;  /* decoded bytes */
-	long lineno;
+	long lineno;            /* JSONL: lines read; array: the line the current element starts on */
 	long records;
+	int mode;               /* 0 undecided, 1 JSONL, 2 a top-level JSON array */
+	long aline;             /* array mode: the line the tokenizer is on */
+	int array_state;        /* array mode: 0 expecting a value or ']', 1 after a value, 2 after ']' */
+	uint64_t max_records, max_bytes;
 	int gzip;               /* -1 unknown, 0 plain, 1 gzip */
 	int eof;                /* raw input exhausted */
 	int stream_end;         /* gzip: last member ended cleanly */
@@ -47,6 +52,42 @@ struct jl_reader {
 	char *sampling;         /* the current line's "sampling", dumped */
 };
 
+/* A count or size from the environment: digits with an optional K, M or G (powers of 1024); 0 if unset or bad. */
+static uint64_t env_size(const char *name)
+{
+	const char *v = getenv(name);
+	unsigned long long n;
+	char *end;
+
+	if (!v || *v < '0' || *v > '9')
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return 0;
+	if (*end == 'K' || *end == 'k')
+		n <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		n <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		n <<= 30, end++;
+	return *end ? 0 : (uint64_t)n;
+}
+
+uint64_t jl_default_max_records(void)
+{
+	uint64_t v = env_size("PROVENANCE_MAX_RECORDS");
+
+	return v ? v : JL_MAX_RECORDS_DEFAULT;
+}
+
+uint64_t jl_default_max_bytes(void)
+{
+	uint64_t v = env_size("PROVENANCE_MAX_INPUT");
+
+	return v ? v : JL_MAX_BYTES_DEFAULT;
+}
+
 /* Open an input file for reading; directories are refused. */
 static int open_input(FILE **out, const char *path)
 {
@@ -54,8 +95,15 @@ static int open_input(FILE **out, const char *path)
 	FILE *fp = fopen(path, "rb");
 
 	*out = NULL;
-	if (!fp)
-		return prov_error(PROV_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (!fp) {
+		char cwd[4096];
+		int e = errno;
+
+		/* a relative path is shown resolved too: which folder it was looked for in */
+		if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			return prov_error(PROV_EIO, "%s: cannot open: %s (looked for %s/%s)", path, strerror(e), cwd, path);
+		return prov_error(PROV_EIO, "%s: cannot open: %s", path, strerror(e));
+	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
 		fclose(fp);
 		return prov_error(PROV_EIO, "%s: is a directory", path);
@@ -76,6 +124,8 @@ int jl_open(struct jl_reader **out, const char *path, const struct jl_opts *opts
 	r->gzip = -1;
 	r->max_line = opts && opts->max_line ? opts->max_line : JL_MAX_LINE_DEFAULT;
 	r->prompts_only = opts ? opts->prompts_only : 0;
+	r->max_records = opts && opts->max_records ? opts->max_records : jl_default_max_records();
+	r->max_bytes = opts && opts->max_bytes ? opts->max_bytes : jl_default_max_bytes();
 	pbuf_init(&r->line, r->max_line);
 	pbuf_init(&r->prompt, 0);
 	pbuf_init(&r->response, 0);
@@ -118,7 +168,8 @@ void jl_free(struct jl_reader *r)
 const char *jl_sha256(const struct jl_reader *r) { return r->digest; }
 uint64_t jl_size(const struct jl_reader *r) { return r->size; }
 uint64_t jl_uncompressed(const struct jl_reader *r) { return r->uncompressed; }
-long jl_lines(const struct jl_reader *r) { return r->lineno; }
+long jl_lines(const struct jl_reader *r) { return r->mode == 2 ? r->aline : r->lineno; }
+int jl_is_array(const struct jl_reader *r) { return r->mode == 2; }
 long jl_records(const struct jl_reader *r) { return r->records; }
 int jl_is_gzip(const struct jl_reader *r) { return r->gzip == 1; }
 const char *jl_path(const struct jl_reader *r) { return r->path; }
@@ -143,6 +194,18 @@ static int fill_raw(struct jl_reader *r)
 	if (prov_sha256_update(r->sha, r->raw, n))
 		return PROV_EINTERNAL;
 	return (int)n;
+}
+
+/* Count decoded bytes against the bound; PROV_EDATA past it. */
+static int add_decoded(struct jl_reader *r, size_t n)
+{
+	r->uncompressed += n;
+	if (r->uncompressed > r->max_bytes)
+		return prov_error(PROV_EDATA,
+			"%s:%ld: the input holds more than %llu bytes (decompressed), the limit for one file "
+			"(raise it with PROVENANCE_MAX_INPUT, e.g. PROVENANCE_MAX_INPUT=8G)", r->path,
+			(r->mode == 2 ? r->aline : r->lineno) + 1, (unsigned long long)r->max_bytes);
+	return 0;
 }
 
 /*
@@ -183,7 +246,8 @@ static int fill_dec(struct jl_reader *r)
 		r->raw_pos = r->raw_len;
 		r->dec_len = n;
 		r->dec_pos = 0;
-		r->uncompressed += n;
+		if ((rc = add_decoded(r, n)))
+			return rc;
 		return (int)n;
 	}
 	for (;;) {
@@ -198,14 +262,16 @@ static int fill_dec(struct jl_reader *r)
 				if (!r->stream_end)
 					return prov_error(PROV_EDATA,
 						"%s:%ld: truncated gzip stream (the file ends in the middle of compressed data)",
-						r->path, r->lineno + 1);
+						r->path, (r->mode == 2 ? r->aline : r->lineno) + 1);
 				return 0;
 			}
 		}
 		if (r->stream_end) {
 			/* Another gzip member follows (concatenated .gz files are valid). */
 			if (r->raw[r->raw_pos] != 0x1f)
-				return prov_error(PROV_EDATA, "%s: trailing garbage after the gzip stream", r->path);
+				return prov_error(PROV_EDATA, "%s:%ld: trailing garbage after the gzip stream (after line %ld, "
+					"the last decompressed one)", r->path, (r->mode == 2 ? r->aline : r->lineno) + 1,
+					r->mode == 2 ? r->aline : r->lineno);
 			if (inflateReset(&r->zs) != Z_OK)
 				return prov_error(PROV_EINTERNAL, "zlib: inflateReset failed");
 			r->stream_end = 0;
@@ -221,11 +287,12 @@ static int fill_dec(struct jl_reader *r)
 			r->stream_end = 1;
 		else if (zrc != Z_OK && zrc != Z_BUF_ERROR)
 			return prov_error(PROV_EDATA, "%s:%ld: corrupt gzip data (%s)", r->path,
-				r->lineno + 1, r->zs.msg ? r->zs.msg : "inflate failed");
+				(r->mode == 2 ? r->aline : r->lineno) + 1, r->zs.msg ? r->zs.msg : "inflate failed");
 		if (produced) {
 			r->dec_len = produced;
 			r->dec_pos = 0;
-			r->uncompressed += produced;
+			if ((rc = add_decoded(r, produced)))
+				return rc;
 			return (int)produced;
 		}
 	}
@@ -272,6 +339,156 @@ static int read_line(struct jl_reader *r)
 		r->line.len -= 3;
 	}
 	return 1;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Decide, from the first bytes, between JSONL and a top-level JSON array
+ * (AlpacaEval's model_outputs.json): '[' after an optional byte-order mark and
+ * white space starts an array, whose elements are then read one at a time.
+ */
+static int detect_mode(struct jl_reader *r)
+{
+	size_t i;
+	int rc;
+
+	r->aline = 1;
+	if (r->dec_pos == r->dec_len && (rc = fill_dec(r)) <= 0) {
+		r->mode = 1;
+		return rc;
+	}
+	i = r->dec_pos;
+	if (r->dec_len - i >= 3 && !memcmp(r->dec + i, "\xef\xbb\xbf", 3))
+		i += 3;
+	while (i < r->dec_len && is_space((char)r->dec[i]))
+		i++;
+	if (i < r->dec_len && r->dec[i] == '[') {
+		size_t k;
+
+		for (k = r->dec_pos; k < i; k++)
+			if (r->dec[k] == '\n')
+				r->aline++;
+		r->dec_pos = i + 1;
+		r->mode = 2;
+		r->array_state = 0;
+	} else {
+		r->mode = 1;
+	}
+	return 0;
+}
+
+/* Add decoded bytes [from, to) to the current element, within the line cap. */
+static int element_add(struct jl_reader *r, size_t from, size_t to)
+{
+	if (r->line.len + (to - from) > r->max_line)
+		return prov_error(PROV_EDATA, "%s:%ld: array element longer than the limit of %zu bytes",
+			r->path, r->lineno, r->max_line);
+	return pbuf_add(&r->line, r->dec + from, to - from) ? PROV_ENOMEM : 0;
+}
+
+/*
+ * Array mode: the next element's text into r->line (r->lineno: the line it
+ * starts on). 1, 0 after the closing ']' and nothing but white space, <0.
+ * array_state: 0 after '[', 3 after ',', 1 after an element, 2 after ']'.
+ */
+static int read_element(struct jl_reader *r)
+{
+	int depth = 0, in_str = 0, esc = 0, started = 0, done = 0, rc;
+	size_t i, from = 0;
+
+	pbuf_reset(&r->line);
+	for (;;) {
+		if (r->dec_pos == r->dec_len) {
+			if (started && (rc = element_add(r, from, r->dec_len)))
+				return rc;
+			rc = fill_dec(r);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				if (r->array_state == 2 && !started) {
+					if (r->dec_len && r->dec[r->dec_len - 1] == '\n')
+						r->aline--;   /* count lines as JSONL does: a final newline ends the last one */
+					return 0;
+				}
+				return prov_error(PROV_EDATA, "%s:%ld: the JSON array is not closed (the file ends %s)",
+					r->path, r->aline, started ? "inside an element" : "before its closing ']'");
+			}
+			from = 0;
+		}
+		for (i = r->dec_pos; i < r->dec_len; i++) {
+			char c = (char)r->dec[i];
+
+			if (!started) {
+				if (is_space(c)) {
+					if (c == '\n')
+						r->aline++;
+					continue;
+				}
+				if (r->array_state == 2)
+					return prov_error(PROV_EDATA, "%s:%ld: data after the closing ']' of the JSON array",
+						r->path, r->aline);
+				if (r->array_state == 1) {
+					if (c == ',')
+						r->array_state = 3;
+					else if (c == ']')
+						r->array_state = 2;
+					else
+						return prov_error(PROV_EDATA, "%s:%ld: ',' or ']' expected after an array element",
+							r->path, r->aline);
+					continue;
+				}
+				if (c == ']' && r->array_state == 0) {
+					r->array_state = 2;
+					continue;
+				}
+				if (c == ']' || c == ',')
+					return prov_error(PROV_EDATA, "%s:%ld: an array element expected before '%c'", r->path,
+						r->aline, c);
+				started = 1;
+				from = i;
+				r->lineno = r->aline;
+			}
+			if (in_str) {
+				if (esc)
+					esc = 0;
+				else if (c == '\\')
+					esc = 1;
+				else if (c == '"')
+					in_str = 0;
+				else if (c == '\n')
+					r->aline++;
+				continue;
+			}
+			if (c == '"') {
+				in_str = 1;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if ((c == '}' || c == ']') && depth > 0) {
+				if (--depth == 0) {
+					i++;
+					done = 1;
+					break;
+				}
+			} else if (depth == 0 && (c == ',' || c == ']')) {
+				done = 1;   /* the end of a bare value; the separator is read next time */
+				break;
+			} else if (c == '\n') {
+				r->aline++;
+			}
+		}
+		if (done) {
+			if ((rc = element_add(r, from, i)))
+				return rc;
+			r->dec_pos = i;
+			r->array_state = 1;
+			return 1;
+		}
+		r->dec_pos = r->dec_len;
+	}
 }
 
 /* 0 if the bytes are valid UTF-8; else the offset of the first bad byte + 1. */
@@ -407,11 +624,6 @@ static int parse_chat(struct jl_reader *r, json_t *msgs, struct jl_record *out)
 	out->response_len = r->response.len;
 	out->shape = JL_CHAT;
 	return 0;
-}
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 int jl_split_think(const char *text, size_t len, size_t *reasoning_off, size_t *reasoning_len,
@@ -715,8 +927,10 @@ int jl_next(struct jl_reader *r, struct jl_record *out)
 	r->sampling = NULL;
 	if (r->done)
 		return 0;
+	if (!r->mode && (rc = detect_mode(r)) < 0)
+		return rc;
 	for (;;) {
-		rc = read_line(r);
+		rc = r->mode == 2 ? read_element(r) : read_line(r);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -724,21 +938,32 @@ int jl_next(struct jl_reader *r, struct jl_record *out)
 			if (prov_sha256_final(r->sha, r->digest))
 				return PROV_EINTERNAL;
 			if (r->records == 0)
-				return prov_error(PROV_EDATA, "%s:%ld: no records (empty file)", r->path, r->lineno);
+				return prov_error(PROV_EDATA, "%s:%ld: no records (empty %s)", r->path, jl_lines(r),
+					r->mode == 2 ? "JSON array" : "file");
 			return 0;
 		}
 		if (!is_blank(r->line.data, r->line.len))
 			break;
 	}
+	if ((uint64_t)r->records >= r->max_records)
+		return prov_error(PROV_EDATA, "%s:%ld: more than %llu records, the limit for one file (raise it with "
+			"PROVENANCE_MAX_RECORDS, e.g. PROVENANCE_MAX_RECORDS=5000000)", r->path, r->lineno,
+			(unsigned long long)r->max_records);
 	bad = utf8_bad_offset(r->line.data, r->line.len);
 	if (bad)
-		return prov_error(PROV_EDATA, "%s:%ld: invalid UTF-8 at byte %zu of the line", r->path, r->lineno, bad);
-	r->json = json_loadb(r->line.data, r->line.len, JSON_REJECT_DUPLICATES, &jerr);
+		return prov_error(PROV_EDATA, "%s:%ld: invalid UTF-8 at byte %zu of the %s", r->path, r->lineno, bad,
+			r->mode == 2 ? "array element" : "line");
+	r->json = json_loadb(r->line.data, r->line.len,
+		JSON_REJECT_DUPLICATES | (r->mode == 2 ? JSON_DECODE_ANY : 0), &jerr);
+	if (!r->json && r->mode == 2)
+		return prov_error(PROV_EDATA, "%s:%ld: invalid JSON at column %d: %s", r->path,
+			r->lineno + (jerr.line > 1 ? jerr.line - 1 : 0), jerr.column, jerr.text);
 	if (!r->json)
 		return prov_error(PROV_EDATA, "%s:%ld: invalid JSON at column %d: %s", r->path, r->lineno,
 			jerr.column, jerr.text);
 	if (!json_is_object(r->json))
-		return prov_error(PROV_EDATA, "%s:%ld: expected a JSON object", r->path, r->lineno);
+		return prov_error(PROV_EDATA, "%s:%ld: expected a JSON object%s", r->path, r->lineno,
+			r->mode == 2 ? " as the array element" : "");
 	out->line = r->lineno;
 	msgs = json_object_get(r->json, "messages");
 	if (json_is_object(json_object_get(r->json, "response")) ||

@@ -11,9 +11,17 @@
  * The last two carry no prompt unless the line adds one ("prompt" or
  * "messages"); such a record has an empty prompt and `no_prompt` set.
  *
+ * The file may also be one top-level JSON array of such objects (AlpacaEval's
+ * model_outputs.json): it is recognised by its first byte '[' and read one
+ * element at a time, never whole; a record's line is the line its element
+ * starts on.
+ *
  * The reader hashes the raw bytes (SHA-256) as it goes, so the digest of
- * exactly what was parsed is known at end of file. Untrusted input is capped:
- * a line may not exceed opts->max_line bytes.
+ * exactly what was parsed is known at end of file; it reads its input once,
+ * so pipes and FIFOs work. Untrusted input is capped: a line (or array
+ * element) may not exceed opts->max_line bytes, a file may not hold more than
+ * max_records records nor max_bytes decompressed bytes (past them: PROV_EDATA
+ * naming the file and the line).
  */
 #ifndef PROV_JSONL_H
 #define PROV_JSONL_H
@@ -23,6 +31,8 @@
 #include "detect/util.h"
 
 #define JL_MAX_LINE_DEFAULT ((size_t)16 << 20) /* 16 MiB per line */
+#define JL_MAX_RECORDS_DEFAULT ((uint64_t)50000)      /* records per file */
+#define JL_MAX_BYTES_DEFAULT ((uint64_t)1 << 30)      /* 1 GiB decompressed per file */
 
 enum jl_shape { JL_PLAIN = 1, JL_ALPACA = 2, JL_CHAT = 3, JL_COMPLETION = 4, JL_BATCH = 5 };
 
@@ -48,7 +58,17 @@ struct jl_record {
 struct jl_opts {
 	size_t max_line;       /* 0: JL_MAX_LINE_DEFAULT */
 	int prompts_only;      /* a prompts file: the response may be missing (then "") */
+	uint64_t max_records;  /* 0: jl_default_max_records() */
+	uint64_t max_bytes;    /* 0: jl_default_max_bytes() */
 };
+
+/*
+ * The bounds a reader applies when its options leave them 0:
+ * $PROVENANCE_MAX_RECORDS and $PROVENANCE_MAX_INPUT (digits with an optional
+ * K, M or G) when set, else JL_MAX_RECORDS_DEFAULT and JL_MAX_BYTES_DEFAULT.
+ */
+uint64_t jl_default_max_records(void);
+uint64_t jl_default_max_bytes(void);
 
 /*
  * Split a leading <think>...</think> block (after white space) off an answer:
@@ -82,6 +102,7 @@ const char *jl_sha256(const struct jl_reader *r);
 uint64_t jl_size(const struct jl_reader *r);
 uint64_t jl_uncompressed(const struct jl_reader *r);
 long jl_lines(const struct jl_reader *r);
+int jl_is_array(const struct jl_reader *r);   /* 1 if the file is a top-level JSON array */
 long jl_records(const struct jl_reader *r);
 int jl_is_gzip(const struct jl_reader *r);
 const char *jl_path(const struct jl_reader *r);

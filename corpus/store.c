@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -17,6 +18,7 @@
 #include "corpus/zpack.h"
 
 #define ZLEVEL ZPACK_LEVEL
+#define SNAPSHOT_HEAD3 "provenance-snapshot/3\n"
 
 /*
  * Migrations: migrations[k] takes the schema from version k to k + 1.
@@ -199,6 +201,7 @@ struct model_slot {
 struct store {
 	sqlite3 *db;
 	char *path;
+	char *copy_dir;          /* a private copy of a read-only database and its -wal, removed on close */
 	const void *signer;      /* cases.c: the key that signs appended cases, or NULL */
 	int schema;              /* the schema version of the open file */
 	int readonly;
@@ -316,11 +319,39 @@ static int is_uri(const char *path)
 	return strncmp(path, "file:", 5) == 0;
 }
 
+/*
+ * When SQLite could not open or create a file for writing: the folder the
+ * database lies in, if it cannot be written (a read-only file system or
+ * folder): 1 and the message set, else 0.
+ */
+static int folder_not_writable(struct store *s)
+{
+	int e = s->db ? sqlite3_extended_errcode(s->db) & 0xff : SQLITE_CANTOPEN;
+	char dir[4096], *slash;
+
+	if (s->readonly || is_uri(s->path) || (e != SQLITE_CANTOPEN && e != SQLITE_READONLY))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK) == 0)
+		return 0;
+	prov_error(PROV_EDB, "%s: cannot write here: the folder %s is read-only or not writable (%s); the database "
+		"and its -wal and -shm files need a writable folder (copy it elsewhere to add to it; reading "
+		"commands such as cases, verify and report work where it is)", s->path, dir, strerror(errno));
+	return 1;
+}
+
 static int open_db(struct store *s, const char *path, int oflags)
 {
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
 		if (!s->db)
 			return PROV_ENOMEM;
+		if (folder_not_writable(s))
+			return PROV_EDB;
 		return prov_error(PROV_EDB, "%s: cannot open database: %s", s->path,
 			sqlite3_errmsg(s->db));
 	}
@@ -375,6 +406,118 @@ fail:
 	return NULL;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The file an SQLite path or file: URI names (percent-decoded), or NULL (out of memory, or not a local file). */
+static char *file_of(const char *path)
+{
+	struct pbuf b = PBUF_INIT(0);
+	const char *p = path;
+	size_t len;
+
+	if (!is_uri(path))
+		return prov_strdup(path);
+	p += 5;
+	if (!strncmp(p, "//", 2)) {   /* file://[localhost]/path */
+		p += 2;
+		if (!strncmp(p, "localhost", 9))
+			p += 9;
+		if (*p != '/')
+			return NULL;
+	}
+	for (; *p && *p != '?' && *p != '#'; p++) {
+		int hi, lo;
+
+		if (*p == '%' && p[1] && p[2] && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			if (pbuf_addc(&b, (char)(hi * 16 + lo)))
+				goto fail;
+			p += 2;
+		} else if (pbuf_addc(&b, *p)) {
+			goto fail;
+		}
+	}
+	if (!b.len)
+		goto fail;
+	return pbuf_detach(&b, &len);
+fail:
+	pbuf_release(&b);
+	return NULL;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	char buf[1 << 16];
+	size_t n;
+	int bad = !in || !out;
+
+	while (!bad && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		bad = fwrite(buf, 1, n, out) != n;
+	bad |= in && ferror(in);
+	if (in)
+		fclose(in);
+	if (out && fclose(out))
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+/*
+ * A WAL database that cannot be opened for writing, whose -wal file holds
+ * changes: copy both to a private temporary directory (s->copy_dir) and open
+ * the copy, so that what is read is the whole database, never the stale main
+ * file alone. 1 when there is no such -wal (the caller reads the file as
+ * immutable), 0 when the copy is open, <0 (with a message) when it cannot be.
+ */
+static int open_wal_copy(struct store *s, const char *path, int oflags)
+{
+	char *file = file_of(path), *wal = NULL, db[4200], dbwal[4200];
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+	int rc = 1;
+
+	if (!file)
+		return 1;
+	wal = prov_calloc(strlen(file) + 5, 1);
+	if (!wal) {
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(wal, file, strlen(file));
+	memcpy(wal + strlen(file), "-wal", 5);
+	if (stat(wal, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		goto done;   /* nothing beside the file: immutable reads it whole */
+	snprintf(db, sizeof(db), "%s/provenance-ro.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(db)) {
+		rc = prov_error(PROV_EIO, "%s: the newest changes of this database are in %s, which a read-only open cannot"
+			" apply here, and no private copy could be made (%s: %s); copy the database with its -wal file to a"
+			" writable place and open the copy", path, wal, db, strerror(errno));
+		goto done;
+	}
+	s->copy_dir = prov_strdup(db);
+	if (!s->copy_dir) {
+		rmdir(db);
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(db, sizeof(db), "%s/db", s->copy_dir);
+	snprintf(dbwal, sizeof(dbwal), "%s/db-wal", s->copy_dir);
+	if (copy_file(file, db) || copy_file(wal, dbwal)) {
+		rc = prov_error(PROV_EIO, "%s: the newest changes of this database are in %s, which a read-only open cannot"
+			" apply here, and copying both to %s failed (%s); copy the database with its -wal file to a writable"
+			" place and open the copy", path, wal, s->copy_dir, strerror(errno));
+		goto done;
+	}
+	/* the private copy: written by nobody else, read-write so that SQLite may apply its WAL */
+	rc = open_db(s, db, (oflags & ~(SQLITE_OPEN_READONLY | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READWRITE);
+done:
+	free(file);
+	free(wal);
+	return rc;
+}
+
 int store_open_at_version(struct store **out, const char *path, int flags, int version)
 {
 	struct store *s;
@@ -409,13 +552,24 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 	if ((rc = read_header(s, &appid, &uv, &ntables)) && s->readonly && needs_immutable(s)) {
 		/*
 		 * A WAL database on read-only media (or in a directory we may not
-		 * write) cannot create its -shm file: read it as immutable instead,
-		 * which touches nothing (the file must not change while we read).
+		 * write) cannot create its -shm file. When its -wal file holds
+		 * changes, read a private copy of both (never the stale main file
+		 * alone); else read it as immutable, which touches nothing (the file
+		 * must not change while we read).
 		 */
-		char *uri = immutable_uri(path);
+		char *uri = NULL;
 
 		sqlite3_close_v2(s->db);
 		s->db = NULL;
+		if ((rc = open_wal_copy(s, path, oflags)) < 0) {
+			store_close(s);
+			return rc;
+		}
+		if (rc == 0) {
+			rc = read_header(s, &appid, &uv, &ntables);
+			goto opened;
+		}
+		uri = immutable_uri(path);
 		if (!uri || (rc = open_db(s, uri, oflags))) {
 			free(uri);
 			store_close(s);
@@ -423,6 +577,11 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 		}
 		free(uri);
 		rc = read_header(s, &appid, &uv, &ntables);
+	}
+opened:
+	if (rc && folder_not_writable(s)) {
+		store_close(s);
+		return PROV_EDB;
 	}
 	if (rc) {
 		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
@@ -517,6 +676,18 @@ void store_close(struct store *s)
 		sqlite3_close_v2(s->db);
 	pbuf_release(&s->z);
 	zpacker_free(s->zp);
+	if (s->copy_dir) {
+		static const char *const names[] = { "db", "db-wal", "db-shm", "db-journal" };
+		char f[4200];
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			snprintf(f, sizeof(f), "%s/%s", s->copy_dir, names[i]);
+			unlink(f);
+		}
+		rmdir(s->copy_dir);
+		free(s->copy_dir);
+	}
 	free(s->path);
 	free(s);
 }
@@ -662,6 +833,41 @@ int store_import_begin(struct store *s, const char *path, const char *sha256, ui
 fail:
 	sqlite3_finalize(st);
 	store_import_rollback(s);
+	return rc;
+}
+
+int store_import_source(struct store *s, const char *sha256, uint64_t size, const char *params,
+	char when_out[32])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!s->in_tx)
+		return prov_error(PROV_EINTERNAL, "store_import_source outside an import");
+	if (sqlite3_prepare_v2(s->db, "SELECT imported_at FROM sources WHERE sha256 = ?1 AND params = ?2 AND id <> ?3",
+		-1, &st, NULL) != SQLITE_OK)
+		return db_error(s, "cannot look up sources");
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, s->source_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (when_out)
+			snprintf(when_out, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot look up sources");
+	if (sqlite3_prepare_v2(s->db, "UPDATE sources SET sha256 = ?2, size = ?3 WHERE id = ?1", -1, &st, NULL) !=
+		SQLITE_OK)
+		return db_error(s, "cannot record the source file");
+	sqlite3_bind_int64(st, 1, s->source_id);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, "cannot record the source file");
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -1212,7 +1418,7 @@ static int cmp_pid(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out);
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out, int format);
 static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX]);
 
 /* 32 bytes from 64 hex digits. */
@@ -1240,7 +1446,7 @@ int store_snapshot_load(struct store *s, const char *fver, struct store_snapshot
 
 int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct store_snapshot **out)
 {
-	static const char head[] = "provenance-snapshot/2\n";
+	static const char head[] = SNAPSHOT_HEAD3;
 	char fsha[PROV_SHA256_HEX];
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	struct store_snapshot *sn;
@@ -1326,7 +1532,7 @@ int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct
 		rc = db_error(s, "cannot read responses");
 		goto done;
 	}
-	/* the snapshot hash in the same pass (as snapshot_v2 computes it) */
+	/* the snapshot hash in the same pass (as snapshot_fmt computes it, format 3) */
 	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, sizeof(head) - 1) != 1) {
 		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot start SHA-256");
 		goto done;
@@ -1374,7 +1580,7 @@ int store_snapshot_load_opt(struct store *s, const char *fver, int flags, struct
 			}
 			memcpy(r->blob, sqlite3_column_blob(st, 12), r->blob_len);
 		}
-		if ((rc = snap_line(h, st, 3, fsha)))
+		if ((rc = snap_line(h, st, 3, fsha, 3)))
 			goto done;
 		if (r->stored && (rc = unhex32(r->feat_sha, fsha)))
 			goto done;
@@ -1435,8 +1641,11 @@ static int final_hex(EVP_MD_CTX *h, char out[PROV_SHA256_HEX])
  * answer's SHA-256; c+7 its line; c+8 the answer SHA-256 the features were
  * computed from; c+9 the features blob; c+10..c+15 the record of the file it
  * was imported from (path, SHA-256, size, lines, time, tool version).
+ * Format 3 binds content only: the line and the file's record (where and
+ * when the answer was imported) are left out; format 2 (cases written before
+ * it) binds them too.
  */
-static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
+static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out, int format)
 {
 	const char *asha = (const char *)sqlite3_column_text(st, c + 6);
 	const char *bound = (const char *)sqlite3_column_text(st, c + 8);
@@ -1448,9 +1657,13 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
 		return rc;
 	for (k = 0; k < 7 && !bad; k++)
 		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
-	for (k = 10; k < 16 && !bad; k++)   /* the source file's record */
-		bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
-	k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, c + 7));
+	if (format == 2) {
+		for (k = 10; k < 16 && !bad; k++)   /* the source file's record */
+			bad = hash_field(h, (const char *)sqlite3_column_text(st, c + k), (size_t)sqlite3_column_bytes(st, c + k));
+		k = snprintf(line, sizeof(line), "%lld ", (long long)sqlite3_column_int64(st, c + 7));
+	} else {
+		k = 0;
+	}
 	if (bad || EVP_DigestUpdate(h, line, (size_t)k) != 1 || EVP_DigestUpdate(h, fsha, strlen(fsha)) != 1 ||
 	    EVP_DigestUpdate(h, "\n", 1) != 1)
 		return prov_error(PROV_EINTERNAL, "libcrypto: SHA-256 update failed");
@@ -1460,19 +1673,23 @@ static int snap_line(EVP_MD_CTX *h, sqlite3_stmt *st, int c, char *fsha_out)
 }
 
 /*
- * The snapshot (format 2): SHA-256 over "provenance-snapshot/2\n" and one
+ * The snapshot (format 3): SHA-256 over "provenance-snapshot/3\n" and one
  * line per response in id (import) order binding who answered what: the
  * model's name, family and role, the prompt's key, text SHA-256 and id, the
- * answer's SHA-256 and source line, its source file's record, and the
- * SHA-256 of the stored features of version fver computed from that answer
- * ("-" when there are none: they are computed from the answer). With `want`, also report whether some
- * prefix of the rows hashes to `want` (the corpus grew since then):
- * *prefix_out = the number of rows of that prefix, or -1.
+ * answer's SHA-256, and the SHA-256 of the stored features of version fver
+ * computed from that answer ("-" when there are none: they are computed from
+ * the answer). Not where or when it was imported: the same files imported in
+ * the same order give the same snapshot in any database. Format 2 (cases
+ * written before format 3) also bound each answer's source line and its
+ * file's record. With `want`, also report whether some prefix of the rows
+ * hashes to `want` (the corpus grew since then): *prefix_out = the number of
+ * rows of that prefix, or -1.
  */
-static int snapshot_v2(struct store *s, const char *fver, const char *want, char out[PROV_SHA256_HEX],
+static int snapshot_fmt(struct store *s, const char *fver, int format, const char *want, char out[PROV_SHA256_HEX],
 	long *rows_out, long *prefix_out)
 {
-	static const char head[] = "provenance-snapshot/2\n";
+	static const char head3[] = SNAPSHOT_HEAD3, head2[] = "provenance-snapshot/2\n";
+	const char *head = format == 2 ? head2 : head3;
 	sqlite3_stmt *st = NULL;
 	EVP_MD_CTX *h = EVP_MD_CTX_new(), *t = EVP_MD_CTX_new();
 	char now[PROV_SHA256_HEX];
@@ -1481,7 +1698,7 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 
 	if (prefix_out)
 		*prefix_out = -1;
-	if (!h || !t || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, sizeof(head) - 1) != 1) {
+	if (!h || !t || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h, head, strlen(head)) != 1) {
 		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot start SHA-256");
 		goto done;
 	}
@@ -1503,7 +1720,7 @@ static int snapshot_v2(struct store *s, const char *fver, const char *want, char
 			*prefix_out = n;
 		if ((step = sqlite3_step(st)) != SQLITE_ROW)
 			break;
-		if ((rc = snap_line(h, st, 0, NULL)))
+		if ((rc = snap_line(h, st, 0, NULL, format)))
 			goto done;
 		n++;
 	}
@@ -1526,18 +1743,22 @@ done:
 
 int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX])
 {
-	return snapshot_v2(s, fver, NULL, out, NULL, NULL);
+	return snapshot_fmt(s, fver, 3, NULL, out, NULL, NULL);
 }
 
 int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
 	long *rows_out, long *added_out)
 {
 	long prefix = -1, rows = 0;
-	int rc = snapshot_v2(s, fver, want, now_out, &rows, &prefix);
+	char old[PROV_SHA256_HEX];
+	int rc = snapshot_fmt(s, fver, 3, want, now_out, &rows, &prefix);
 
 	*rows_out = rows;
 	*added_out = 0;
 	if (rc)
+		return rc;
+	/* not format 3: perhaps the format 2 snapshot of a case written before it */
+	if (prefix < 0 && (rc = snapshot_fmt(s, fver, 2, want, old, &rows, &prefix)))
 		return rc;
 	if (prefix == rows)
 		return SNAPSHOT_SAME;
@@ -2032,5 +2253,37 @@ done:
 	sqlite3_finalize(st);
 	if (delivered)
 		*delivered = n;
+	return rc;
+}
+
+int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out)
+{
+	sqlite3_stmt *st = NULL;
+	char sha[PROV_SHA256_HEX];
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, created_at, result, result_sha256 FROM validations"
+		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3"
+		" AND json_extract(result, '$.calibration.weights') IS NOT NULL ORDER BY id DESC LIMIT 1", -1, &st, NULL))
+		return db_error(s, "cannot read validations");
+	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_out = sqlite3_column_int64(st, 0);
+		snprintf(created_out, 32, "%s", (const char *)sqlite3_column_text(st, 1));
+		pbuf_reset(result_out);
+		rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+		if (!rc && !(rc = prov_sha256_hex(sha, result_out->data, result_out->len)) &&
+		    strcmp(sha, (const char *)sqlite3_column_text(st, 3)))
+			rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not match its SHA-256", s->path,
+				(long long)*id_out);
+		rc = rc ? rc : 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read validations");
+	}
+	sqlite3_finalize(st);
 	return rc;
 }

@@ -86,6 +86,17 @@ struct store_import_stats {
  */
 int store_import_add(struct store *s, const struct store_item *it, struct store_import_stats *st);
 
+/*
+ * Inside an import, once the file has been read: its SHA-256 and size (the
+ * reader hashes while it parses, so a pipe is read once; store_import_begin
+ * may have recorded a placeholder). Returns 1 and *when_out (may be NULL) if
+ * the same bytes with the same parameters were imported before (e.g. by
+ * another process while this one read): the caller rolls back. 0 when
+ * recorded, <0 on error.
+ */
+int store_import_source(struct store *s, const char *sha256, uint64_t size, const char *params,
+	char when_out[32]);
+
 /* Finish: record the line count and commit. On failure the import is rolled back. */
 int store_import_commit(struct store *s, long lines, long records);
 
@@ -202,12 +213,14 @@ int store_features_each(struct store *s, const char *fver, const struct store_sn
 	size_t *delivered);
 
 /*
- * The corpus snapshot hash (docs/report-format.md, "What each hash covers"):
- * SHA-256 over one line per response, in import order, binding the model's
- * name, family and role, the prompt's key, text SHA-256 and id, the answer's
- * SHA-256 and source line, the record of the file it was imported from (path,
- * SHA-256, size, lines, time, tool version), and the SHA-256 of the features
- * of version fver stored for that answer.
+ * The corpus snapshot hash (docs/report-format.md, "What each hash covers"),
+ * format 3: SHA-256 over one line per response, in import order, binding the
+ * model's name, family and role, the prompt's key, text SHA-256 and id, the
+ * answer's SHA-256, and the SHA-256 of the features of version fver stored
+ * for that answer. It binds content, not where or when it was imported (the
+ * `sources` table keeps that): the same files imported in the same order
+ * into another database, at another time, from another path, give the same
+ * snapshot.
  */
 int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_HEX]);
 
@@ -217,7 +230,8 @@ int store_snapshot_hash(struct store *s, const char *fver, char out[PROV_SHA256_
  * responses were imported after it; SNAPSHOT_CHANGED otherwise (a response,
  * a prompt, a model's family or role, or a feature blob was altered or
  * removed). now_out receives the current hash, *rows_out the responses.
- * Negative on error.
+ * `want` may also be a snapshot of format 2 (written before format 3, which
+ * also bound each answer's source line and file record). Negative on error.
  */
 enum { SNAPSHOT_SAME = 0, SNAPSHOT_GREW = 1, SNAPSHOT_CHANGED = 2 };
 int store_snapshot_compare(struct store *s, const char *fver, const char *want, char now_out[PROV_SHA256_HEX],
@@ -270,6 +284,13 @@ int store_validation_add(struct store *s, const struct store_validation *v, int6
  */
 int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
 	int64_t *id_out, char created_out[32], struct pbuf *result_out);
+
+/*
+ * As store_validation_latest, but the latest one that holds a likelihood-ratio
+ * calibration (validate --calibrate: a "calibration" member with weights).
+ */
+int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out);
 
 /* The cache of corpus-derived data. get: 1 found (value in *out), 0 not, <0 error. */
 int store_cache_get(struct store *s, const char *key, struct pbuf *out);

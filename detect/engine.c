@@ -2,7 +2,7 @@
  * engine.c: eng_scan, one suspect against a prepared corpus (see engine.h
  * and docs/method.md).
  *
- *   1. parameters and names
+ *   (1. parameters and names: params.c, shared with the preparation)
  *   (2. the descriptive prompt-level tests against each control: attrib.c)
  *   3. the suspect's similarities to every panel answer
  *   4. per teacher: the calibrated statistic, the null, robustness
@@ -31,51 +31,6 @@ static const unsigned signal_channels[SIG_COUNT] = {
 	[SIG_IDENTITY] = 1u << CH_IDN,
 };
 #define ALL_CHANNELS ((1u << CH_COUNT) - 1)
-
-/* ---------------------------------------------------------------- 1. parameters and names */
-
-void eng_params_default(struct eng_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->lex_max_n = 2;
-	p->phrase_max_n = 3;
-	p->phrase_markers = 300;
-	p->phrase_min_z = 2.0;
-	p->phrase_prior = 20.0;
-	p->phrase_min_docs = 3;
-	p->min_prompts = 20;
-	p->min_tokens = 5;
-	p->min_null = 4;
-	p->strong_p = 1e-4;
-	p->moderate_p = 1e-3;
-	p->weak_p = 0.05;
-	p->outlier_p = 0.01;
-	p->corroborate_p = 0.05;
-	p->seed = 20261128;
-}
-
-const char *eng_verdict_name(enum eng_verdict v)
-{
-	switch (v) {
-	case V_STRONG: return "strong";
-	case V_MODERATE: return "moderate";
-	case V_WEAK: return "weak";
-	case V_INCONCLUSIVE: return "inconclusive";
-	default: return "none";
-	}
-}
-
-const char *eng_signal_name(enum eng_signal s)
-{
-	static const char *const names[SIG_COUNT] = { "lexical", "phrases", "style", "refusal", "identity" };
-
-	return (unsigned)s < SIG_COUNT ? names[s] : "?";
-}
-
-const char *eng_family(const struct eng_model *m)
-{
-	return m->family && m->family[0] ? m->family : m->name;
-}
 
 static int cmp_double_asc(const void *a, const void *b)
 {
@@ -933,6 +888,8 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 			for (j = 0; j < nctrl; j++) {
 				size_t m = ctrl[j];
 
+				if (q < 0 || !ss->has[r * nm + m])
+					continue;    /* a control is compared on the prompts it answered */
 				VC(ch, u, j, CH_PHR) = pr->mean_rate[(m * nt + ti) * 2 + s->fold[r]] - sr[pr->group[m]];
 				VC(ch, u, j, CH_IDN) = (float)ctrl_claims[j];
 			}
@@ -947,11 +904,9 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 			rate_c[e->y] = e->rate;
 		for (j = 0; j < nctrl; j++) {
 			size_t m = ctrl[j];
-			if (!ss->has[r * nm + m]) {
-				VC(ch, u, j, CH_PHR) = pr->mean_rate[(m * nt + ti) * 2 + s->fold[r]] - sr[pr->group[m]];
-				VC(ch, u, j, CH_IDN) = (float)ctrl_claims[j];
-				continue;
-			}
+
+			if (!ss->has[r * nm + m])
+				continue;    /* a control is compared on the prompts it answered: its n is theirs */
 			VC(ch, u, j, CH_LEX) = ss->lex[r * nm + m];
 			VC(ch, u, j, CH_STY) = ss->sty[r * nm + m];
 			VC(ch, u, j, CH_OPEN) = ss->open[r * nm + m];
@@ -1106,9 +1061,17 @@ static int scan_teacher(struct scan_ws *w, struct eng_teacher *et, struct tstate
 	double *claims = w->claims;
 	int rc;
 
-	for (j = 0; j < nm; j++)
-		if (pr->fam[j] != pr->fam[t])
+	/* the controls: outside the teacher's family, answering at least min_prompts of the suspect's prompts */
+	for (j = 0; j < nm; j++) {
+		long shared = 0;
+
+		if (pr->fam[j] == pr->fam[t])
+			continue;
+		for (r = 0; r < s->n; r++)
+			shared += ss->has[r * nm + j];
+		if (shared >= pr->params.min_prompts)
 			ctrl[nctrl++] = j;
+	}
 	for (j = 0; j < nctrl; j++)
 		claims[j] = fam_claims[pr->fam[t]][ctrl[j]];
 	et->closest = -1;
@@ -1282,8 +1245,15 @@ int eng_scan_sims(struct eng_result **out, const struct eng_prep *pr, const stru
 		qsort(toks, s->n, sizeof(*toks), cmp_double_asc);
 		res->median_tokens = s->n % 2 ? toks[s->n / 2] : 0.5 * (toks[s->n / 2 - 1] + toks[s->n / 2]);
 	}
+	/* the references that take part: those that answered at least min_prompts of the suspect's prompts */
 	for (i = 0; i < nm; i++)
 		if (!c->models[i].teacher) {
+			long shared = 0;
+
+			for (k = 0; k < s->n; k++)
+				shared += ss->has[k * nm + i];
+			if (shared < pr->params.min_prompts)
+				continue;
 			res->references++;
 			if (!seenfam[pr->fam[i]]) {
 				seenfam[pr->fam[i]] = 1;

@@ -4,7 +4,8 @@
  *
  *   fakeserver --port-file FILE [--lifetime S] [--delay-ms N] [--die-after N]
  *              [--answers FILE] [--require-key KEY] [--stats FILE] [--log FILE]
- *              [--served-model NAME] [--stall-ms N]
+ *              [--served-model NAME] [--stall-ms N] [--port N] [--always STATUS]
+ *              [--rate-limit N]
  *
  * Binds 127.0.0.1 only, on a port the kernel picks, written to --port-file.
  * Exits by itself after --lifetime seconds (default 120), or at once after
@@ -13,6 +14,10 @@
  * --log appends each request body, one per line (never the headers).
  * --answers: JSONL {"prompt", "response"}: the answer to that exact prompt;
  * otherwise the answer is "Fake answer to: PROMPT".
+ * --port: bind this port instead of one the kernel picks (a server restarted
+ * where it was). --always: every request gets HTTP STATUS (a broken server).
+ * --rate-limit: at most N replies in each second of the clock; the requests
+ * beyond get HTTP 429 with Retry-After: 1.
  *
  * Misbehaving on request: a prompt containing [[MODE]] or [[MODExN]] gets the
  * misbehaviour on its first attempt (or first N attempts), then a good reply:
@@ -21,6 +26,9 @@
  *   ctype   a text/html body                     400    HTTP 400 (a client error)
  *   think   the answer starts with a <think> block
  *   reasoning  the reasoning comes in message.reasoning_content
+ *   echokey the answer quotes the request's Authorization header (a server echoing the key)
+ * --fail-every N: every Nth request the server sees (counted over all prompts)
+ * gets HTTP 500 (a flaky, rate-limited server).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +45,10 @@
 
 #include <jansson.h>
 
-static long delay_ms, die_after = -1, stall_ms = 3000;
+static long delay_ms, die_after = -1, stall_ms = 3000, always_status, rate_limit;
+static long rate_second, rate_count;
+static long fail_every, n_seen;
+static _Thread_local const char *cur_auth;   /* the request's Authorization value, for echokey */
 static const char *require_key, *stats_path, *log_path, *served_model;
 static json_t *answers;   /* prompt -> response */
 
@@ -169,6 +180,20 @@ static int handle(int fd, const char *body, size_t blen, const char *auth)
 		json_decref(req);
 		return reply(fd, 401, "Unauthorized", "application/json", NULL, e, sizeof(e) - 1);
 	}
+	if (fail_every > 0) {
+		long k;
+
+		pthread_mutex_lock(&mu);
+		k = ++n_seen;
+		pthread_mutex_unlock(&mu);
+		if (k % fail_every == 0) {
+			static const char e[] = "{\"error\": {\"message\": \"internal error (every Nth request)\"}}";
+
+			json_decref(req);
+			return reply(fd, 500, "Internal Server Error", "application/json", NULL, e, sizeof(e) - 1);
+		}
+	}
+	cur_auth = auth;
 	msgs = json_object_get(req, "messages");
 	for (i = 0; i < json_array_size(msgs); i++) {
 		json_t *turn = json_array_get(msgs, i);
@@ -202,6 +227,29 @@ static int respond(int fd, const char *prompt, const char *model)
 	a = attempt_no(prompt);
 	if (delay_ms)
 		sleep_ms(delay_ms);
+	if (always_status) {
+		static const char e[] = "{\"error\": {\"message\": \"the server is broken\"}}";
+
+		return reply(fd, (int)always_status, "Broken", "application/json", NULL, e, sizeof(e) - 1);
+	}
+	if (rate_limit) {
+		long now = (long)time(NULL);
+		int over;
+
+		pthread_mutex_lock(&mu);
+		if (now != rate_second) {
+			rate_second = now;
+			rate_count = 0;
+		}
+		over = ++rate_count > rate_limit;
+		pthread_mutex_unlock(&mu);
+		if (over) {
+			static const char e[] = "{\"error\": {\"message\": \"rate limited\"}}";
+
+			return reply(fd, 429, "Too Many Requests", "application/json", "Retry-After: 1\r\n", e,
+				sizeof(e) - 1);
+		}
+	}
 	if (wants(prompt, "429", a)) {
 		static const char e[] = "{\"error\": {\"message\": \"rate limited\"}}";
 
@@ -226,7 +274,9 @@ static int respond(int fd, const char *prompt, const char *model)
 
 		return reply(fd, 200, "OK", "text/html", NULL, e, sizeof(e) - 1);
 	}
-	if (json_is_string(json_object_get(answers, prompt)))
+	if (wants(prompt, "echokey", 1))
+		snprintf(text, sizeof(text), "You sent the header Authorization: %s", cur_auth ? cur_auth : "(none)");
+	else if (json_is_string(json_object_get(answers, prompt)))
 		snprintf(text, sizeof(text), "%s", json_string_value(json_object_get(answers, prompt)));
 	else
 		snprintf(text, sizeof(text), "Fake answer to: %s", prompt);
@@ -359,7 +409,7 @@ int main(int argc, char **argv)
 	const char *port_file = NULL, *answers_path = NULL;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	long lifetime = 120;
+	long lifetime = 120, port = 0;
 	int s, i, one = 1;
 	FILE *fp;
 
@@ -384,6 +434,14 @@ int main(int argc, char **argv)
 			log_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--served-model"))
 			served_model = argv[i + 1];
+		else if (!strcmp(argv[i], "--port"))
+			port = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--always"))
+			always_status = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--rate-limit"))
+			rate_limit = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--fail-every"))
+			fail_every = atol(argv[i + 1]);
 		else {
 			fprintf(stderr, "fakeserver: unknown option %s\n", argv[i]);
 			return 2;
@@ -422,7 +480,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = 0;
+	sa.sin_port = htons((unsigned short)port);
 	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 64) ||
 	    getsockname(s, (struct sockaddr *)&sa, &sl)) {
 		perror("fakeserver");

@@ -1,6 +1,8 @@
 #!/bin/sh
 # tests/run.sh: run the unit test binaries and the CLI test scripts, then print
 # one summary line "N passed, N failed[, N skipped]". Exit status 1 on any failure.
+# While it runs, each test group (a unit binary, a CLI script) prints one line
+# as it finishes: "test_jsonl: 48 ok (0 s)", with its failures and skips counted.
 #
 #   UNIT_DIR=build/tests PROVENANCE_BIN=./provenance sh tests/run.sh [PATTERN]
 #
@@ -15,19 +17,29 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ROOT PROVENANCE_BIN PROVENANCE_SHARED
 pattern=${1:-}
 log=$(mktemp "${TMPDIR:-/tmp}/provenance-tests.XXXXXX")
-trap 'rm -f "$log" "$log.one"' EXIT
+trap 'rm -f "$log" "$log.one" "$log.tail"' EXIT
 
 run_one() {
-	# $1: label, rest: command. Records a failure if it exits non-zero without saying why.
+	# $1: label, rest: command. Records a failure if it exits non-zero without saying why,
+	# then prints the group's line (on standard error when VERBOSE=1 keeps stdout for the log).
 	label=$1
 	shift
+	t0=$(date +%s)
 	"$@" >"$log.one" 2>&1
 	rc=$?
-	cat "$log.one" >>"$log"
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$log.one"; then
-		echo "not ok - $label: exited with status $rc" >>"$log"
-		tail -n 20 "$log.one" | sed 's/^/#   /' >>"$log"
+		tail -n 20 "$log.one" | sed 's/^/#   /' >"$log.tail"
+		echo "not ok - $label: exited with status $rc" >>"$log.one"
+		cat "$log.tail" >>"$log.one"
 	fi
+	cat "$log.one" >>"$log"
+	g_ok=$(grep -c '^ok ' "$log.one")
+	g_fail=$(grep -c '^not ok ' "$log.one")
+	g_skip=$(grep -c '^skip ' "$log.one")
+	line="$label: $g_ok ok"
+	[ "$g_fail" -gt 0 ] && line="$line, $g_fail NOT OK"
+	[ "$g_skip" -gt 0 ] && line="$line, $g_skip skipped"
+	echo "$line ($(( $(date +%s) - t0 )) s)"
 }
 
 if [ -d "$UNIT_DIR" ]; then

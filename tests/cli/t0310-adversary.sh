@@ -129,7 +129,7 @@ rewrite_chain() {
 	done
 }
 
-test_expect "a consistent whole-chain rewrite passes plain verify, and is caught by --head and by --pubkey" '
+test_expect "a consistent whole-chain rewrite: its stale signatures fail plain verify; with them removed it passes plain verify and is caught by --head and by --pubkey" '
 	need_cmd openssl &&
 	openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null &&
 	openssl pkey -in key.pem -pubout -out pub.pem &&
@@ -143,12 +143,22 @@ test_expect "a consistent whole-chain rewrite passes plain verify, and is caught
 	expect_code 0 prov verify 2 --pubkey pub.pem &&
 	check_contains out "the case hash is signed by key" &&
 	rewrite_chain provenance.db &&
+	expect_code 1 prov verify --all &&
+	check_eq "$(grep -c ": ALTERED" out)" 3 &&
+	check_eq "$(grep -c "FAIL case_signatures.hash: the signature by key" out)" 3 &&
+	expect_code 1 prov verify --all --pubkey pub.pem &&
+	check_eq "$(grep -c "FAIL case_signatures.hash" out)" 3 &&
+	sqlite3 provenance.db "UPDATE case_signatures SET hash = (SELECT hash FROM cases WHERE id = case_id)" &&
+	expect_code 1 prov verify --all &&
+	check_eq "$(grep -c "FAIL bad signature" out)" 3 &&
+	sqlite3 provenance.db "DELETE FROM case_signatures" &&
 	expect_code 0 prov verify --all &&
 	check_eq "$(grep -c ": intact" out)" 3 &&
 	expect_code 1 prov verify --all --head "$head" &&
 	check_contains out "chain: FAIL the chain does not hold the anchored head" &&
 	expect_code 1 prov verify --all --pubkey pub.pem &&
-	check_eq "$(grep -c "FAIL bad signature" out)" 3 &&
+	check_eq "$(grep -c "case [123]: intact, but UNSIGNED as required" out)" 3 &&
+	check_not_contains out ALTERED &&
 	expect_code 1 prov verify 1 --hash "$(grep -o "\"hash\": \"[0-9a-f]*\"" c1.json | head -1 | cut -d\" -f4)" &&
 	check_contains out "FAIL case 1 has hash"
 '
@@ -173,9 +183,16 @@ test_expect "unsigned and wrongly signed cases are named by verify --pubkey; key
 	prov scan --sign-key key.pem -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	prov scan -o c2.json "$EX/suspect-independent.jsonl" 2>/dev/null &&
 	expect_code 1 prov verify --all --pubkey key.pem &&
-	check_contains out "FAIL unsigned: case 2 has no signature by key" &&
+	check_contains out "case 1: intact" &&
+	check_contains out "case 2: intact, but UNSIGNED as required" &&
+	check_contains out "MISSING unsigned: case 2 has no signature by key" &&
+	check_not_contains out ALTERED &&
 	expect_code 1 prov verify 1 --pubkey other.pem &&
-	check_contains out "FAIL unsigned: case 1" &&
+	check_contains out "MISSING unsigned: case 1 has no signature by key" &&
+	check_contains out "(signed by key " &&
+	check_not_contains out ALTERED &&
+	expect_code 0 prov verify --all &&
+	check_contains out "case 2: intact" &&
 	sqlite3 provenance.db "UPDATE case_signatures SET signature = zeroblob(64)" &&
 	expect_code 1 prov verify 1 --pubkey key.pem &&
 	check_contains out "FAIL bad signature" &&
@@ -215,7 +232,7 @@ test_expect "swapped answers give another snapshot hash, and verify exits with t
 	test -n "$snap1" && test "$snap1" != "$snap2"
 '
 
-test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family or feature is a change (exit 7)" '
+test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family or feature is a change (exit 7); where and when a file was imported is not" '
 	corpus &&
 	prov scan -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
 	cp provenance.db pristine.db &&
@@ -231,8 +248,9 @@ test_expect "a grown corpus is a note (exit 0, shown by --all); a changed family
 	sqlite3 provenance.db "UPDATE prompts SET ext_id = '"'"'moved'"'"' WHERE id = 1" &&
 	expect_code 7 prov verify 1 &&
 	restore pristine.db provenance.db &&
-	sqlite3 provenance.db "UPDATE sources SET path = '"'"'elsewhere.jsonl'"'"' WHERE id = 1" &&
-	expect_code 7 prov verify 1 &&
+	sqlite3 provenance.db "UPDATE sources SET path = '"'"'elsewhere.jsonl'"'"', imported_at = '"'"'1999-01-01T00:00:00Z'"'"' WHERE id = 1" &&
+	expect_code 0 prov verify 1 &&
+	check_contains out "the corpus is the snapshot the case was compared against" &&
 	restore pristine.db provenance.db &&
 	expect_code 0 prov verify 1
 '
@@ -431,4 +449,61 @@ test_expect "a case of format 1 (before schema 5, no stored header) still verifi
 	sqlite3 provenance.db "UPDATE cases SET created_at = '"'"'2020-01-01T00:00:00Z'"'"' WHERE id = 1" &&
 	expect_code 1 prov verify 1 &&
 	check_contains out "FAIL the case hash does not match its recorded content"
+'
+
+test_expect "a stored signature, its public key or its signed hash flipped in place fails plain verify, which names the key" '
+	need_cmd openssl &&
+	openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null &&
+	openssl genpkey -algorithm ed25519 -out other.pem 2>/dev/null &&
+	openssl pkey -in other.pem -pubout -outform DER -out other.der &&
+	corpus &&
+	prov scan --sign-key key.pem -o c1.json "$EX/suspect-distilled.jsonl" 2>/dev/null &&
+	fp=$(db_query provenance.db "SELECT key_sha256 FROM case_signatures") &&
+	expect_code 0 prov verify 1 &&
+	check_contains out "ok   the case hash is signed by key $fp (Ed25519" &&
+	check_contains out "give --pubkey FILE to check it is the key you trust" &&
+	cp provenance.db pristine.db &&
+	drop_triggers provenance.db &&
+	sqlite3 provenance.db "UPDATE case_signatures SET signature = substr(signature, 1, 10) || x'"'"'ff'"'"' || substr(signature, 12)" &&
+	expect_code 1 prov verify --all &&
+	check_contains out "case 1: ALTERED" && check_contains out "FAIL bad signature: the signature by key $(echo "$fp" | cut -c1-16)..." &&
+	restore pristine.db provenance.db &&
+	sqlite3 provenance.db "UPDATE case_signatures SET public_key = substr(readfile('"'"'other.der'"'"'), -32, 32)" &&
+	expect_code 1 prov verify --all &&
+	check_contains out "FAIL case_signatures.public_key or case_signatures.key_sha256" &&
+	restore pristine.db provenance.db &&
+	sqlite3 provenance.db "UPDATE case_signatures SET hash = '"'"'$ZERO'"'"'" &&
+	expect_code 1 prov verify --all &&
+	check_contains out "FAIL case_signatures.hash" &&
+	restore pristine.db provenance.db &&
+	expect_code 0 prov verify --all --require-signature &&
+	prov scan -o c2.json "$EX/suspect-independent.jsonl" 2>/dev/null &&
+	expect_code 1 prov verify --all --require-signature &&
+	check_contains out "case 2: intact, but UNSIGNED as required" &&
+	check_contains out "MISSING unsigned: case 2 carries no signature that holds (--require-signature)" &&
+	check_not_contains out "case 1: intact, but" &&
+	expect_code 1 prov verify 2 --require-signature --format json &&
+	check_contains out "\"anchors_missing\": true" && check_contains out "\"status\": \"missing\""
+'
+
+test_expect "verify --require-timestamp names each case without a timestamp that holds, also after one is deleted" '
+	need_cmd openssl &&
+	make_tsa &&
+	three_cases &&
+	expect_code 0 prov timestamp 1 -o c1.tsq &&
+	(cd tsa && openssl ts -reply -config ts.cnf -queryfile ../c1.tsq -out ../c1.tsr 2>/dev/null) &&
+	expect_code 0 prov timestamp 1 --attach c1.tsr &&
+	expect_code 0 prov verify 1 --require-timestamp --tsa-cert tsa/ca.crt &&
+	expect_code 1 prov verify --all --require-timestamp &&
+	check_contains out "case 2: intact, but NOT TIMESTAMPED as required" &&
+	check_contains out "MISSING untimestamped: case 3 carries no RFC 3161 timestamp that holds (--require-timestamp)" &&
+	check_not_contains out "case 1: intact, but" &&
+	check_not_contains out ALTERED &&
+	drop_triggers provenance.db &&
+	sqlite3 provenance.db "DELETE FROM case_timestamps WHERE case_id = 1" &&
+	expect_code 0 prov verify 1 --tsa-cert tsa/ca.crt &&
+	expect_code 1 prov verify 1 --require-timestamp --tsa-cert tsa/ca.crt &&
+	check_contains out "case 1: intact, but NOT TIMESTAMPED as required" &&
+	expect_code 1 prov verify 1 --require-timestamp --require-signature &&
+	check_contains out "case 1: intact, but UNSIGNED and NOT TIMESTAMPED as required"
 '

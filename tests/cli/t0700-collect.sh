@@ -264,8 +264,8 @@ test_expect "bad command lines and bad files" '
 	expect_code 2 prov collect --endpoint http://127.0.0.1:9 --model m --prompts p.jsonl -o o.jsonl -j 0 &&
 	expect_code 2 prov collect --endpoint http://127.0.0.1:9 --model m --prompts p.jsonl -o o.jsonl --top-p 2 &&
 	cat p.jsonl p.jsonl >twice.jsonl &&
-	expect_code 2 prov collect --endpoint http://127.0.0.1:9 --model m --prompts twice.jsonl -o o.jsonl &&
-	check_contains err "appears twice" &&
+	expect_code 3 prov collect --endpoint http://127.0.0.1:9 --model m --prompts twice.jsonl -o o.jsonl &&
+	check_contains err "twice.jsonl:3: prompt id" && check_contains err "appears twice (first at twice.jsonl:1)" &&
 	echo "{\"id\": 1}" >noprompt.jsonl &&
 	expect_code 3 prov collect --endpoint http://127.0.0.1:9 --model m --prompts noprompt.jsonl -o o.jsonl &&
 	check_contains err "noprompt.jsonl:1:" &&
@@ -317,4 +317,57 @@ test_expect "Batch API output and chat.completion lines: scan reads them, import
 	printf "%s\n" "{\"object\": \"chat.completion\", \"model\": \"m1\", \"prompt\": \"Explain photosynthesis in simple terms.\", \"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"Plants make food from light.\"}}]}" >reply.jsonl &&
 	expect_code 0 prov corpus import --role reference reply.jsonl &&
 	check_contains out "1 responses imported"
+'
+
+test_expect "without an API key: one HTTP 401 line, then a stop that names the variable" '
+	prompts 200 p.jsonl &&
+	start_server --require-key sk-test-KEY-1234 --stats stats &&
+	unset OPENAI_API_KEY || true
+	expect_code 4 prov collect --endpoint "$URL" --model m --prompts p.jsonl -o o.jsonl -j 4 &&
+	stop_server &&
+	check_eq "$(grep -c "HTTP 401" err)" 2 &&
+	check_contains err "id '"'"'q1'"'"': HTTP 401" &&
+	check_contains err "no API key was sent, as none is set in \$OPENAI_API_KEY" &&
+	check_contains err "not tried" &&
+	[ "$(stat_of stats requests)" -le 4 ] &&
+	MY_KEY=wrong-key-5678 expect_code 4 env MY_KEY=wrong-key-5678 "$PROVENANCE_BIN" collect --endpoint "$URL" \
+		--model m --prompts p.jsonl -o o2.jsonl --api-key-env MY_KEY 2>/dev/null || true
+'
+
+test_expect "a rate-limited collection sleeps while it waits: CPU time far below wall time" '
+	[ -x /usr/bin/time ] || skip_because "/usr/bin/time not installed"
+	prompts 42 p.jsonl &&
+	start_server --fail-every 7 --stats stats &&
+	/usr/bin/time -f "%e %U %S" -o usage "$PROVENANCE_BIN" collect --endpoint "$URL" --model m --prompts p.jsonl \
+		-o o.jsonl -j 2 --backoff 0.5 >out 2>err &&
+	stop_server &&
+	check_eq "$(wc -l <o.jsonl)" 42 &&
+	tail -n 1 usage >u1 && read -r wall user sys <u1 &&
+	awk -v w="$wall" -v u="$user" -v s="$sys" "BEGIN { exit !(w >= 0.5 && u + s < 0.5 && u + s < w / 3) }" ||
+	{ echo "wall $wall user $user sys $sys"; exit 1; }
+'
+
+test_expect "a key echoed in a 200 reply and credentials in --endpoint are masked in every file" '
+	printf "{\"id\": \"e\", \"prompt\": \"please [[echokey]]\"}\n{\"id\": \"n\", \"prompt\": \"plain\"}\n" >p.jsonl &&
+	start_server &&
+	port=$(cat port) &&
+	MY_TEST_KEY=sk-test-ECHOED-77aa expect_code 0 env MY_TEST_KEY=sk-test-ECHOED-77aa "$PROVENANCE_BIN" collect \
+		--endpoint "http://alice:pa55w0rd-XYZ@127.0.0.1:$port/v1?api_key=QS-SECRET-99&mode=x" \
+		--model m --prompts p.jsonl -o o.jsonl --api-key-env MY_TEST_KEY &&
+	stop_server &&
+	check_eq "$(wc -l <o.jsonl)" 2 &&
+	check_contains o.jsonl "Authorization: Bearer ******" &&
+	! grep -q "ECHOED-77aa" o.jsonl && ! zcat o.jsonl.exchanges.jsonl.gz | grep -q "ECHOED-77aa" &&
+	! grep -q "pa55w0rd" o.jsonl && ! zcat o.jsonl.exchanges.jsonl.gz | grep -q "pa55w0rd" &&
+	! zcat o.jsonl.exchanges.jsonl.gz | grep -q "QS-SECRET-99" &&
+	zcat o.jsonl.exchanges.jsonl.gz | grep -q "\"url\":\"http://\*\*\*@127.0.0.1:$port/v1?api_key=\*\*\*&mode=x" &&
+	! grep -q "pa55w0rd\|QS-SECRET\|ECHOED" out err &&
+	check_sidecar o.jsonl
+'
+
+test_expect "a prompt id given twice names the file and both lines" '
+	printf "{\"id\": \"a\", \"prompt\": \"one\"}\n{\"id\": \"b\", \"prompt\": \"two\"}\n{\"id\": \"a\", \"prompt\": \"three\"}\n" >p.jsonl &&
+	expect_code 3 prov collect --endpoint http://127.0.0.1:9/v1 --model m --prompts p.jsonl -o o.jsonl &&
+	check_contains err "p.jsonl:3: prompt id '"'"'a'"'"' appears twice (first at p.jsonl:1)" &&
+	[ ! -s o.jsonl ]
 '

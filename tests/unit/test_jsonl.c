@@ -193,7 +193,7 @@ static void bad_lines_name_file_line_and_problem(void)
 		"type.jsonl:1: \"response\" must be a string");
 	expect_data_error("modeltype.jsonl", "{\"prompt\": \"a\", \"response\": \"b\", \"model\": [1]}\n",
 		"modeltype.jsonl:1: \"model\" must be a string");
-	expect_data_error("array.jsonl", "[1, 2]\n", "array.jsonl:1: expected a JSON object");
+	expect_data_error("array.jsonl", "[1, 2]\n", "array.jsonl:1: expected a JSON object as the array element");
 	expect_data_error("none.jsonl", "{\"text\": \"a\"}\n", "none.jsonl:1: no response found");
 	expect_data_error("dup.jsonl", "{\"prompt\": \"a\", \"prompt\": \"b\", \"response\": \"c\"}\n",
 		"dup.jsonl:1: invalid JSON");
@@ -217,7 +217,7 @@ static void invalid_utf8_is_named(void)
 
 static void line_over_cap_is_rejected(void)
 {
-	struct jl_opts o = { 64, 0 };
+	struct jl_opts o = { 64, 0, 0, 0 };
 	const char *p = write_text("long.jsonl",
 		"{\"prompt\": \"short\", \"response\": \"ok\"}\n"
 		"{\"prompt\": \"0123456789012345678901234567890123456789\", \"response\": \"too long\"}\n");
@@ -387,7 +387,7 @@ static void collect_lines_carry_sampling_and_served_model(void)
 
 static void prompts_only_files_need_no_answer(void)
 {
-	struct jl_opts o = { 0, 1 };
+	struct jl_opts o = { 0, 1, 0, 0 };
 	struct jl_record rec;
 	const char *p = write_text("prompts.jsonl",
 		"{\"id\": \"a\", \"prompt\": \"First?\"}\n"
@@ -420,6 +420,159 @@ static void think_blocks_split_off(void)
 	CHECK_INT(ao, 15);
 }
 
+/* Every record's prompt, response, model and line, one per line, for comparing two readings. */
+static char *records_text(const char *path, int with_line, int *rc_out)
+{
+	struct jl_reader *r = NULL;
+	struct jl_record rec;
+	struct pbuf b;
+	char num[32];
+	int rc;
+
+	pbuf_init(&b, 0);
+	*rc_out = jl_open(&r, path, NULL);
+	if (*rc_out)
+		return NULL;
+	while ((rc = jl_next(r, &rec)) == 1) {
+		pbuf_adds(&b, rec.prompt);
+		pbuf_adds(&b, "|");
+		pbuf_adds(&b, rec.response);
+		pbuf_adds(&b, "|");
+		pbuf_adds(&b, rec.model ? rec.model : "-");
+		pbuf_adds(&b, "|");
+		pbuf_adds(&b, rec.id ? rec.id : "-");
+		snprintf(num, sizeof(num), "|%ld\n", with_line ? rec.line : 0);
+		pbuf_adds(&b, num);
+	}
+	*rc_out = rc;
+	jl_free(r);
+	pbuf_add(&b, "", 0);
+	return b.data;
+}
+
+static void json_array_reads_like_its_jsonl_twin(void)
+{
+	const char *lines =
+		"{\"instruction\": \"Say hi\", \"output\": \"Hi!\", \"generator\": \"g\", \"dataset\": \"x\"}\n"
+		"{\"instruction\": \"Count [to] {3}\", \"output\": \"1, 2, \\\"3\\\" ]}\", \"generator\": \"g\"}\n"
+		"{\"prompt\": \"p\", \"response\": \"r\", \"id\": 7}\n";
+	const char *arr =
+		"\xef\xbb\xbf  [\n"
+		"{\"instruction\": \"Say hi\", \"output\": \"Hi!\", \"generator\": \"g\", \"dataset\": \"x\"},\n"
+		"{\"instruction\": \"Count [to] {3}\", \"output\": \"1, 2, \\\"3\\\" ]}\", \"generator\": \"g\"}\n"
+		"  ,{\"prompt\": \"p\", \"response\": \"r\", \"id\": 7}\n"
+		"]\n\n";
+	struct jl_reader *r = NULL;
+	struct jl_record rec;
+	char *a, *b;
+	int rca, rcb;
+
+	a = records_text(write_text("twin.jsonl", lines), 0, &rca);
+	b = records_text(write_text("twin.json", arr), 0, &rcb);
+	CHECK_INT(rca, 0);
+	CHECK_INT(rcb, 0);
+	CHECK(a && b);
+	if (a && b)
+		CHECK_STR(b, a);
+	free(a);
+	free(b);
+	/* gzip-compressed, the same; the line count is the file's */
+	b = records_text(write_gzip("twin.json.gz", arr), 1, &rcb);
+	CHECK_INT(rcb, 0);
+	CHECK(b && !strncmp(b, "Say hi|Hi!|g|-|2\n", 17));
+	free(b);
+	CHECK_INT(jl_open(&r, path_of("twin.json"), NULL), 0);
+	while (jl_next(r, &rec) == 1)
+		;
+	CHECK(jl_is_array(r));
+	CHECK_INT(jl_records(r), 3);
+	CHECK_INT(jl_lines(r), 6);
+	jl_free(r);
+	/* pretty-printed, one element over several lines: the element's first line */
+	CHECK_INT(read_all(write_text("pretty.json", "[\n  {\n    \"instruction\": \"a\",\n    \"output\": \"b\"\n  },\n"
+		"  {\n    \"instruction\": \"c\",\n    \"output\": \"d\"\n  }\n]"), NULL, &rec), 2);
+	CHECK_INT(rec.line, 6);
+	CHECK_STR(rec.response, "d");
+}
+
+static void json_array_is_streamed_across_buffers(void)
+{
+	/* 3,000 elements of ~1 KB: far more than one read buffer, read element by element */
+	const char *p = path_of("big.json");
+	FILE *fp = fopen(p, "wb");
+	char pad[1001];
+	int i;
+
+	memset(pad, 'x', 1000);
+	pad[1000] = '\0';
+	CHECK(fp != NULL);
+	fputs("[", fp);
+	for (i = 0; i < 3000; i++)
+		fprintf(fp, "%s{\"prompt\": \"q%d\", \"response\": \"%s\\\"]}\"}\n", i ? "," : "", i, pad);
+	fputs("]", fp);
+	fclose(fp);
+	CHECK_INT(read_all(p, NULL, NULL), 3000);
+}
+
+static void bad_json_arrays_name_the_element_line(void)
+{
+	expect_data_error("open.json", "[\n{\"prompt\": \"a\", \"response\": \"b\"},\n{\"prompt\": \"c\", \"response\": \"d\"}\n",
+		"open.json:4: the JSON array is not closed");
+	expect_data_error("trail.json", "[{\"prompt\": \"a\", \"response\": \"b\"}]\n{\"x\": 1}\n",
+		"trail.json:2: data after the closing ']'");
+	expect_data_error("comma.json", "[{\"prompt\": \"a\", \"response\": \"b\"},\n]\n",
+		"comma.json:2: an array element expected before ']'");
+	expect_data_error("nocomma.json", "[{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"a\", \"response\": \"b\"}]",
+		"nocomma.json:2: ',' or ']' expected");
+	expect_data_error("noresp.json", "[\n{\"prompt\": \"a\", \"response\": \"b\"},\n\n{\"prompt\": \"c\"}]",
+		"noresp.json:4: missing \"response\"");
+	expect_data_error("badjson.json", "[\n{\"prompt\": \"a\",\n \"response\": nope}]",
+		"badjson.json:3: invalid JSON");
+	expect_data_error("empty.json", "[ ]\n", "empty.json:1: no records (empty JSON array)");
+}
+
+static void records_and_decompressed_bytes_are_bounded(void)
+{
+	struct jl_opts o = { 0, 0, 3, 0 };
+	const char *line = "{\"prompt\": \"p\", \"response\": \"r\"}\n";
+	char buf[1024];
+	size_t len = strlen(line);
+	int i, rc;
+
+	for (i = 0; i < 5; i++)
+		memcpy(buf + (size_t)i * len, line, len + 1);
+	CHECK_INT(read_all(write_text("four.jsonl", buf), &o, NULL), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "four.jsonl:4: more than 3 records") != NULL);
+	CHECK(strstr(prov_error_msg(), "PROVENANCE_MAX_RECORDS") != NULL);
+	o.max_records = 0;
+	o.max_bytes = 100;
+	rc = read_all(write_gzip("bytes.jsonl.gz", buf), &o, NULL);
+	CHECK_INT(rc, PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "bytes.jsonl.gz:1: the input holds more than 100 bytes") != NULL);
+	/* the defaults come from the environment */
+	setenv("PROVENANCE_MAX_RECORDS", "2", 1);
+	CHECK_INT(read_all(path_of("four.jsonl"), NULL, NULL), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "four.jsonl:3: more than 2 records") != NULL);
+	setenv("PROVENANCE_MAX_RECORDS", "1K", 1);
+	CHECK_INT(jl_default_max_records(), 1024);
+	unsetenv("PROVENANCE_MAX_RECORDS");
+	CHECK_INT(jl_default_max_records(), JL_MAX_RECORDS_DEFAULT);
+	CHECK_INT(read_all(path_of("four.jsonl"), NULL, NULL), 5);
+}
+
+static void gzip_trailing_garbage_names_a_line(void)
+{
+	const char *p = write_gzip("garbage.gz", "{\"prompt\": \"p\", \"response\": \"r\"}\n"
+		"{\"prompt\": \"q\", \"response\": \"s\"}\n");
+	FILE *fp = fopen(p, "ab");
+
+	CHECK(fp != NULL);
+	fputs("this is not gzip", fp);
+	fclose(fp);
+	CHECK_INT(read_all(p, NULL, NULL), PROV_EDATA);
+	CHECK(strstr(prov_error_msg(), "garbage.gz:3: trailing garbage after the gzip stream") != NULL);
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -445,5 +598,10 @@ UNIT_MAIN(
 	UNIT_TEST(collect_lines_carry_sampling_and_served_model),
 	UNIT_TEST(prompts_only_files_need_no_answer),
 	UNIT_TEST(think_blocks_split_off),
+	UNIT_TEST(json_array_reads_like_its_jsonl_twin),
+	UNIT_TEST(json_array_is_streamed_across_buffers),
+	UNIT_TEST(bad_json_arrays_name_the_element_line),
+	UNIT_TEST(records_and_decompressed_bytes_are_bounded),
+	UNIT_TEST(gzip_trailing_garbage_names_a_line),
 	UNIT_TEST(cleanup)
 )

@@ -274,7 +274,7 @@ static void md_has_every_section(void)
 		check_facts(md);
 		CHECK(strstr(md, "### 3.1 example-gpt (openai): strong evidence") != NULL);
 		CHECK(strstr(md, "### 3.2 example-claude (anthropic): no evidence") != NULL);
-		CHECK(strstr(md, "| example-gpt | openai | strong evidence | 5.84 | 5.2e-9 | 0.92 | 40 |")
+		CHECK(strstr(md, "| example-gpt | openai | strong evidence | 5.84 | 5.2e-9 | 1 of 15 | 0.92 | 40 |")
 			!= NULL);
 		/* the excerpts: fenced text under the prompt, the shared words between [[ ]] on both sides */
 		{
@@ -715,8 +715,10 @@ static void error_rates_table_shows_its_rows(void)
 		/* no floating-point noise anywhere in the section */
 		CHECK(!strstr(md, "e-17") && !strstr(html, "e-17"));
 		/* the validation status in words, in the conclusion box */
+		/* the rates of the verdict's level (strong), both errors */
 		CHECK(strstr(md, "**Validation:** Validated on 120 labelled models (40 derived, 80 not derived); "
-			"false-positive rate at the strong level: 1/80, 95% interval 0 to 0.05.") != NULL);
+			"at the strong level (this verdict's), false positives 1/80 (95% interval 0 to 0.05), misses "
+			"4/40 (95% interval 0.05 to 0.2).") != NULL);
 		CHECK(strstr(html, "<strong>Validation.</strong> Validated on 120 labelled models") != NULL);
 		CHECK(md_tables_ok(md));
 		CHECK(strstr(html, "<th>False-positive rate</th>") != NULL);
@@ -745,8 +747,8 @@ static void producer_variants_render(void)
 	html = render(render_html, doc, NULL);
 	CHECK(md && html);
 	if (md && html) {
-		CHECK(strstr(md, "| Phrase | Suspect (share of answers) | Teacher | Controls |") != NULL);
-		CHECK(strstr(md, "| i hope | 0.625 | 0.85 | 0 |") != NULL);
+		CHECK(strstr(md, "| Phrase | Where | Suspect (share of answers) | Teacher | Controls |") != NULL);
+		CHECK(strstr(md, "| i hope | " RENDER_ABSENT " | 0.625 | 0.85 | 0 |") != NULL);
 		CHECK(strstr(md, "| Identity claims | " RENDER_ABSENT " | " RENDER_ABSENT " | " RENDER_ABSENT
 			" | 40 | example-claude | not available (too little data for this signal)") != NULL);
 		CHECK(strstr(md, "effect 0.90, p-value 9.7e-9") != NULL);
@@ -920,17 +922,52 @@ static void output_cap_is_a_data_error(void)
 	json_decref(doc);
 }
 
-/* --write-html FILE / --write-md FILE: the fixture rendered, for tests/report-check.sh. */
+/*
+ * The fixture with 16 teachers (copies of its two, renamed, strongest first): the page-1
+ * claim of docs/report-format.md must hold for at least this many (tests/report-check.sh).
+ */
+static json_t *sixteen_teachers(void)
+{
+	static const char *const names[16] = { "gpt-4-turbo-2024-04-09", "gpt-3.5-turbo-0301",
+		"gpt4_0314", "text_davinci_003", "gpt-4o-2024-05-13", "gpt-4o-mini-2024-07-18",
+		"claude-3-opus-20240229", "claude-3-sonnet-20240229", "claude-2", "claude-2.1",
+		"gemini-pro", "gemini-1.5-pro-exp-0801", "mistral-large-2402", "Mixtral-8x7B-Instruct-v0.1",
+		"Meta-Llama-3-70B-Instruct", "Qwen1.5-72B-Chat" };
+	static const char *const families[16] = { "openai", "openai", "openai", "openai", "openai", "openai",
+		"anthropic", "anthropic", "anthropic", "anthropic", "google", "google", "mistral", "mistral",
+		"meta", "alibaba" };
+	json_t *doc = load_fixture(), *arr, *t;
+	size_t i;
+
+	if (!doc)
+		return NULL;
+	arr = json_array();
+	for (i = 0; i < 16; i++) {
+		t = json_deep_copy(at(doc, i ? "teachers.1" : "teachers.0"));
+		json_object_set_new(t, "model", json_string(names[i]));
+		json_object_set_new(t, "family", json_string(families[i]));
+		json_object_set_new(t, "rank", json_integer((json_int_t)i + 1));
+		json_array_append_new(arr, t);
+	}
+	json_object_set_new(doc, "teachers", arr);
+	set(doc, "conclusion.teacher", json_string(names[0]));
+	return doc;
+}
+
+/*
+ * --write-html FILE / --write-md FILE: the fixture rendered, for tests/report-check.sh;
+ * --write-html16 FILE: the fixture with 16 teachers (sixteen_teachers).
+ */
 static int write_fixture(const char *what, const char *file)
 {
-	json_t *doc = load_fixture();
+	json_t *doc = !strcmp(what, "--write-html16") ? sixteen_teachers() : load_fixture();
 	char *out;
 	FILE *fp;
 	int rc, ok;
 
 	if (!doc)
 		return 1;
-	out = render(!strcmp(what, "--write-html") ? render_html : render_md, doc, &rc);
+	out = render(strncmp(what, "--write-html", 12) ? render_md : render_html, doc, &rc);
 	json_decref(doc);
 	if (!out) {
 		fprintf(stderr, "test_render: %s\n", prov_error_msg());
@@ -1003,8 +1040,10 @@ static void conclusion_box_says_what_a_lawyer_quotes(void)
 	set(doc, "conclusion.verdict", json_string("none"));
 	set(doc, "conclusion.teacher", json_null());
 	md = render(render_md, doc, NULL);
-	CHECK(md && strstr(md, "> **No evidence that the suspect's outputs derive from any teacher in the "
-		"corpus.**") != NULL);
+	CHECK(md && strstr(md, "> **Not established: the suspect's outputs were not shown to derive from a "
+		"teacher in the corpus at any level the tool states (weak, moderate or strong); how often this "
+		"test misses documented distillations is unknown (no validation recorded for this corpus).**") != NULL);
+	CHECK(md && !strstr(md, "No evidence that"));
 	/* the robustness sentence whatever the verdict, when recorded */
 	CHECK(md && strstr(md, "**Robustness:** The verdict is the same") != NULL);
 	free(md);
@@ -1034,18 +1073,18 @@ static void new_fields_render_and_may_be_absent(void)
 		t1 = between(md, "### 3.1 ", "### 3.2 ");
 		t2 = between(md, "### 3.2 ", "### 3.3 ");
 		CHECK(strstr(t1, "#### Calibration against the null models\n\nAgainst 14 null models (control "
-			"models scanned in the suspect's place on its prompts): the suspect's statistic 0.41 lies 8.0 "
-			"null standard deviations above their mean 0.01 (t 7.90, df 13; p-value 1.2e-6, 2.4e-6 after "
-			"Holm's correction); it ranks 1 of 15 (the null models and the suspect; rank p-value 0.067, "
-			"exact).") != NULL);
+			"models scanned in the suspect's place on its prompts): score 7.90 (t, df 13); p-value 1.2e-6, "
+			"2.4e-6 after Holm's correction; rank 1 of 15 (the null models and the suspect, 1 the closest "
+			"to the teacher; rank p-value 0.067, exact). The suspect's statistic is 0.41, 8.0 null standard "
+			"deviations above the null models' mean 0.01 (the chart's axis).") != NULL);
 		CHECK(strstr(t1, "| ctrl-e | 0.31 | yes |") != NULL);
 		CHECK(strstr(t1, "#### Contaminated controls") != NULL && strstr(t1, "| ctrl-e | 0.31 | 5.10 | 1e-4 |"));
 		CHECK(strstr(t1, "3 of 40 answers identical to the teacher's") != NULL);
 		/* the second teacher has no calibration; its robustness is made from "without" */
 		CHECK(!strstr(t2, "Calibration") && !strstr(t2, "Contaminated"));
 		CHECK(strstr(t2, "| Robustness | With the control example-human-b left out, the verdict is weak. |") != NULL);
-		CHECK(strstr(t2, "about 240 prompts would be needed for a weak verdict; a moderate verdict is out of "
-			"reach with more prompts of this kind.") != NULL);
+		CHECK(strstr(t2, "about 240 prompts would be needed for a weak verdict; a moderate verdict is not "
+			"reachable by collecting more prompts of this kind.") != NULL);
 		CHECK(strstr(t2, "a moderate or strong") == NULL);
 		CHECK(strstr(t2, "0 of 40 answers identical") != NULL);
 		free(t1);
@@ -1063,7 +1102,7 @@ static void new_fields_render_and_may_be_absent(void)
 
 		set(t, "verdict", json_string("none"));
 		CHECK(render_basis_line(&b, doc, t) == 0 && b.data && strstr(b.data, "; a moderate or strong verdict is "
-			"out of reach with more prompts of this kind.") != NULL);
+			"not reachable by collecting more prompts of this kind.") != NULL);
 		pbuf_release(&b);
 		json_decref(t);
 	}
@@ -1222,6 +1261,130 @@ static void unstored_scan_says_so_first(void)
 	json_decref(doc);
 }
 
+/* Issue 20: every sentence says what the numbers support, no more. */
+static void words_match_the_numbers(void)
+{
+	json_t *doc = load_fixture();
+	struct pbuf b = PBUF_INIT(0);
+	char *md, *html;
+
+	if (!doc)
+		SKIP("fixture not found");
+	json_object_set_new(doc, "error_rates", parse(
+		"{\"status\": \"available\", \"rows\": ["
+		" {\"verdict\": \"strong\", \"tpr\": 0.3, \"fpr\": 0, \"positives\": 20, \"negatives\": 30},"
+		" {\"verdict\": \"moderate\", \"tpr\": 0.35, \"tpr_low\": 0.18, \"tpr_high\": 0.57, \"fpr\": 0.0333,"
+		"  \"fpr_low\": 0.006, \"fpr_high\": 0.167, \"positives\": 20, \"negatives\": 30},"
+		" {\"verdict\": \"weak\", \"tpr\": 0.4, \"fpr\": 0.1, \"positives\": 20, \"negatives\": 30}],"
+		" \"suspect_labelled\": {\"model\": \"suspect-x\", \"family\": \"openai\", \"derived\": true,"
+		" \"matched_by\": \"name\"}}"));
+	/* the validation line quotes the rates of the verdict's own level, both errors */
+	set(doc, "conclusion.verdict", json_string("moderate"));
+	CHECK(render_validation_words(&b, doc) == 0);
+	CHECK(b.data && strstr(b.data, "at the moderate level (this verdict's), false positives 1/30 (95% interval "
+		"0.006 to 0.167), misses 13/20 (95% interval 0.43 to 0.82)") != NULL);
+	CHECK(b.data && !strstr(b.data, "strong level"));
+	/* and says when the suspect is one of the validation's labelled models */
+	CHECK(b.data && strstr(b.data, "The suspect (suspect-x) is itself one of the labelled models of this "
+		"validation, labelled derived from the openai family (matched by name): these rates include its own "
+		"result") != NULL);
+	pbuf_reset(&b);
+	/* none is not a clearance: not established, with the weak level's miss rate */
+	set(doc, "conclusion.verdict", json_string("none"));
+	set(doc, "conclusion.teacher", json_null());
+	CHECK(render_headline(&b, doc) == 0);
+	CHECK_STR(b.data, "Not established: the suspect's outputs were not shown to derive from a teacher in the "
+		"corpus at any level the tool states (weak, moderate or strong); at the weak level this test missed "
+		"12 of 20 documented distillations in validation");
+	pbuf_reset(&b);
+	CHECK(render_validation_words(&b, doc) == 0);
+	CHECK(b.data && strstr(b.data, "at the weak level (the lowest the tool states), false positives 3/30") != NULL);
+	pbuf_reset(&b);
+	/* the descriptive signals that point to a family, named without a verdict */
+	CHECK(render_descriptive_line(&b, doc) == 0);
+	CHECK(b.data && !strncmp(b.data, "2 identity traces name openai; 1 refusal uses the template of openai "
+		"(section 3). These point to a family but are descriptive, not a verdict", 140));
+	pbuf_reset(&b);
+	md = render(render_md, doc, NULL);
+	html = render(render_html, doc, NULL);
+	CHECK(md && strstr(md, "> **Descriptive signals:** 2 identity traces name openai") != NULL);
+	CHECK(html && strstr(html, "<strong>Descriptive signals.</strong> 2 identity traces name openai") != NULL);
+	/* the rank beside the p-value in the summary table */
+	CHECK(md && strstr(md, "| Score | p-value (corrected) | Rank | Effect | Prompts |") != NULL);
+	CHECK(html && strstr(html, "<td class=\"n\">5.2e-9</td><td class=\"n\">1 of 15</td>") != NULL);
+	free(md);
+	free(html);
+	/* prompts needed beyond 20 times the prompts compared is not advice */
+	set(doc, "teachers.1.prompts_needed.weak", json_integer(69884));
+	CHECK(render_basis_line(&b, doc, at(doc, "teachers.1")) == 0);
+	CHECK(b.data && !strstr(b.data, "69") && strstr(b.data, "a weak or moderate verdict is not reachable by "
+		"collecting more prompts of this kind") != NULL);
+	pbuf_reset(&b);
+	set(doc, "teachers.1.prompts_needed.weak", json_integer(800));
+	CHECK(render_basis_line(&b, doc, at(doc, "teachers.1")) == 0);
+	CHECK(b.data && strstr(b.data, "about 800 prompts would be needed for a weak verdict") != NULL);
+	pbuf_release(&b);
+	json_decref(doc);
+}
+
+/* Issue 20, section 5: what the rendering dropped or broke. */
+static void rendering_keeps_what_the_numbers_distinguish(void)
+{
+	json_t *doc = load_fixture();
+	struct pbuf b = PBUF_INIT(0);
+	char *md, *html, *nav;
+
+	if (!doc)
+		SKIP("fixture not found");
+	/* the same words as an opening and within answers are two phrases: the table says which */
+	set(doc, "teachers.0.signals.phrases.top", parse(
+		"[{\"phrase\": \"sure here\", \"surface\": \"Sure! Here\", \"opening\": true, \"suspect_share\": 0.3,"
+		"  \"teacher_share\": 0.4, \"controls_share\": 0.01},"
+		" {\"phrase\": \"sure here\", \"surface\": \"Sure! Here\", \"opening\": false, \"suspect_share\": 0.05,"
+		"  \"teacher_share\": 0.06, \"controls_share\": 0.02}]"));
+	md = render(render_md, doc, NULL);
+	html = render(render_html, doc, NULL);
+	CHECK(md && strstr(md, "| Sure! Here | opens the answer | 0.3 |") != NULL);
+	CHECK(md && strstr(md, "| Sure! Here | within the answer | 0.05 |") != NULL);
+	CHECK(html && strstr(html, "Sure! Here\xe2\x80\x9d</td><td>opens the answer</td>") != NULL);
+	CHECK(html && strstr(html, "Sure! Here\xe2\x80\x9d</td><td>within the answer</td>") != NULL);
+	/* the contents box keeps each model name whole: no columns, names unbreakable */
+	nav = html ? between(html, "<nav>", "</nav>") : NULL;
+	CHECK(html && !strstr(html, "nav ol{margin:.2rem 0;padding-left:1.4rem;columns:2}") &&
+		!strstr(html, "nav ol{columns:2}"));
+	CHECK(nav && strstr(nav, "<a class=\"tn\" href=\"#t1\">example-gpt</a>") != NULL);
+	CHECK(html && strstr(html, "nav .tn{white-space:nowrap") != NULL);
+	free(nav);
+	/* following the re-run block literally appends no case */
+	CHECK(render_commands(&b, doc) == 0);
+	CHECK(b.data && strstr(b.data, "provenance scan ") && strstr(b.data, " --no-store ") != NULL);
+	CHECK(md && strstr(md, "--no-store --format json -o rerun.json\n") != NULL);
+	pbuf_release(&b);
+	free(md);
+	free(html);
+	json_decref(doc);
+}
+
+/* The summary table of 16 teachers: one compact table, every row, before the chart and sentences. */
+static void sixteen_teachers_summary_table(void)
+{
+	json_t *doc = sixteen_teachers();
+	char *html, *table;
+
+	if (!doc)
+		SKIP("fixture not found");
+	html = render(render_html, doc, NULL);
+	CHECK(html != NULL);
+	table = html ? between(html, "<table class=\"data summary\">", "</table>") : NULL;
+	CHECK(table && count(table, "<tr><td><a href=\"#t") == 16);
+	CHECK(table && strstr(table, "Qwen1.5-72B-Chat") != NULL);
+	CHECK(html && strstr(html, "table.summary{font-size:.74rem") != NULL);
+	CHECK(html && strstr(html, "<table class=\"data summary\">") < strstr(html, "<ul class=\"summaries\">"));
+	free(table);
+	free(html);
+	json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct unit_test tests[] = {
@@ -1244,9 +1407,13 @@ int main(int argc, char **argv)
 		UNIT_TEST(calibration_chart_has_a_fixed_axis_and_thresholds),
 		UNIT_TEST(wording_and_labels),
 		UNIT_TEST(unstored_scan_says_so_first),
+		UNIT_TEST(words_match_the_numbers),
+		UNIT_TEST(rendering_keeps_what_the_numbers_distinguish),
+		UNIT_TEST(sixteen_teachers_summary_table),
 	};
 
-	if (argc == 3 && (!strcmp(argv[1], "--write-html") || !strcmp(argv[1], "--write-md")))
+	if (argc == 3 && (!strcmp(argv[1], "--write-html") || !strcmp(argv[1], "--write-md") ||
+		    !strcmp(argv[1], "--write-html16")))
 		return write_fixture(argv[1], argv[2]);
 	return unit_run(__FILE__, tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

@@ -270,6 +270,13 @@ static void snapshot_binds_who_answered_what(void)
 	CHECK_STR(sn->sha256, h0);                          /* one pass or two: the same hash */
 	store_snapshot_free(sn);
 	CHECK_INT(store_snapshot_compare(s, "v", h0, now, &rows, &added), SNAPSHOT_SAME);
+	store_close(s);
+	/* where and when the file was imported, and its lines, are not content: the same snapshot */
+	run_sql(p, "UPDATE sources SET path = '/elsewhere/a.jsonl', imported_at = '1999-01-01T00:00:00Z';"
+		" UPDATE responses SET line = line + 10");
+	CHECK_INT(store_open(&s, p, 0), 0);
+	CHECK_INT(store_snapshot_hash(s, "v", now), 0);
+	CHECK_STR(now, h0);
 	/* features of version v for response 1: the snapshot changes; bound to another answer they are not used */
 	CHECK_INT(store_features_put(s, 1, "v", "blob", 4), 0);
 	CHECK_INT(store_snapshot_hash(s, "v", h1), 0);

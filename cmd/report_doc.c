@@ -1,15 +1,14 @@
 /*
- * analysis.c: sessions, suspects, and the report document.
+ * report_doc.c: the report document (report_doc.h) from a session's scan.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "cmd/analysis.h"
+#include "cmd/report_doc.h"
 #include "cmd/cmd.h"
+#include "cmd/report_model.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -18,698 +17,6 @@
 #define SPAN_MIN_TOKENS 8
 #define EXCERPT_CONTEXT 90
 #define MAX_LISTED 50
-
-int session_threads = 0;
-int session_scan_threads = 0;
-size_t session_memory = 0;
-
-/* The preparation's threads: session_threads if set, else $PROVENANCE_THREADS, else the online CPUs. */
-static int prep_threads(void)
-{
-	const char *e = getenv("PROVENANCE_THREADS");
-	long n;
-
-	if (session_threads > 0)
-		return session_threads;
-	if (e && *e) {
-		n = strtol(e, NULL, 10);
-		if (n >= 1 && n <= 256)
-			return (int)n;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n >= 1 && n <= 256 ? (int)n : 1;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int session_load_patterns(struct pat_lib **out, const char *file)
-{
-	size_t len = 0;
-	const char *text;
-	struct pbuf b = PBUF_INIT((size_t)16 << 20);
-	FILE *fp;
-	int rc;
-
-	if (!file) {
-		text = pat_builtin_text(&len);
-		return pat_lib_new(out, text, len, "built-in patterns");
-	}
-	fp = fopen(file, "rb");
-	if (!fp)
-		return prov_error(PROV_EIO, "%s: cannot open the pattern library", file);
-	for (;;) {
-		char chunk[8192];
-		size_t n = fread(chunk, 1, sizeof(chunk), fp);
-
-		if (n && (rc = pbuf_add(&b, chunk, n))) {
-			fclose(fp);
-			pbuf_release(&b);
-			return rc == PROV_EDATA ? prov_error(PROV_EDATA, "%s: larger than 16 MiB", file) : rc;
-		}
-		if (n < sizeof(chunk))
-			break;
-	}
-	rc = ferror(fp) ? prov_error(PROV_EIO, "%s: read error", file) : 0;
-	fclose(fp);
-	if (!rc)
-		rc = pat_lib_new(out, b.data ? b.data : "", b.len, file);
-	pbuf_release(&b);
-	return rc;
-}
-
-static uint8_t fold_of(const char *key)
-{
-	char c = key[0];
-	int v = c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0);
-
-	return (uint8_t)(v & 1);
-}
-
-/* ---------------------------------------------------------------- the corpus in memory, or in pieces */
-
-/* What one decoded answer costs beyond its stored bytes (the struct and the allocator's slack). */
-#define FEAT_OVERHEAD (sizeof(struct feat) + 48)
-
-/* The memory limit of this process's control group (cgroup v2, else v1), 0 if none is set. */
-static size_t cgroup_memory(void)
-{
-	static const char *const files[] = { "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes" };
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		FILE *fp = fopen(files[i], "r");
-		unsigned long long v = 0;
-		int n;
-
-		if (!fp)
-			continue;
-		n = fscanf(fp, "%llu", &v);    /* "max" (no limit) does not scan */
-		fclose(fp);
-		return n == 1 && v > 0 && v < ((unsigned long long)1 << 60) ? (size_t)v : 0;
-	}
-	return 0;
-}
-
-size_t session_memory_limit(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
-	size_t phys = pages > 0 && psz > 0 ? (size_t)pages * (size_t)psz : (size_t)8 << 30, cg = cgroup_memory();
-
-	if (session_memory)
-		return session_memory;
-	if (cg && cg < phys)
-		phys = cg;     /* a container's limit, not the host's memory */
-	return phys / 2;
-}
-
-/* Bytes a decoded answer of this row takes (features not stored yet: a guess from the answer's size). */
-static size_t row_bytes(const struct store_row *r)
-{
-	return FEAT_OVERHEAD + (r->stored ? r->blob_len : 4096);
-}
-
-/* Bytes the decoded answers to prompt q take in a chunk, with the chunk's pointers to them. */
-static size_t prompt_bytes(const struct session *se, size_t q)
-{
-	size_t nm = se->snap->nmodels, m, b = nm * sizeof(void *);
-
-	for (m = 0; m < nm; m++)
-		if (se->has[q * nm + m])
-			b += row_bytes(&se->snap->rows[se->cell[q * nm + m] - 1]);
-	return b;
-}
-
-/* Answers decoded into one piece of memory: cells[(q - q0) * nmodels + m], or col[q] for one model. */
-struct loaded {
-	struct session *se;
-	struct store *st;
-	size_t q0, q1;
-	long model;
-	const struct feat **cells;  /* borrowed: where the pointers go */
-	struct feat *f;             /* the decoded answers */
-	size_t nf, capf;
-};
-
-static void loaded_release(struct loaded *L)
-{
-	size_t i;
-
-	for (i = 0; i < L->nf; i++)
-		feat_release(&L->f[i]);
-	free(L->f);
-	L->f = NULL;
-	L->nf = L->capf = 0;
-}
-
-static const struct feat **loaded_cell(struct loaded *L, size_t q, size_t m)
-{
-	return L->model >= 0 ? &L->cells[q] : &L->cells[(q - L->q0) * L->se->snap->nmodels + m];
-}
-
-static int loaded_put(void *arg, size_t row, const void *blob, size_t len)
-{
-	struct loaded *L = arg;
-	const struct store_row *r = &L->se->snap->rows[row];
-	size_t nm = L->se->snap->nmodels;
-	int rc;
-
-	if (!L->se->has[r->prompt * nm + r->model])
-		return 0;    /* a model this session hides */
-	if (L->nf == L->capf)
-		return prov_error(PROV_EDB, "%s: more answers than the corpus had when it was read; run the command"
-			" again", L->se->snap_path);
-	if ((rc = feat_decode(&L->f[L->nf], blob, len)))
-		return rc;
-	*loaded_cell(L, r->prompt, r->model) = &L->f[L->nf++];
-	return 0;
-}
-
-/*
- * Decode the answers of prompts [q0, q1) (model < 0) or of one model (every
- * prompt) into L, pointers into `cells` (zeroed here). Answers whose features
- * are not stored (a read-only session) are computed from their text.
- */
-static int load_answers(struct loaded *L, struct session *se, struct store *st, size_t q0, size_t q1, long model,
-	const struct feat **cells)
-{
-	size_t nm = se->snap->nmodels, q, m, want = 0, got = 0;
-	struct pbuf text = PBUF_INIT(0);
-	int rc;
-
-	memset(L, 0, sizeof(*L));
-	L->se = se;
-	L->st = st;
-	L->q0 = model >= 0 ? 0 : q0;
-	L->q1 = model >= 0 ? se->snap->nprompts : q1;
-	L->model = model;
-	L->cells = cells;
-	for (q = L->q0; q < L->q1; q++)
-		for (m = model >= 0 ? (size_t)model : 0; m < (model >= 0 ? (size_t)model + 1 : nm); m++) {
-			*loaded_cell(L, q, m) = NULL;
-			want += se->has[q * nm + m];
-		}
-	L->capf = want;
-	L->f = prov_calloc(want + 1, sizeof(*L->f));
-	if (!L->f)
-		return PROV_ENOMEM;
-	if ((rc = store_features_each(st, se->fver, se->snap, L->q0, L->q1, model, loaded_put, L, NULL)))
-		goto fail;
-	for (q = L->q0; q < L->q1 && !rc; q++)
-		for (m = model >= 0 ? (size_t)model : 0; m < (model >= 0 ? (size_t)model + 1 : nm) && !rc; m++) {
-			const struct store_row *r;
-
-			if (!se->has[q * nm + m])
-				continue;
-			got++;
-			if (*loaded_cell(L, q, m))
-				continue;
-			r = &se->snap->rows[se->cell[q * nm + m] - 1];
-			if (r->stored) {
-				rc = prov_error(PROV_EDB, "%s: the features of response %lld are gone since the corpus was read;"
-					" run the command again", se->snap_path, (long long)r->response_id);
-				break;
-			}
-			if (L->nf == L->capf)
-				rc = prov_error(PROV_EINTERNAL, "load_answers: more answers than counted");
-			else if (!(rc = store_response_text(st, r->response_id, &text)) &&
-				 !(rc = feat_compute(&L->f[L->nf], text.data, text.len, se->lib, NULL)))
-				*loaded_cell(L, q, m) = &L->f[L->nf++];
-		}
-	pbuf_release(&text);
-	if (!rc && got != want)
-		rc = prov_error(PROV_EINTERNAL, "load_answers: %zu of %zu answers", got, want);
-	if (!rc)
-		return 0;
-fail:
-	loaded_release(L);
-	return rc;
-}
-
-/* Chunks of prompts whose decoded answers fit se->chunk_bytes (at least one prompt each). */
-static int plan_chunks(struct session *se)
-{
-	size_t np = se->snap->nprompts, q, acc = 0;
-	size_t *bytes = prov_calloc(np + 1, sizeof(*bytes));
-
-	free(se->chunk_at);
-	se->nchunks = 0;
-	se->chunk_at = prov_calloc(np + 2, sizeof(*se->chunk_at));
-	if (!bytes || !se->chunk_at) {
-		free(bytes);
-		return PROV_ENOMEM;
-	}
-	for (q = 0; q < np; q++)
-		bytes[q] = prompt_bytes(se, q);
-	for (q = 0; q < np; q++) {
-		if (q > se->chunk_at[se->nchunks] && acc + bytes[q] > se->chunk_bytes) {
-			se->chunk_at[++se->nchunks] = q;
-			acc = 0;
-		}
-		acc += bytes[q];
-	}
-	if (np)
-		se->chunk_at[++se->nchunks] = np;
-	free(bytes);
-	return 0;
-}
-
-/* The preparation from the store, a chunk of prompts at a time (docs/scaling.md). */
-static int prepare_streamed(struct session *se, struct eng_prep **out)
-{
-	size_t nm = se->snap->nmodels, np = se->snap->nprompts, m, k, widest = 0;
-	struct eng_build *b = NULL;
-	const struct feat **cells = NULL;
-	struct loaded L;
-	int rc, pass;
-
-	*out = NULL;
-	if ((rc = plan_chunks(se)))
-		return rc;
-	for (k = 0; k < se->nchunks; k++)
-		if (se->chunk_at[k + 1] - se->chunk_at[k] > widest)
-			widest = se->chunk_at[k + 1] - se->chunk_at[k];
-	cells = prov_calloc((widest > 1 ? widest : 1) * nm + np + 1, sizeof(*cells));
-	if (!cells)
-		return PROV_ENOMEM;
-	if ((rc = eng_build_begin(&b, &se->corpus, &se->params, prep_threads())))
-		goto done;
-	for (m = 0; m < nm && !rc; m++) {
-		if (!se->models[m].teacher)
-			continue;
-		if (!(rc = load_answers(&L, se, se->store, 0, np, (long)m, cells))) {
-			rc = eng_build_teacher(b, m, cells, 1);
-			loaded_release(&L);
-		}
-	}
-	for (pass = 0; pass < 2 && !rc; pass++)
-		for (k = 0; k < se->nchunks && !rc; k++) {
-			struct eng_chunk ch = { se->chunk_at[k], se->chunk_at[k + 1], cells };
-
-			if ((rc = load_answers(&L, se, se->store, ch.q0, ch.q1, -1, cells)))
-				break;
-			rc = pass ? eng_build_table(b, &ch) : eng_build_count(b, &ch);
-			loaded_release(&L);
-		}
-	if (!rc)
-		rc = eng_build_finish(b, out);
-done:
-	eng_build_free(b);
-	free(cells);
-	return rc;
-}
-
-/* Compute and store the features of rows stored without them (or with another version). */
-static int fill_features(struct session *se)
-{
-	struct store_snapshot *sn = se->snap;
-	struct pbuf text = PBUF_INIT(0), blob = PBUF_INIT(0);
-	size_t i, missing = 0;
-	int rc;
-
-	for (i = 0; i < sn->nrows; i++)
-		missing += !sn->rows[i].stored;
-	if (!missing)
-		return 0;
-	if ((rc = store_begin(se->store)))
-		return rc;
-	for (i = 0; i < sn->nrows && !rc; i++) {
-		struct store_row *r = &sn->rows[i];
-		struct feat f = { 0 };
-
-		if (r->stored)
-			continue;
-		if ((rc = store_response_text(se->store, r->response_id, &text)) ||
-		    (rc = feat_compute(&f, text.data, text.len, se->lib, NULL)))
-			break;
-		if (!(rc = feat_encode(&blob, &f)))
-			rc = store_features_put(se->store, r->response_id, se->fver, blob.data, blob.len);
-		feat_release(&f);
-	}
-	if (rc)
-		store_rollback(se->store);
-	else if (!(rc = store_commit(se->store))) {
-		/* the snapshot again: it binds the features now stored */
-		store_snapshot_free(se->snap);
-		se->snap = NULL;
-		rc = store_snapshot_load_opt(se->store, se->fver, STORE_SNAP_LEAN, &se->snap);
-	}
-	pbuf_release(&text);
-	pbuf_release(&blob);
-	return rc;
-}
-
-static void params_key(char *out, size_t n, const struct eng_params *p)
-{
-	char hex[PROV_SHA256_HEX];
-
-	prov_sha256_hex(hex, p, sizeof(*p));
-	snprintf(out, n, "%.16s", hex);
-}
-
-/*
- * Bytes the session holds whatever the mode: the rows, the per-cell maps, the
- * preparation (an upper bound, twice: built and encoded for the cache) and
- * 32 MiB for the pattern library, SQLite's page cache, the phrase counts
- * (candidates x teacher-family members, per thread; unknown before the
- * teachers are read) and the scan.
- */
-static size_t fixed_bytes(const struct session *se)
-{
-	size_t nm = se->snap->nmodels, np = se->snap->nprompts;
-
-	return se->snap->nrows * sizeof(struct store_row) + np * nm * (sizeof(void *) + 1 + sizeof(uint32_t)) +
-		2 * eng_prep_estimate(&se->corpus) + ((size_t)32 << 20);
-}
-
-/* Decode every answer of the corpus into se->resp (once). */
-static int session_load_all(struct session *se)
-{
-	size_t nm = se->snap->nmodels, np = se->snap->nprompts;
-	struct loaded L;
-	int rc;
-
-	if (se->resp)
-		return 0;
-	se->resp = prov_calloc(nm * np + 1, sizeof(*se->resp));
-	if (!se->resp)
-		return PROV_ENOMEM;
-	if ((rc = load_answers(&L, se, se->store, 0, np, -1, se->resp))) {
-		free(se->resp);
-		se->resp = NULL;
-		return rc;
-	}
-	se->feats = L.f;
-	se->nfeats = L.nf;
-	se->corpus.resp = se->resp;
-	return 0;
-}
-
-int session_open(struct session **out, const char *db_path, const char *patterns_file, int readonly)
-{
-	struct session *se;
-	size_t i, nm, np, need = 0, fixed;
-	int rc, any_teacher = 0;
-
-	*out = NULL;
-	se = prov_calloc(1, sizeof(*se));
-	if (!se)
-		return PROV_ENOMEM;
-	se->snap_path = db_path;
-	eng_params_default(&se->params);
-	if ((rc = session_load_patterns(&se->lib, patterns_file)))
-		goto fail;
-	feat_version_string(se->fver, se->lib);
-	if ((rc = store_open(&se->store, db_path, readonly ? STORE_RDONLY : 0)))
-		goto fail;
-	if ((rc = store_snapshot_load_opt(se->store, se->fver, STORE_SNAP_LEAN, &se->snap)))
-		goto fail;
-	if (!readonly && (rc = fill_features(se)))
-		goto fail;
-	nm = se->snap->nmodels;
-	np = se->snap->nprompts;
-	se->models = prov_calloc(nm + 1, sizeof(*se->models));
-	se->fold = prov_calloc(np + 1, sizeof(*se->fold));
-	se->has = prov_calloc(nm * np + 1, 1);
-	se->cell = prov_calloc(nm * np + 1, sizeof(*se->cell));
-	if (!se->models || !se->fold || !se->has || !se->cell) {
-		rc = PROV_ENOMEM;
-		goto fail;
-	}
-	if (se->snap->nrows >= UINT32_MAX) {
-		rc = prov_error(PROV_EDATA, "%s: more than %u answers in one corpus", db_path, UINT32_MAX - 1);
-		goto fail;
-	}
-	for (i = 0; i < se->snap->nrows; i++) {
-		const struct store_row *r = &se->snap->rows[i];
-
-		se->has[r->prompt * nm + r->model] = 1;
-		se->cell[r->prompt * nm + r->model] = (uint32_t)i + 1;
-		need += row_bytes(r);
-	}
-	for (i = 0; i < nm; i++) {
-		se->models[i].name = se->snap->models[i].name;
-		se->models[i].family = se->snap->models[i].family;
-		se->models[i].teacher = se->snap->models[i].teacher;
-		any_teacher |= se->models[i].teacher;
-	}
-	for (i = 0; i < np; i++)
-		se->fold[i] = fold_of(se->snap->prompts[i].key);
-	se->corpus.nmodels = nm;
-	se->corpus.models = se->models;
-	se->corpus.nprompts = np;
-	se->corpus.fold = se->fold;
-	se->corpus.has = se->has;
-	/*
-	 * Every answer is decoded only when the preparation must be computed and
-	 * they fit the limit; otherwise the preparation reads them in chunks and a
-	 * scan reads the suspect's prompts alone (docs/scaling.md).
-	 */
-	se->limit = session_memory_limit();
-	fixed = fixed_bytes(se);
-	se->chunk_bytes = se->limit > fixed ? se->limit - fixed : 0;
-	se->fits = need + nm * np * sizeof(void *) <= se->chunk_bytes;
-	if (se->chunk_bytes < ((size_t)8 << 20)) {
-		if (!cmd_quiet && any_teacher && se->limit < fixed)
-			fprintf(stderr, "provenance: a memory limit of %zu MB is below what this corpus needs besides its"
-				" answers (about %zu MB); working in the smallest chunks (8 MB)\n", se->limit >> 20,
-				fixed >> 20);
-		se->chunk_bytes = (size_t)8 << 20;
-	}
-	if (any_teacher) {
-		/* PROVENANCE_NAIVE_PREP=1: the plain implementation, never cached (for the equivalence test) */
-		const char *nv = getenv("PROVENANCE_NAIVE_PREP");
-		int naive = nv && !strcmp(nv, "1");
-		char key[256], pk[20];
-		struct pbuf blob = PBUF_INIT(0);
-		double t0 = now_seconds();
-
-		params_key(pk, sizeof(pk), &se->params);
-		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
-		rc = naive ? 0 : store_cache_get(se->store, key, &blob);
-		if (rc == 1 && eng_prep_decode_take(&se->prep, &blob, &se->corpus, &se->params) == 0) {
-			se->prep_cached = 1;
-			rc = 0;
-		} else if (rc >= 0) {
-			pbuf_release(&blob);
-			if ((naive || se->fits) && (rc = session_load_all(se)))
-				goto fail;
-			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) : !se->resp ?
-				prepare_streamed(se, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
-				prep_threads());
-			if (!rc && !readonly && !naive && !(rc = eng_prep_encode(&blob, se->prep)))
-				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
-		}
-		se->prep_seconds = now_seconds() - t0;
-		pbuf_release(&blob);
-		if (rc)
-			goto fail;
-	}
-	*out = se;
-	return 0;
-fail:
-	session_close(se);
-	return rc;
-}
-
-int session_keep_answers(struct session *se)
-{
-	return se->fits ? session_load_all(se) : 0;
-}
-
-int session_without(struct session **out, struct session *base, const char *const *names, size_t n)
-{
-	struct session *se;
-	size_t nm = base->snap->nmodels, np = base->snap->nprompts, m, q, k;
-	int rc;
-
-	*out = NULL;
-	if (base->prep && base->fits && (rc = session_load_all(base)))
-		return rc;
-	se = prov_calloc(1, sizeof(*se));
-	if (!se)
-		return PROV_ENOMEM;
-	*se = *base;
-	se->base = base;
-	se->prep = NULL;
-	se->chunk_at = NULL;
-	se->excluded = names;
-	se->nexcluded = n;
-	se->has = prov_calloc(nm * np + 1, 1);
-	se->resp = base->resp ? prov_calloc(nm * np + 1, sizeof(*se->resp)) : NULL;
-	if (!se->has || (base->resp && !se->resp)) {
-		free(se->has);
-		free(se->resp);
-		free(se);
-		return PROV_ENOMEM;
-	}
-	memcpy(se->has, base->has, nm * np);
-	if (base->resp)
-		memcpy(se->resp, base->resp, nm * np * sizeof(*se->resp));
-	for (m = 0; m < nm; m++)
-		for (k = 0; k < n; k++)
-			if (!strcmp(base->models[m].name, names[k]))
-				for (q = 0; q < np; q++) {
-					se->has[q * nm + m] = 0;
-					if (se->resp)
-						se->resp[q * nm + m] = NULL;
-				}
-	se->corpus.resp = se->resp;
-	se->corpus.has = se->has;
-	rc = !base->prep ? 0 : !se->resp ? prepare_streamed(se, &se->prep) :
-		eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads());
-	if (rc) {
-		session_close(se);
-		return rc;
-	}
-	*out = se;
-	return 0;
-}
-
-void session_close(struct session *se)
-{
-	size_t i;
-
-	if (!se)
-		return;
-	eng_prep_free(se->prep);
-	free(se->resp);
-	free(se->has);
-	free(se->chunk_at);
-	if (se->base) {
-		free(se);
-		return;
-	}
-	for (i = 0; i < se->nfeats; i++)
-		feat_release(&se->feats[i]);
-	free(se->feats);
-	free(se->cell);
-	free(se->models);
-	free(se->fold);
-	store_snapshot_free(se->snap);
-	store_close(se->store);
-	pat_lib_free(se->lib);
-	free(se);
-}
-
-/* ------------------------------------------------------------ suspects */
-
-void suspect_free(struct suspect *s)
-{
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < s->n; i++) {
-		free(s->recs[i].id);
-		free(s->recs[i].prompt);
-		free(s->recs[i].response);
-		free(s->recs[i].model);
-		free(s->recs[i].sampling_json);
-		free(s->recs[i].served_model);
-		if (s->feats)
-			feat_release(&s->feats[i]);
-	}
-	free(s->recs);
-	free(s->feats);
-	free(s->path);
-	free(s);
-}
-
-int suspect_load(struct suspect **out, const char *path, const struct pat_lib *lib)
-{
-	struct suspect *s;
-	struct jl_reader *r = NULL;
-	struct jl_record rec;
-	size_t cap = 0, i;
-	int rc, got;
-
-	*out = NULL;
-	s = prov_calloc(1, sizeof(*s));
-	if (!s)
-		return PROV_ENOMEM;
-	s->path = prov_strdup(path);
-	if (!s->path) {
-		rc = PROV_ENOMEM;
-		goto done;
-	}
-	if ((rc = jl_open(&r, path, NULL)))
-		goto done;
-	while ((got = jl_next(r, &rec)) == 1) {
-		struct srec *sr;
-
-		if ((rc = prov_grow(&s->recs, &cap, s->n, sizeof(*s->recs), 256)))
-			goto done;
-		sr = &s->recs[s->n++];
-		memset(sr, 0, sizeof(*sr));
-		sr->line = rec.line;
-		sr->prompt = prov_strndup(rec.prompt, rec.prompt_len);
-		sr->prompt_len = rec.prompt_len;
-		sr->response = prov_strndup(rec.response, rec.response_len);
-		sr->response_len = rec.response_len;
-		sr->id = rec.id ? prov_strdup(rec.id) : NULL;
-		sr->model = rec.model ? prov_strdup(rec.model) : NULL;
-		sr->sampling_json = rec.sampling_json ? prov_strdup(rec.sampling_json) : NULL;
-		sr->served_model = rec.served_model ? prov_strdup(rec.served_model) : NULL;
-		if (!sr->prompt || !sr->response || (rec.id && !sr->id) || (rec.model && !sr->model) ||
-		    (rec.sampling_json && !sr->sampling_json) || (rec.served_model && !sr->served_model)) {
-			rc = PROV_ENOMEM;
-			goto done;
-		}
-		if ((rc = text_prompt_key(sr->key, rec.prompt, rec.prompt_len)))
-			goto done;
-	}
-	if (got < 0) {
-		rc = got;
-		goto done;
-	}
-	snprintf(s->sha256, sizeof(s->sha256), "%s", jl_sha256(r));
-	s->size = jl_size(r);
-	s->lines = jl_lines(r);
-	s->feats = prov_calloc(s->n + 1, sizeof(*s->feats));
-	if (!s->feats) {
-		rc = PROV_ENOMEM;
-		goto done;
-	}
-	for (i = 0; i < s->n; i++) {
-		if ((rc = feat_compute(&s->feats[i], s->recs[i].response, s->recs[i].response_len, lib, NULL))) {
-			char msg[512];
-
-			snprintf(msg, sizeof(msg), "%s", prov_error_msg());
-			rc = prov_error(rc, "%s:%ld: %s", path, s->recs[i].line, msg);
-			goto done;
-		}
-	}
-done:
-	jl_free(r);
-	if (rc) {
-		suspect_free(s);
-		return rc;
-	}
-	*out = s;
-	return 0;
-}
-
-const char *suspect_default_name(const struct suspect *s)
-{
-	const char *m = s->n ? s->recs[0].model : NULL, *base;
-	size_t i;
-
-	for (i = 1; m && i < s->n; i++)
-		if (!s->recs[i].model || strcmp(s->recs[i].model, m))
-			m = NULL;
-	if (m)
-		return m;
-	base = strrchr(s->path, '/');
-	return base ? base + 1 : s->path;
-}
-
-/* ------------------------------------------------------------ the report document */
 
 static json_t *jnum(double x)
 {
@@ -732,29 +39,6 @@ static double sig(double x, int digits)
 static json_t *jsig(double x, int digits)
 {
 	return jnum(sig(x, digits));
-}
-
-/* p-values in sentences, by the renderers' rule: "5.2e-9", "0.023", "1". */
-static const char *fmt_p(char *buf, size_t n, double p)
-{
-	if (p < 0.001 && p > 0) {
-		char tmp[32], *e;
-
-		snprintf(tmp, sizeof(tmp), "%.1e", p);
-		e = strchr(tmp, 'e');
-		if (e && e[1] == '-') {
-			char *d = e + 2;
-
-			while (*d == '0' && d[1])
-				d++;
-			snprintf(buf, n, "%.*se-%s", (int)(e - tmp), tmp, d);
-			return buf;
-		}
-		snprintf(buf, n, "%s", tmp);
-	} else {
-		snprintf(buf, n, "%.2g", p);
-	}
-	return buf;
 }
 
 /* Cut an excerpt around [start, end) of text, snapped to UTF-8 and word boundaries. */
@@ -907,7 +191,7 @@ static int prompt_row(struct ctx *cx, size_t q, const struct feat *const **row, 
 	if (!cx->rowbuf)
 		return PROV_ENOMEM;
 	*row = cx->rowbuf;
-	return load_answers(L, se, cx->reader, q, q + 1, -1, cx->rowbuf);
+	return session_load_answers(L, se, cx->reader, q, q + 1, -1, cx->rowbuf);
 }
 
 static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
@@ -975,7 +259,7 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 				free(more);
 				more = NULL;
 			}
-			loaded_release(&L);
+			session_loaded_release(&L);
 			if (!rc) {
 				qsort(common, total, sizeof(*common), cmp_u64);
 				ncommon = total;
@@ -1282,24 +566,49 @@ static json_t *robustness_json(const struct eng_teacher *et, const struct sessio
 	return o;
 }
 
+/*
+ * Where the suspect stands among the null models for one teacher, in words that match its rank:
+ * "closer to T's than all 15 control models", "closer to T's than 9 of the 15 control models",
+ * "not closer to T's than any of the 15 control models".
+ */
+static void standing(char *buf, size_t size, const struct eng_teacher *et, const char *t)
+{
+	int beaten = et->null_k + 1 - et->rank;
+
+	if (et->null_k <= 0)
+		snprintf(buf, size, "compared with %s's without control models", t);
+	else if (beaten >= et->null_k)
+		snprintf(buf, size, "closer to %s's than those of all %d control models", t, et->null_k);
+	else if (beaten > 0)
+		snprintf(buf, size, "closer to %s's than those of %d of the %d control models", t, beaten, et->null_k);
+	else
+		snprintf(buf, size, "not closer to %s's than those of any of the %d control models", t, et->null_k);
+}
+
+/*
+ * One teacher's sentence for the summary. One statistic throughout the report: the score of the
+ * summary table (the calibrated t), the corrected calibrated p-value and, beside it, the rank.
+ */
 static char *summary_sentence(const struct eng_teacher *et, const struct session *se)
 {
 	const char *t = se->models[et->model].name;
-	char p[32], buf[768];
+	char p[48], w[48], pos[384], num[200], buf[1024];
 
-	fmt_p(p, sizeof(p), et->p_holm);
+	/* the p-value as the summary table prints it (rf_p), so that the two read the same */
+	snprintf(p, sizeof(p), "%s", rf_p(et->p_holm).s);
+	snprintf(w, sizeof(w), "%s", rf_p(se->params.weak_p).s);
+	standing(pos, sizeof(pos), et, t);
+	snprintf(num, sizeof(num), "score %.2f, calibrated p = %s after correction across teachers, rank %d of %d",
+		et->score, p, et->rank, et->null_k + 1);
 	switch (et->verdict) {
 	case V_STRONG:
 	case V_MODERATE:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than any of the %d control models'"
-			" are when each is scanned the same way (%.1f null standard deviations above their mean;"
-			" calibrated p = %s after correction across teachers): %s evidence.", t, et->null_k, et->position, p,
-			eng_verdict_name(et->verdict));
+		snprintf(buf, sizeof(buf), "The suspect's answers are %s, each scanned the same way (%s): %s evidence.",
+			pos, num, eng_verdict_name(et->verdict));
 		break;
 	case V_WEAK:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than most of the %d control models'"
-			" are (%.1f null standard deviations above their mean, calibrated p = %s after correction), but not"
-			" beyond every control model or not by enough: weak evidence.", t, et->null_k, et->position, p);
+		snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but %s: weak evidence.", pos, num,
+			et->rank == 1 ? "not by enough for a moderate verdict" : "not closer than every control model");
 		break;
 	case V_INCONCLUSIVE:
 		snprintf(buf, sizeof(buf), "No calibrated verdict for %s: %s (%ld of the suspect's answers paired with"
@@ -1308,8 +617,12 @@ static char *summary_sentence(const struct eng_teacher *et, const struct session
 			se->params.min_null);
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "The suspect's answers are not closer to %s's than the control models' own"
-			" answers are (calibrated p = %s, rank %d of %d): no evidence.", t, p, et->rank, et->null_k + 1);
+		/* rank 1 of 16 is closer than every control: "not closer" would contradict the rank */
+		if (et->rank < et->null_k + 1)
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but not significantly so: not by"
+				" enough to reach the weak level (corrected p below %s): no evidence.", pos, num, w);
+		else
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s): no evidence.", pos, num);
 	}
 	return prov_strdup(buf);
 }
@@ -1404,7 +717,38 @@ static json_t *limitations_json(void)
  * corpus snapshot, tool version and pattern library, from the group (whole
  * files or slices) whose size is closest to the number of answers scanned.
  */
-static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count)
+/*
+ * The suspect as a labelled model of the validation: the validation's suspects[] entry whose model is
+ * the suspect's name (validate stores labelled models by name), as {model, family, derived,
+ * matched_by}; NULL when it is not one of them.
+ */
+static json_t *labelled_suspect(const json_t *vdoc, const char *name)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(vdoc, "suspects"), i, v) {
+		const char *m = json_string_value(json_object_get(v, "model"));
+		const char *fam = json_string_value(json_object_get(v, "family"));
+		json_t *o;
+		int derived;
+
+		if (!m || !name || strcmp(m, name))
+			continue;
+		/* validate: derived = not a reference left out and a family other than "none" */
+		derived = fam && strcmp(fam, "none") && strcmp(fam, "reference (left out)");
+		o = json_object();
+		json_object_set_new(o, "model", json_string(m));
+		if (derived)
+			json_object_set_new(o, "family", json_string(fam));
+		json_object_set_new(o, "derived", json_boolean(derived));
+		json_object_set_new(o, "matched_by", json_string("name"));
+		return o;
+	}
+	return NULL;
+}
+
+static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count, const char *name)
 {
 	struct pbuf res = PBUF_INIT(0);
 	char created[32], buf[1024];
@@ -1475,6 +819,12 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 		json_array_append_new(rows, r);
 	}
 	json_object_set_new(o, "rows", rows);
+	{
+		json_t *lab = labelled_suspect(doc, name);
+
+		if (lab)
+			json_object_set_new(o, "suspect_labelled", lab);
+	}
 	json_object_set(o, "auc_family", json_object_get(best, "auc_family") ? json_object_get(best, "auc_family") :
 		json_null());
 	json_decref(doc);
@@ -1514,99 +864,6 @@ static void suspect_collection_json(json_t *o, const struct suspect *s, size_t f
 }
 
 
-/*
- * The scan of a streamed corpus: the answers to the prompts the suspect
- * matched are read a chunk at a time (each chunk within the session's chunk
- * size) into the engine's per-answer similarities and let go, except the
- * teachers', which the scan and the evidence quote (*local: a prompts x models
- * array holding only those, decoded into *held).
- */
-static int scan_streamed(struct eng_result **res, struct ctx *cx, struct eng_corpus *corp,
-	const struct eng_suspect *es, struct loaded *held, const struct feat ***local, const int *tidx,
-	size_t nteachers)
-{
-	struct session *se = cx->se;
-	size_t nm = se->snap->nmodels, np = se->snap->nprompts, i, q, m, n = 0;
-	uint8_t *want = prov_calloc(np + 1, 1);
-	const struct feat **cells = NULL;
-	struct eng_sims *ss = NULL;
-	int rc = 0;
-
-	*local = prov_calloc(nm * np + 1, sizeof(**local));
-	if (!want || !*local) {
-		free(want);
-		return PROV_ENOMEM;
-	}
-	for (i = 0; i < cx->count; i++)
-		if (cx->pidx[i] >= 0)
-			want[cx->pidx[i]] = 1;
-	for (q = 0; q < np; q++)
-		if (want[q])
-			for (m = 0; m < nm; m++)
-				n += se->models[m].teacher && se->has[q * nm + m];
-	memset(held, 0, sizeof(*held));
-	held->f = prov_calloc(n + 1, sizeof(*held->f));
-	if (!held->f || (rc = eng_sims_begin(&ss, se->prep, corp, es))) {
-		rc = rc ? rc : PROV_ENOMEM;
-		goto done;
-	}
-	held->capf = n;
-	for (q = 0; q < np && !rc; q++) {
-		struct loaded L;
-		struct eng_chunk k;
-		size_t q0 = q, bytes = 0, c;
-
-		if (!want[q])
-			continue;
-		/* a run of wanted prompts, cut where it would pass the chunk size */
-		while (q < np && want[q]) {
-			size_t b = prompt_bytes(se, q);
-
-			if (q > q0 && bytes + b > se->chunk_bytes)
-				break;
-			bytes += b;
-			q++;
-		}
-		free(cells);
-		cells = prov_calloc((q - q0) * nm + 1, sizeof(*cells));
-		if (!cells) {
-			rc = PROV_ENOMEM;
-			break;
-		}
-		if ((rc = load_answers(&L, se, cx->reader, q0, q, -1, cells)))
-			break;
-		k.q0 = q0;
-		k.q1 = q;
-		k.resp = cells;
-		rc = eng_sims_add(ss, se->prep, es, &k);
-		/* the teachers' answers move into held (their token arrays with them); the rest are let go */
-		for (c = 0; c < (q - q0) * nm; c++) {
-			struct feat *f = (struct feat *)cells[c];
-
-			if (!f)
-				continue;
-			if (se->models[c % nm].teacher && held->nf < held->capf) {
-				held->f[held->nf] = *f;
-				(*local)[q0 * nm + c] = &held->f[held->nf++];
-			} else {
-				feat_release(f);
-			}
-		}
-		free(L.f);
-		q--;    /* the loop's q++ */
-	}
-	corp->resp = *local;
-	cx->resp = *local;
-	if (!rc)
-		rc = eng_scan_sims(res, se->prep, corp, es, ss, nteachers ? tidx : NULL, nteachers,
-			session_scan_threads > 0 ? session_scan_threads : prep_threads());
-done:
-	eng_sims_free(ss);
-	free(cells);
-	free(want);
-	return rc;
-}
-
 int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
 	size_t count, const char *name, const char *const *teachers, size_t nteachers)
 {
@@ -1617,8 +874,11 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	const struct feat **local = NULL;
 	struct eng_result *res = NULL;
 	json_t *doc = NULL, *tarr, *o, *models;
-	int *tidx = NULL, rc = 0;
-	size_t i, j, nm = se->snap->nmodels;
+	int *tidx = NULL, *ttested = NULL, rc = 0;
+	size_t i, j, nm = se->snap->nmodels, ntested = 0, nuntested = 0, nhidden = 0, most = 0;
+	long *shared = NULL;
+	uint8_t *hide = NULL;
+	struct session *base = se;
 	char buf[1024];
 
 	*out = NULL;
@@ -1633,7 +893,10 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	cx.fold = prov_calloc(count + 1, sizeof(*cx.fold));
 	cx.fp = prov_calloc(count + 1, sizeof(*cx.fp));
 	tidx = prov_calloc(nteachers + 1, sizeof(*tidx));
-	if (!cx.pidx || !cx.fold || !cx.fp || !tidx) {
+	ttested = prov_calloc(nm + 1, sizeof(*ttested));
+	shared = prov_calloc(nm + 1, sizeof(*shared));
+	hide = prov_calloc(nm + 1, 1);
+	if (!cx.pidx || !cx.fold || !cx.fp || !tidx || !ttested || !shared || !hide) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -1654,7 +917,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 
 		cx.fp[i] = &s->feats[first + i];
 		cx.pidx[i] = store_snapshot_match(se->snap, sr->id, sr->key, &how);
-		cx.fold[i] = fold_of(sr->key);
+		cx.fold[i] = session_fold(sr->key);
 		if (how == MATCH_ID_AND_TEXT)
 			cx.by_id_and_text++;
 		else if (how == MATCH_ID)
@@ -1662,6 +925,36 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		else if (how == MATCH_TEXT)
 			cx.by_text++;
 	}
+	/*
+	 * A model that answered fewer than min_prompts of the suspect's prompts
+	 * takes no part in this scan: not tested as a teacher, no control, no null
+	 * model, hidden from the preparation (session_hiding), listed once in
+	 * "not_tested" (docs/method.md, "Models that share too few prompts").
+	 */
+	for (i = 0; i < count; i++)
+		if (cx.pidx[i] >= 0)
+			for (j = 0; j < nm; j++)
+				shared[j] += se->has[(size_t)cx.pidx[i] * nm + j];
+	for (j = 0; j < nm; j++) {
+		int wanted = se->models[j].teacher;
+
+		if (nteachers) {
+			wanted = 0;
+			for (i = 0; i < nteachers; i++)
+				wanted |= tidx[i] == (int)j;
+		}
+		hide[j] = shared[j] < se->params.min_prompts;
+		nhidden += hide[j];
+		if (wanted && hide[j])
+			nuntested++;
+		else if (wanted)
+			ttested[ntested++] = (int)j;
+		if (wanted && (size_t)shared[j] > most)
+			most = (size_t)shared[j];
+	}
+	if (se->prep && ntested && nhidden && (rc = session_hiding(&se, base, reader, hide)))
+		goto done;
+	cx.se = se;
 	corp = se->corpus;
 	cx.resp = se->resp;
 	doc = json_object();
@@ -1699,8 +992,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		json_t *m = json_object();
 		size_t q, cnt = 0;
 
-		for (q = 0; q < se->snap->nprompts; q++)
-			cnt += se->has[q * nm + j];
+		for (q = 0; q < base->snap->nprompts; q++)
+			cnt += base->has[q * nm + j];
 		json_object_set_new(m, "model", json_string(se->models[j].name));
 		json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) : json_null());
 		json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
@@ -1709,6 +1002,27 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	}
 	json_object_set_new(o, "models", models);
 	json_object_set_new(doc, "corpus", o);
+	if (se->prep) {
+		json_t *nt = json_array();
+
+		for (j = 0; j < nm; j++) {
+			json_t *m;
+
+			if (!hide[j])
+				continue;
+			m = json_object();
+			json_object_set_new(m, "model", json_string(se->models[j].name));
+			json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) :
+				json_null());
+			json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
+			json_object_set_new(m, "shared_prompts", json_integer(shared[j]));
+			snprintf(buf, sizeof(buf), "not tested: shares %ld prompt%s with the suspect (at least %d are needed"
+				" to take part)", shared[j], shared[j] == 1 ? "" : "s", se->params.min_prompts);
+			json_object_set_new(m, "reason", json_string(buf));
+			json_array_append_new(nt, m);
+		}
+		json_object_set_new(doc, "not_tested", nt);
+	}
 	if ((rc = add_claims_and_refusals(doc, &cx)))
 		goto done;
 	tarr = json_array();
@@ -1717,12 +1031,12 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	es.resp = (const struct feat *const *)cx.fp;
 	es.prompt = cx.pidx;
 	es.fold = cx.fold;
-	if (se->prep) {
+	if (se->prep && ntested) {
 		/* a streamed corpus: the answers to the suspect's prompts, read through this worker's connection */
-		if (se->resp ? (rc = eng_scan_mt(&res, se->prep, &corp, &es, nteachers ? tidx : NULL, nteachers,
-			session_scan_threads > 0 ? session_scan_threads : prep_threads())) :
-		    (rc = scan_streamed(&res, &cx, &corp, &es, &held, &local, tidx, nteachers)))
+		if ((rc = session_scan(&res, se, cx.reader, &corp, &es, &held, &local, ttested, ntested)))
 			goto done;
+		if (local)
+			cx.resp = local;
 		json_object_set_new(o, "median_words", jnum(res->median_tokens));
 		for (i = 0; i < res->nteachers; i++) {
 			const struct eng_teacher *et = &res->t[i];
@@ -1871,47 +1185,93 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	if (res && res->conclusion >= 0) {
 		const struct eng_teacher *et = &res->t[res->conclusion];
 		const struct eng_model *tm = &se->models[et->model];
-		char p[32];
 
 		json_object_set_new(o, "teacher", json_string(tm->name));
 		json_object_set_new(o, "family", tm->family ? json_string(tm->family) : json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(et->verdict)));
 		snprintf(buf, sizeof(buf), "Of the teachers in the corpus, the suspect's answers resemble %s's (family %s)"
-			" beyond what the %d control models, each scanned the same way, show (%.1f null standard deviations"
-			" above their mean; calibrated p = %s after correction across teachers): %s evidence that the"
-			" suspect's outputs derive from that family. This is a statement about similarity of outputs, not"
-			" proof of copying.", tm->name, eng_family(tm), et->null_k, et->position,
-			fmt_p(p, sizeof(p), et->p_holm), eng_verdict_name(et->verdict));
+			" beyond what the %d control models, each scanned the same way, show (score %.2f, calibrated p = %s"
+			" after correction across teachers, rank %d of %d): %s evidence that the suspect's outputs derive"
+			" from that family. This is a statement about similarity of outputs, not proof of copying.",
+			tm->name, eng_family(tm), et->null_k, et->score, rf_p(et->p_holm).s, et->rank,
+			et->null_k + 1, eng_verdict_name(et->verdict));
+		if (nuntested) {
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, sizeof(buf) - l, " %zu of the corpus's %zu teachers were tested; %zu share%s fewer"
+				" than %d prompts with the suspect and take no part (see \"Not tested\").", ntested,
+				ntested + nuntested, nuntested, nuntested == 1 ? "s" : "", se->params.min_prompts);
+		}
 	} else {
 		enum eng_verdict v = res ? res->verdict : V_INCONCLUSIVE;
+		int null_short = 0;
 
+		/* every teacher tested but none with enough null models: the panel, not the suspect, is short */
+		for (i = 0; res && i < res->nteachers; i++)
+			if (res->t[i].n >= se->params.min_prompts && res->t[i].null_k < se->params.min_null)
+				null_short++;
 		json_object_set_new(o, "teacher", json_null());
 		json_object_set_new(o, "family", json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(v)));
 		if (!se->prep)
 			snprintf(buf, sizeof(buf), "No teacher comparison was possible: the corpus holds no teacher. The"
 				" identity claims and refusal templates below need no corpus.");
-		else if (v == V_INCONCLUSIVE)
+		else if (!ntested) {
+			json_object_set_new(o, "cause", json_string("no_shared_prompts"));
+			snprintf(buf, sizeof(buf), "No teacher could be tested: none of the %zu teacher%s shares at least %d"
+				" of the suspect's prompts (the most any shares: %zu): inconclusive. Ask the suspect the corpus"
+				" prompts (provenance corpus prompts).", nuntested, nuntested == 1 ? "" : "s",
+				se->params.min_prompts, most);
+		} else if (v == V_INCONCLUSIVE && res && null_short && null_short == (int)res->nteachers) {
+			json_object_set_new(o, "cause", json_string("no_controls"));
+			if (!res->references)
+				snprintf(buf, sizeof(buf), "No calibrated test was possible: the corpus holds no control"
+					" (reference) models that answered the suspect's prompts, and the teachers of other"
+					" families are too few to stand in for them (at least %d null models are needed):"
+					" inconclusive. Import reference models, each with its maker as family (provenance"
+					" corpus import --role reference --family MAKER FILE).", se->params.min_null);
+			else
+				snprintf(buf, sizeof(buf), "No calibrated test was possible: too few control models answered"
+					" the suspect's prompts (%d reference model%s; at least %d null models are needed):"
+					" inconclusive. Import more reference models, each with its maker as family (provenance"
+					" corpus import --role reference --family MAKER FILE).", res->references,
+					res->references == 1 ? "" : "s", se->params.min_null);
+		} else if (v == V_INCONCLUSIVE)
 			snprintf(buf, sizeof(buf), "Too few of the suspect's answers could be compared with the corpus:"
 				" inconclusive. Ask the suspect the corpus prompts (provenance corpus prompts).");
+		else if (nuntested)
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to those of the %zu teacher%s"
+				" tested was not established: no calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it. %zu other teacher%s could not be tested: %s fewer than %d"
+				" prompts with the suspect (see \"Not tested\").", ntested, ntested == 1 ? "" : "s",
+				se->params.weak_p, nuntested, nuntested == 1 ? "" : "s",
+				nuntested == 1 ? "it shares" : "they share", se->params.min_prompts);
 		else
-			snprintf(buf, sizeof(buf), "No teacher in the corpus is closer to the suspect's answers than to the"
-				" control models' own answers beyond what the control models themselves show: no evidence of"
-				" distillation from any teacher in this corpus.");
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to any teacher's in this corpus"
+				" was not established: no teacher's calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it.", se->params.weak_p);
 	}
 	json_object_set_new(o, "statement", json_string(buf));
 	json_object_set_new(doc, "conclusion", o);
-	if ((rc = error_rates(&o, se, cx.reader, count)))
+	if ((rc = error_rates(&o, se, cx.reader, count, name)))
 		goto done;
 	json_object_set_new(doc, "error_rates", o);
 	json_object_set_new(doc, "limitations", limitations_json());
 	o = json_array();
 	if (!se->prep)
+		/* as README says: every model, teacher or reference, with its maker as family; plain text (no
+		   backticks: a note is untrusted-text escaped, and a code span would show its backslashes) */
 		json_array_append_new(o, json_string(nm ? "The corpus holds no teacher, only references: import at least one"
-			" teacher with `provenance corpus import --role teacher --family FAMILY FILE`." :
-			"Teacher comparison needs a corpus: import teacher and reference responses to the same prompts with"
-			" `provenance corpus import --role teacher --family FAMILY FILE` and"
-			" `provenance corpus import --role reference --family none FILE`, then scan again."));
+			" teacher with: provenance corpus import --role teacher --family MAKER FILE (MAKER: the teacher's"
+			" maker, for example openai)." :
+			"Teacher comparison needs a corpus: import teachers and reference (control) models that answered the"
+			" same prompts, each with its maker as family: provenance corpus import --role teacher --family"
+			" MAKER FILE, and provenance corpus import --role reference --family MAKER FILE (for example"
+			" --family meta for a Llama model); then scan again."));
 	if (cx.by_id)
 		json_array_append_new(o, json_string("Some prompts were matched by id although their text differs from the"
 			" stored prompt (suspect.matched_by_id_only)."));
@@ -1946,13 +1306,16 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "warnings", o);
 done:
 	eng_result_free(res);
-	loaded_release(&held);
+	session_loaded_release(&held);
 	free(local);
 	free(cx.pidx);
 	free(cx.fold);
 	free(cx.fp);
 	free(cx.rowbuf);
 	free(tidx);
+	free(ttested);
+	free(shared);
+	free(hide);
 	if (rc) {
 		json_decref(doc);
 		return rc;
