@@ -166,9 +166,9 @@ const char *cmd_input_path(const char *arg);
 int cmd_spool_stdin(char **out);
 
 /*
- * `path` as an absolute path for messages (symbolic links resolved; for a
+ * `path` as an absolute path (symbolic links, "." and ".." resolved; for a
  * missing file, its folder resolved). Returns a per-thread buffer, or path
- * itself when it is absolute or "-".
+ * itself for "-" (or when nothing can be resolved).
  */
 const char *cmd_resolved(const char *path);
 

@@ -515,7 +515,7 @@ const char *cmd_resolved(const char *path)
 	static _Thread_local char buf[PATH_MAX + 8];
 	char cwd[PATH_MAX], *dir, *base, *slash, *real;
 
-	if (!path || path[0] == '/' || !strcmp(path, "-"))
+	if (!path || !strcmp(path, "-"))
 		return path;
 	if ((real = realpath(path, NULL))) {
 		snprintf(buf, sizeof(buf), "%s", real);
@@ -532,8 +532,8 @@ const char *cmd_resolved(const char *path)
 		*slash = '\0';
 	real = slash ? realpath(dir[0] ? dir : "/", NULL) : NULL;
 	if (real)
-		snprintf(buf, sizeof(buf), "%s/%s", real, base);
-	else if (getcwd(cwd, sizeof(cwd)))
+		snprintf(buf, sizeof(buf), "%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
+	else if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
 		snprintf(buf, sizeof(buf), "%s/%s", cwd, path);
 	else
 		snprintf(buf, sizeof(buf), "%s", path);

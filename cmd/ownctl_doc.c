@@ -199,10 +199,10 @@ int ownctl_build(json_t **out, const struct suspect *s, const struct ownctl_opts
 	*out = NULL;
 	for (i = 0; i <= OWNCTL_MAX_FRESH; i++)
 		ta[i] = (struct tokens)TOKENS_INIT;
-	if ((rc = suspect_load(&logged, cmd_input_path(o->logged), lib)))
+	if ((rc = suspect_load_opt(&logged, cmd_input_path(o->logged), lib, SUSPECT_KEEP_DUPLICATES)))
 		goto done;
 	for (i = 0; i < o->nfresh; i++)
-		if ((rc = suspect_load(&fresh[i], cmd_input_path(o->fresh[i]), lib)))
+		if ((rc = suspect_load_opt(&fresh[i], cmd_input_path(o->fresh[i]), lib, SUSPECT_KEEP_DUPLICATES)))
 			goto done;
 	if ((rc = index_of(&lk, &nlk, (const struct suspect *const *)&logged, 1, 0)) ||
 	    (rc = index_of(&sk, &nsk, &one, 1, 0)) || (rc = index_of(&si, &nsi, &one, 1, 1)) ||

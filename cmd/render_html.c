@@ -994,7 +994,6 @@ static void h_summary(struct ht *h)
 	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
 	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
 	h_raw(h, "</div>\n");
-	h_evidence_strength(h);
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
@@ -1032,6 +1031,24 @@ static void h_summary(struct ht *h)
 		else
 			h_bars(h, teachers);
 	}
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(h->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			h_raw(h, i ? "; " : "<p class=\"not-tested\">Not tested: ");
+			h_field(h, x, "model", RENDER_ABSENT);
+			h_raw(h, " (");
+			h_field(h, x, "role", RENDER_ABSENT);
+			h_f(h, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			h_f(h, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.</p>\n",
+				rf_get(rj_obj(h->doc, "parameters"), "min_prompts", RF_NUM).s);
+	}
+	h_evidence_strength(h);
 	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
 	if (arr_size(rj_arr(h->doc, "warnings"))) {
 		const json_t *w = rj_arr(h->doc, "warnings");
@@ -1846,7 +1863,10 @@ static void h_own_control(struct ht *h, int num)
 		}
 		h_raw(h, "</div>\n");
 	}
-	h_raw(h, "</section>\n");
+	h_raw(h, "<h3>Run the test again</h3>\n<pre><code>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_command(&h->tmp, h->doc));
+	h_raw(h, "</code></pre>\n</section>\n");
 }
 
 /* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "detect/util.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_APPLICATION_ID 0x50524f56 /* "PROV" */
 
 enum store_flags {
