@@ -2,6 +2,9 @@
 #
 #   make                  build ./provenance
 #   make test             unit + CLI tests; ends with "N passed, N failed[, N skipped]"
+#   make test-slurm       examples/slurm on a single-node Slurm cluster started here (slurm-wlm, munge;
+#                         root); skipped when it cannot start, unless PROVENANCE_SLURM_REQUIRED=1
+#   make test-k8s         examples/k8s checked against the Kubernetes schemas (or rendered and checked)
 #   make check-asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-valgrind   the CLI tests under valgrind (leaks are failures)
 #   make demo             import the bundled example corpus and scan the example suspect
@@ -56,7 +59,7 @@ Q = @
 quiet = @printf '  %-7s %s\n'
 endif
 
-.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean report-check
+.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean report-check test-slurm test-k8s
 
 all: $(PROG) provenance.1
 
@@ -140,6 +143,12 @@ unit: $(UNIT_BIN) $(TEST_HELPERS)
 
 test: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
 	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" sh tests/run.sh
+
+test-slurm: $(PROG)
+	@PROVENANCE_BIN="$(abspath $(PROG))" sh tests/slurm/test-slurm.sh
+
+test-k8s: $(PROG)
+	@PROVENANCE_BIN="$(abspath $(PROG))" sh tests/k8s/test-k8s.sh
 
 check-asan:
 	$(MAKE) BUILD=build/asan PROG=build/asan/provenance SANITIZE=address,undefined CFLAGS="-O1 -g" test

@@ -9,9 +9,17 @@
 
 #include "cmd/casedoc.h"
 #include "cmd/cmd.h"
+#include "cmd/report_doc.h"
 #include "cmd/session.h"
 #include "corpus/cases.h"
 #include "detect/features.h"
+#include "detect/patterns.h"
+#include "detect/text.h"
+
+static const char *nz_str(const char *s)
+{
+	return s ? s : "";
+}
 
 /* --format text|json (--json as its alias): 1 for json, 0 for text, -1 (after the message) otherwise. */
 static int format_json(const char *cmd, const char *format)
@@ -75,6 +83,36 @@ static int is_hash(const char *s)
 	return s[64] == '\0';
 }
 
+/* Terminal columns of UTF-8 text (one per code point: names are printable, see cmd_esc). */
+static size_t text_cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* s, then spaces up to `width` columns and one more: a column of the `cases` listing. */
+static void print_col(const char *s, size_t width)
+{
+	size_t c = text_cols(s);
+
+	fputs(s, stdout);
+	for (; c < width + 1; c++)
+		putchar(' ');
+}
+
+/* The conclusion column of a case: "teacher (family)" or "-". */
+static void conclusion_text(char *out, size_t size, const struct case_info *ci)
+{
+	if (ci->conclusion_teacher[0])
+		snprintf(out, size, "%s (%s)", ci->conclusion_teacher, ci->conclusion_family[0] ?
+			ci->conclusion_family : "-");
+	else
+		snprintf(out, size, "-");
+}
+
 int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -86,7 +124,8 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 	};
 	struct store *st = NULL;
 	struct case_info *v = NULL;
-	size_t n = 0, i, altered = 0;
+	struct validation_info *vals = NULL;
+	size_t n = 0, i, altered = 0, nvals = 0;
 	int c, rc, head = 0, as_json = 0;
 
 	cmd_getopt_reset();
@@ -130,9 +169,13 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 		return EXIT_OK;
 	}
 	rc = case_list(st, &v, &n);
+	if (!rc && !as_json)
+		rc = validation_list(st, &vals, &nvals);
 	store_close(st);
-	if (rc)
+	if (rc) {
+		free(v);
 		return cmd_fail(rc);
+	}
 	if (as_json) {
 		json_t *arr = json_array();
 
@@ -141,27 +184,54 @@ int cmd_cases(int argc, char **argv, struct cmd_ctx *ctx)
 		free(v);
 		return print_json(arr);
 	}
-	if (!n)
+	if (!n) {
 		printf("No cases yet. Scan a suspect with: provenance scan SUSPECT.jsonl\n");
-	else
-		printf("%-5s %-24s %-20s %-13s %-28s %s\n", "ID", "NAME", "CREATED", "VERDICT", "CONCLUSION",
-			"SUSPECT SHA-256");
-	for (i = 0; i < n; i++) {
-		char concl[1200];
+	} else {
+		/* every column as wide as its widest value: long names do not shift the columns after them */
+		size_t w[5] = { 2, 4, 7, 7, 10 };   /* ID NAME CREATED VERDICT CONCLUSION */
+		char concl[1200], id[32];
 
-		if (v[i].conclusion_teacher[0])
-			snprintf(concl, sizeof(concl), "%s (%s)", v[i].conclusion_teacher,
-				v[i].conclusion_family[0] ? v[i].conclusion_family : "-");
-		else
-			snprintf(concl, sizeof(concl), "-");
-		printf("%-5lld %-24s %-20s %-13s %-28s %s\n", (long long)v[i].id, cmd_esc(v[i].name),
-			cmd_esc(v[i].created_at), v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), cmd_esc(concl),
-			cmd_esc(v[i].suspect_sha256));
-		altered += v[i].altered != 0;
+		for (i = 0; i < n; i++) {
+			size_t x;
+
+			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+			conclusion_text(concl, sizeof(concl), &v[i]);
+			w[0] = (x = strlen(id)) > w[0] ? x : w[0];
+			w[1] = (x = text_cols(cmd_esc(v[i].name))) > w[1] ? x : w[1];
+			w[2] = (x = text_cols(cmd_esc(v[i].created_at))) > w[2] ? x : w[2];
+			w[3] = (x = text_cols(v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict))) > w[3] ? x : w[3];
+			w[4] = (x = text_cols(cmd_esc(concl))) > w[4] ? x : w[4];
+		}
+		w[0] = w[0] < 4 ? 4 : w[0];
+		print_col("ID", w[0]);
+		print_col("NAME", w[1]);
+		print_col("CREATED", w[2]);
+		print_col("VERDICT", w[3]);
+		print_col("CONCLUSION", w[4]);
+		printf("SUSPECT SHA-256\n");
+		for (i = 0; i < n; i++) {
+			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+			conclusion_text(concl, sizeof(concl), &v[i]);
+			print_col(id, w[0]);
+			print_col(cmd_esc(v[i].name), w[1]);
+			print_col(cmd_esc(v[i].created_at), w[2]);
+			print_col(v[i].altered ? "ALTERED" : cmd_esc(v[i].verdict), w[3]);
+			print_col(cmd_esc(concl), w[4]);
+			printf("%s\n", cmd_esc(v[i].suspect_sha256));
+		}
 	}
+	for (i = 0; i < n; i++)
+		altered += v[i].altered != 0;
 	if (altered)
 		printf("%zu case%s marked ALTERED: the stored row does not match its hash (run: provenance verify --all)\n",
 			altered, altered == 1 ? "" : "s");
+	if (nvals)
+		printf("\nValidations (measured error rates, evidence in a chain of their own: provenance verify --all):\n");
+	for (i = 0; i < nvals; i++)
+		printf("validation %lld  %s  %s  %s%s%s\n", (long long)vals[i].id, cmd_esc(vals[i].created_at),
+			vals[i].hash[0] ? vals[i].hash : "(unchained, stored before schema 6; not quoted)",
+			cmd_esc(vals[i].labels_path), vals[i].origin[0] ? "  merged from " : "", cmd_esc(vals[i].origin));
+	free(vals);
 	free(v);
 	return EXIT_OK;
 }
@@ -275,11 +345,233 @@ static int verify_features(struct store *st, const char *patterns, int *bad_out)
 	return rc;
 }
 
+struct rederive;
+
 struct verify_run {
 	struct case_verify_opts o;
+	struct rederive *rd;       /* --rederive, else NULL */
 	int quiet;
 	json_t *json;              /* --format json: each case's {case, intact, items} appended here */
 };
+
+/* ---- verify --rederive: every number of a case recomputed from the stored corpus and answers ---- */
+
+struct rederive {
+	const char *db_path;
+	struct session *se;        /* opened once, read-only, without the cache */
+};
+
+/* The suspect of a stored case: its answers as stored, its file's record as the report gives it. */
+static int suspect_of_case(struct suspect **out, struct store *st, int64_t id, const json_t *rep,
+	const struct pat_lib *lib)
+{
+	const json_t *sj = json_object_get(rep, "suspect");
+	struct case_answer_row *rows = NULL;
+	struct suspect *s;
+	size_t n = 0, i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = case_answers(st, id, &rows, &n)))
+		return rc;
+	s = prov_calloc(1, sizeof(*s));
+	if (!s || !(s->recs = prov_calloc(n + 1, sizeof(*s->recs))) || !(s->feats = prov_calloc(n + 1, sizeof(*s->feats))) ||
+	    !(s->path = prov_strdup(json_string_value(json_object_get(sj, "path")) ?
+		json_string_value(json_object_get(sj, "path")) : ""))) {
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(s->sha256, sizeof(s->sha256), "%s", json_string_value(json_object_get(sj, "sha256")) ?
+		json_string_value(json_object_get(sj, "sha256")) : "");
+	s->size = (uint64_t)json_integer_value(json_object_get(sj, "size"));
+	s->lines = (long)json_integer_value(json_object_get(sj, "lines"));
+	for (i = 0; i < n && !rc; i++) {
+		struct srec *r = &s->recs[i];
+
+		s->n++;
+		r->line = rows[i].line;
+		r->id = rows[i].ext_id;
+		rows[i].ext_id = NULL;
+		r->prompt = rows[i].prompt;
+		r->prompt_len = rows[i].prompt_len;
+		rows[i].prompt = NULL;
+		r->response = rows[i].text;
+		r->response_len = rows[i].len;
+		rows[i].text = NULL;
+		if (!(rc = text_prompt_key(r->key, r->prompt, r->prompt_len)))
+			rc = feat_compute(&s->feats[i], r->response, r->response_len, lib, NULL);
+	}
+done:
+	case_answers_free(rows, n);
+	if (rc) {
+		suspect_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Compare one member of the stored and the re-derived report; name it in `diff` when it differs. */
+static void compare_member(struct pbuf *diff, const json_t *a, const json_t *b, const char *key)
+{
+	char *x = json_dumps(json_object_get(a, key), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+		JSON_REAL_PRECISION(10));
+	char *y = json_dumps(json_object_get(b, key), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+		JSON_REAL_PRECISION(10));
+
+	if ((x || y) && (!x || !y || strcmp(x, y)))
+		pbuf_addf(diff, "%s%s", diff->len ? ", " : "", key);
+	free(x);
+	free(y);
+}
+
+/*
+ * Recompute case `id` from the stored corpus and its stored answers, with no
+ * cache, and compare with its stored report. Adds one line to *items: ok,
+ * FAIL naming the sections that differ, or CHANGED (the corpus is no longer
+ * the case's snapshot, or the case used another pattern library: it cannot
+ * be re-derived here). Returns the code for the case (0, PROV_ETAMPER,
+ * CASE_CORPUS_CHANGED) or another error.
+ */
+static int rederive_case(struct rederive *rd, struct store *st, int64_t id, char *why, size_t whylen)
+{
+	struct pbuf rep = PBUF_INIT(0), diff = PBUF_INIT(4096);
+	struct case_info ci;
+	struct suspect *sus = NULL;
+	struct session *sub = NULL;
+	json_t *stored = NULL, *now = NULL, *ex, *t;
+	const char **teachers = NULL, **excluded = NULL;
+	const char *vhash;
+	size_t nt = 0, nx = 0, i, nteach = 0;
+	json_error_t err;
+	int rc;
+
+	memset(&ci, 0, sizeof(ci));
+	if ((rc = case_report(st, id, &rep, &ci)))
+		goto done;
+	if (!(stored = json_loadb(rep.data, rep.len, 0, &err))) {
+		rc = prov_error(PROV_ETAMPER, "case %lld: the stored report is not JSON", (long long)id);
+		goto done;
+	}
+	if (!rd->se) {
+		session_no_cache = 1;
+		rc = session_open(&rd->se, rd->db_path, NULL, 1);
+		session_no_cache = 0;
+		if (rc)
+			goto done;
+	}
+	if (strcmp(ci.snapshot_sha256, rd->se->snap->sha256)) {
+		snprintf(why, whylen, "not re-derived: the corpus is no longer the snapshot of case %lld (%.16s..., now"
+			" %.16s...)", (long long)id, ci.snapshot_sha256, rd->se->snap->sha256);
+		rc = CASE_CORPUS_CHANGED;
+		goto done;
+	}
+	if (strcmp(nz_str(json_string_value(json_object_get(json_object_get(stored, "tool"), "patterns_sha256"))),
+		pat_lib_sha256(rd->se->lib))) {
+		snprintf(why, whylen, "not re-derived: case %lld was made with another pattern library", (long long)id);
+		rc = CASE_CORPUS_CHANGED;
+		goto done;
+	}
+	/* the scan's choices, as the report records them: excluded controls, the teachers tested */
+	ex = json_object_get(json_object_get(stored, "parameters"), "excluded_controls");
+	teachers = prov_calloc(json_array_size(json_object_get(stored, "teachers")) + 1, sizeof(*teachers));
+	excluded = prov_calloc(json_array_size(ex) + 1, sizeof(*excluded));
+	if (!teachers || !excluded) {
+		rc = prov_error(PROV_ENOMEM, "out of memory");
+		goto done;
+	}
+	json_array_foreach(ex, i, t)
+		if (json_string_value(t))
+			excluded[nx++] = json_string_value(t);
+	json_array_foreach(json_object_get(stored, "teachers"), i, t)
+		if (json_string_value(json_object_get(t, "model")))
+			teachers[nt++] = json_string_value(json_object_get(t, "model"));
+	for (i = 0; i < rd->se->snap->nmodels; i++)
+		nteach += rd->se->models[i].teacher;
+	if (nx && (rc = session_without(&sub, rd->se, excluded, nx)))
+		goto done;
+	if ((rc = suspect_of_case(&sus, st, id, stored, rd->se->lib)) ||
+	    (rc = analyse(&now, sub ? sub : rd->se, sus, 0, sus->n, ci.name, nt == nteach ? NULL : teachers,
+		nt == nteach ? 0 : nt)))
+		goto done;
+	/* every number and word; of the suspect's record, what the analysis derives; of the error rates, which one */
+	{
+		const char *key;
+		json_t *val;
+		static const char *const skeys[] = { "responses", "matched", "matched_by_id", "matched_by_id_only",
+			"matched_by_text", "unmatched" };
+		json_t *sa = json_object_get(stored, "suspect"), *sb = json_object_get(now, "suspect");
+
+		/* which cached preparation the scan used is not a number of the case: the recomputation uses none */
+		json_object_del(json_object_get(stored, "corpus"), "preparation_sha256");
+		json_object_del(json_object_get(now, "corpus"), "preparation_sha256");
+		json_object_foreach(stored, key, val)
+			if (strcmp(key, "suspect") && strcmp(key, "error_rates"))
+				compare_member(&diff, stored, now, key);
+		json_object_foreach(now, key, val)
+			if (!json_object_get(stored, key))
+				compare_member(&diff, stored, now, key);
+		for (i = 0; i < sizeof(skeys) / sizeof(skeys[0]); i++) {
+			size_t before = diff.len;
+
+			compare_member(&diff, sa, sb, skeys[i]);
+			if (diff.len != before) {
+				diff.len = before;
+				if (diff.data)
+					diff.data[before] = '\0';
+				pbuf_addf(&diff, "%ssuspect.%s", diff.len ? ", " : "", skeys[i]);
+			}
+		}
+	}
+	vhash = json_string_value(json_object_get(json_object_get(stored, "error_rates"), "validation_sha256"));
+	if (vhash) {
+		struct validation_info *vals = NULL;
+		struct verify_item *v = NULL;
+		size_t nv = 0, nvi = 0;
+		int64_t vid = 0;
+
+		if ((rc = validation_list(st, &vals, &nv)))
+			goto done;
+		for (i = 0; i < nv && !vid; i++)
+			if (!strcmp(vals[i].hash, vhash) || strstr(vals[i].origin, vhash))
+				vid = vals[i].id;
+		free(vals);
+		if (!vid) {
+			pbuf_addf(&diff, "%serror_rates (validation %.16s... it quotes is not in the validation chain)",
+				diff.len ? ", " : "", vhash);
+		} else {
+			rc = validation_verify(st, vid, NULL, &v, &nvi);
+			free(v);
+			if (rc == PROV_ETAMPER)
+				pbuf_addf(&diff, "%serror_rates (validation %lld it quotes does not verify)", diff.len ? ", " : "",
+					(long long)vid);
+			else if (rc && rc != CASE_UNANCHORED)
+				goto done;
+			rc = 0;
+		}
+	} else {
+		compare_member(&diff, stored, now, "error_rates");
+	}
+	if (diff.len) {
+		snprintf(why, whylen, "re-derived: case %lld differs from its recomputation from the stored corpus and"
+			" answers (no cache) in: %.400s", (long long)id, diff.data);
+		rc = PROV_ETAMPER;
+	} else {
+		snprintf(why, whylen, "re-derived: every number of case %lld is what the stored corpus and answers give"
+			" without any cache", (long long)id);
+		rc = 0;
+	}
+done:
+	json_decref(stored);
+	json_decref(now);
+	suspect_free(sus);
+	session_close(sub);
+	free(teachers);
+	free(excluded);
+	pbuf_release(&rep);
+	pbuf_release(&diff);
+	return rc;
+}
 
 #define VERIFY_CODE(rc) ((rc) == 0 || (rc) == PROV_ETAMPER || (rc) == CASE_CORPUS_CHANGED || (rc) == CASE_UNANCHORED)
 
@@ -313,11 +605,32 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 {
 	struct verify_item *v = NULL;
 	size_t n = 0, i;
-	int rc = case_verify_ex(st, id, &vr->o, &v, &n);
+	int rc = case_verify_ex(st, id, &vr->o, &v, &n), rfail = 0;
 
 	if (!VERIFY_CODE(rc)) {
 		free(v);
 		return rc;
+	}
+	if (vr->rd && rc != PROV_ETAMPER) {   /* an altered case is not worth recomputing: it already fails */
+		struct verify_item *g = prov_reallocarray(v, n + 1, sizeof(*v));
+		int r;
+
+		if (!g) {
+			free(v);
+			return prov_error(PROV_ENOMEM, "out of memory");
+		}
+		v = g;
+		memset(&v[n], 0, sizeof(v[n]));
+		r = rederive_case(vr->rd, st, id, v[n].what, sizeof(v[n].what));
+		if (r && r != PROV_ETAMPER && r != CASE_CORPUS_CHANGED) {
+			free(v);
+			return r;
+		}
+		v[n].ok = r == PROV_ETAMPER ? 0 : r ? -1 : 1;
+		n++;
+		rfail = r == PROV_ETAMPER;
+		if (r == PROV_ETAMPER || (r && !rc))
+			rc = r;
 	}
 	if (vr->json) {
 		json_t *o = json_object(), *items = json_array();
@@ -326,6 +639,8 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		json_object_set_new(o, "intact", json_boolean(rc != PROV_ETAMPER));
 		json_object_set_new(o, "corpus_changed", json_boolean(rc == CASE_CORPUS_CHANGED));
 		json_object_set_new(o, "anchors_missing", json_boolean(rc == CASE_UNANCHORED));
+		if (vr->rd)
+			json_object_set_new(o, "rederived", json_boolean(rc != PROV_ETAMPER));
 		for (i = 0; i < n; i++) {
 			json_t *it = json_object();
 
@@ -340,7 +655,10 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 		return rc;
 	}
 	if (!cmd_quiet || rc) {
-		if (rc == PROV_ETAMPER)
+		if (rfail)
+			printf("case %lld: its hashes hold, but its numbers DIFFER from their recomputation (--rederive)\n",
+				(long long)id);
+		else if (rc == PROV_ETAMPER)
 			printf("case %lld: ALTERED: the stored evidence does not match its hashes\n", (long long)id);
 		else if (rc == CASE_UNANCHORED)
 			printf("case %lld: intact, but %s as required\n", (long long)id, missing_what(v, n));
@@ -356,6 +674,56 @@ static int verify_one(struct store *st, int64_t id, const struct verify_run *vr)
 	return rc;
 }
 
+/* verify --all: every validation too (evidence like the cases: their error rates are quoted by reports). */
+static int verify_validations(struct store *st, const struct verify_run *vr, int *altered, int *missing)
+{
+	struct validation_info *vals = NULL;
+	struct verify_item *v = NULL;
+	size_t nvals = 0, n = 0, i, k;
+	int rc = validation_list(st, &vals, &nvals);
+
+	for (i = 0; !rc && i < nvals; i++) {
+		if (store_schema_version(st) < 6)
+			break;
+		rc = validation_verify(st, vals[i].id, &vr->o, &v, &n);
+		if (!VERIFY_CODE(rc))
+			break;
+		*altered |= rc == PROV_ETAMPER;
+		*missing |= rc == CASE_UNANCHORED;
+		if (vr->json) {
+			json_t *o = json_object(), *items = json_array();
+
+			json_object_set_new(o, "validation", json_integer(vals[i].id));
+			json_object_set_new(o, "intact", json_boolean(rc != PROV_ETAMPER));
+			json_object_set_new(o, "anchors_missing", json_boolean(rc == CASE_UNANCHORED));
+			for (k = 0; k < n; k++) {
+				json_t *it = json_object();
+
+				json_object_set_new(it, "ok", json_boolean(v[k].ok == 1));
+				json_object_set_new(it, "status", json_string(item_status(&v[k], 1)));
+				json_object_set_new(it, "what", json_string(v[k].what));
+				json_array_append_new(items, it);
+			}
+			json_object_set_new(o, "items", items);
+			json_array_append_new(vr->json, o);
+		} else {
+			if (!cmd_quiet || rc)
+				printf("validation %lld: %s\n", (long long)vals[i].id, rc == PROV_ETAMPER ? "ALTERED: the stored"
+					" validation does not match its hashes (no report quotes it)" : rc ? "intact, but UNSIGNED as"
+					" required" : "intact");
+			for (k = 0; k < n; k++)
+				if ((!vr->quiet && !cmd_quiet) || v[k].ok != 1 || !strncmp(v[k].what, "note:", 5))
+					printf("  %s %s\n", item_status(&v[k], 0), cmd_esc(v[k].what));
+		}
+		free(v);
+		v = NULL;
+		rc = 0;
+	}
+	free(v);
+	free(vals);
+	return rc;
+}
+
 int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -368,6 +736,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "patterns", required_argument, NULL, 'p' },
 		{ "require-signature", no_argument, NULL, 'S' },
 		{ "require-timestamp", no_argument, NULL, 'T' },
+		{ "rederive", no_argument, NULL, 'R' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -381,7 +750,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	const char *head = NULL, *want = NULL, *pubkey = NULL, *tsa_cert = NULL, *patterns = NULL;
 	size_t n = 0, i;
 	int64_t id = 0;
-	int c, rc = 0, all = 0, altered = 0, changed = 0, missing = 0, features = 0, require = 0;
+	int c, rc = 0, all = 0, altered = 0, changed = 0, missing = 0, features = 0, require = 0, rederive = 0;
+	struct rederive rd;
 
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(argc, argv, ":af:h", longopts, "verify")) != -1) {
@@ -410,6 +780,9 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'T':
 			require |= CASE_VERIFY_REQUIRE_TIMESTAMP;
 			break;
+		case 'R':
+			rederive = 1;
+			break;
 		case 'p':
 			patterns = optarg;
 			break;
@@ -422,7 +795,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case 'h':
 			fputs("usage: provenance verify CASE [--hash HASH] | --all [--head HASH]\n"
-			      "                         [--pubkey FILE] [--require-signature] [--require-timestamp]\n"
+			      "                         [--pubkey FILE] [--require-signature] [--require-timestamp] [--rederive]\n"
 			      "                         [--tsa-cert FILE] [--features [--patterns FILE]]\n"
 			      "                         [--format text|json] [-q]\n"
 			      "Recomputes the answers' hashes, the report hash, every column of the case against its hashed\n"
@@ -440,6 +813,9 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			      "  --require-signature  every case must carry a signature that holds (by --pubkey's key when\n"
 			      "                   given, else by the key stored with it)\n"
 			      "  --require-timestamp  every case must carry an RFC 3161 timestamp that holds\n"
+			      "  --rederive       recompute every number of the case from the stored corpus and the stored\n"
+			      "                   answers, without any cache, and compare with its report (FAIL names the\n"
+			      "                   sections that differ; CHANGED when the corpus is no longer its snapshot)\n"
 			      "  --tsa-cert FILE  check the signatures of attached RFC 3161 timestamps against this\n"
 			      "                   authority certificate (without it, only their message imprint)\n"
 			      "  --features       recompute every stored feature blob of the corpus from its answer (with\n"
@@ -466,6 +842,9 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 			head : want);
 	memset(&vr, 0, sizeof(vr));
 	vr.o.flags = CASE_VERIFY_CORPUS | require;
+	memset(&rd, 0, sizeof(rd));
+	rd.db_path = ctx->db_path;
+	vr.rd = rederive ? &rd : NULL;
 	vr.o.ts_check = cmd_ts_check;
 	vr.o.ts_ctx = (void *)tsa_cert;
 	vr.quiet = all;
@@ -492,6 +871,8 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 				anchored = v[i].id;
 		}
 		if (!VERIFY_CODE(rc))
+			goto fail;
+		if ((rc = verify_validations(st, &vr, &altered, &missing)))
 			goto fail;
 		if (!n)
 			printf("no cases to verify\n");
@@ -538,6 +919,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		altered |= bad;
 	}
 	free(v);
+	session_close(rd.se);
 	store_close(st);
 	case_key_free(key);
 	if (vr.json && print_json(vr.json) != EXIT_OK)
@@ -545,6 +927,7 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	return altered || missing ? EXIT_TAMPERED : changed ? EXIT_CHANGED : EXIT_OK;
 fail:
 	free(v);
+	session_close(rd.se);
 	store_close(st);
 	case_key_free(key);
 	json_decref(vr.json);

@@ -141,8 +141,9 @@ int cmd_inspect(int argc, char **argv, struct cmd_ctx *ctx)
 			}
 			snprintf(refusal, sizeof(refusal), "%s%s%s%s", f->refusal_family[0] ? f->refusal_family : "yes",
 				shape ? " (" : "", shape ? shape : "", shape ? ")" : "");
-			printf("%-12.12s %6u  %-22s %s\n", r->id ? r->id : idbuf, f->ntok,
-				f->refused ? refusal : "-", off ? claims : "-");
+			/* ids and matched text come from the file: escaped for the terminal */
+			printf("%-12.12s %6u  %-22s %s\n", r->id ? cmd_esc(r->id) : idbuf, f->ntok,
+				f->refused ? cmd_esc(refusal) : "-", off ? cmd_esc(claims) : "-");
 		}
 		if (ferror(stdout)) {
 			rc = prov_error(PROV_EIO, "write error on standard output");

@@ -19,7 +19,8 @@ static const char probe_usage[] =
 	"  list         each set: name, prompts, languages, what it is for\n"
 	"  show NAME    the prompts of a set: id, language, kind and text (text), or the set's JSONL\n"
 	"               lines ({\"id\", \"prompt\", \"lang\", \"kind\"[, \"pair\", \"harmful\"]}), which\n"
-	"               `collect --prompts` and `corpus import` read\n";
+	"               `collect --prompts` reads (`corpus import` reads the answers `collect` writes,\n"
+	"               not these prompts)\n";
 
 static int probe_list(int argc, char **argv, struct cmd_ctx *ctx)
 {

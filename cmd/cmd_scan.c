@@ -20,10 +20,11 @@
 
 static const char scan_usage[] =
 	"usage: provenance scan SUSPECT [--name NAME] [--teacher NAME]... [--format json|md|html|pdf] [-o FILE]\n"
-	"                          [--patterns FILE] [--no-store]\n"
+	"                          [--patterns FILE] [--sign-key FILE] [--exclude-control NAME]... [--no-store]\n"
 	"                          [--logged LOGGED.jsonl --fresh FRESH.jsonl... [--draws N] [--seed N]]\n"
 	"\n"
-	"Compares the suspect's answers (JSONL or JSONL.gz, any input shape; `-` reads standard input)\n"
+	"Compares the suspect's answers (JSONL or JSONL.gz, or one JSON array such as AlpacaEval's\n"
+	"model_outputs.json; any input shape; `-` reads standard input)\n"
 	"with every teacher in the corpus against the control panel, stores the result as a case and\n"
 	"writes the report.\n"
 	"\n"
@@ -160,6 +161,7 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	size_t nteachers = 0;
 	struct session *se = NULL;
 	struct suspect *sus = NULL;
+	struct pat_lib *slib = NULL;
 	json_t *doc = NULL, *full = NULL;
 	struct pbuf stored = PBUF_INIT(0), rendered = PBUF_INIT(0);
 	struct case_info ci;
@@ -258,8 +260,14 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 				cmd_esc(ctx->db_path), output ? "; report written to " : "", output ? cmd_esc(output) : "");
 		goto done;
 	}
+	/*
+	 * The suspect is read before the corpus is opened: a scan that fails on its input writes
+	 * nothing (not even the preparation cache), and --no-store opens the database read-only.
+	 */
 	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) || (rc = cmd_need_db(ctx->db_path)) ||
-	    (rc = session_open(&se, ctx->db_path, patterns, 0)))
+	    (rc = session_load_patterns(&slib, patterns)) ||
+	    (rc = suspect_load(&sus, cmd_input_path(argv[optind]), slib)) ||
+	    (rc = session_open(&se, ctx->db_path, patterns, no_store)))
 		goto done;
 	case_use_signer(se->store, key);
 	if (nexcluded) {
@@ -278,8 +286,6 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 			goto done;
 	}
 	t[1] = progress_elapsed(&pg);
-	if ((rc = suspect_load(&sus, cmd_input_path(argv[optind]), se->lib)))
-		goto done;
 	if (!strcmp(argv[optind], "-")) {
 		/* recorded as `-`: `sha256sum -` and `provenance scan -` re-check it from standard input */
 		char *dash = prov_strdup("-");
@@ -300,6 +306,9 @@ int cmd_scan(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if ((rc = analyse(&doc, sub ? sub : se, sus, 0, sus->n, nm, teachers, nteachers)))
 		goto done;
+	if (!cmd_quiet && json_object_get(json_object_get(doc, "conclusion"), "cause"))
+		fprintf(stderr, "provenance: %s\n", json_string_value(json_object_get(json_object_get(doc, "conclusion"),
+			"statement")));
 	if (oc.logged) {
 		if ((rc = ownctl_build(&ss, sus, &oc, se->lib)))
 			goto done;
@@ -354,6 +363,7 @@ done:
 	json_decref(full);
 	json_decref(doc);
 	suspect_free(sus);
+	pat_lib_free(slib);
 	session_close(sub);
 	session_close(se);
 	case_key_free(key);

@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "cmd/render.h"
 #include "cmd/report_doc.h"
+#include "corpus/cases.h"
 #include "corpus/jsonl.h"
 #include "detect/lr.h"
 #include "detect/stats.h"
@@ -21,7 +22,7 @@
 
 static const char validate_usage[] =
 	"usage: provenance validate LABELS.tsv [--slices N[,N...]] [--siblings FILE] [--leave-one-out]\n"
-	"                           [--calibrate] [--format table|md|json] [-o FILE]\n"
+	"                           [--calibrate] [--format table|md|json] [-o FILE] [--sign-key FILE]\n"
 	"\n"
 	"Scans every labelled suspect of LABELS.tsv against the current corpus, whole and (with\n"
 	"--slices) cut into consecutive slices of N prompts, and measures the tool's error rates per\n"
@@ -37,6 +38,8 @@ static const char validate_usage[] =
 	"                    ratio per teacher family (logistic regression, cross-validated leaving one\n"
 	"                    maker out) and measure it (Cllr, Cllr_min, misleading evidence); scan\n"
 	"                    reports on this corpus then state the evidence as a likelihood ratio\n"
+	"  --sign-key FILE   sign the stored validation's hash with this Ed25519 private key (PEM);\n"
+	"                    validations are evidence like cases: `verify --all` checks them\n"
 	"\n"
 	"LABELS.tsv has a header line and tab-separated columns, at least: file (relative to the\n"
 	"labels file), model, role, family; optionally teacher. Rows with role \"suspect\" are\n"
@@ -1394,10 +1397,12 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "sign-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *format = "table", *output = NULL, *patterns = NULL, *siblings = NULL;
+	const char *format = "table", *output = NULL, *patterns = NULL, *siblings = NULL, *sign_key = NULL;
+	struct case_key *key = NULL;
 	struct run r;
 	struct session *se = NULL;
 	struct progress pg;
@@ -1436,6 +1441,9 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'p':
 			patterns = optarg;
 			break;
+		case 'k':
+			sign_key = optarg;
+			break;
 		case 'h':
 			fputs(validate_usage, stdout);
 			return EXIT_OK;
@@ -1449,7 +1457,8 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_fail(rc);
 	if (optind + 1 != argc)
 		return cmd_usage_error("validate", "give one labels file");
-	if ((rc = parse_labels(&r, argv[optind], labels_sha)) || (siblings && (rc = parse_siblings(&r, siblings))) ||
+	if ((sign_key && (rc = case_key_load(&key, sign_key, 1))) ||
+	    (rc = parse_labels(&r, argv[optind], labels_sha)) || (siblings && (rc = parse_siblings(&r, siblings))) ||
 	    (rc = session_open(&se, ctx->db_path, patterns, 0)) || (rc = session_keep_answers(se)))
 		goto done;
 	if (!se->prep) {
@@ -1622,6 +1631,7 @@ int cmd_validate(int argc, char **argv, struct cmd_ctx *ctx)
 		v.patterns_sha256 = pat_lib_sha256(se->lib);
 		v.slices = slices_text;
 		v.result = result;
+		case_use_signer(se->store, key);   /* validations are evidence: signed like cases */
 		if ((rc = store_validation_add(se->store, &v, &vid)))
 			goto done;
 	}
@@ -1644,6 +1654,7 @@ done:
 	free(result);
 	pbuf_release(&out);
 	session_close(se);
+	case_key_free(key);
 	run_free(&r);
 	return rc ? cmd_fail(rc) : EXIT_OK;
 }

@@ -54,7 +54,12 @@ static void usage(FILE *fp)
 	      "Every command and sub-command answers --help, --version and -q; `--` ends the options;\n"
 	      "`-` names standard input wherever a suspect or input file is named.\n"
 	      "Exit codes: 0 success, 1 altered evidence (verify), 2 usage error, 3 malformed input,\n"
-	      "4 I/O error, 5 database error, 6 not found, 70 internal error (docs/usage.md).\n", fp);
+	      "4 I/O error, 5 database error, 6 not found, 7 corpus changed since the case (verify),\n"
+	      "8 out of memory, 70 internal error, 130 interrupted (collect) (docs/usage.md).\n"
+	      "Environment: PROVENANCE_DB, PROVENANCE_MEMORY, PROVENANCE_THREADS (the preparation's\n"
+	      "threads), PROVENANCE_MAX_RECORDS and PROVENANCE_MAX_INPUT (the bounds of one input file:\n"
+	      "50000 records, 1G decompressed), OPENAI_API_KEY (collect; --api-key-env names another),\n"
+	      "PROVENANCE_PROGRESS (0 hides the progress line).\n", fp);
 }
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

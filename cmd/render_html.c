@@ -774,6 +774,8 @@ static void h_header(struct ht *h)
 		}
 		h_raw(h, "</li>\n");
 	}
+	if (rj_obj(h->doc, "sample_specific"))
+		h_f(h, "<li><a href=\"#s7\">%s</a></li>\n", render_ownctl_title);
 	h_raw(h, "</ol>\n</nav>\n");
 }
 
@@ -1030,6 +1032,23 @@ static void h_summary(struct ht *h)
 			h_calchart(h, teachers, (size_t)-1);
 		else
 			h_bars(h, teachers);
+	}
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(h->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			h_raw(h, i ? "; " : "<p class=\"not-tested\">Not tested: ");
+			h_field(h, x, "model", RENDER_ABSENT);
+			h_raw(h, " (");
+			h_field(h, x, "role", RENDER_ABSENT);
+			h_f(h, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			h_f(h, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.</p>\n",
+				rf_get(rj_obj(h->doc, "parameters"), "min_prompts", RF_NUM).s);
 	}
 	h_evidence_strength(h);
 	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
@@ -1846,7 +1865,10 @@ static void h_own_control(struct ht *h, int num)
 		}
 		h_raw(h, "</div>\n");
 	}
-	h_raw(h, "</section>\n");
+	h_raw(h, "<h3>Run the test again</h3>\n<pre><code>");
+	if (!h->rc)
+		h_plain(h, render_ownctl_command(&h->tmp, h->doc));
+	h_raw(h, "</code></pre>\n</section>\n");
 }
 
 /* A report that holds the own-control test alone (scan --logged --fresh without a corpus). */

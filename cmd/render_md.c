@@ -277,6 +277,8 @@ static void md_header(struct md *m)
 	md_raw(m, " |\n\nContents: ");
 	for (i = 0; i < 6; i++)
 		md_f(m, "%s%zu. %s", i ? " \xc2\xb7 " : "", i + 1, render_sections[i]);
+	if (rj_obj(m->doc, "sample_specific"))
+		md_f(m, " \xc2\xb7 7. %s", render_ownctl_title);
 	md_raw(m, "\n");
 }
 
@@ -443,6 +445,23 @@ static void md_summary(struct md *m)
 	}
 	if (n)
 		md_raw(m, "\n");
+	{
+		/* the models that took no part: once, with their reason */
+		const json_t *nt = rj_arr(m->doc, "not_tested");
+
+		for (i = 0; i < arr_size(nt); i++) {
+			const json_t *x = rj_at(nt, i);
+
+			md_raw(m, i ? "; " : "Not tested: ");
+			md_field(m, x, "model", MD_TEXT, RENDER_ABSENT);
+			md_raw(m, " (");
+			md_field(m, x, "role", MD_TEXT, RENDER_ABSENT);
+			md_f(m, ", %s prompts shared)", rf_get(x, "shared_prompts", RF_NUM).s);
+		}
+		if (arr_size(nt))
+			md_f(m, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.\n\n",
+				rf_get(rj_obj(m->doc, "parameters"), "min_prompts", RF_NUM).s);
+	}
 	md_warnings(m);
 	for (i = 0; i < n; i++) {
 		const json_t *t = rj_at(teachers, i);
@@ -1532,6 +1551,16 @@ static void md_own_control(struct md *m, const char *num)
 		}
 		if (i + 1 < arr_size(ex))
 			md_raw(m, "\n");
+	}
+	md_raw(m, "\n### Run the test again\n\n");
+	if (!m->rc) {
+		int rc = render_ownctl_command(&m->tmp, m->doc);
+
+		if (rc)
+			m->rc = rc;
+		else
+			md_code_block(m, "sh", &m->tmp);
+		pbuf_reset(&m->tmp);
 	}
 }
 

@@ -8,7 +8,9 @@
 
 #include "cmd/report_doc.h"
 #include "cmd/cmd.h"
+#include "cmd/report_model.h"
 #include "cmd/lr_evidence.h"
+#include "corpus/cases.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
 #include "detect/stats.h"
@@ -39,29 +41,6 @@ static double sig(double x, int digits)
 static json_t *jsig(double x, int digits)
 {
 	return jnum(sig(x, digits));
-}
-
-/* p-values in sentences, by the renderers' rule: "5.2e-9", "0.023", "1". */
-static const char *fmt_p(char *buf, size_t n, double p)
-{
-	if (p < 0.001 && p > 0) {
-		char tmp[32], *e;
-
-		snprintf(tmp, sizeof(tmp), "%.1e", p);
-		e = strchr(tmp, 'e');
-		if (e && e[1] == '-') {
-			char *d = e + 2;
-
-			while (*d == '0' && d[1])
-				d++;
-			snprintf(buf, n, "%.*se-%s", (int)(e - tmp), tmp, d);
-			return buf;
-		}
-		snprintf(buf, n, "%s", tmp);
-	} else {
-		snprintf(buf, n, "%.2g", p);
-	}
-	return buf;
 }
 
 /* Cut an excerpt around [start, end) of text, snapped to UTF-8 and word boundaries. */
@@ -589,24 +568,49 @@ static json_t *robustness_json(const struct eng_teacher *et, const struct sessio
 	return o;
 }
 
+/*
+ * Where the suspect stands among the null models for one teacher, in words that match its rank:
+ * "closer to T's than all 15 control models", "closer to T's than 9 of the 15 control models",
+ * "not closer to T's than any of the 15 control models".
+ */
+static void standing(char *buf, size_t size, const struct eng_teacher *et, const char *t)
+{
+	int beaten = et->null_k + 1 - et->rank;
+
+	if (et->null_k <= 0)
+		snprintf(buf, size, "compared with %s's without control models", t);
+	else if (beaten >= et->null_k)
+		snprintf(buf, size, "closer to %s's than those of all %d control models", t, et->null_k);
+	else if (beaten > 0)
+		snprintf(buf, size, "closer to %s's than those of %d of the %d control models", t, beaten, et->null_k);
+	else
+		snprintf(buf, size, "not closer to %s's than those of any of the %d control models", t, et->null_k);
+}
+
+/*
+ * One teacher's sentence for the summary. One statistic throughout the report: the score of the
+ * summary table (the calibrated t), the corrected calibrated p-value and, beside it, the rank.
+ */
 static char *summary_sentence(const struct eng_teacher *et, const struct session *se)
 {
 	const char *t = se->models[et->model].name;
-	char p[32], buf[768];
+	char p[48], w[48], pos[384], num[200], buf[1024];
 
-	fmt_p(p, sizeof(p), et->p_holm);
+	/* the p-value as the summary table prints it (rf_p), so that the two read the same */
+	snprintf(p, sizeof(p), "%s", rf_p(et->p_holm).s);
+	snprintf(w, sizeof(w), "%s", rf_p(se->params.weak_p).s);
+	standing(pos, sizeof(pos), et, t);
+	snprintf(num, sizeof(num), "score %.2f, calibrated p = %s after correction across teachers, rank %d of %d",
+		et->score, p, et->rank, et->null_k + 1);
 	switch (et->verdict) {
 	case V_STRONG:
 	case V_MODERATE:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than any of the %d control models'"
-			" are when each is scanned the same way (%.1f null standard deviations above their mean;"
-			" calibrated p = %s after correction across teachers): %s evidence.", t, et->null_k, et->position, p,
-			eng_verdict_name(et->verdict));
+		snprintf(buf, sizeof(buf), "The suspect's answers are %s, each scanned the same way (%s): %s evidence.",
+			pos, num, eng_verdict_name(et->verdict));
 		break;
 	case V_WEAK:
-		snprintf(buf, sizeof(buf), "The suspect's answers are closer to %s's than most of the %d control models'"
-			" are (%.1f null standard deviations above their mean, calibrated p = %s after correction), but not"
-			" beyond every control model or not by enough: weak evidence.", t, et->null_k, et->position, p);
+		snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but %s: weak evidence.", pos, num,
+			et->rank == 1 ? "not by enough for a moderate verdict" : "not closer than every control model");
 		break;
 	case V_INCONCLUSIVE:
 		snprintf(buf, sizeof(buf), "No calibrated verdict for %s: %s (%ld of the suspect's answers paired with"
@@ -615,8 +619,12 @@ static char *summary_sentence(const struct eng_teacher *et, const struct session
 			se->params.min_null);
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "The suspect's answers are not closer to %s's than the control models' own"
-			" answers are (calibrated p = %s, rank %d of %d): no evidence.", t, p, et->rank, et->null_k + 1);
+		/* rank 1 of 16 is closer than every control: "not closer" would contradict the rank */
+		if (et->rank < et->null_k + 1)
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but not significantly so: not by"
+				" enough to reach the weak level (corrected p below %s): no evidence.", pos, num, w);
+		else
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s): no evidence.", pos, num);
 	}
 	return prov_strdup(buf);
 }
@@ -711,10 +719,41 @@ static json_t *limitations_json(void)
  * corpus snapshot, tool version and pattern library, from the group (whole
  * files or slices) whose size is closest to the number of answers scanned.
  */
-static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count)
+/*
+ * The suspect as a labelled model of the validation: the validation's suspects[] entry whose model is
+ * the suspect's name (validate stores labelled models by name), as {model, family, derived,
+ * matched_by}; NULL when it is not one of them.
+ */
+static json_t *labelled_suspect(const json_t *vdoc, const char *name)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(vdoc, "suspects"), i, v) {
+		const char *m = json_string_value(json_object_get(v, "model"));
+		const char *fam = json_string_value(json_object_get(v, "family"));
+		json_t *o;
+		int derived;
+
+		if (!m || !name || strcmp(m, name))
+			continue;
+		/* validate: derived = not a reference left out and a family other than "none" */
+		derived = fam && strcmp(fam, "none") && strcmp(fam, "reference (left out)");
+		o = json_object();
+		json_object_set_new(o, "model", json_string(m));
+		if (derived)
+			json_object_set_new(o, "family", json_string(fam));
+		json_object_set_new(o, "derived", json_boolean(derived));
+		json_object_set_new(o, "matched_by", json_string("name"));
+		return o;
+	}
+	return NULL;
+}
+
+static int error_rates(json_t **out, struct session *se, struct store *reader, size_t count, const char *name)
 {
 	struct pbuf res = PBUF_INIT(0);
-	char created[32], buf[1024];
+	char created[32], buf[1024], vhash[PROV_SHA256_HEX] = "";
 	int64_t vid = 0;
 	json_t *o = json_object(), *doc = NULL, *g, *best = NULL, *rows, *row;
 	size_t i;
@@ -722,8 +761,8 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	int rc;
 
 	*out = o;
-	rc = store_validation_latest(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
-		&res);
+	rc = store_validation_latest_hash(reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), &vid, created,
+		&res, vhash);
 	if (rc < 0) {
 		pbuf_release(&res);
 		return rc;
@@ -757,6 +796,7 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 	}
 	json_object_set_new(o, "status", json_string("available"));
 	json_object_set_new(o, "validation", json_integer(vid));
+	json_object_set_new(o, "validation_sha256", json_string(vhash));   /* its hash in the validation chain */
 	json_object_set_new(o, "validated_at", json_string(created));
 	json_object_set_new(o, "group", json_copy(json_object_get(best, "name")));
 	snprintf(buf, sizeof(buf), "Validation %lld (%s) measured this tool version on this corpus snapshot with %lld"
@@ -782,6 +822,12 @@ static int error_rates(json_t **out, struct session *se, struct store *reader, s
 		json_array_append_new(rows, r);
 	}
 	json_object_set_new(o, "rows", rows);
+	{
+		json_t *lab = labelled_suspect(doc, name);
+
+		if (lab)
+			json_object_set_new(o, "suspect_labelled", lab);
+	}
 	json_object_set(o, "auc_family", json_object_get(best, "auc_family") ? json_object_get(best, "auc_family") :
 		json_null());
 	json_decref(doc);
@@ -831,8 +877,11 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	const struct feat **local = NULL;
 	struct eng_result *res = NULL;
 	json_t *doc = NULL, *tarr, *o, *models;
-	int *tidx = NULL, rc = 0;
-	size_t i, j, nm = se->snap->nmodels;
+	int *tidx = NULL, *ttested = NULL, rc = 0;
+	size_t i, j, nm = se->snap->nmodels, ntested = 0, nuntested = 0, nhidden = 0, most = 0;
+	long *shared = NULL;
+	uint8_t *hide = NULL;
+	struct session *base = se;
 	char buf[1024];
 
 	*out = NULL;
@@ -847,7 +896,10 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	cx.fold = prov_calloc(count + 1, sizeof(*cx.fold));
 	cx.fp = prov_calloc(count + 1, sizeof(*cx.fp));
 	tidx = prov_calloc(nteachers + 1, sizeof(*tidx));
-	if (!cx.pidx || !cx.fold || !cx.fp || !tidx) {
+	ttested = prov_calloc(nm + 1, sizeof(*ttested));
+	shared = prov_calloc(nm + 1, sizeof(*shared));
+	hide = prov_calloc(nm + 1, 1);
+	if (!cx.pidx || !cx.fold || !cx.fp || !tidx || !ttested || !shared || !hide) {
 		rc = PROV_ENOMEM;
 		goto done;
 	}
@@ -876,6 +928,36 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 		else if (how == MATCH_TEXT)
 			cx.by_text++;
 	}
+	/*
+	 * A model that answered fewer than min_prompts of the suspect's prompts
+	 * takes no part in this scan: not tested as a teacher, no control, no null
+	 * model, hidden from the preparation (session_hiding), listed once in
+	 * "not_tested" (docs/method.md, "Models that share too few prompts").
+	 */
+	for (i = 0; i < count; i++)
+		if (cx.pidx[i] >= 0)
+			for (j = 0; j < nm; j++)
+				shared[j] += se->has[(size_t)cx.pidx[i] * nm + j];
+	for (j = 0; j < nm; j++) {
+		int wanted = se->models[j].teacher;
+
+		if (nteachers) {
+			wanted = 0;
+			for (i = 0; i < nteachers; i++)
+				wanted |= tidx[i] == (int)j;
+		}
+		hide[j] = shared[j] < se->params.min_prompts;
+		nhidden += hide[j];
+		if (wanted && hide[j])
+			nuntested++;
+		else if (wanted)
+			ttested[ntested++] = (int)j;
+		if (wanted && (size_t)shared[j] > most)
+			most = (size_t)shared[j];
+	}
+	if (se->prep && ntested && nhidden && (rc = session_hiding(&se, base, reader, hide)))
+		goto done;
+	cx.se = se;
 	corp = se->corpus;
 	cx.resp = se->resp;
 	doc = json_object();
@@ -907,14 +989,16 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();
 	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));
+	/* the cached preparation this scan used (null: computed in this run, not read from a cache) */
+	json_object_set_new(o, "preparation_sha256", se->prep_sha256[0] ? json_string(se->prep_sha256) : json_null());
 	json_object_set_new(o, "prompts", json_integer((json_int_t)se->snap->nprompts));
 	models = json_array();
 	for (j = 0; j < nm; j++) {
 		json_t *m = json_object();
 		size_t q, cnt = 0;
 
-		for (q = 0; q < se->snap->nprompts; q++)
-			cnt += se->has[q * nm + j];
+		for (q = 0; q < base->snap->nprompts; q++)
+			cnt += base->has[q * nm + j];
 		json_object_set_new(m, "model", json_string(se->models[j].name));
 		json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) : json_null());
 		json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
@@ -923,6 +1007,27 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	}
 	json_object_set_new(o, "models", models);
 	json_object_set_new(doc, "corpus", o);
+	if (se->prep) {
+		json_t *nt = json_array();
+
+		for (j = 0; j < nm; j++) {
+			json_t *m;
+
+			if (!hide[j])
+				continue;
+			m = json_object();
+			json_object_set_new(m, "model", json_string(se->models[j].name));
+			json_object_set_new(m, "family", se->models[j].family ? json_string(se->models[j].family) :
+				json_null());
+			json_object_set_new(m, "role", json_string(se->models[j].teacher ? "teacher" : "reference"));
+			json_object_set_new(m, "shared_prompts", json_integer(shared[j]));
+			snprintf(buf, sizeof(buf), "not tested: shares %ld prompt%s with the suspect (at least %d are needed"
+				" to take part)", shared[j], shared[j] == 1 ? "" : "s", se->params.min_prompts);
+			json_object_set_new(m, "reason", json_string(buf));
+			json_array_append_new(nt, m);
+		}
+		json_object_set_new(doc, "not_tested", nt);
+	}
 	if ((rc = add_claims_and_refusals(doc, &cx)))
 		goto done;
 	tarr = json_array();
@@ -931,9 +1036,9 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	es.resp = (const struct feat *const *)cx.fp;
 	es.prompt = cx.pidx;
 	es.fold = cx.fold;
-	if (se->prep) {
+	if (se->prep && ntested) {
 		/* a streamed corpus: the answers to the suspect's prompts, read through this worker's connection */
-		if ((rc = session_scan(&res, se, cx.reader, &corp, &es, &held, &local, tidx, nteachers)))
+		if ((rc = session_scan(&res, se, cx.reader, &corp, &es, &held, &local, ttested, ntested)))
 			goto done;
 		if (local)
 			cx.resp = local;
@@ -1085,37 +1190,79 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	if (res && res->conclusion >= 0) {
 		const struct eng_teacher *et = &res->t[res->conclusion];
 		const struct eng_model *tm = &se->models[et->model];
-		char p[32];
 
 		json_object_set_new(o, "teacher", json_string(tm->name));
 		json_object_set_new(o, "family", tm->family ? json_string(tm->family) : json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(et->verdict)));
 		snprintf(buf, sizeof(buf), "Of the teachers in the corpus, the suspect's answers resemble %s's (family %s)"
-			" beyond what the %d control models, each scanned the same way, show (%.1f null standard deviations"
-			" above their mean; calibrated p = %s after correction across teachers): %s evidence that the"
-			" suspect's outputs derive from that family. This is a statement about similarity of outputs, not"
-			" proof of copying.", tm->name, eng_family(tm), et->null_k, et->position,
-			fmt_p(p, sizeof(p), et->p_holm), eng_verdict_name(et->verdict));
+			" beyond what the %d control models, each scanned the same way, show (score %.2f, calibrated p = %s"
+			" after correction across teachers, rank %d of %d): %s evidence that the suspect's outputs derive"
+			" from that family. This is a statement about similarity of outputs, not proof of copying.",
+			tm->name, eng_family(tm), et->null_k, et->score, rf_p(et->p_holm).s, et->rank,
+			et->null_k + 1, eng_verdict_name(et->verdict));
+		if (nuntested) {
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, sizeof(buf) - l, " %zu of the corpus's %zu teachers were tested; %zu share%s fewer"
+				" than %d prompts with the suspect and take no part (see \"Not tested\").", ntested,
+				ntested + nuntested, nuntested, nuntested == 1 ? "s" : "", se->params.min_prompts);
+		}
 	} else {
 		enum eng_verdict v = res ? res->verdict : V_INCONCLUSIVE;
+		int null_short = 0;
 
+		/* every teacher tested but none with enough null models: the panel, not the suspect, is short */
+		for (i = 0; res && i < res->nteachers; i++)
+			if (res->t[i].n >= se->params.min_prompts && res->t[i].null_k < se->params.min_null)
+				null_short++;
 		json_object_set_new(o, "teacher", json_null());
 		json_object_set_new(o, "family", json_null());
 		json_object_set_new(o, "verdict", json_string(eng_verdict_name(v)));
 		if (!se->prep)
 			snprintf(buf, sizeof(buf), "No teacher comparison was possible: the corpus holds no teacher. The"
 				" identity claims and refusal templates below need no corpus.");
-		else if (v == V_INCONCLUSIVE)
+		else if (!ntested) {
+			json_object_set_new(o, "cause", json_string("no_shared_prompts"));
+			snprintf(buf, sizeof(buf), "No teacher could be tested: none of the %zu teacher%s shares at least %d"
+				" of the suspect's prompts (the most any shares: %zu): inconclusive. Ask the suspect the corpus"
+				" prompts (provenance corpus prompts).", nuntested, nuntested == 1 ? "" : "s",
+				se->params.min_prompts, most);
+		} else if (v == V_INCONCLUSIVE && res && null_short && null_short == (int)res->nteachers) {
+			json_object_set_new(o, "cause", json_string("no_controls"));
+			if (!res->references)
+				snprintf(buf, sizeof(buf), "No calibrated test was possible: the corpus holds no control"
+					" (reference) models that answered the suspect's prompts, and the teachers of other"
+					" families are too few to stand in for them (at least %d null models are needed):"
+					" inconclusive. Import reference models, each with its maker as family (provenance"
+					" corpus import --role reference --family MAKER FILE).", se->params.min_null);
+			else
+				snprintf(buf, sizeof(buf), "No calibrated test was possible: too few control models answered"
+					" the suspect's prompts (%d reference model%s; at least %d null models are needed):"
+					" inconclusive. Import more reference models, each with its maker as family (provenance"
+					" corpus import --role reference --family MAKER FILE).", res->references,
+					res->references == 1 ? "" : "s", se->params.min_null);
+		} else if (v == V_INCONCLUSIVE)
 			snprintf(buf, sizeof(buf), "Too few of the suspect's answers could be compared with the corpus:"
 				" inconclusive. Ask the suspect the corpus prompts (provenance corpus prompts).");
+		else if (nuntested)
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to those of the %zu teacher%s"
+				" tested was not established: no calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it. %zu other teacher%s could not be tested: %s fewer than %d"
+				" prompts with the suspect (see \"Not tested\").", ntested, ntested == 1 ? "" : "s",
+				se->params.weak_p, nuntested, nuntested == 1 ? "" : "s",
+				nuntested == 1 ? "it shares" : "they share", se->params.min_prompts);
 		else
-			snprintf(buf, sizeof(buf), "No teacher in the corpus is closer to the suspect's answers than to the"
-				" control models' own answers beyond what the control models themselves show: no evidence of"
-				" distillation from any teacher in this corpus.");
+			snprintf(buf, sizeof(buf), "The resemblance of the suspect's answers to any teacher's in this corpus"
+				" was not established: no teacher's calibrated p-value reaches the weak level (below %g after"
+				" correction across teachers). This is not a finding that the suspect is independent of them:"
+				" the test can miss distillations (see the validation line), and the descriptive signals in"
+				" section 3 are not part of it.", se->params.weak_p);
 	}
 	json_object_set_new(o, "statement", json_string(buf));
 	json_object_set_new(doc, "conclusion", o);
-	if ((rc = error_rates(&o, se, cx.reader, count)))
+	if ((rc = error_rates(&o, se, cx.reader, count, name)))
 		goto done;
 	json_object_set_new(doc, "error_rates", o);
 	if ((rc = lr_evidence_add(doc, cx.reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), count)))
@@ -1123,11 +1270,15 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "limitations", limitations_json());
 	o = json_array();
 	if (!se->prep)
+		/* as README says: every model, teacher or reference, with its maker as family; plain text (no
+		   backticks: a note is untrusted-text escaped, and a code span would show its backslashes) */
 		json_array_append_new(o, json_string(nm ? "The corpus holds no teacher, only references: import at least one"
-			" teacher with `provenance corpus import --role teacher --family FAMILY FILE`." :
-			"Teacher comparison needs a corpus: import teacher and reference responses to the same prompts with"
-			" `provenance corpus import --role teacher --family FAMILY FILE` and"
-			" `provenance corpus import --role reference --family none FILE`, then scan again."));
+			" teacher with: provenance corpus import --role teacher --family MAKER FILE (MAKER: the teacher's"
+			" maker, for example openai)." :
+			"Teacher comparison needs a corpus: import teachers and reference (control) models that answered the"
+			" same prompts, each with its maker as family: provenance corpus import --role teacher --family"
+			" MAKER FILE, and provenance corpus import --role reference --family MAKER FILE (for example"
+			" --family meta for a Llama model); then scan again."));
 	if (cx.by_id)
 		json_array_append_new(o, json_string("Some prompts were matched by id although their text differs from the"
 			" stored prompt (suspect.matched_by_id_only)."));
@@ -1169,6 +1320,9 @@ done:
 	free(cx.fp);
 	free(cx.rowbuf);
 	free(tidx);
+	free(ttested);
+	free(shared);
+	free(hide);
 	if (rc) {
 		json_decref(doc);
 		return rc;

@@ -1209,6 +1209,20 @@ static int miss_words(struct pbuf *out, const json_t *row)
 	return pbuf_addf(out, "a share %s of documented distillations", rf_rate(1 - tpr).s);
 }
 
+/* Teachers the scan could not test (not_tested, role teacher). */
+static size_t untested_teachers(const json_t *doc)
+{
+	const json_t *nt = rj_arr(doc, "not_tested");
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(nt); i++) {
+		const char *role = rj_str(json_array_get(nt, i), "role");
+
+		n += role && !strcmp(role, "teacher");
+	}
+	return n;
+}
+
 int render_headline(struct pbuf *out, const json_t *doc)
 {
 	const json_t *concl = rj_obj(doc, "conclusion");
@@ -1232,11 +1246,19 @@ int render_headline(struct pbuf *out, const json_t *doc)
 		return rc;
 	case RV_NONE: {
 		const json_t *row = rate_row(doc, "weak");
+		size_t tested = json_array_size(rj_arr(doc, "teachers")), untested = untested_teachers(doc);
 		double tpr;
 
 		/* not a clearance: a test that misses many documented students says so in the headline */
-		if ((rc = pbuf_adds(out, "Not established: the suspect's outputs were not shown to derive from a "
-			    "teacher in the corpus at any level the tool states (weak, moderate or strong); ")))
+		if (untested)
+			rc = pbuf_addf(out, "Not established: the suspect's outputs were not shown to derive from any of "
+				"the %zu teacher%s tested (%zu more could not be tested: too few prompts shared with the "
+				"suspect) at any level the tool states (weak, moderate or strong); ", tested,
+				tested == 1 ? "" : "s", untested);
+		else
+			rc = pbuf_adds(out, "Not established: the suspect's outputs were not shown to derive from a "
+				"teacher in the corpus at any level the tool states (weak, moderate or strong); ");
+		if (rc)
 			return rc;
 		if (!rj_num(row, "tpr", &tpr))
 			return pbuf_adds(out, "how often this test misses documented distillations is unknown "
@@ -1245,9 +1267,18 @@ int render_headline(struct pbuf *out, const json_t *doc)
 			return rc;
 		return pbuf_adds(out, " in validation");
 	}
-	case RV_INCONCLUSIVE:
+	case RV_INCONCLUSIVE: {
+		const char *cause = rj_str(concl, "cause");
+
+		if (cause && !strcmp(cause, "no_controls"))
+			return pbuf_adds(out, "Inconclusive: the corpus has too few control (reference) models that answered "
+				"the suspect's prompts for a calibrated test");
+		if (cause && !strcmp(cause, "no_shared_prompts"))
+			return pbuf_adds(out, "Inconclusive: no teacher in the corpus shares enough of the suspect's prompts "
+				"to be tested");
 		return pbuf_adds(out, "Inconclusive: too little usable data to say whether the suspect's outputs "
 			"derive from a teacher in the corpus");
+	}
 	default:
 		return verdict ? pbuf_addf(out, "Conclusion: %s", verdict) : 0;
 	}
@@ -1628,4 +1659,32 @@ int render_ownctl_method(struct pbuf *out, const json_t *ss)
 			"every prompt, counted through the distribution of their sum");
 	return pbuf_addf(out, "Monte Carlo: %s random relabellings (seed %s), p = (1 + number at least as "
 		"large) / (1 + draws)", rf_get(ss, "draws", RF_NUM).s, rf_get(ss, "seed", RF_NUM).s);
+}
+
+int render_ownctl_command(struct pbuf *out, const json_t *doc)
+{
+	const json_t *ss = rj_obj(doc, "sample_specific"), *sus = rj_obj(doc, "suspect");
+	const json_t *fresh = rj_arr(ss, "fresh");
+	const char *path = rj_str(sus, "path"), *lp = rj_str(rj_obj(ss, "logged"), "path");
+	const char *name = rj_str(sus, "name"), *method = rj_str(ss, "method");
+	size_t i;
+	int rc;
+
+	if ((rc = pbuf_adds(out, "# the files must still have the SHA-256 digests recorded above\nprovenance scan ")) ||
+	    (rc = render_shell_word(out, path ? path : "SUSPECT.jsonl")))
+		return rc;
+	if (name && ((rc = pbuf_adds(out, " --name ")) || (rc = render_shell_word(out, name))))
+		return rc;
+	if ((rc = pbuf_adds(out, " \\\n    --logged ")) || (rc = render_shell_word(out, lp ? lp : "LOGGED.jsonl")))
+		return rc;
+	for (i = 0; i < (fresh ? json_array_size(fresh) : 0); i++) {
+		const char *fp = rj_str(rj_at(fresh, i), "path");
+
+		if ((rc = pbuf_adds(out, " --fresh ")) || (rc = render_shell_word(out, fp ? fp : "FRESH.jsonl")))
+			return rc;
+	}
+	if (method && !strcmp(method, "monte_carlo") &&
+	    (rc = pbuf_addf(out, " --draws %s --seed %s", rf_get(ss, "draws", RF_NUM).s, rf_get(ss, "seed", RF_NUM).s)))
+		return rc;
+	return pbuf_addc(out, '\n');
 }

@@ -229,6 +229,8 @@ extern const char render_ownctl_breaks[];
 int render_ownctl_only(const json_t *doc);
 int render_ownctl_result(struct pbuf *out, const json_t *ss);
 int render_ownctl_method(struct pbuf *out, const json_t *ss);
+/* The command that runs the own-control test again (sh, one line continued with a backslash). */
+int render_ownctl_command(struct pbuf *out, const json_t *doc);
 
 /* Shell-quote a value for a command line shown to the reader ('...' only when needed). */
 int render_shell_word(struct pbuf *out, const char *s);

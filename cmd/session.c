@@ -3,6 +3,7 @@
  * chunked loading, the cached preparation, suspects, and the engine's scan.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 int session_threads = 0;
 int session_scan_threads = 0;
+int session_no_cache = 0;
 size_t session_memory = 0;
 
 /* The preparation's threads: session_threads if set, else $PROVENANCE_THREADS, else the online CPUs. */
@@ -169,8 +171,16 @@ static int loaded_put(void *arg, size_t row, const void *blob, size_t len)
 	if (L->nf == L->capf)
 		return prov_error(PROV_EDB, "%s: more answers than the corpus had when it was read; run the command"
 			" again", L->se->snap_path);
-	if ((rc = feat_decode(&L->f[L->nf], blob, len)))
-		return rc;
+	if ((rc = feat_decode(&L->f[L->nf], blob, len))) {
+		/* name the answer, so that one damaged row can be found (and re-imported) */
+		char msg[256];
+		const char *pid = L->se->snap->prompts[r->prompt].ext_id;
+
+		snprintf(msg, sizeof(msg), "%s", prov_error_msg());
+		return prov_error(rc, "%s: the stored features of %s's answer to prompt %s (response %lld) are "
+			"damaged: %s", L->se->snap_path, L->se->snap->models[r->model].name, pid ? pid :
+			L->se->snap->prompts[r->prompt].key, (long long)r->response_id, msg);
+	}
 	*loaded_cell(L, r->prompt, r->model) = &L->f[L->nf++];
 	return 0;
 }
@@ -260,7 +270,7 @@ static int plan_chunks(struct session *se)
 }
 
 /* The preparation from the store, a chunk of prompts at a time (docs/scaling.md). */
-static int prepare_streamed(struct session *se, struct eng_prep **out)
+static int prepare_streamed(struct session *se, struct store *st, struct eng_prep **out)
 {
 	size_t nm = se->snap->nmodels, np = se->snap->nprompts, m, k, widest = 0;
 	struct eng_build *b = NULL;
@@ -282,7 +292,7 @@ static int prepare_streamed(struct session *se, struct eng_prep **out)
 	for (m = 0; m < nm && !rc; m++) {
 		if (!se->models[m].teacher)
 			continue;
-		if (!(rc = session_load_answers(&L, se, se->store, 0, np, (long)m, cells))) {
+		if (!(rc = session_load_answers(&L, se, st, 0, np, (long)m, cells))) {
 			rc = eng_build_teacher(b, m, cells, 1);
 			session_loaded_release(&L);
 		}
@@ -291,7 +301,7 @@ static int prepare_streamed(struct session *se, struct eng_prep **out)
 		for (k = 0; k < se->nchunks && !rc; k++) {
 			struct eng_chunk ch = { se->chunk_at[k], se->chunk_at[k + 1], cells };
 
-			if ((rc = session_load_answers(&L, se, se->store, ch.q0, ch.q1, -1, cells)))
+			if ((rc = session_load_answers(&L, se, st, ch.q0, ch.q1, -1, cells)))
 				break;
 			rc = pass ? eng_build_table(b, &ch) : eng_build_count(b, &ch);
 			session_loaded_release(&L);
@@ -401,6 +411,8 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 	if (!se)
 		return PROV_ENOMEM;
 	se->snap_path = db_path;
+	se->readonly = readonly;
+	pthread_mutex_init(&se->memo_lock, NULL);
 	eng_params_default(&se->params);
 	if ((rc = session_load_patterns(&se->lib, patterns_file)))
 		goto fail;
@@ -471,18 +483,25 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 
 		params_key(pk, sizeof(pk), &se->params);
 		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
-		rc = naive ? 0 : store_cache_get(se->store, key, &blob);
+		rc = naive || session_no_cache ? 0 : store_cache_get(se->store, key, &blob);
+		if (rc == 1 && prov_sha256_hex(se->prep_sha256, blob.data ? blob.data : "", blob.len)) {
+			pbuf_release(&blob);
+			rc = PROV_EINTERNAL;
+			goto fail;
+		}
 		if (rc == 1 && eng_prep_decode_take(&se->prep, &blob, &se->corpus, &se->params) == 0) {
 			se->prep_cached = 1;
 			rc = 0;
 		} else if (rc >= 0) {
+			se->prep_sha256[0] = '\0';
 			pbuf_release(&blob);
 			if ((naive || se->fits) && (rc = session_load_all(se)))
 				goto fail;
 			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) : !se->resp ?
-				prepare_streamed(se, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
+				prepare_streamed(se, se->store, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
 				prep_threads());
-			if (!rc && !readonly && !naive && !(rc = eng_prep_encode(&blob, se->prep)))
+			if (!rc && !readonly && !naive && !session_no_cache && !(rc = eng_prep_encode(&blob, se->prep)) &&
+			    !(rc = prov_sha256_hex(se->prep_sha256, blob.data ? blob.data : "", blob.len)))
 				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
 		}
 		se->prep_seconds = now_seconds() - t0;
@@ -502,14 +521,22 @@ int session_keep_answers(struct session *se)
 	return se->fits ? session_load_all(se) : 0;
 }
 
-int session_without(struct session **out, struct session *base, const char *const *names, size_t n)
+/*
+ * `base` with the named models hidden. load: decode base's answers first when
+ * they fit (not from session_hiding, whose base other threads may be reading).
+ * Its preparation is read through `st`; cache_key: taken from the store's
+ * cache when there, and put there when `put`.
+ */
+static int without(struct session **out, struct session *base, const char *const *names, size_t n, int load,
+	struct store *st, const char *cache_key, int put)
 {
 	struct session *se;
 	size_t nm = base->snap->nmodels, np = base->snap->nprompts, m, q, k;
+	struct pbuf blob = PBUF_INIT(0);
 	int rc;
 
 	*out = NULL;
-	if (base->prep && base->fits && (rc = session_load_all(base)))
+	if (load && base->prep && base->fits && (rc = session_load_all(base)))
 		return rc;
 	se = prov_calloc(1, sizeof(*se));
 	if (!se)
@@ -517,7 +544,11 @@ int session_without(struct session **out, struct session *base, const char *cons
 	*se = *base;
 	se->base = base;
 	se->prep = NULL;
+	se->prep_sha256[0] = '\0';   /* its own preparation, computed afresh */
 	se->chunk_at = NULL;
+	se->memo = NULL;
+	se->nmemo = se->capmemo = 0;
+	pthread_mutex_init(&se->memo_lock, NULL);
 	se->excluded = names;
 	se->nexcluded = n;
 	se->has = prov_calloc(nm * np + 1, 1);
@@ -525,6 +556,7 @@ int session_without(struct session **out, struct session *base, const char *cons
 	if (!se->has || (base->resp && !se->resp)) {
 		free(se->has);
 		free(se->resp);
+		pthread_mutex_destroy(&se->memo_lock);
 		free(se);
 		return PROV_ENOMEM;
 	}
@@ -541,8 +573,20 @@ int session_without(struct session **out, struct session *base, const char *cons
 				}
 	se->corpus.resp = se->resp;
 	se->corpus.has = se->has;
-	rc = !base->prep ? 0 : !se->resp ? prepare_streamed(se, &se->prep) :
-		eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads());
+	rc = 0;
+	if (base->prep && cache_key) {
+		rc = store_cache_get(st, cache_key, &blob);
+		if (rc == 1 && eng_prep_decode_take(&se->prep, &blob, &se->corpus, &se->params) == 0)
+			se->prep_cached = 1;
+		rc = rc < 0 ? rc : 0;
+		pbuf_release(&blob);
+	}
+	if (!rc && base->prep && !se->prep)
+		rc = !se->resp ? prepare_streamed(se, st, &se->prep) :
+			eng_prepare(&se->prep, &se->corpus, &se->params, prep_threads());
+	if (!rc && put && cache_key && !se->prep_cached && se->prep && !(rc = eng_prep_encode(&blob, se->prep)))
+		rc = store_cache_put(st, cache_key, "prep-hidden", blob.data, blob.len);   /* one kept, besides the whole corpus's */
+	pbuf_release(&blob);
 	if (rc) {
 		session_close(se);
 		return rc;
@@ -551,16 +595,89 @@ int session_without(struct session **out, struct session *base, const char *cons
 	return 0;
 }
 
+int session_without(struct session **out, struct session *base, const char *const *names, size_t n)
+{
+	return without(out, base, names, n, 1, base->store, NULL, 0);
+}
+
+int session_hiding(struct session **out, struct session *se, struct store *reader, const uint8_t *hide)
+{
+	size_t nm = se->snap->nmodels, np = se->snap->nprompts, m, q, i, n = 0;
+	struct session_memo *mo = NULL;
+	struct pbuf names = PBUF_INIT(0);
+	char key[320], pk[20], hex[PROV_SHA256_HEX];
+	int rc = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&se->memo_lock);
+	for (i = 0; i < se->nmemo && !*out; i++)
+		if (!memcmp(se->memo[i].hide, hide, nm))
+			*out = se->memo[i].se;
+	if (*out)
+		goto done;
+	if (!(mo = prov_calloc(1, sizeof(*mo))) || !(mo->hide = prov_calloc(nm + 1, 1)) ||
+	    !(mo->names = prov_calloc(nm + 1, sizeof(*mo->names)))) {
+		rc = PROV_ENOMEM;
+		goto done;
+	}
+	memcpy(mo->hide, hide, nm);
+	for (m = 0; m < nm; m++)
+		if (hide[m])
+			mo->names[n++] = se->models[m].name;
+	/* the cache binds which models the preparation saw: every model left with no answer, by name */
+	for (m = 0; m < nm && !rc; m++) {
+		int seen = 0;
+
+		for (q = 0; q < np && !seen && !hide[m]; q++)
+			seen = se->has[q * nm + m];
+		if (!seen)
+			rc = pbuf_add(&names, se->models[m].name, strlen(se->models[m].name) + 1);
+	}
+	if (rc)
+		goto done;
+	prov_sha256_hex(hex, names.data ? names.data : "", names.len);
+	params_key(pk, sizeof(pk), &se->params);
+	snprintf(key, sizeof(key), "prep:%s:%s:%s:%s:hidden:%.32s", ENG_VERSION, se->fver, se->snap->sha256, pk, hex);
+	if ((rc = without(&mo->se, se, mo->names, n, 0, reader, key, !se->readonly && reader == se->store)))
+		goto done;
+	/* the report names the user's exclusions (--exclude-control), not the models this scan leaves out */
+	mo->se->excluded = se->excluded;
+	mo->se->nexcluded = se->nexcluded;
+	if ((rc = prov_grow(&se->memo, &se->capmemo, se->nmemo, sizeof(*se->memo), 4)))
+		goto done;
+	se->memo[se->nmemo++] = *mo;
+	*out = mo->se;
+	free(mo);
+	mo = NULL;
+done:
+	if (mo) {
+		session_close(mo->se);
+		free(mo->hide);
+		free(mo->names);
+		free(mo);
+	}
+	pbuf_release(&names);
+	pthread_mutex_unlock(&se->memo_lock);
+	return rc;
+}
+
 void session_close(struct session *se)
 {
 	size_t i;
 
 	if (!se)
 		return;
+	for (i = 0; i < se->nmemo; i++) {
+		session_close(se->memo[i].se);
+		free(se->memo[i].hide);
+		free(se->memo[i].names);
+	}
+	free(se->memo);
 	eng_prep_free(se->prep);
 	free(se->resp);
 	free(se->has);
 	free(se->chunk_at);
+	pthread_mutex_destroy(&se->memo_lock);
 	if (se->base) {
 		free(se);
 		return;
@@ -673,8 +790,11 @@ int suspect_load_opt(struct suspect **out, const char *path, const struct pat_li
 				free(sr->model);
 				free(sr->sampling_json);
 				free(sr->served_model);
+				if (!s->duplicates++) {
+					s->dup_line = rec.line;
+					s->dup_of_line = s->recs[seen.vals[slot]].line;
+				}
 				s->n--;
-				s->duplicates++;
 			}
 		}
 	}

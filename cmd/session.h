@@ -18,6 +18,8 @@
 #ifndef PROV_SESSION_H
 #define PROV_SESSION_H
 
+#include <pthread.h>
+
 #include "corpus/store.h"
 #include "detect/engine.h"
 #include "detect/features.h"
@@ -45,9 +47,20 @@ struct session {
 	struct eng_prep *prep;           /* NULL when the corpus has no teachers */
 	double prep_seconds;
 	int prep_cached;
+	char prep_sha256[PROV_SHA256_HEX];   /* SHA-256 of the encoded preparation read from or written to the cache, or "" */
 	const struct session *base;      /* set for a session_without(): everything but resp and prep is borrowed */
 	const char *const *excluded;     /* session_without(): the models left out (borrowed), for the report */
 	size_t nexcluded;
+	int readonly;                    /* opened read-only: nothing is written to the store's cache */
+	pthread_mutex_t memo_lock;       /* guards memo (session_hiding; the base session's own) */
+	struct session_memo *memo;       /* session_hiding(): one session per set of hidden models */
+	size_t nmemo, capmemo;
+};
+
+struct session_memo {
+	uint8_t *hide;                   /* nmodels: 1 if hidden */
+	const char **names;              /* the hidden models' names (borrowed strings) */
+	struct session *se;
 };
 
 /* Threads for the corpus preparation (0: $PROVENANCE_THREADS, else every online CPU). */
@@ -62,6 +75,8 @@ extern size_t session_memory;
 size_t session_memory_limit(void);
 /* Threads for one scan's teachers (0: as the preparation; audit, which scans files in parallel, sets 1). */
 extern int session_scan_threads;
+/* 1: the preparation is computed afresh, never read from or written to the cache (verify --rederive). */
+extern int session_no_cache;
 
 /*
  * Open the store (created if missing unless `readonly`), load the pattern
@@ -88,6 +103,20 @@ int session_keep_answers(struct session *se);
  */
 int session_without(struct session **out, struct session *base, const char *const *names, size_t n);
 
+/*
+ * The session a scan runs against when some models share too few prompts
+ * with its suspect to take part (docs/method.md, "Models that share too few
+ * prompts"): `se` with the models whose hide[m] is 1 (nmodels bytes) hidden
+ * (session_without), so that they are neither teachers tested, controls,
+ * null models nor part of the preparation's corpus-wide numbers. Made once
+ * per set of hidden models and kept in `se` until session_close (*out is
+ * borrowed from it); safe to call from several threads at once. Its
+ * preparation is read through `reader`: from the store's cache when there,
+ * else computed, and cached when `reader` is se->store and se is writable.
+ * Unlike session_without, never decodes se's answers (others may be reading).
+ */
+int session_hiding(struct session **out, struct session *se, struct store *reader, const uint8_t *hide);
+
 /* The built-in pattern library, or the one in `file` (PROV_EIO, PROV_EDATA with FILE:LINE). */
 int session_load_patterns(struct pat_lib **out, const char *file);
 
@@ -113,6 +142,7 @@ struct suspect {
 	struct srec *recs;
 	struct feat *feats;
 	long duplicates;   /* records whose prompt an earlier record already asked (not kept) */
+	long dup_line, dup_of_line;   /* the first such record's line, and the line it repeats */
 };
 
 /*

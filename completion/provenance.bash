@@ -42,7 +42,11 @@ _provenance()
 		return
 		;;
 	--format | --report-format)
-		COMPREPLY=($(compgen -W "md html json jsonl text csv table" -- "$cur"))
+		# the formats this command takes, as its --help lists them ("--format md|html|json")
+		local fmts
+		fmts=$("$prog" $cmd $verb --help 2>/dev/null | grep -oE -- "$prev [a-z]+(\|[a-z]+)+" |
+			sed "s/^$prev //" | tr '|' '\n' | sort -u)
+		COMPREPLY=($(compgen -W "$fmts" -- "$cur"))
 		return
 		;;
 	--role)
@@ -68,10 +72,21 @@ _provenance()
 	fi
 	if [[ $cur == -* ]]; then
 		local opts
-		opts=$("$prog" $cmd $verb --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sort -u)
-		COMPREPLY=($(compgen -W "$opts --help --version --quiet" -- "$cur"))
+		opts=$({ "$prog" $cmd $verb --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*'
+			printf '%s\n' --help --version --quiet; } | sort -u)
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
+	# arguments that are not files: a probe set's name, a case id
+	case $cmd${verb:+ $verb} in
+	"probe show")
+		COMPREPLY=($(compgen -W "$("$prog" probe list 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur"))
+		return
+		;;
+	report | verify | timestamp | "probe list")
+		return
+		;;
+	esac
 	COMPREPLY=($(compgen -f -- "$cur"))
 }
 complete -o filenames -F _provenance provenance ./provenance

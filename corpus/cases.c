@@ -20,6 +20,7 @@
 
 #define ZLEVEL ZPACK_LEVEL
 #define SIG_PREFIX "provenance-case-hash/1 "
+#define VSIG_PREFIX "provenance-validation-hash/1 "
 
 static int db_fail(struct store *s, const char *what)
 {
@@ -1018,13 +1019,24 @@ void case_use_signer(struct store *s, const struct case_key *k)
 	store_set_signer(s, k);
 }
 
-static int sig_message(struct pbuf *b, const char *hash)
+static int sig_message_as(struct pbuf *b, const char *prefix, const char *hash)
 {
 	pbuf_reset(b);
-	return pbuf_addf(b, SIG_PREFIX "%s", hash);
+	return pbuf_addf(b, "%s%s", prefix, hash);
 }
 
+static int sign_row(struct store *s, const char *prefix, const char *sql, int64_t id, const char *hash,
+	const struct case_key *k);
+
 static int sign_store(struct store *s, int64_t id, const char *hash, const struct case_key *k)
+{
+	return sign_row(s, SIG_PREFIX, "INSERT OR REPLACE INTO case_signatures(case_id, hash, key_sha256, public_key,"
+		" signature) VALUES (?1, ?2, ?3, ?4, ?5)", id, hash, k);
+}
+
+/* Sign `hash` (the row `id`'s) with k, the message `prefix` + hash, and store it with `sql`. */
+static int sign_row(struct store *s, const char *prefix, const char *sql, int64_t id, const char *hash,
+	const struct case_key *k)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	struct pbuf msg = PBUF_INIT(0);
@@ -1033,15 +1045,14 @@ static int sign_store(struct store *s, int64_t id, const char *hash, const struc
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
-	if (!ctx || (rc = sig_message(&msg, hash)))
+	if (!ctx || (rc = sig_message_as(&msg, prefix, hash)))
 		goto done;
 	if (!k->has_private || EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) != 1 ||
 	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg.data, msg.len) != 1) {
-		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot sign case %lld", (long long)id);
+		rc = prov_error(PROV_EINTERNAL, "libcrypto: cannot sign %lld", (long long)id);
 		goto done;
 	}
-	if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO case_signatures(case_id, hash, key_sha256, public_key,"
-		" signature) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL)) {
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL)) {
 		rc = db_fail(s, "cannot store the signature");
 		goto done;
 	}
@@ -1092,12 +1103,13 @@ int case_sign(struct store *s, int64_t id, const struct case_key *k)
 	return store_commit(s);
 }
 
-static int sig_ok(const unsigned char *pub, size_t publen, const void *sig, size_t siglen, const char *hash)
+static int sig_ok_as(const char *prefix, const unsigned char *pub, size_t publen, const void *sig, size_t siglen,
+	const char *hash)
 {
 	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, publen);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	struct pbuf msg = PBUF_INIT(0);
-	int ok = pk && ctx && !sig_message(&msg, hash) && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
+	int ok = pk && ctx && !sig_message_as(&msg, prefix, hash) && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
 		EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg.data, msg.len) == 1;
 
 	EVP_MD_CTX_free(ctx);
@@ -1504,13 +1516,12 @@ static void verify_facts(sqlite3_stmt *st, const struct facts *f, struct checks 
  * without one is MISSING ("unsigned"), never altered. `require`: a case must
  * carry at least one signature that holds (MISSING otherwise).
  */
+static int verify_signatures_of(struct store *s, const char *what, const char *prefix, const char *sql, int64_t id,
+	const char *hash, const struct case_key *key, int require, struct checks *ck);
+
 static int verify_signatures(struct store *s, int64_t id, const char *hash, const struct case_key *key,
 	int require, struct checks *ck)
 {
-	sqlite3_stmt *st = NULL;
-	char fp[PROV_SHA256_HEX], others[200] = "";
-	int step, found = 0, nsig = 0, good = 0, rc;
-
 	if (store_version(s) < 5) {
 		if (key)
 			note(ck, -2, "unsigned: case %lld has no signature by key %.16s... (a database of schema 4 holds none)",
@@ -1519,8 +1530,20 @@ static int verify_signatures(struct store *s, int64_t id, const char *hash, cons
 			note(ck, -2, "unsigned: case %lld carries no signature (a database of schema 4 holds none)", (long long)id);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(store_db(s), "SELECT key_sha256, public_key, signature, hash FROM case_signatures"
-		" WHERE case_id = ?1 ORDER BY key_sha256", -1, &st, NULL))
+	return verify_signatures_of(s, "case", SIG_PREFIX, "SELECT key_sha256, public_key, signature, hash FROM"
+		" case_signatures WHERE case_id = ?1 ORDER BY key_sha256", id, hash, key, require, ck);
+}
+
+/* The checks of verify_signatures for the signatures `sql` selects of `what` `id` (a case, a validation). */
+static int verify_signatures_of(struct store *s, const char *what, const char *prefix, const char *sql, int64_t id,
+	const char *hash, const struct case_key *key, int require, struct checks *ck)
+{
+	sqlite3_stmt *st = NULL;
+	char fp[PROV_SHA256_HEX], others[200] = "";
+	int step, found = 0, nsig = 0, good = 0, rc;
+	const char *tab = !strcmp(what, "case") ? "case_signatures" : "validation_signatures";
+
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL))
 		return db_fail(s, "cannot read the signatures");
 	sqlite3_bind_int64(st, 1, id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1536,20 +1559,21 @@ static int verify_signatures(struct store *s, int64_t id, const char *hash, cons
 			return rc;
 		}
 		if (publen != 32 || strcmp(fp, named)) {
-			note(ck, 0, "case_signatures.public_key or case_signatures.key_sha256: the signature row of key %.16s..."
-				" holds %s", named, publen != 32 ? "no Ed25519 public key" : "another key");
+			note(ck, 0, "%s.public_key or %s.key_sha256: the signature row of key %.16s... holds %s", tab, tab, named,
+				publen != 32 ? "no Ed25519 public key" : "another key");
 		} else if (strcmp(nz(col(st, 3)), hash)) {
-			note(ck, 0, "case_signatures.hash: the signature by key %.16s... is recorded for hash %.16s..., not this"
-				" case's hash %.16s...", fp, nz(col(st, 3)), hash);
-		} else if (!sig_ok(pub, 32, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), hash)) {
-			note(ck, 0, "bad signature: the signature by key %.16s... is not a signature of this case's hash (the"
-				" case or its chain was rewritten, or the signature altered)", fp);
+			note(ck, 0, "%s.hash: the signature by key %.16s... is recorded for hash %.16s..., not this %s's hash"
+				" %.16s...", tab, fp, nz(col(st, 3)), what, hash);
+		} else if (!sig_ok_as(prefix, pub, 32, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+			hash)) {
+			note(ck, 0, "bad signature: the signature by key %.16s... is not a signature of this %s's hash (the"
+				" %s or its chain was rewritten, or the signature altered)", fp, what, what);
 		} else if (key && mine && memcmp(pub, key->pub, 32)) {
-			note(ck, 0, "case_signatures.public_key: the signature row of key %.16s... holds another key", key->sha);
+			note(ck, 0, "%s.public_key: the signature row of key %.16s... holds another key", tab, key->sha);
 		} else {
 			good++;
 			found |= mine;
-			note(ck, 1, "the case hash is signed by key %s (Ed25519, fingerprint: SHA-256 of the public key)%s", fp,
+			note(ck, 1, "the %s hash is signed by key %s (Ed25519, fingerprint: SHA-256 of the public key)%s", what, fp,
 				mine ? "; it is the key given (--pubkey)" : key ? "; not the key given" :
 				"; checked with the key stored beside it: give --pubkey FILE to check it is the key you trust");
 			if (!mine && strlen(others) < sizeof(others) - 24)
@@ -1561,10 +1585,10 @@ static int verify_signatures(struct store *s, int64_t id, const char *hash, cons
 	if (step != SQLITE_DONE)
 		return db_fail(s, "cannot read the signatures");
 	if (key && !found)
-		note(ck, -2, "unsigned: case %lld has no signature by key %.16s...%s%s%s", (long long)id, key->sha,
+		note(ck, -2, "unsigned: %s %lld has no signature by key %.16s...%s%s%s", what, (long long)id, key->sha,
 			*others ? " (signed by key " : nsig ? "" : " (it carries no signature)", others, *others ? " only)" : "");
 	else if (require && !good)
-		note(ck, -2, "unsigned: case %lld carries no signature that holds (--require-signature)", (long long)id);
+		note(ck, -2, "unsigned: %s %lld carries no signature that holds (--require-signature)", what, (long long)id);
 	return 0;
 }
 
@@ -1802,4 +1826,362 @@ void case_answers_free(struct case_answer_row *a, size_t n)
 		free(a[i].text);
 	}
 	free(a);
+}
+
+/* ---- validations: evidence in a chain of their own ---- */
+
+/* The columns of a validation row, in header order after the id. */
+#define VAL_COLS "id, created_at, labels_path, labels_sha256, snapshot_sha256, tool_version, engine_version," \
+	" patterns_sha256, slices, result_sha256, origin, prev_hash, header, hash, result"
+enum { V_ID, V_CREATED, V_LABELS, V_LABELS_SHA, V_SNAPSHOT, V_TOOL, V_ENGINE, V_PATTERNS, V_SLICES, V_RESULT_SHA,
+	V_ORIGIN, V_PREV, V_HEADER, V_HASH, V_RESULT };
+static const char *const vhdr_keys[] = { "id", "created_at", "labels_path", "labels_sha256", "snapshot_sha256",
+	"tool_version", "engine_version", "patterns_sha256", "slices", "result_sha256", "origin", "prev_hash" };
+#define NVHDR (sizeof(vhdr_keys) / sizeof(vhdr_keys[0]))
+
+/* The canonical header of a validation: "provenance-validation/1" and one `key value` line per column. */
+static int vhdr_build(struct pbuf *b, int64_t id, const char *const v[NVHDR])
+{
+	size_t k;
+	int rc;
+
+	pbuf_reset(b);
+	rc = pbuf_adds(b, "provenance-validation/1\n");
+	for (k = 0; k < NVHDR && !rc; k++) {
+		if (!(rc = pbuf_addf(b, "%s ", vhdr_keys[k])))
+			rc = k == 0 ? pbuf_addf(b, "%lld", (long long)id) : put_q(b, v[k]);
+		if (!rc)
+			rc = pbuf_addc(b, '\n');
+	}
+	return rc;
+}
+
+/* The hash of the last chained validation (CASE_GENESIS when none). */
+static int vchain_head(struct store *s, char out[PROV_SHA256_HEX])
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	snprintf(out, PROV_SHA256_HEX, "%s", CASE_GENESIS);
+	if (sqlite3_prepare_v2(store_db(s), "SELECT hash FROM validations WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
+		-1, &st, NULL))
+		return db_fail(s, "cannot read the validations");
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		copy_col(out, PROV_SHA256_HEX, st, 0);
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : db_fail(s, "cannot read the validations");
+}
+
+int validation_append(struct store *s, const struct store_validation *v, const char *origin, const char *created_at,
+	int64_t *id_out, char hash_out[PROV_SHA256_HEX])
+{
+	sqlite3_stmt *st = NULL;
+	struct pbuf h = PBUF_INIT(0);
+	char now[32], rsha[PROV_SHA256_HEX], prev[PROV_SHA256_HEX], hash[PROV_SHA256_HEX];
+	const char *cols[NVHDR];
+	const struct case_key *k = store_signer(s);
+	int64_t id = 0;
+	int rc;
+
+	if (store_version(s) < 6)
+		return prov_error(PROV_EDB, "%s: schema version %d holds no validation chain; open it writable once",
+			store_path(s), store_version(s));
+	if (created_at)
+		snprintf(now, sizeof(now), "%s", created_at);
+	else
+		store_now(now);
+	if ((rc = prov_sha256_hex(rsha, v->result, strlen(v->result))))
+		return rc;
+	if ((rc = store_begin(s)))
+		return rc;
+	if ((rc = vchain_head(s, prev)))
+		goto fail;
+	if (sqlite3_prepare_v2(store_db(s), "SELECT coalesce(max(id), 0) + 1 FROM validations", -1, &st, NULL) ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_fail(s, "cannot store the validation");
+		goto fail;
+	}
+	id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	cols[0] = NULL;
+	cols[1] = now;
+	cols[2] = v->labels_path;
+	cols[3] = v->labels_sha256;
+	cols[4] = v->snapshot_sha256;
+	cols[5] = v->tool_version;
+	cols[6] = v->engine_version;
+	cols[7] = v->patterns_sha256;
+	cols[8] = v->slices;
+	cols[9] = rsha;
+	cols[10] = origin;
+	cols[11] = prev;
+	if ((rc = vhdr_build(&h, id, cols)) || (rc = prov_sha256_hex(hash, h.data, h.len)))
+		goto fail;
+	if (sqlite3_prepare_v2(store_db(s), "INSERT INTO validations(id, created_at, labels_path, labels_sha256,"
+		" snapshot_sha256, tool_version, engine_version, patterns_sha256, slices, result, result_sha256, origin,"
+		" prev_hash, header, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", -1,
+		&st, NULL)) {
+		rc = db_fail(s, "cannot store the validation");
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	for (size_t c = 1; c <= 8; c++)
+		sqlite3_bind_text(st, (int)c + 1, cols[c], -1, SQLITE_STATIC);
+	if ((rc = bind_text_checked(s, st, 10, v->result, strlen(v->result), "the validation")))
+		goto fail;
+	sqlite3_bind_text(st, 11, rsha, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 12, origin);
+	sqlite3_bind_text(st, 13, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, h.data, (int)h.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_fail(s, "cannot store the validation");
+		goto fail;
+	}
+	if (k && (rc = sign_row(s, VSIG_PREFIX, "INSERT OR REPLACE INTO validation_signatures(validation_id, hash,"
+		" key_sha256, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)", id, hash, k)))
+		goto fail;
+	sqlite3_finalize(st);
+	pbuf_release(&h);
+	if ((rc = store_commit(s)))
+		return rc;
+	if (id_out)
+		*id_out = id;
+	if (hash_out)
+		memcpy(hash_out, hash, PROV_SHA256_HEX);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	pbuf_release(&h);
+	store_rollback(s);
+	return rc;
+}
+
+int store_validation_add(struct store *s, const struct store_validation *v, int64_t *id_out)
+{
+	return validation_append(s, v, NULL, NULL, id_out, NULL);
+}
+
+int validation_verify(struct store *s, int64_t id, const struct case_verify_opts *o, struct verify_item **out,
+	size_t *n_out)
+{
+	sqlite3_stmt *st = NULL;
+	struct checks ck;
+	struct pbuf h = PBUF_INIT(0);
+	char sha[PROV_SHA256_HEX], prev_actual[PROV_SHA256_HEX] = CASE_GENESIS;
+	const char *cols[NVHDR], *stored, *hash;
+	int rc = 0, step;
+	size_t k;
+
+	*out = NULL;
+	*n_out = 0;
+	memset(&ck, 0, sizeof(ck));
+	if (store_version(s) < 6)
+		return prov_error(PROV_ENOTFOUND, "no validation chain in %s (schema %d)", store_path(s), store_version(s));
+	if (sqlite3_prepare_v2(store_db(s), "SELECT " VAL_COLS " FROM validations WHERE id = ?1", -1, &st, NULL))
+		return db_fail(s, "cannot read the validation");
+	sqlite3_bind_int64(st, 1, id);
+	step = sqlite3_step(st);
+	if (step != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return step == SQLITE_DONE ? prov_error(PROV_ENOTFOUND, "no validation %lld in %s", (long long)id,
+			store_path(s)) : db_fail(s, "cannot read the validation");
+	}
+	stored = col(st, V_HEADER);
+	hash = nz(col(st, V_HASH));
+	if (!col(st, V_HASH) && !stored) {
+		note(&ck, 1, "note: validation %lld was stored before validations were evidence (schema 6): it is not"
+			" hashed into the chain, and no report quotes it (run validate again)", (long long)id);
+		goto done;
+	}
+	/* the result */
+	if ((rc = prov_sha256_hex(sha, nz(col(st, V_RESULT)), (size_t)sqlite3_column_bytes(st, V_RESULT))))
+		goto done;
+	if (strcmp(sha, nz(col(st, V_RESULT_SHA))))
+		note(&ck, 0, "validations.result or validations.result_sha256: the stored result does not match its SHA-256");
+	else
+		note(&ck, 1, "the result matches its SHA-256");
+	/* every column against the header, the header against the hash */
+	for (k = 0; k < NVHDR; k++)
+		cols[k] = col(st, (int)k);
+	if ((rc = vhdr_build(&h, sqlite3_column_int64(st, V_ID), cols)))
+		goto done;
+	{
+		size_t bad = 0;
+
+		for (k = 0; k < NVHDR; k++) {
+			size_t la = 0, lb = 0;
+			const char *a = stored ? hdr_find(stored, vhdr_keys[k], &la) : NULL;
+			const char *b = hdr_find(h.data, vhdr_keys[k], &lb);
+
+			if (!a || la != lb || memcmp(a, b, la)) {
+				note(&ck, 0, "validations.%s differs from the validation header, which records %.*s",
+					k == 0 ? "id" : vhdr_keys[k], a ? (int)(la > 200 ? 200 : la) : 4, a ? a : "none");
+				bad++;
+			}
+		}
+		if (!stored || strncmp(stored, "provenance-validation/1\n", 24) ||
+		    prov_sha256_hex(sha, stored, strlen(stored)) || strcmp(sha, hash)) {
+			note(&ck, 0, "validations.header or validations.hash: the validation hash %.16s... is not the SHA-256 of its"
+				" stored header", hash);
+			bad++;
+		}
+		if (!bad)
+			note(&ck, 1, "the validation hash %s covers every column of the validation, and each matches", hash);
+	}
+	/* the chain link */
+	{
+		sqlite3_stmt *pv = NULL;
+
+		if (sqlite3_prepare_v2(store_db(s), "SELECT hash FROM validations WHERE id < ?1 AND hash IS NOT NULL"
+			" ORDER BY id DESC LIMIT 1", -1, &pv, NULL)) {
+			rc = db_fail(s, "cannot read the validations");
+			goto done;
+		}
+		sqlite3_bind_int64(pv, 1, id);
+		if (sqlite3_step(pv) == SQLITE_ROW)
+			copy_col(prev_actual, sizeof(prev_actual), pv, 0);
+		sqlite3_finalize(pv);
+		if (strcmp(nz(col(st, V_PREV)), prev_actual))
+			note(&ck, 0, "chain broken: the validation links to %.16s... but the validation before it has hash %.16s..."
+				" (a validation was removed or altered before this one)", nz(col(st, V_PREV)), prev_actual);
+		else
+			note(&ck, 1, "the chain link to the previous validation holds");
+	}
+	rc = verify_signatures_of(s, "validation", VSIG_PREFIX, "SELECT key_sha256, public_key, signature, hash FROM"
+		" validation_signatures WHERE validation_id = ?1 ORDER BY key_sha256", id, hash, o ? o->pubkey : NULL,
+		o && (o->flags & CASE_VERIFY_REQUIRE_SIGNATURE), &ck);
+done:
+	sqlite3_finalize(st);
+	pbuf_release(&h);
+	if (rc) {
+		free(ck.v);
+		return rc;
+	}
+	*out = ck.v;
+	*n_out = ck.n;
+	return ck.failed ? PROV_ETAMPER : ck.missing ? CASE_UNANCHORED : 0;
+}
+
+int validation_list(struct store *s, struct validation_info **out, size_t *n_out)
+{
+	sqlite3_stmt *st = NULL;
+	struct validation_info *v = NULL;
+	size_t n = 0;
+	int step, rc = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (store_version(s) < 4)
+		return 0;
+	if (sqlite3_prepare_v2(store_db(s), store_version(s) >= 6 ? "SELECT id, created_at, labels_path, snapshot_sha256,"
+		" hash, origin FROM validations ORDER BY id" : "SELECT id, created_at, labels_path, snapshot_sha256, NULL,"
+		" NULL FROM validations ORDER BY id", -1, &st, NULL))
+		return db_fail(s, "cannot read the validations");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct validation_info *g = prov_reallocarray(v, n + 1, sizeof(*v));
+
+		if (!g) {
+			rc = PROV_ENOMEM;
+			break;
+		}
+		v = g;
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].id = sqlite3_column_int64(st, 0);
+		copy_col(v[n].created_at, sizeof(v[n].created_at), st, 1);
+		copy_col(v[n].labels_path, sizeof(v[n].labels_path), st, 2);
+		copy_col(v[n].snapshot_sha256, sizeof(v[n].snapshot_sha256), st, 3);
+		copy_col(v[n].hash, sizeof(v[n].hash), st, 4);
+		copy_col(v[n].origin, sizeof(v[n].origin), st, 5);
+		n++;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(s, "cannot read the validations");
+	sqlite3_finalize(st);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+static int validation_latest_where(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
+	char hash_out[PROV_SHA256_HEX], int calibrated);
+
+int store_validation_latest_hash(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
+	char hash_out[PROV_SHA256_HEX])
+{
+	return validation_latest_where(s, snapshot, tool_version, patterns, id_out, created_out, result_out, hash_out, 0);
+}
+
+int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out)
+{
+	return validation_latest_where(s, snapshot, tool_version, patterns, id_out, created_out, result_out, NULL, 1);
+}
+
+/* The latest chained validation that matches (with a calibration: `calibrated`), checked: 1, 0 none, <0. */
+static int validation_latest_where(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
+	char hash_out[PROV_SHA256_HEX], int calibrated)
+{
+	sqlite3_stmt *st = NULL;
+	struct verify_item *items = NULL;
+	size_t n = 0, i;
+	int64_t id;
+	int rc;
+
+	if (store_version(s) < 6)
+		return 0;
+	if (sqlite3_prepare_v2(store_db(s), calibrated ? "SELECT id, created_at, result, hash FROM validations"
+		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 AND hash IS NOT NULL"
+		" AND json_extract(result, '$.calibration.weights') IS NOT NULL ORDER BY id DESC LIMIT 1" :
+		"SELECT id, created_at, result, hash FROM validations"
+		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 AND hash IS NOT NULL"
+		" ORDER BY id DESC LIMIT 1", -1, &st, NULL))
+		return db_fail(s, "cannot read validations");
+	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : db_fail(s, "cannot read validations");
+	}
+	id = sqlite3_column_int64(st, 0);
+	snprintf(created_out, 32, "%s", nz(col(st, 1)));
+	if (hash_out)
+		copy_col(hash_out, PROV_SHA256_HEX, st, 3);
+	pbuf_reset(result_out);
+	rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	/* a report quotes only a validation that verifies: its result, header, hash, chain link and signatures */
+	if ((rc = validation_verify(s, id, NULL, &items, &n)) && rc != PROV_ETAMPER && rc != CASE_UNANCHORED)
+		return rc;
+	if (rc == PROV_ETAMPER) {
+		for (i = 0; i < n && items[i].ok != 0; i++)
+			;
+		rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not verify (%s): a report quotes only a validation"
+			" that verifies (see: provenance verify --all)", store_path(s), (long long)id, i < n ? items[i].what : "?");
+		free(items);
+		pbuf_reset(result_out);
+		return rc;
+	}
+	free(items);
+	*id_out = id;
+	return 1;
+}
+
+int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
+	int64_t *id_out, char created_out[32], struct pbuf *result_out)
+{
+	return store_validation_latest_hash(s, snapshot, tool_version, patterns, id_out, created_out, result_out, NULL);
 }

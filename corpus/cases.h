@@ -201,4 +201,53 @@ struct case_answer_row {
 int case_answers(struct store *s, int64_t id, struct case_answer_row **out, size_t *n_out);
 void case_answers_free(struct case_answer_row *a, size_t n);
 
+/* ---- validations: evidence like cases, in a chain of their own ---- */
+
+/*
+ * A validation (validate's measured error rates) is stored with a canonical
+ * header ("provenance-validation/1": id, created_at, labels_path,
+ * labels_sha256, snapshot_sha256, tool_version, engine_version,
+ * patterns_sha256, slices, result_sha256, origin, prev_hash) whose SHA-256 is
+ * its hash; prev_hash links it to the validation before it (64 zeros for the
+ * first). The store's signer (case_use_signer) signs its hash, the message
+ * "provenance-validation-hash/1 " + hash. The result is an opaque JSON text,
+ * bound by its SHA-256. origin: where a merged validation came from, or NULL.
+ * created_at: NULL for now. Needs schema 6.
+ */
+int validation_append(struct store *s, const struct store_validation *v, const char *origin, const char *created_at,
+	int64_t *id_out, char hash_out[PROV_SHA256_HEX]);
+
+/*
+ * Check validation `id` as case_verify_ex checks a case: its result against
+ * its SHA-256, every column against its header, the header against its hash,
+ * the link to the validation before it, its signatures (o->pubkey and
+ * CASE_VERIFY_REQUIRE_SIGNATURE as for cases; o may be NULL). Returns 0,
+ * PROV_ETAMPER, CASE_UNANCHORED, PROV_ENOTFOUND, or another error. A
+ * validation stored before schema 6 is not in the chain: a note (and never
+ * quoted by a report).
+ */
+int validation_verify(struct store *s, int64_t id, const struct case_verify_opts *o, struct verify_item **out,
+	size_t *n_out);
+
+struct validation_info {
+	int64_t id;
+	char created_at[32];
+	char labels_path[1024];
+	char snapshot_sha256[PROV_SHA256_HEX];
+	char hash[PROV_SHA256_HEX];       /* "" for one stored before schema 6 */
+	char origin[1024];
+};
+
+/* Every validation in id order. The caller frees *out. */
+int validation_list(struct store *s, struct validation_info **out, size_t *n_out);
+
+/*
+ * store_validation_latest, with the quoted validation's hash: only a chained
+ * validation that verifies is returned (one that does not is PROV_ETAMPER,
+ * naming it and its first failed check).
+ */
+int store_validation_latest_hash(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
+	char hash_out[PROV_SHA256_HEX]);
+
 #endif

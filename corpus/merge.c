@@ -193,8 +193,113 @@ int merge_check(struct store *src, const char *label, size_t *ncases_out)
 			break;
 	}
 	free(cases);
+	if (!rc && store_schema_version(src) >= 6) {   /* the validations too: evidence like the cases */
+		struct validation_info *vals = NULL;
+		size_t nvals = 0;
+
+		rc = validation_list(src, &vals, &nvals);
+		for (i = 0; !rc && i < nvals; i++) {
+			struct verify_item *v = NULL;
+			size_t nv = 0, k;
+			const char *why = "a check failed";
+
+			if (!vals[i].hash[0])
+				continue;   /* unchained, from before schema 6: never merged, never quoted */
+			rc = validation_verify(src, vals[i].id, NULL, &v, &nv);
+			if (rc == CASE_UNANCHORED)
+				rc = 0;
+			if (rc == PROV_ETAMPER) {
+				for (k = 0; k < nv; k++)
+					if (!v[k].ok) {
+						why = v[k].what;
+						break;
+					}
+				rc = prov_error(PROV_EDATA, "%s: validation %lld does not verify: %s; refusing to merge it"
+					" (see: provenance --db %s verify --all)", label, (long long)vals[i].id, why, label);
+			}
+			free(v);
+		}
+		free(vals);
+	}
 	if (!rc && ncases_out)
 		*ncases_out = n;
+	return rc;
+}
+
+/* Is `hash` already in dst's validation chain (as a hash, or in a merged one's origin)? 1, 0, <0. */
+static int validation_known(struct store *dst, const char *hash)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(store_db(dst), "SELECT 1 FROM validations WHERE hash = ?1 OR instr(coalesce(origin, ''),"
+		" ?1) > 0 LIMIT 1", -1, &st, NULL))
+		return db_fail(dst, "cannot read the validations");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : db_fail(dst, "cannot read the validations");
+}
+
+/*
+ * Append every chained validation of src that dst does not hold to dst's
+ * validation chain, with its result, parameters and time unchanged and
+ * origin "LABEL#vID:HASH" (then " < " and its own origin).
+ */
+static int merge_validations(struct store *dst, struct store *src, const char *label)
+{
+	sqlite3_stmt *st = NULL;
+	struct pbuf origin = PBUF_INIT(MERGE_ORIGIN_MAX);
+	int rc = 0, step;
+
+	if (store_schema_version(src) < 6)
+		return 0;
+	if (sqlite3_prepare_v2(store_db(src), "SELECT id, labels_path, labels_sha256, snapshot_sha256, tool_version,"
+		" engine_version, patterns_sha256, slices, result, created_at, origin, hash FROM validations"
+		" WHERE hash IS NOT NULL ORDER BY id", -1, &st, NULL))
+		return db_fail(src, "cannot read the validations");
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_validation v;
+		const char *own = (const char *)sqlite3_column_text(st, 10), *hash = (const char *)sqlite3_column_text(st, 11);
+		const char *p;
+		int known = 0;
+
+		if ((known = validation_known(dst, hash)) < 0) {
+			rc = known;
+			break;
+		}
+		for (p = own; !known && p && (p = strchr(p, ':')); p++)   /* a hash in its own origin */
+			if (strlen(p + 1) >= 64) {
+				char h[PROV_SHA256_HEX];
+
+				snprintf(h, sizeof(h), "%.64s", p + 1);
+				if ((known = validation_known(dst, h)) < 0)
+					rc = known;
+			}
+		if (rc || known)
+			continue;
+		v.labels_path = (const char *)sqlite3_column_text(st, 1);
+		v.labels_sha256 = (const char *)sqlite3_column_text(st, 2);
+		v.snapshot_sha256 = (const char *)sqlite3_column_text(st, 3);
+		v.tool_version = (const char *)sqlite3_column_text(st, 4);
+		v.engine_version = (const char *)sqlite3_column_text(st, 5);
+		v.patterns_sha256 = (const char *)sqlite3_column_text(st, 6);
+		v.slices = (const char *)sqlite3_column_text(st, 7);
+		v.result = (const char *)sqlite3_column_text(st, 8);
+		pbuf_reset(&origin);
+		rc = pbuf_addf(&origin, "%s#v%lld:%s", label, (long long)sqlite3_column_int64(st, 0), hash);
+		if (!rc && own)
+			rc = pbuf_addf(&origin, " < %s", own);
+		if (rc == PROV_EDATA)
+			rc = prov_error(PROV_EDATA, "%s: validation %lld: its origin would be longer than %d bytes", label,
+				(long long)sqlite3_column_int64(st, 0), MERGE_ORIGIN_MAX);
+		if (!rc)
+			rc = validation_append(dst, &v, origin.data, (const char *)sqlite3_column_text(st, 9), NULL, NULL);
+	}
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(src, "cannot read the validations");
+	sqlite3_finalize(st);
+	pbuf_release(&origin);
 	return rc;
 }
 
@@ -352,5 +457,7 @@ int merge_cases(struct store *dst, struct merge_seen *seen, struct store *src, c
 	}
 	pbuf_release(&origin);
 	free(cases);
+	if (!rc)
+		rc = merge_validations(dst, src, label);
 	return rc;
 }

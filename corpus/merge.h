@@ -13,6 +13,13 @@
  *
  * A case is merged once: a source case whose hash, or any hash in its origin,
  * is already the hash or in the origin of a destination case is skipped.
+ *
+ * The validations (measured error rates, cases.h) are evidence too: each
+ * chained validation of a source is verified by merge_check and appended to
+ * the destination's validation chain by merge_cases (after its cases), with
+ * its result, parameters and time unchanged and origin "LABEL#vID:HASH"; one
+ * already there (same rule as cases) is skipped. A report in the destination
+ * quotes it when its corpus has the validation's snapshot.
  */
 #ifndef PROV_MERGE_H
 #define PROV_MERGE_H

@@ -9,7 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -189,6 +192,25 @@ static const char *const migrations[] = {
 	"  SELECT f.response_id, f.version, r.sha256, f.blob FROM features f JOIN responses r ON r.id = f.response_id;"
 	"DROP TABLE features;"
 	"ALTER TABLE features_v5 RENAME TO features;",
+	/*
+	 * 5 -> 6: validations become evidence like cases: a canonical header,
+	 * its hash, a chain of their own (prev_hash), signatures, append-only.
+	 * Rows written before stay unchained (no header, no hash): not quoted.
+	 */
+	"ALTER TABLE validations ADD COLUMN origin TEXT;"
+	"ALTER TABLE validations ADD COLUMN prev_hash TEXT;"
+	"ALTER TABLE validations ADD COLUMN header TEXT;"
+	"ALTER TABLE validations ADD COLUMN hash TEXT;"
+	"CREATE UNIQUE INDEX validations_hash ON validations(hash);"
+	"CREATE TABLE validation_signatures("
+	"  validation_id INTEGER NOT NULL REFERENCES validations(id) DEFERRABLE INITIALLY DEFERRED,"
+	"  hash TEXT NOT NULL,"
+	"  key_sha256 TEXT NOT NULL,"
+	"  public_key BLOB NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  PRIMARY KEY (validation_id, key_sha256));"
+	"CREATE TRIGGER validations_append_only_u BEFORE UPDATE ON validations BEGIN SELECT RAISE(ABORT, 'validations are append-only'); END;"
+	"CREATE TRIGGER validations_append_only_d BEFORE DELETE ON validations BEGIN SELECT RAISE(ABORT, 'validations are append-only'); END;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -319,11 +341,39 @@ static int is_uri(const char *path)
 	return strncmp(path, "file:", 5) == 0;
 }
 
+/*
+ * When SQLite could not open or create a file for writing: the folder the
+ * database lies in, if it cannot be written (a read-only file system or
+ * folder): 1 and the message set, else 0.
+ */
+static int folder_not_writable(struct store *s)
+{
+	int e = s->db ? sqlite3_extended_errcode(s->db) & 0xff : SQLITE_CANTOPEN;
+	char dir[4096], *slash;
+
+	if (s->readonly || is_uri(s->path) || (e != SQLITE_CANTOPEN && e != SQLITE_READONLY))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK) == 0)
+		return 0;
+	prov_error(PROV_EDB, "%s: cannot write here: the folder %s is read-only or not writable (%s); the database "
+		"and its -wal and -shm files need a writable folder (copy it elsewhere to add to it; reading "
+		"commands such as cases, verify and report work where it is)", s->path, dir, strerror(errno));
+	return 1;
+}
+
 static int open_db(struct store *s, const char *path, int oflags)
 {
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
 		if (!s->db)
 			return PROV_ENOMEM;
+		if (folder_not_writable(s))
+			return PROV_EDB;
 		return prov_error(PROV_EDB, "%s: cannot open database: %s", s->path,
 			sqlite3_errmsg(s->db));
 	}
@@ -551,6 +601,10 @@ int store_open_at_version(struct store **out, const char *path, int flags, int v
 		rc = read_header(s, &appid, &uv, &ntables);
 	}
 opened:
+	if (rc && folder_not_writable(s)) {
+		store_close(s);
+		return PROV_EDB;
+	}
 	if (rc) {
 		rc = prov_error(PROV_EDB, "%s: not a usable database (corrupt or not SQLite): %s", path,
 			sqlite3_errmsg(s->db));
@@ -1914,83 +1968,121 @@ int store_features_put(struct store *s, int64_t response_id, const char *fver, c
 	return step_done(s, s->st_feat_put, "cannot store features");
 }
 
-int store_validation_add(struct store *s, const struct store_validation *v, int64_t *id_out)
-{
-	sqlite3_stmt *st = NULL;
-	char now[32], sha[PROV_SHA256_HEX];
-	int rc = 0;
-
-	store_now(now);
-	if ((rc = prov_sha256_hex(sha, v->result, strlen(v->result))))
-		return rc;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO validations(created_at, labels_path, labels_sha256,"
-		" snapshot_sha256, tool_version, engine_version, patterns_sha256, slices, result, result_sha256)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st, NULL))
-		return db_error(s, "cannot store the validation");
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, v->labels_path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, v->labels_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, v->snapshot_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, v->tool_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, v->engine_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, v->patterns_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, v->slices, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, v->result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, sha, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, "cannot store the validation");
-	else if (id_out)
-		*id_out = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
-	int64_t *id_out, char created_out[32], struct pbuf *result_out)
-{
-	sqlite3_stmt *st = NULL;
-	char sha[PROV_SHA256_HEX];
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT id, created_at, result, result_sha256 FROM validations"
-		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 ORDER BY id DESC LIMIT 1",
-		-1, &st, NULL))
-		return db_error(s, "cannot read validations");
-	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(st, 0);
-		snprintf(created_out, 32, "%s", (const char *)sqlite3_column_text(st, 1));
-		pbuf_reset(result_out);
-		rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-		if (!rc && !(rc = prov_sha256_hex(sha, result_out->data, result_out->len)) &&
-		    strcmp(sha, (const char *)sqlite3_column_text(st, 3)))
-			rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not match its SHA-256", s->path,
-				(long long)*id_out);
-		rc = rc ? rc : 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read validations");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /*
  * The cache holds values of any size in chunks: row `key` holds a header
- * ("PCACHE01", the chunk count, the total length and the SHA-256 of the
- * value), rows `key#000000`... the chunks. A value whose chunks are missing,
- * too short or whose hash differs is not found (and so recomputed).
+ * ("PCACHE02", the chunk count, the total length, the id of the key that
+ * sealed it and the seal), rows `key#000000`... the chunks.
+ *
+ * Whoever edits the database can recompute any hash stored in it, so the
+ * seal is keyed with a secret kept outside the database: HMAC-SHA-256, under
+ * a 32-byte key read from $PROVENANCE_CACHE_KEY, else
+ * $XDG_STATE_HOME/provenance/cache.key, else ~/.local/state/provenance/
+ * cache.key (created on first use, mode 0600), of the cache key and the
+ * value's SHA-256. An entry sealed by another key (a database copied from
+ * another user or machine, an entry of format PCACHE01) is not found, and so
+ * recomputed; an entry sealed by this key whose value no longer matches its
+ * seal, or whose chunks are missing, was edited: PROV_ETAMPER naming the
+ * table, never used. Without a usable key file nothing is cached.
  */
-#define CACHE_MAGIC "PCACHE01"
+#define CACHE_MAGIC "PCACHE02"
 #define CACHE_CHUNK ((size_t)32 << 20)
 
 struct cache_hdr {
 	char magic[8];
 	uint64_t chunks, len;
-	char sha256[PROV_SHA256_HEX];
+	char key_id[17];
+	char mac[PROV_SHA256_HEX];
 };
+
+struct cache_key {
+	int state;                 /* 0 not read yet, 1 usable, -1 none */
+	unsigned char k[32];
+	char id[17];
+};
+static struct cache_key cache_secret;   /* read once per process */
+
+/* Make the directories of `path` (mode 0700); errors are left to the open that follows. */
+static void mkdirs_for(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0700);
+			*p = '/';
+		}
+}
+
+static const struct cache_key *cache_key_get(void)
+{
+	const char *env = getenv("PROVENANCE_CACHE_KEY"), *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char path[4200], id[PROV_SHA256_HEX];
+	FILE *f;
+	int fd;
+
+	if (cache_secret.state)
+		return cache_secret.state > 0 ? &cache_secret : NULL;
+	cache_secret.state = -1;
+	if (env && *env)
+		snprintf(path, sizeof(path), "%s", env);
+	else if (st && *st == '/')
+		snprintf(path, sizeof(path), "%s/provenance/cache.key", st);
+	else if (home && *home == '/')
+		snprintf(path, sizeof(path), "%s/.local/state/provenance/cache.key", home);
+	else
+		return NULL;
+	f = fopen(path, "rb");
+	if (!f) {
+		unsigned char k[32];
+
+		mkdirs_for(path);
+		if (RAND_bytes(k, sizeof(k)) != 1 || (fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
+			goto reopen;
+		if (write(fd, k, sizeof(k)) != (ssize_t)sizeof(k)) {
+			close(fd);
+			unlink(path);
+			return NULL;
+		}
+		close(fd);
+reopen:
+		f = fopen(path, "rb");   /* ours, or the one another process made first */
+		if (!f)
+			return NULL;
+	}
+	if (fread(cache_secret.k, 1, sizeof(cache_secret.k), f) != sizeof(cache_secret.k)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	if (prov_sha256_hex(id, cache_secret.k, sizeof(cache_secret.k)))
+		return NULL;
+	snprintf(cache_secret.id, sizeof(cache_secret.id), "%.16s", id);
+	cache_secret.state = 1;
+	return &cache_secret;
+}
+
+/* The seal of a cache value: HMAC-SHA-256 under k of "key\n" + SHA-256(value), in hex. */
+static int cache_seal(char out[PROV_SHA256_HEX], const struct cache_key *k, const char *key, const void *v, size_t n)
+{
+	struct pbuf msg = PBUF_INIT(0);
+	char sha[PROV_SHA256_HEX];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	int rc;
+
+	if ((rc = prov_sha256_hex(sha, n ? v : "", n)) || (rc = pbuf_addf(&msg, "%s\n%s", key, sha)))
+		goto done;
+	if (!HMAC(EVP_sha256(), k->k, (int)sizeof(k->k), (const unsigned char *)msg.data, msg.len, md, &mdlen) ||
+	    mdlen != 32) {
+		rc = prov_error(PROV_EINTERNAL, "libcrypto: HMAC-SHA-256 failed");
+		goto done;
+	}
+	hex32(out, md);
+done:
+	pbuf_release(&msg);
+	return rc;
+}
 
 static void chunk_key(char *out, size_t n, const char *key, uint64_t i)
 {
@@ -2023,15 +2115,18 @@ int store_cache_get(struct store *s, const char *key, struct pbuf *out)
 	sqlite3_stmt *st = NULL;
 	struct pbuf hb = PBUF_INIT(0);
 	struct cache_hdr h;
-	char ck[600], sha[PROV_SHA256_HEX];
+	const struct cache_key *k = cache_key_get();
+	char ck[600], mac[PROV_SHA256_HEX];
 	uint64_t i;
 	int rc;
 
 	if (strlen(key) > 500)
 		return prov_error(PROV_EINTERNAL, "cache key too long");
+	pbuf_reset(out);
+	if (!k)
+		return 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT value FROM cache WHERE key = ?1", -1, &st, NULL))
 		return db_error(s, "cannot read the cache");
-	pbuf_reset(out);
 	rc = cache_row(s, st, key, &hb);
 	if (rc != 1)
 		goto done;
@@ -2039,11 +2134,10 @@ int store_cache_get(struct store *s, const char *key, struct pbuf *out)
 	if (hb.len != sizeof(h))
 		goto done;
 	memcpy(&h, hb.data, sizeof(h));
-	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.sha256[PROV_SHA256_HEX - 1] || h.len > (uint64_t)SIZE_MAX / 2 ||
-	    h.chunks > h.len / CACHE_CHUNK + 1)
-		goto done;
-	if (out->max && h.len > out->max)
-		goto done;
+	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.key_id[16] || h.mac[PROV_SHA256_HEX - 1] || strcmp(h.key_id, k->id))
+		goto done;   /* another format, or sealed by another key: recomputed */
+	if (h.len > (uint64_t)SIZE_MAX / 2 || h.chunks > h.len / CACHE_CHUNK + 1 || (out->max && h.len > out->max))
+		goto forged;
 	for (i = 0; i < h.chunks; i++) {
 		chunk_key(ck, sizeof(ck), key, i);
 		rc = cache_row(s, st, ck, out);
@@ -2054,16 +2148,17 @@ int store_cache_get(struct store *s, const char *key, struct pbuf *out)
 	if (rc < 0)
 		goto done;
 	if (i < h.chunks || out->len != h.len)
-		goto miss;
-	if ((rc = prov_sha256_hex(sha, out->data ? out->data : "", out->len)))
+		goto forged;
+	if ((rc = cache_seal(mac, k, key, out->data, out->len)))
 		goto done;
-	if (strcmp(sha, h.sha256))
-		goto miss;
+	if (strcmp(mac, h.mac))
+		goto forged;
 	rc = 1;
 	goto done;
-miss:
-	pbuf_reset(out);
-	rc = 0;
+forged:
+	rc = prov_error(PROV_ETAMPER, "%s: table cache: the cached entry %.80s does not match its seal (keyed with %.16s...,"
+		" a secret outside the database): it was edited, and is not used. Remove it to recompute: sqlite3 %s"
+		" \"DELETE FROM cache\"", s->path, key, k->id, s->path);
 done:
 	if (rc != 1)
 		pbuf_reset(out);
@@ -2089,17 +2184,21 @@ int store_cache_put(struct store *s, const char *key, const char *kind, const vo
 {
 	sqlite3_stmt *st = NULL;
 	struct cache_hdr h;
+	const struct cache_key *k = cache_key_get();
 	char now[32], ck[600];
 	uint64_t i;
 	int rc = 0;
 
 	if (strlen(key) > 500)
 		return prov_error(PROV_EINTERNAL, "cache key too long");
+	if (!k)
+		return 0;   /* no key outside the database: nothing is cached */
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, CACHE_MAGIC, 8);
 	h.len = len;
 	h.chunks = (len + CACHE_CHUNK - 1) / CACHE_CHUNK;
-	if ((rc = prov_sha256_hex(h.sha256, len ? value : "", len)))
+	memcpy(h.key_id, k->id, sizeof(h.key_id));
+	if ((rc = cache_seal(h.mac, k, key, value, len)))
 		return rc;
 	if (exec(s, "SAVEPOINT cache_put"))
 		return db_error(s, "cannot write the cache");
@@ -2224,34 +2323,3 @@ done:
 	return rc;
 }
 
-int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
-	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out)
-{
-	sqlite3_stmt *st = NULL;
-	char sha[PROV_SHA256_HEX];
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT id, created_at, result, result_sha256 FROM validations"
-		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3"
-		" AND json_extract(result, '$.calibration.weights') IS NOT NULL ORDER BY id DESC LIMIT 1", -1, &st, NULL))
-		return db_error(s, "cannot read validations");
-	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(st, 0);
-		snprintf(created_out, 32, "%s", (const char *)sqlite3_column_text(st, 1));
-		pbuf_reset(result_out);
-		rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-		if (!rc && !(rc = prov_sha256_hex(sha, result_out->data, result_out->len)) &&
-		    strcmp(sha, (const char *)sqlite3_column_text(st, 3)))
-			rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not match its SHA-256", s->path,
-				(long long)*id_out);
-		rc = rc ? rc : 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read validations");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}

@@ -888,6 +888,8 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 			for (j = 0; j < nctrl; j++) {
 				size_t m = ctrl[j];
 
+				if (q < 0 || !ss->has[r * nm + m])
+					continue;    /* a control is compared on the prompts it answered */
 				VC(ch, u, j, CH_PHR) = pr->mean_rate[(m * nt + ti) * 2 + s->fold[r]] - sr[pr->group[m]];
 				VC(ch, u, j, CH_IDN) = (float)ctrl_claims[j];
 			}
@@ -902,11 +904,9 @@ static int scan_channels(struct chan *ch, const struct eng_prep *pr, const struc
 			rate_c[e->y] = e->rate;
 		for (j = 0; j < nctrl; j++) {
 			size_t m = ctrl[j];
-			if (!ss->has[r * nm + m]) {
-				VC(ch, u, j, CH_PHR) = pr->mean_rate[(m * nt + ti) * 2 + s->fold[r]] - sr[pr->group[m]];
-				VC(ch, u, j, CH_IDN) = (float)ctrl_claims[j];
-				continue;
-			}
+
+			if (!ss->has[r * nm + m])
+				continue;    /* a control is compared on the prompts it answered: its n is theirs */
 			VC(ch, u, j, CH_LEX) = ss->lex[r * nm + m];
 			VC(ch, u, j, CH_STY) = ss->sty[r * nm + m];
 			VC(ch, u, j, CH_OPEN) = ss->open[r * nm + m];
@@ -1061,9 +1061,17 @@ static int scan_teacher(struct scan_ws *w, struct eng_teacher *et, struct tstate
 	double *claims = w->claims;
 	int rc;
 
-	for (j = 0; j < nm; j++)
-		if (pr->fam[j] != pr->fam[t])
+	/* the controls: outside the teacher's family, answering at least min_prompts of the suspect's prompts */
+	for (j = 0; j < nm; j++) {
+		long shared = 0;
+
+		if (pr->fam[j] == pr->fam[t])
+			continue;
+		for (r = 0; r < s->n; r++)
+			shared += ss->has[r * nm + j];
+		if (shared >= pr->params.min_prompts)
 			ctrl[nctrl++] = j;
+	}
 	for (j = 0; j < nctrl; j++)
 		claims[j] = fam_claims[pr->fam[t]][ctrl[j]];
 	et->closest = -1;
@@ -1237,8 +1245,15 @@ int eng_scan_sims(struct eng_result **out, const struct eng_prep *pr, const stru
 		qsort(toks, s->n, sizeof(*toks), cmp_double_asc);
 		res->median_tokens = s->n % 2 ? toks[s->n / 2] : 0.5 * (toks[s->n / 2 - 1] + toks[s->n / 2]);
 	}
+	/* the references that take part: those that answered at least min_prompts of the suspect's prompts */
 	for (i = 0; i < nm; i++)
 		if (!c->models[i].teacher) {
+			long shared = 0;
+
+			for (k = 0; k < s->n; k++)
+				shared += ss->has[k * nm + i];
+			if (shared < pr->params.min_prompts)
+				continue;
 			res->references++;
 			if (!seenfam[pr->fam[i]]) {
 				seenfam[pr->fam[i]] = 1;

@@ -37,7 +37,7 @@
 #include "detect/util.h"
 
 /* Bump when any number the engine produces can change for the same inputs. */
-#define ENG_VERSION "3"
+#define ENG_VERSION "4"
 
 enum eng_signal { SIG_LEXICAL, SIG_PHRASES, SIG_STYLE, SIG_REFUSAL, SIG_IDENTITY, SIG_COUNT };
 
@@ -254,7 +254,7 @@ struct eng_result {
 	enum eng_verdict verdict;
 	long responses, matched;
 	double median_tokens;
-	int references, makers;   /* in the panel: reference models, and distinct families of controls */
+	int references, makers;   /* taking part (answered at least min_prompts of the suspect's prompts): references, their families */
 };
 
 /*

@@ -97,6 +97,23 @@ cat <<'EOF'
 .B PROVENANCE_DB
 the database when \fB\-\-db\fR is not given
 .TP
+.B PROVENANCE_MEMORY
+the memory a corpus may take when \fB\-\-memory\fR is not given (512M, 4G; default: half the
+machine's or the container's)
+.TP
+.B PROVENANCE_THREADS
+the threads of the corpus preparation (default: the online CPUs)
+.TP
+.B PROVENANCE_MAX_RECORDS
+the most records one input file (a corpus file, a suspect, prompts, a labels file) may hold
+(default 50000; K, M, G suffixes)
+.TP
+.B PROVENANCE_MAX_INPUT
+the most decompressed bytes one input file may hold (default 1G)
+.TP
+.B OPENAI_API_KEY
+the API key \fBcollect\fR sends (\fB\-\-api\-key\-env\fR names another variable); never written to any file
+.TP
 .B PROVENANCE_PROGRESS
 \fB0\fR hides, \fB1\fR forces the progress line (default: shown when standard error is a terminal)
 .TP
@@ -107,8 +124,9 @@ set: \fBscan\fR prints the time of each phase on standard error
 the time recorded for imports and cases (reproducible runs)
 .SH EXIT STATUS
 0 success; 1 \fBverify\fR: stored evidence does not match its hashes; 2 usage error; 3 malformed
-input (the message names file and line); 4 I/O error; 5 database error; 6 not found; 70 internal
-error.
+input (the message names file and line); 4 I/O error; 5 database error; 6 not found; 7
+\fBverify\fR: the cases are intact but the corpus changed since (not just grew); 8 out of memory;
+70 internal error; 130 \fBcollect\fR interrupted (re\-run the same command to finish).
 .SH FILES
 .TP
 .I ./provenance.db

@@ -62,7 +62,8 @@ printf 'read:    zcat | wc -w       %6.2f s  %6.1f MB/s of uncompressed JSON (%.
 imp() { rm -f "$W/i.db" "$W/i.db-wal" "$W/i.db-shm"; "$PROV" --db "$W/i.db" corpus import -j "$1" $ALL; }
 for j in 1 $(nproc); do
 	T=$(best imp "$j")
-	printf 'import:  -j %-2s              %6.2f s  %6.1f MB/s  = %.2f x the wc -w rate\n' "$j" "$T" "$(calc "$MB / $T")" "$(calc "$T_WC / $T")"
+	printf 'import:  -j %-2s              %6.2f s  %6.1f MB/s  = %.2f x the wc -w rate; %.1f x the wc -w time\n' "$j" "$T" \
+		"$(calc "$MB / $T")" "$(calc "$T_WC / $T")" "$(calc "$T / $T_WC")"
 done
 printf 'import:  database size      %6.1f MB for %s responses\n' "$(calc "$(stat -c %s "$W/i.db") / 1000000")" "$(sqlite3 "$W/i.db" 'SELECT count(*) FROM responses' 2>/dev/null || echo '?')"
 
@@ -155,6 +156,20 @@ if [ -n "${GENCORPUS:-}" ] && [ -x "$GENCORPUS" ] && [ "${BENCH_GROWTH:-1}" != 0
 			"$tf" "$(calc "$m1 / 1024")" "$tc" "$(calc "$m2 / 1024")" "$tk" "$(calc "$m3 / 1024")" "$tq" "$(calc "$m4 / 1024")"
 		rm -f "$W/cap.db"*
 		rows="$rows $na:$tf:$tc"
+		# audit throughput against this corpus (its preparation cached): 4 suspects of 805 answers
+		if [ "$s" = 16 ]; then
+			mkdir -p "$W/asus"
+			for k in 4 5 6 7; do
+				head -805 "$G/m000$k.jsonl" | sed "s/gen000$k/suspect$k/" >"$W/asus/s$k.jsonl"
+			done
+			t0=$(now)
+			"$PROV" --db "$W/cold.db" audit -j "$(nproc)" --evidence "$W/ae.db" -o /dev/null "$W/asus" >/dev/null 2>&1
+			t1=$(now)
+			ta=$(calc "$t1 - $t0")
+			audit_line=$(printf '  audit against the 16x corpus (cached): 4 suspects of 805 answers, -j %s: %.2f s = %.0f suspects an hour' \
+				"$(nproc)" "$ta" "$(calc "4 * 3600 / $ta")")
+			rm -rf "$W/asus" "$W/ae.db"*
+		fi
 		rm -f "$W/cold.db"* "$DBG"* ; rm -rf "$G"
 	done
 	# the growth exponent: slope of log(time) against log(answers) from 1x to 16x
@@ -163,4 +178,5 @@ if [ -n "${GENCORPUS:-}" ] && [ -x "$GENCORPUS" ] && [ "${BENCH_GROWTH:-1}" != 0
 	a3=${3%%:*}; r3=${3#*:}; f3=${r3%%:*}; c3=${r3#*:}
 	printf '  growth exponent in answers, 1x to 16x: first scan %.2f, cached scan %.2f (1.0 = linear)\n' \
 		"$(calc "log($f3 / $f1) / log($a3 / $a1)")" "$(calc "log($c3 / $c1) / log($a3 / $a1)")"
+	[ -z "${audit_line:-}" ] || echo "$audit_line"
 fi

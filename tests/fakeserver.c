@@ -4,7 +4,8 @@
  *
  *   fakeserver --port-file FILE [--lifetime S] [--delay-ms N] [--die-after N]
  *              [--answers FILE] [--require-key KEY] [--stats FILE] [--log FILE]
- *              [--served-model NAME] [--stall-ms N]
+ *              [--served-model NAME] [--stall-ms N] [--port N] [--always STATUS]
+ *              [--rate-limit N]
  *
  * Binds 127.0.0.1 only, on a port the kernel picks, written to --port-file.
  * Exits by itself after --lifetime seconds (default 120), or at once after
@@ -13,6 +14,10 @@
  * --log appends each request body, one per line (never the headers).
  * --answers: JSONL {"prompt", "response"}: the answer to that exact prompt;
  * otherwise the answer is "Fake answer to: PROMPT".
+ * --port: bind this port instead of one the kernel picks (a server restarted
+ * where it was). --always: every request gets HTTP STATUS (a broken server).
+ * --rate-limit: at most N replies in each second of the clock; the requests
+ * beyond get HTTP 429 with Retry-After: 1.
  *
  * Misbehaving on request: a prompt containing [[MODE]] or [[MODExN]] gets the
  * misbehaviour on its first attempt (or first N attempts), then a good reply:
@@ -40,7 +45,8 @@
 
 #include <jansson.h>
 
-static long delay_ms, die_after = -1, stall_ms = 3000;
+static long delay_ms, die_after = -1, stall_ms = 3000, always_status, rate_limit;
+static long rate_second, rate_count;
 static long fail_every, n_seen;
 static _Thread_local const char *cur_auth;   /* the request's Authorization value, for echokey */
 static const char *require_key, *stats_path, *log_path, *served_model;
@@ -221,6 +227,29 @@ static int respond(int fd, const char *prompt, const char *model)
 	a = attempt_no(prompt);
 	if (delay_ms)
 		sleep_ms(delay_ms);
+	if (always_status) {
+		static const char e[] = "{\"error\": {\"message\": \"the server is broken\"}}";
+
+		return reply(fd, (int)always_status, "Broken", "application/json", NULL, e, sizeof(e) - 1);
+	}
+	if (rate_limit) {
+		long now = (long)time(NULL);
+		int over;
+
+		pthread_mutex_lock(&mu);
+		if (now != rate_second) {
+			rate_second = now;
+			rate_count = 0;
+		}
+		over = ++rate_count > rate_limit;
+		pthread_mutex_unlock(&mu);
+		if (over) {
+			static const char e[] = "{\"error\": {\"message\": \"rate limited\"}}";
+
+			return reply(fd, 429, "Too Many Requests", "application/json", "Retry-After: 1\r\n", e,
+				sizeof(e) - 1);
+		}
+	}
 	if (wants(prompt, "429", a)) {
 		static const char e[] = "{\"error\": {\"message\": \"rate limited\"}}";
 
@@ -380,7 +409,7 @@ int main(int argc, char **argv)
 	const char *port_file = NULL, *answers_path = NULL;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	long lifetime = 120;
+	long lifetime = 120, port = 0;
 	int s, i, one = 1;
 	FILE *fp;
 
@@ -405,6 +434,12 @@ int main(int argc, char **argv)
 			log_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--served-model"))
 			served_model = argv[i + 1];
+		else if (!strcmp(argv[i], "--port"))
+			port = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--always"))
+			always_status = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--rate-limit"))
+			rate_limit = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--fail-every"))
 			fail_every = atol(argv[i + 1]);
 		else {
@@ -445,7 +480,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = 0;
+	sa.sin_port = htons((unsigned short)port);
 	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 64) ||
 	    getsockname(s, (struct sockaddr *)&sa, &sl)) {
 		perror("fakeserver");

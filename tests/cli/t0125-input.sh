@@ -161,10 +161,10 @@ test_expect "a model given a second prompt set, and a corpus of disjoint prompt 
 
 test_expect "two processes importing the same file: one imports it, the other says unchanged" '
 	awk "BEGIN { for (i = 1; i <= 3000; i++) printf \"{\\\"prompt\\\": \\\"Question %d about rivers\\\", \\\"response\\\": \\\"Answer %d.\\\", \\\"model\\\": \\\"m\\\"}\\n\", i, i }" >big.jsonl &&
-	prov corpus import "$F/plain.jsonl" >/dev/null &&
+	prov corpus import "$F/plain.jsonl" >/dev/null
 	{ "$PROVENANCE_BIN" corpus import big.jsonl >o1 2>e1; echo $? >c1; } &
 	{ "$PROVENANCE_BIN" corpus import big.jsonl >o2 2>e2; echo $? >c2; } &
-	wait &&
+	wait
 	check_eq "$(cat c1) $(cat c2)" "0 0" &&
 	cat o1 o2 >o && check_contains o "3000 responses imported" &&
 	check_not_contains e1 "UNIQUE" && check_not_contains e2 "UNIQUE" &&
@@ -203,4 +203,59 @@ test_expect "a disk-full import leaves nothing of the file and says disk full" '
 	check_not_contains err "FOREIGN KEY" &&
 	check_eq "$(db_query small/e.db "SELECT count(*) FROM prompts")" "$before" &&
 	check_eq "$(db_query small/e.db "SELECT count(*) FROM models WHERE name = \"big\"")" 0
+'
+
+test_expect "inspect escapes terminal control sequences in an id" '
+	printf "{\"id\": \"\\\\u001b[31mRED\\\\u001b]0;title\\\\u0007\", \"prompt\": \"p\", \"response\": \"r\"}\n" >esc.jsonl &&
+	expect_code 0 prov inspect esc.jsonl &&
+	check_contains out "\\x1b[31mRED" &&
+	! grep -q "$(printf "\033")" out
+'
+
+test_expect "a read-only folder is named as the problem, not a corrupt database" '
+	[ "$(id -u)" -eq 0 ] || skip_because "mounting a tmpfs needs root"
+	mkdir ro &&
+	mount -t tmpfs -o size=2m tmpfs ro 2>/dev/null || skip_because "cannot mount a tmpfs here"
+	trap "umount \"$(pwd)/ro\" 2>/dev/null" EXIT
+	expect_code 0 prov --db ro/e.db corpus import "$F/plain.jsonl" &&
+	mount -o remount,ro ro &&
+	expect_code 5 prov --db ro/e.db corpus import "$F/alpaca.jsonl" &&
+	check_contains err "the folder ro is read-only or not writable" &&
+	check_not_contains err "corrupt" &&
+	expect_code 5 prov --db ro/new.db corpus import "$F/alpaca.jsonl" &&
+	check_contains err "read-only or not writable" &&
+	expect_code 0 prov --db ro/e.db corpus list
+'
+
+test_expect "scan --no-store writes nothing to the database; a scan that fails on its input neither" '
+	prov corpus import -q --labels "$E/labels.tsv" 2>/dev/null &&
+	db_dump provenance.db >before &&
+	expect_code 0 prov scan --no-store --format json -o r.json "$E/suspect-distilled.jsonl" &&
+	db_dump provenance.db >after &&
+	check_same before after &&
+	printf "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \n" >bad.jsonl &&
+	expect_code 3 prov scan bad.jsonl &&
+	check_contains err "bad.jsonl:2: invalid JSON" &&
+	db_dump provenance.db >after2 &&
+	check_same before after2 &&
+	expect_code 0 prov scan -q --format json -o r2.json "$E/suspect-distilled.jsonl" &&
+	check_eq "$(db_query provenance.db "SELECT count(*) FROM cases")" 1
+'
+
+test_expect "a damaged feature blob is named by model and prompt" '
+	prov corpus import -q --labels "$E/labels.tsv" 2>/dev/null &&
+	db_query provenance.db "UPDATE features SET blob = X'"'"'00112233'"'"' WHERE response_id = (SELECT r.id FROM responses r
+		JOIN models m ON m.id = r.model_id WHERE m.name = '"'"'example-gpt'"'"' AND r.ext_id = '"'"'ex05'"'"')" &&
+	expect_code 3 prov scan --no-store -o r.json "$E/suspect-distilled.jsonl" &&
+	check_contains err "the stored features of example-gpt'"'"'s answer to prompt ex05" &&
+	check_contains err "are damaged"
+'
+
+test_expect "real data: gpt-4-turbo's Arena-Hard answers added to its AlpacaEval ones are warned about" '
+	need_shared labels.tsv
+	expect_code 0 prov corpus import -q --labels "$SHARED/data/labels.tsv" --select "*/gpt-4-turbo-2024-04-09.jsonl.gz" \
+		--select "alpaca_eval/gpt4_0314.jsonl.gz" &&
+	check_contains err "warning: model gpt-4-turbo-2024-04-09:" &&
+	check_contains err "adds 500 answers to prompts it had not answered; it already had 805" &&
+	check_contains err "rows not selected by --select"
 '

@@ -91,7 +91,7 @@ test_expect "bad suspect input: FILE:LINE message and exit 3; usage errors exit 
 	check_contains err "bad.jsonl:2: invalid JSON" &&
 	expect_code 4 prov scan missing.jsonl &&
 	expect_code 2 prov scan &&
-	expect_code 2 prov scan --format pdf "$EX/suspect-distilled.jsonl" &&
+	expect_code 2 prov scan --format docx "$EX/suspect-distilled.jsonl" &&
 	expect_code 2 prov scan a.jsonl b.jsonl
 '
 

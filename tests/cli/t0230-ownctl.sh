@@ -63,6 +63,7 @@ test_expect "with a corpus: stored with the case, re-rendered by report with the
 	check_contains err "case 1 stored" &&
 	check_contains a.md "## 7. Own-control test: logged versus fresh teacher answers" &&
 	check_contains a.md "## 1. Summary" &&
+	check_contains a.md "Chain of custody · 7. Own-control test: logged versus fresh teacher answers" &&
 	expect_code 0 prov report 1 --format md -o b.md && check_same a.md b.md &&
 	expect_code 0 own --format html -o a.html &&
 	expect_code 0 prov report 2 --format html -o b.html && check_same a.html b.html &&
@@ -94,22 +95,26 @@ test_expect "bad logged or fresh input: file, line, exit 3, nothing stored" '
 '
 
 # A constructed suspect (docs/validation.md): no public data set holds a real student's answers to
-# its own training prompts. "Logged" = GPT-4-0613's answers, "fresh" = GPT-4-0314's and
-# GPT-4-1106-preview's (the closest versions there are: not the same version, so not exchangeable),
-# suspect = Mixtral's answers with a share of the logged answers' sentences spliced in.
+# its own training prompts. Logged and fresh answers exchangeable by construction: for each prompt
+# one of GPT-4-0314, -0613 and -1106-preview, drawn at random, plays "logged" and the other two
+# "fresh" (ownctl-mix.awk); the suspect is Mixtral's answers with a share of the logged answers'
+# sentences spliced in (ownctl-splice.awk).
 test_expect "a constructed suspect carrying 10% of the logged sentences is found at p < 1e-6 on 100 prompts" '
 	need_shared alpaca_eval &&
 	A=$SHARED/data/alpaca_eval &&
-	gzip -dc "$A/gpt4_0613.jsonl.gz" >logged.jsonl &&
+	for v in gpt4_0314 gpt4_0613 gpt4_1106_preview; do gzip -dc "$A/$v.jsonl.gz" >$v.jsonl || exit 1; done &&
+	awk -v seed=1 -v out=mix -f "$ROOT/tests/cli/ownctl-mix.awk" gpt4_0314.jsonl gpt4_0613.jsonl \
+		gpt4_1106_preview.jsonl &&
+	check_eq "$(wc -l <mix-logged.jsonl)" 805 &&
 	gzip -dc "$A/Mixtral-8x7B-Instruct-v0.1.jsonl.gz" >base.jsonl &&
-	awk -v share=10 -v seed=1 -v limit=100 -f "$ROOT/tests/cli/ownctl-splice.awk" logged.jsonl base.jsonl >s10.jsonl &&
-	awk -v share=0 -v seed=1 -v limit=100 -f "$ROOT/tests/cli/ownctl-splice.awk" logged.jsonl base.jsonl >s0.jsonl &&
+	awk -v share=10 -v seed=1 -v limit=100 -f "$ROOT/tests/cli/ownctl-splice.awk" mix-logged.jsonl base.jsonl >s10.jsonl &&
+	awk -v share=0 -v seed=1 -v limit=100 -f "$ROOT/tests/cli/ownctl-splice.awk" mix-logged.jsonl base.jsonl >s0.jsonl &&
 	check_eq "$(wc -l <s10.jsonl)" 100 &&
-	expect_code 0 prov scan s10.jsonl --logged logged.jsonl --fresh "$A/gpt4_0314.jsonl.gz" \
-		--fresh "$A/gpt4_1106_preview.jsonl.gz" --format json &&
+	expect_code 0 prov scan s10.jsonl --logged mix-logged.jsonl --fresh mix-fresh1.jsonl --fresh mix-fresh2.jsonl \
+		--format json &&
 	check_eq "$(field out prompts)" 100 &&
 	below "$(field out p_value)" 1e-6 &&
-	expect_code 0 prov scan s0.jsonl --logged logged.jsonl --fresh "$A/gpt4_0314.jsonl.gz" \
-		--fresh "$A/gpt4_1106_preview.jsonl.gz" --format json &&
+	expect_code 0 prov scan s0.jsonl --logged mix-logged.jsonl --fresh mix-fresh1.jsonl --fresh mix-fresh2.jsonl \
+		--format json &&
 	below 0.01 "$(field out p_value)"
 '

@@ -38,3 +38,59 @@ test_expect "the same files imported into two databases, from other paths at oth
 	expect_code 0 prov --db far/away/two.db scan --no-store --format json -o c.json "$EX/suspect-distilled.jsonl" &&
 	test "$(snapshot_of c.json)" != "$(snapshot_of a.json)"
 '
+
+test_expect "a validation run on one database is quoted in the reports of the same corpus rebuilt in another" '
+	build one.db here 1000000000 &&
+	mkdir -p far/away && build far/away/two.db far/away/files 1700000000 &&
+	expect_code 0 prov --db one.db validate here/labels.tsv &&
+	expect_code 0 prov --db far/away/two.db scan --no-store --format json -o before.json "$EX/suspect-distilled.jsonl" &&
+	sed -n "/\"error_rates\": {/,/}/p" before.json | grep -q "\"status\": \"none\"" &&
+	expect_code 0 prov merge far/away/two.db one.db &&
+	expect_code 0 prov --db far/away/two.db cases &&
+	check_contains out "validation 1 " && check_contains out "merged from one.db#v1:" &&
+	expect_code 0 prov --db far/away/two.db scan --format json -o after.json "$EX/suspect-distilled.jsonl" &&
+	check_contains after.json "\"status\": \"available\"" &&
+	check_contains after.json "\"validation_sha256\": \"$(db_query far/away/two.db "SELECT hash FROM validations WHERE id = 1")\"" &&
+	expect_code 0 prov --db far/away/two.db verify --all &&
+	expect_code 0 prov merge far/away/two.db one.db &&
+	check_eq "$(db_query far/away/two.db "SELECT count(*) FROM validations")" 1
+'
+
+test_expect "a forged validation (result edited, its SHA-256 recomputed) fails verify and is never quoted" '
+	build one.db here 1000000000 &&
+	expect_code 0 prov --db one.db validate here/labels.tsv &&
+	expect_code 0 prov --db one.db verify --all &&
+	check_contains out "validation 1: intact" &&
+	for t in $(db_query one.db "SELECT name FROM sqlite_master WHERE type = '"'"'trigger'"'"'"); do sqlite3 one.db "DROP TRIGGER $t"; done &&
+	sqlite3 one.db "UPDATE validations SET result = replace(result, '"'"'\"suspects\":2'"'"', '"'"'\"suspects\":100000'"'"')" &&
+	sqlite3 one.db "SELECT writefile('"'"'r.txt'"'"', result) FROM validations" >/dev/null &&
+	check_contains r.txt "\"suspects\":100000" &&
+	sqlite3 one.db "UPDATE validations SET result_sha256 = '"'"'$(sha256sum r.txt | cut -c1-64)'"'"'" &&
+	expect_code 1 prov --db one.db verify --all &&
+	check_contains out "validation 1: ALTERED" &&
+	check_contains out "FAIL validations.result_sha256 differs from the validation header" &&
+	expect_code 1 prov --db one.db scan --format json -o r.json "$EX/suspect-distilled.jsonl" &&
+	check_contains err "validation 1 does not verify" &&
+	test ! -s r.json &&
+	expect_code 3 prov merge m.db one.db &&
+	check_contains err "one.db: validation 1 does not verify"
+'
+
+test_expect "a validation is signable: verify checks its signature with the stored key, --pubkey with the trusted one" '
+	need_cmd openssl &&
+	openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null &&
+	openssl genpkey -algorithm ed25519 -out other.pem 2>/dev/null &&
+	build one.db here 1000000000 &&
+	expect_code 0 prov --db one.db validate --sign-key key.pem here/labels.tsv &&
+	expect_code 0 prov --db one.db verify --all --pubkey key.pem &&
+	check_contains out "validation 1: intact" &&
+	expect_code 0 prov --db one.db verify --all --format json &&
+	check_contains out "the validation hash is signed by key" &&
+	expect_code 1 prov --db one.db verify --all --pubkey other.pem &&
+	check_contains out "validation 1: intact, but UNSIGNED as required" &&
+	check_contains out "MISSING unsigned: validation 1 has no signature by key" &&
+	for t in $(db_query one.db "SELECT name FROM sqlite_master WHERE type = '"'"'trigger'"'"'"); do sqlite3 one.db "DROP TRIGGER $t"; done &&
+	sqlite3 one.db "UPDATE validation_signatures SET signature = zeroblob(64)" &&
+	expect_code 1 prov --db one.db verify --all &&
+	check_contains out "validation 1: ALTERED" && check_contains out "FAIL bad signature: the signature by key"
+'

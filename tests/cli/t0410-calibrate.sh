@@ -92,3 +92,19 @@ test_expect "report CASE re-renders the stored evidence strength byte for byte" 
 	expect_code 0 prov report 1 --format md -o b.md &&
 	check_same a.md b.md
 '
+
+test_expect "a forged calibration (result edited, its SHA-256 recomputed) fails verify and is never quoted by a scan" '
+	load_example &&
+	expect_code 0 prov validate --leave-one-out --calibrate "$EX/labels.tsv" &&
+	expect_code 0 prov scan --no-store --format json -o good.json "$EX/suspect-distilled.jsonl" &&
+	check_not_contains good.json "\"evidence_strength\": []" &&
+	for t in $(db_query provenance.db "SELECT name FROM sqlite_master WHERE type = '"'"'trigger'"'"'"); do sqlite3 provenance.db "DROP TRIGGER $t"; done &&
+	sqlite3 provenance.db "UPDATE validations SET result = json_set(result, '"'"'$.calibration.negatives'"'"', 100000)" &&
+	sqlite3 provenance.db "SELECT writefile('"'"'r.txt'"'"', result) FROM validations" >/dev/null &&
+	sqlite3 provenance.db "UPDATE validations SET result_sha256 = '"'"'$(sha256sum r.txt | cut -c1-64)'"'"'" &&
+	expect_code 1 prov verify --all &&
+	check_contains out "validation 1: ALTERED" &&
+	expect_code 1 prov scan --no-store --format json -o bad.json "$EX/suspect-distilled.jsonl" &&
+	check_contains err "does not verify" &&
+	test ! -s bad.json
+'

@@ -227,3 +227,25 @@ test_expect "usage errors" '
 	check_contains out "--shard K/N" &&
 	check_eq "$(db_query provenance.db "SELECT count(*) FROM cases")" 0
 '
+
+test_expect "--resume: files whose case is stored are not analysed again; the same rows, no new case" '
+	corpus && suspects &&
+	expect_code 0 prov audit -j 2 --evidence ev.db --format json -o s1.json sus &&
+	expect_code 0 prov audit -j 2 --evidence ev.db --resume --format json -o s2.json sus &&
+	check_eq "$(db_query ev.db "SELECT count(*) FROM cases")" 6 &&
+	check_eq "$(jget s2.json "\$.already_stored")" 6 &&
+	grep -v "\"already_stored\"" s1.json >r1 && grep -v "\"already_stored\"" s2.json >r2 && check_same r1 r2 &&
+	expect_code 0 prov audit --evidence ev.db --resume -o s2.md sus &&
+	check_contains s2.md "6 suspect files, 6 cases stored (6 of them before this run), 0 failed." &&
+	# a changed file, a new one: analysed and stored; the rest resumed
+	head -n 20 sus/distilled.jsonl >sus/deep/er/head12.jsonl &&
+	cp sus/distilled.jsonl sus/new.jsonl &&
+	expect_code 0 prov audit --evidence ev.db --resume --format json -o s3.json sus &&
+	check_eq "$(jget s3.json "\$.already_stored")" 5 &&
+	check_eq "$(db_query ev.db "SELECT suspect_path FROM cases WHERE id > 6 ORDER BY id" | tr "\n" " ")" \
+		"sus/deep/er/head12.jsonl sus/new.jsonl " &&
+	expect_code 0 prov --db ev.db verify --all &&
+	# without --resume every file is a new case, as before
+	expect_code 0 prov audit --evidence ev.db sus &&
+	check_eq "$(db_query ev.db "SELECT count(*) FROM cases")" 15
+'

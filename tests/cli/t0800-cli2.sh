@@ -265,6 +265,37 @@ EOF
 	check_same got want
 '
 
+test_expect "bash completion: each command's own formats, --quiet once, no file names for a probe set or a case" '
+	command -v bash >/dev/null 2>&1 || skip_because "no bash"
+	cat >c.sh <<EOF
+. "$ROOT/completion/provenance.bash"
+complete_words() { COMP_WORDS=("\$@"); COMP_CWORD=\$((\$# - 1)); COMPREPLY=(); _provenance; echo "\${COMPREPLY[*]}"; }
+complete_words "$PROVENANCE_BIN" scan --format ""
+complete_words "$PROVENANCE_BIN" audit --report-format ""
+complete_words "$PROVENANCE_BIN" corpus prompts --format ""
+complete_words "$PROVENANCE_BIN" scan --qu
+complete_words "$PROVENANCE_BIN" probe show ""
+complete_words "$PROVENANCE_BIN" report ""
+EOF
+	touch afile &&
+	bash c.sh >got &&
+	printf "html json md pdf\nhtml json md\njson jsonl\n--quiet\nidentity refusal style\n\n" >want &&
+	check_same got want
+'
+
+test_expect "help and man page: exit codes 7, 8 and 130, the environment, scan options, probe files" '
+	sh "$ROOT/docs/mkman.sh" "$PROVENANCE_BIN" >p.1 &&
+	expect_code 0 prov --help &&
+	for t in "7 corpus changed" "8 out of memory" "130 interrupted (collect)" PROVENANCE_MEMORY PROVENANCE_THREADS \
+		OPENAI_API_KEY PROVENANCE_MAX_RECORDS; do check_contains out "$t"; done &&
+	for t in "8 out of memory" "130" PROVENANCE_MEMORY PROVENANCE_THREADS OPENAI_API_KEY PROVENANCE_MAX_INPUT; do
+		check_contains p.1 "$t"; done &&
+	check_contains p.1 "; 7" &&
+	expect_code 0 prov scan --help && check_contains out "[--sign-key FILE] [--exclude-control NAME]" &&
+	expect_code 0 prov probe --help && check_contains out "import\` reads the answers" &&
+	expect_code 0 prov corpus import --help && check_contains out "--select" && check_contains out "JSON array"
+'
+
 test_expect "zsh completion completes commands, verbs, options and directories" '
 	command -v zsh >/dev/null 2>&1 || skip_because "no zsh"
 	cat >c.zsh <<EOF

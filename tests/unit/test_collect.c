@@ -150,8 +150,28 @@ static void probe_sets_are_well_formed(void)
 	probe_set_free(NULL);
 }
 
+static void credentials_in_urls_are_masked(void)
+{
+	static const char *const cases[][2] = {
+		{ "http://127.0.0.1:8000/v1/chat/completions", "http://127.0.0.1:8000/v1/chat/completions" },
+		{ "https://alice:s3cret@host/v1/chat/completions", "https://***@host/v1/chat/completions" },
+		{ "https://host/v1/chat/completions?api_key=XYZ&version=2", "https://host/v1/chat/completions?api_key=***&version=2" },
+		{ "https://u@host/x?Token=a&sig=b&keep=c#frag", "https://***@host/x?Token=***&sig=***&keep=c#frag" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *m = NULL;
+
+		CHECK_INT(collect_url_masked(&m, cases[i][0]), 0);
+		CHECK_STR(m, cases[i][1]);
+		free(m);
+	}
+}
+
 UNIT_MAIN(
 	UNIT_TEST(url_of_endpoint),
+	UNIT_TEST(credentials_in_urls_are_masked),
 	UNIT_TEST(backoff_doubles_with_jitter_and_honours_retry_after),
 	UNIT_TEST(replies_are_classified),
 	UNIT_TEST(probe_sets_are_well_formed)

@@ -1,4 +1,7 @@
 /* test_common.c: cmd/common.c: names, terminal-safe text, exit codes. */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "tests/unit/unit.h"
 
 #include "cmd/cmd.h"
@@ -49,6 +52,50 @@ static void escaping_buffers_survive_several_calls(void)
 	CHECK_STR(b, "second\\x01");
 }
 
+static int mkdir_sub(const char *dir)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	return mkdir(p, 0700);
+}
+
+static void output_paths_never_name_the_database(void)
+{
+	char dir[] = "/tmp/prov-unit-common.XXXXXX", db[128], link[128], other[128], wal[128], rel[160];
+	FILE *fp;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db, sizeof(db), "%s/e.db", dir);
+	snprintf(link, sizeof(link), "%s/link.db", dir);
+	snprintf(other, sizeof(other), "%s/report.md", dir);
+	snprintf(wal, sizeof(wal), "%s/e.db-wal", dir);
+	snprintf(rel, sizeof(rel), "%s/./sub/../e.db-shm", dir);
+	fp = fopen(db, "w");
+	CHECK(fp != NULL);
+	if (fp)
+		fclose(fp);
+	CHECK(symlink(db, link) == 0);
+	CHECK_INT(cmd_check_output(db, db), PROV_EUSAGE);
+	CHECK(strstr(prov_error_msg(), "is the evidence database") != NULL);
+	CHECK_INT(cmd_check_output(link, db), PROV_EUSAGE);      /* the same inode */
+	CHECK_INT(cmd_check_output(wal, db), PROV_EUSAGE);       /* missing: by resolved path */
+	CHECK_INT(cmd_check_output(other, db), 0);
+	CHECK_INT(cmd_check_output("-", db), 0);
+	CHECK_INT(cmd_check_output(NULL, db), 0);
+	/* a resolved path names the absolute folder */
+	CHECK(cmd_resolved("no-such-file.json")[0] == '/');
+	CHECK_STR(cmd_resolved("/no-such-folder-x/y"), "/no-such-folder-x/y");
+	CHECK_STR(cmd_resolved("/tmp/../no-such-file-y"), "/no-such-file-y");
+	CHECK_INT(mkdir_sub(dir), 0);
+	CHECK_INT(cmd_check_output(rel, db), PROV_EUSAGE);       /* ./ and .. resolved */
+	unlink(link);
+	unlink(db);
+	snprintf(other, sizeof(other), "%s/sub", dir);
+	rmdir(other);
+	rmdir(dir);
+}
+
 static void exit_codes_are_distinct(void)
 {
 	CHECK_INT(cmd_exit_for(PROV_ENOMEM), EXIT_NOMEM);
@@ -62,5 +109,6 @@ UNIT_MAIN(
 	UNIT_TEST(names_count_characters_not_bytes),
 	UNIT_TEST(escaping_leaves_no_control_or_bidi_character),
 	UNIT_TEST(escaping_buffers_survive_several_calls),
-	UNIT_TEST(exit_codes_are_distinct)
+	UNIT_TEST(exit_codes_are_distinct),
+	UNIT_TEST(output_paths_never_name_the_database)
 )

@@ -509,6 +509,143 @@ static void scan_in_chunks_equals_the_whole(void)
 	free_world(&W);
 }
 
+/*
+ * Models that share none of the suspect's prompts, hidden as the scan hides
+ * them (no answers, not among the teachers tested), change nothing: the same
+ * verdicts, p-values, statistics, controls and nulls as without them. The
+ * world gains 40 prompts answered only by a teacher of tea's family, a teacher
+ * of a new family and a reference.
+ */
+#define NPX (NP + 40)
+#define NMX (NM + 3)
+static void models_sharing_no_prompt_change_nothing_once_hidden(void)
+{
+	static const char *const xnames[3] = { "xt", "xu", "xr" };
+	static const char *const xfams[3] = { "f1", "f3", "m9" };
+	static const int xteach[3] = { 1, 1, 0 };
+	static struct feat xf[40 * 3];
+	static const struct feat *xresp[NPX * NMX];
+	static uint8_t xfold[NPX], xhas[NPX * NMX];
+	struct eng_model xmodels[NMX];
+	struct eng_corpus xc;
+	struct eng_prep *pr = NULL, *xpr = NULL;
+	struct eng_result *r = NULL, *xr = NULL;
+	struct sus s;
+	int tested[2] = { TEA, TEA + 1 };
+	char buf[1024];
+	size_t p, m, i, j;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	memset(xresp, 0, sizeof(xresp));
+	memset(xhas, 0, sizeof(xhas));
+	for (m = 0; m < NMX; m++) {
+		xmodels[m].name = m < NM ? names[m] : xnames[m - NM];
+		xmodels[m].family = m < NM ? fams[m] : xfams[m - NM];
+		xmodels[m].teacher = m < NM ? teach[m] : xteach[m - NM];
+	}
+	for (p = 0; p < NPX; p++) {
+		xfold[p] = (uint8_t)(p & 1);
+		for (m = 0; m < NM && p < NP; m++)
+			xresp[p * NMX + m] = W.resp[p * NM + m];
+		for (m = NM; m < NMX && p >= NP; m++) {
+			struct feat *f = &xf[(p - NP) * 3 + (m - NM)];
+
+			answer(buf, sizeof(buf), m == NM ? "tea" : m == NM + 1 ? "tu" : "r", (int)p, (uint64_t)m * 17 + 3);
+			CHECK_INT(feat_compute(f, buf, strlen(buf), NULL, NULL), 0);
+		}
+	}
+	/* the scan's corpus: the extra models' answers hidden (resp NULL, has 0) */
+	for (p = 0; p < NPX; p++)
+		for (m = 0; m < NMX; m++)
+			xhas[p * NMX + m] = xresp[p * NMX + m] != NULL;
+	memset(&xc, 0, sizeof(xc));
+	xc.nmodels = NMX;
+	xc.models = xmodels;
+	xc.nprompts = NPX;
+	xc.fold = xfold;
+	xc.resp = xresp;
+	xc.has = xhas;
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(eng_prepare(&xpr, &xc, NULL, 1), 0);
+	CHECK_INT(eng_scan(&xr, xpr, &xc, &s.s, tested, 2), 0);
+	CHECK_INT(xr->nteachers, r->nteachers);
+	CHECK_INT(xr->verdict, r->verdict);
+	CHECK_INT(xr->conclusion, r->conclusion);
+	CHECK_INT(xr->references, r->references);
+	CHECK_INT(xr->makers, r->makers);
+	for (i = 0; i < r->nteachers && i < xr->nteachers; i++) {
+		const struct eng_teacher *a = &r->t[i], *b = &xr->t[i];
+
+		CHECK_INT(b->model, a->model);
+		CHECK_INT(b->verdict, a->verdict);
+		CHECK(b->p_raw == a->p_raw && b->p_holm == a->p_holm && b->stat == a->stat && b->effect == a->effect);
+		CHECK_INT(b->holm_factor, a->holm_factor);
+		CHECK_INT(b->null_k, a->null_k);
+		CHECK_INT(b->ncontrols, a->ncontrols);
+		for (j = 0; j < a->ncontrols && j < b->ncontrols; j++) {
+			CHECK_INT(b->controls[j].model, a->controls[j].model);
+			CHECK_INT(b->controls[j].n, a->controls[j].n);
+			CHECK(b->controls[j].p == a->controls[j].p);
+		}
+	}
+	eng_result_free(r);
+	eng_result_free(xr);
+	eng_prep_free(pr);
+	eng_prep_free(xpr);
+	for (i = 0; i < 40 * 3; i++)
+		feat_release(&xf[i]);
+	free_suspect(&s);
+	free_world(&W);
+}
+
+/*
+ * A control is compared on the prompts it answered: one that answered 40 of
+ * the suspect's 60 has n 40; one that answered 10 (fewer than min_prompts)
+ * is no control, no null model, and not counted among the references.
+ */
+static void a_control_is_compared_on_the_prompts_it_answered(void)
+{
+	struct eng_prep *pr = NULL;
+	struct eng_result *r = NULL;
+	struct sus s;
+	size_t p, i, j;
+
+	build_world(&W);
+	build_suspect(&s, "copy", NP);
+	for (p = 0; p < NP; p++) {
+		if (p < 50)
+			W.resp[p * NM + 0] = NULL;     /* r1: 10 prompts */
+		if (p < 20)
+			W.resp[p * NM + 1] = NULL;     /* r2: 40 prompts */
+	}
+	CHECK_INT(eng_prepare(&pr, &W.c, NULL, 1), 0);
+	CHECK_INT(eng_scan(&r, pr, &W.c, &s.s, NULL, 0), 0);
+	CHECK_INT(r->references, 4);
+	CHECK_INT(r->makers, 4);
+	for (i = 0; i < r->nteachers; i++) {
+		int r2 = 0;
+
+		for (j = 0; j < r->t[i].ncontrols; j++) {
+			CHECK(r->t[i].controls[j].model != 0);
+			if (r->t[i].controls[j].model == 1) {
+				r2 = 1;
+				CHECK_INT(r->t[i].controls[j].n, 40);
+			} else {
+				CHECK_INT(r->t[i].controls[j].n, NP);
+			}
+		}
+		CHECK(r2);
+		for (j = 0; j < r->t[i].nnulls; j++)
+			CHECK(r->t[i].nulls[j].model != 0);
+	}
+	eng_result_free(r);
+	eng_prep_free(pr);
+	free_suspect(&s);
+	free_world(&W);
+}
+
 UNIT_MAIN(
 	UNIT_TEST(copying_suspect_is_attributed_to_its_teacher),
 	UNIT_TEST(independent_suspect_shows_no_evidence),
@@ -518,5 +655,7 @@ UNIT_MAIN(
 	UNIT_TEST(a_tiny_panel_is_inconclusive),
 	UNIT_TEST(fast_preparation_equals_the_plain_one),
 	UNIT_TEST(preparation_in_chunks_equals_the_whole),
-	UNIT_TEST(scan_in_chunks_equals_the_whole)
+	UNIT_TEST(scan_in_chunks_equals_the_whole),
+	UNIT_TEST(models_sharing_no_prompt_change_nothing_once_hidden),
+	UNIT_TEST(a_control_is_compared_on_the_prompts_it_answered)
 )

@@ -2,6 +2,7 @@
 #include "unit.h"
 #include "detect/ownctl.h"
 #include "detect/stats.h"
+#include "cmd/render.h"
 
 static int tok(struct tokens *t, const char *s)
 {
@@ -279,10 +280,39 @@ static void copied_sentences_are_found(void)
 	CHECK(r.mean_logged > r.mean_fresh);
 }
 
+static void report_section_and_type_check(void)
+{
+	const char *ok = "{\"schema\": \"provenance.report/1\", \"case\": {\"stored\": false, \"name\": \"s\"},"
+		" \"suspect\": {\"name\": \"s\", \"path\": \"s.jsonl\"}, \"sample_specific\": {\"method\": \"exact\","
+		" \"ngram\": 6, \"p_value\": 0.0004, \"effect\": 0.5, \"z\": 3.4, \"statistic\": 120, \"prompts\": 40,"
+		" \"fresh_per_prompt\": 2, \"draws\": 0, \"seed\": 1, \"logged\": {\"path\": \"l.jsonl\"},"
+		" \"fresh\": [{\"path\": \"f.jsonl\"}], \"excerpts\": []}}";
+	const char *bad = "{\"schema\": \"provenance.report/1\", \"sample_specific\": {\"p_value\": \"small\"}}";
+	struct pbuf md = PBUF_INIT(1 << 20), html = PBUF_INIT(1 << 20);
+	json_t *doc = json_loads(ok, 0, NULL), *doc2 = json_loads(bad, 0, NULL);
+
+	CHECK(doc && doc2);
+	CHECK_INT(render_md(&md, doc), 0);
+	CHECK(md.data && strstr(md.data, "Evidence of training on the logged answers: on 40 prompts with 2 fresh"));
+	CHECK(md.data && strstr(md.data, "exact within-prompt permutation test gives p = 4"));
+	CHECK(md.data && strstr(md.data, "What breaks it:"));
+	CHECK(md.data && strstr(md.data, "provenance scan s.jsonl --name s"));
+	CHECK_INT(render_html(&html, doc), 0);
+	CHECK(html.data && strstr(html.data, "<h2>Own-control test: logged versus fresh teacher answers</h2>"));
+	pbuf_reset(&md);
+	CHECK_INT(render_md(&md, doc2), PROV_EDATA);
+	CHECK_STR(prov_error_msg(), "report: sample_specific.p_value: expected a number, found a string");
+	pbuf_release(&md);
+	pbuf_release(&html);
+	json_decref(doc);
+	json_decref(doc2);
+}
+
 UNIT_MAIN(
 	UNIT_TEST(similarity_counts_only_what_one_candidate_has),
 	UNIT_TEST(exact_matches_enumeration),
 	UNIT_TEST(p_uniform_when_exchangeable),
 	UNIT_TEST(p_uniform_when_exchangeable_monte_carlo),
-	UNIT_TEST(copied_sentences_are_found)
+	UNIT_TEST(copied_sentences_are_found),
+	UNIT_TEST(report_section_and_type_check)
 )
