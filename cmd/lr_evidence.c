@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/lr_evidence.h"
+#include "corpus/cases.h"
 #include "detect/lr.h"
 #include "detect/util.h"
 
@@ -92,6 +93,22 @@ int lr_evidence_add(json_t *doc, struct store *reader, const char *snapshot, con
 	int rc, lead = -1;
 
 	rc = store_validation_latest_calibrated(reader, snapshot, tool_version, patterns, &vid, created, &res);
+	if (rc == 1) {
+		/* a report quotes only a calibration whose validation verifies (hash, header, chain, signatures) */
+		struct verify_item *items = NULL;
+		size_t ni = 0, j;
+		int vr = validation_verify(reader, vid, NULL, &items, &ni);
+
+		if (vr == PROV_ETAMPER) {
+			for (j = 0; j < ni && items[j].ok != 0; j++)
+				;
+			rc = prov_error(PROV_ETAMPER, "validation %lld (the corpus's calibration) does not verify (%s):"
+				" a report quotes only a calibration that verifies (see: provenance verify --all)",
+				(long long)vid, j < ni ? items[j].what : "?");
+		} else if (vr < 0 && vr != CASE_UNANCHORED)
+			rc = vr;
+		free(items);
+	}
 	if (rc < 0) {
 		pbuf_release(&res);
 		json_decref(arr);

@@ -774,6 +774,8 @@ static void h_header(struct ht *h)
 		}
 		h_raw(h, "</li>\n");
 	}
+	if (rj_obj(h->doc, "sample_specific"))
+		h_f(h, "<li><a href=\"#s7\">%s</a></li>\n", render_ownctl_title);
 	h_raw(h, "</ol>\n</nav>\n");
 }
 
@@ -994,7 +996,6 @@ static void h_summary(struct ht *h)
 	h_box_para(h, "Robustness", render_robustness_line(&h->tmp, render_concluded_teacher(h->doc)));
 	h_box_para(h, "Basis", render_basis_line(&h->tmp, h->doc, render_concluded_teacher(h->doc)));
 	h_raw(h, "</div>\n");
-	h_evidence_strength(h);
 	if (!n)
 		h_raw(h, "<p>No teacher was tested, so the report makes no comparison.</p>\n");
 	if (n) {
@@ -1049,6 +1050,7 @@ static void h_summary(struct ht *h)
 			h_f(h, ". A model that shares fewer than %s of the suspect's prompts takes no part in the test.</p>\n",
 				rf_get(rj_obj(h->doc, "parameters"), "min_prompts", RF_NUM).s);
 	}
+	h_evidence_strength(h);
 	/* the tool's warnings about this scan: after the table, so that the table stays on page 1 */
 	if (arr_size(rj_arr(h->doc, "warnings"))) {
 		const json_t *w = rj_arr(h->doc, "warnings");

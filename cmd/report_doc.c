@@ -9,6 +9,7 @@
 #include "cmd/report_doc.h"
 #include "cmd/cmd.h"
 #include "cmd/report_model.h"
+#include "cmd/lr_evidence.h"
 #include "corpus/cases.h"
 #include "corpus/jsonl.h"
 #include "detect/spans.h"
@@ -1262,6 +1263,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	if ((rc = error_rates(&o, se, cx.reader, count, name)))
 		goto done;
 	json_object_set_new(doc, "error_rates", o);
+	if ((rc = lr_evidence_add(doc, cx.reader, se->snap->sha256, PROV_VERSION, pat_lib_sha256(se->lib), count)))
+		goto done;
 	json_object_set_new(doc, "limitations", limitations_json());
 	o = json_array();
 	if (!se->prep)

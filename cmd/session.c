@@ -782,8 +782,11 @@ int suspect_load_opt(struct suspect **out, const char *path, const struct pat_li
 				free(sr->model);
 				free(sr->sampling_json);
 				free(sr->served_model);
+				if (!s->duplicates++) {
+					s->dup_line = rec.line;
+					s->dup_of_line = s->recs[seen.vals[slot]].line;
+				}
 				s->n--;
-				s->duplicates++;
 			}
 		}
 	}

@@ -141,6 +141,7 @@ struct suspect {
 	struct srec *recs;
 	struct feat *feats;
 	long duplicates;   /* records whose prompt an earlier record already asked (not kept) */
+	long dup_line, dup_of_line;   /* the first such record's line, and the line it repeats */
 };
 
 /*

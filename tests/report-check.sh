@@ -132,6 +132,8 @@ else
 fi
 n=$(grep -c '<section id="s[1-6]"' "$html")
 [ "$n" -eq 6 ] && ok "the HTML has six sections" || bad "the HTML has $n sections, not 6"
+grep -q '<figure class="tippett">' "$html" && ok "the HTML has the Tippett plot of the evidence strength" ||
+	bad "the HTML has no Tippett plot (evidence_calibration.tippett)"
 
 # 4. for a person: PNG and PDF through headless Chromium, and the PDF's pages checked
 chromium=

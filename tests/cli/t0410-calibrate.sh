@@ -5,6 +5,11 @@
 
 EX=$ROOT/examples
 
+# jx FILE PATH: a JSON value of FILE (sqlite3's json_extract; the tests need no other JSON tool)
+jx() {
+	sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2')"
+}
+
 load_example() {
 	prov corpus import --role teacher --family openai "$EX/corpus/example-gpt.jsonl" >/dev/null &&
 	prov corpus import --role teacher --family anthropic "$EX/corpus/example-claude.jsonl" >/dev/null &&
@@ -41,4 +46,65 @@ test_expect "validate without --calibrate stores no calibration; one without a p
 	expect_code 0 prov validate --calibrate --format json -o n.json neg2.tsv &&
 	check_contains n.json "\"status\": \"none\"" &&
 	check_contains n.json "no positive or no negative"
+'
+
+test_expect "scan without a calibration says there is no likelihood ratio; after validate --calibrate it states one" '
+	load_example &&
+	expect_code 0 prov scan --format json -o before.json "$EX/suspect-distilled.jsonl" &&
+	check_contains before.json "\"evidence_strength\": []" &&
+	check_contains before.json "\"evidence_strength_statement\": \"no likelihood ratio: this corpus has no calibration (run validate --calibrate)\"" &&
+	check_contains before.json "\"evidence_calibration\": null" &&
+	expect_code 0 prov scan --format md "$EX/suspect-distilled.jsonl" &&
+	check_contains out "> **Evidence strength:** no likelihood ratio: this corpus has no calibration (run validate --calibrate)" &&
+	expect_code 0 prov validate "$EX/labels.tsv" &&
+	expect_code 0 prov scan --format json -o plain.json "$EX/suspect-distilled.jsonl" &&
+	check_contains plain.json "\"evidence_strength\": []" &&
+	expect_code 0 prov validate --leave-one-out --calibrate "$EX/labels.tsv" &&
+	expect_code 0 prov scan --format json -o after.json "$EX/suspect-distilled.jsonl" &&
+	check_eq "$(jx after.json "\$.evidence_strength[0].family")" openai &&
+	check_eq "$(jx after.json "\$.evidence_strength[0].lr")" 16.0 &&
+	check_eq "$(jx after.json "\$.evidence_strength[0].supports")" Hp &&
+	check_eq "$(jx after.json "\$.evidence_strength[0].calibration.id")" 2 &&
+	check_eq "$(jx after.json "\$.evidence_strength[0].calibration.positives")" 1 &&
+	check_eq "$(jx after.json "\$.evidence_strength[0].calibration.negatives")" 15 &&
+	check_eq "$(jx after.json "\$.evidence_strength[1].family")" anthropic &&
+	check_eq "$(jx after.json "\$.evidence_strength[1].supports")" Hd &&
+	check_contains after.json "\"verbal\": \"moderate support\"" &&
+	check_contains after.json "\"bound\": \"upper\"" &&
+	check_contains after.json "\"log10_lr\": 1.2" &&
+	check_contains after.json "\"cllr_min\":" &&
+	check_contains after.json "\"evidence_strength_statement\": \"The outputs are about 16 times more likely if the suspect was trained on outputs of the openai family than if it was not: moderate support. (The upper bound applied" &&
+	check_contains after.json "Calibrated on 8 labelled models, Cllr 0.81.\"" &&
+	check_contains after.json "\"tippett\": {" &&
+	expect_code 0 prov scan --format md "$EX/suspect-distilled.jsonl" &&
+	check_contains out "> **Evidence strength:** The outputs are about " &&
+	check_contains out "| Family | LR | log10 LR | Verbal (ENFSI 2015) | Supports | Bound applied | Calibration |" &&
+	expect_code 0 prov scan --format html -o r.html "$EX/suspect-distilled.jsonl" &&
+	check_contains r.html "<figure class=\"tippett\">" &&
+	check_contains r.html "Tippett plot of the calibration (validation 2" &&
+	check_contains r.html "<strong>Evidence strength.</strong> The outputs are about "
+'
+
+test_expect "report CASE re-renders the stored evidence strength byte for byte" '
+	load_example &&
+	expect_code 0 prov validate --leave-one-out --calibrate "$EX/labels.tsv" &&
+	expect_code 0 prov scan --format md -o a.md "$EX/suspect-distilled.jsonl" &&
+	expect_code 0 prov report 1 --format md -o b.md &&
+	check_same a.md b.md
+'
+
+test_expect "a forged calibration (result edited, its SHA-256 recomputed) fails verify and is never quoted by a scan" '
+	load_example &&
+	expect_code 0 prov validate --leave-one-out --calibrate "$EX/labels.tsv" &&
+	expect_code 0 prov scan --no-store --format json -o good.json "$EX/suspect-distilled.jsonl" &&
+	check_not_contains good.json "\"evidence_strength\": []" &&
+	for t in $(db_query provenance.db "SELECT name FROM sqlite_master WHERE type = '"'"'trigger'"'"'"); do sqlite3 provenance.db "DROP TRIGGER $t"; done &&
+	sqlite3 provenance.db "UPDATE validations SET result = json_set(result, '"'"'$.calibration.negatives'"'"', 100000)" &&
+	sqlite3 provenance.db "SELECT writefile('"'"'r.txt'"'"', result) FROM validations" >/dev/null &&
+	sqlite3 provenance.db "UPDATE validations SET result_sha256 = '"'"'$(sha256sum r.txt | cut -c1-64)'"'"'" &&
+	expect_code 1 prov verify --all &&
+	check_contains out "validation 1: ALTERED" &&
+	expect_code 1 prov scan --no-store --format json -o bad.json "$EX/suspect-distilled.jsonl" &&
+	check_contains err "does not verify" &&
+	test ! -s bad.json
 '

@@ -318,9 +318,10 @@ static void html_has_every_section(void)
 		CHECK(!strstr(html, "<link"));
 		CHECK(!strstr(html, "@import"));
 		CHECK(strstr(html, "Content-Security-Policy") != NULL);
-		/* charts: the calibration (summary and teacher 1) and one histogram per teacher */
-		CHECK_INT(count(html, "<svg "), 4);
-		CHECK_INT(count(html, "</svg>"), 4);
+		/* charts: the calibration (summary and teacher 1), one histogram per teacher, the Tippett plot */
+		CHECK_INT(count(html, "<svg "), 5);
+		CHECK_INT(count(html, "</svg>"), 5);
+		CHECK(strstr(html, "<figure class=\"tippett\">") != NULL);
 		CHECK(strstr(html, "<mark>It&#39;s important to note that consistency matters more than "
 			"intensity</mark>") != NULL);
 		CHECK(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
@@ -1016,8 +1017,11 @@ static void conclusion_box_says_what_a_lawyer_quotes(void)
 	CHECK(md && html);
 	if (md && html) {
 		box = between(md, "## 1. Summary\n\n", "\n\n**Warnings**");
-		CHECK(!strncmp(box, "> **Strong evidence that the suspect's outputs derive from the openai family "
-			"(closest teacher example-gpt).**\n", 100));
+		/* the likelihood ratio leads, then the calibrated test's verdict */
+		CHECK(!strncmp(box, "> **Evidence strength:** The outputs are about 8.3 times more likely if the suspect"
+			" was trained on outputs of the openai family than if it was not: weak support.", 120));
+		CHECK(strstr(box, ">\n> **Strong evidence that the suspect's outputs derive from the openai family "
+			"(closest teacher example-gpt).**\n") != NULL);
 		CHECK(strstr(box, "> **Validation:** No error rate has been established for this corpus") != NULL);
 		CHECK(strstr(box, "> **Robustness:** The verdict is the same with each control and each family of "
 			"controls left out.") != NULL);
@@ -1113,6 +1117,9 @@ static void new_fields_render_and_may_be_absent(void)
 		json_object_del(at(old, "teachers.1"), fields[i]);
 	}
 	json_object_del(old, "warnings");
+	json_object_del(old, "evidence_strength");
+	json_object_del(old, "evidence_strength_statement");
+	json_object_del(old, "evidence_calibration");
 	md = render(render_md, old, NULL);
 	html = render(render_html, old, NULL);
 	CHECK(md && html);
