@@ -500,8 +500,9 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) : !se->resp ?
 				prepare_streamed(se, se->store, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
 				prep_threads());
-			if (!rc && !readonly && !naive && !session_no_cache && !(rc = eng_prep_encode(&blob, se->prep)) &&
-			    !(rc = prov_sha256_hex(se->prep_sha256, blob.data ? blob.data : "", blob.len)))
+			/* its hash is in the report whether or not it may be cached (scan --no-store writes nothing) */
+			if (!rc && !naive && !session_no_cache && !(rc = eng_prep_encode(&blob, se->prep)) &&
+			    !(rc = prov_sha256_hex(se->prep_sha256, blob.data ? blob.data : "", blob.len)) && !readonly)
 				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
 		}
 		se->prep_seconds = now_seconds() - t0;
