@@ -17,7 +17,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ROOT PROVENANCE_BIN PROVENANCE_SHARED
 pattern=${1:-}
 log=$(mktemp "${TMPDIR:-/tmp}/provenance-tests.XXXXXX")
-trap 'rm -f "$log" "$log.one" "$log.tail"' EXIT
+# The preparation cache's HMAC key (corpus/store.c) lives outside the databases; the tests use
+# a key of their own, made for this run, and leave the user's state directory alone.
+keydir=
+if [ -z "${PROVENANCE_CACHE_KEY:-}" ]; then
+	keydir=$(mktemp -d "${TMPDIR:-/tmp}/provenance-key.XXXXXX")
+	PROVENANCE_CACHE_KEY=$keydir/cache.key
+	export PROVENANCE_CACHE_KEY
+fi
+trap 'rm -f "$log" "$log.one" "$log.tail"; [ -z "$keydir" ] || rm -rf "$keydir"' EXIT
 
 run_one() {
 	# $1: label, rest: command. Records a failure if it exits non-zero without saying why,
