@@ -20,11 +20,16 @@ check)
 		'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
 		'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' >"$tmp/probe.c"
 	if ! "$cc" -fsanitize=fuzzer,address,undefined -o "$tmp/probe" "$tmp/probe.c" >"$tmp/log" 2>&1; then
-		v=$("$cc" -dumpversion 2>/dev/null | cut -d. -f1)
 		echo "make fuzz: $cc cannot link a libFuzzer target (-fsanitize=fuzzer,address,undefined):" >&2
 		sed 's/^/  /' "$tmp/log" | head -5 >&2
-		echo "make fuzz: the libFuzzer runtime is missing; on Debian/Ubuntu install libclang-rt-${v:-14}-dev" \
-			"(older releases: libfuzzer-${v:-14}-dev), e.g. apt-get install -y libclang-rt-${v:-14}-dev" >&2
+		if "$cc" --version 2>/dev/null | grep -q clang; then
+			v=$("$cc" -dumpversion 2>/dev/null | cut -d. -f1)
+			echo "make fuzz: the libFuzzer runtime is missing; on Debian/Ubuntu install libclang-rt-${v:-14}-dev" \
+				"(older releases: libfuzzer-${v:-14}-dev), e.g. apt-get install -y libclang-rt-${v:-14}-dev" >&2
+		else
+			echo "make fuzz: libFuzzer needs clang: make fuzz FUZZ_CC=clang" \
+				"(Debian: apt-get install -y clang-14 libclang-rt-14-dev)" >&2
+		fi
 		rm -rf "$tmp"
 		exit 1
 	fi
