@@ -159,11 +159,6 @@ const char *cmd_suggest_spec(const char *word, const struct cmd_spec *table, siz
  * path to open for `arg` ("/dev/stdin" for "-"). Single-pass readers only.
  */
 const char *cmd_input_path(const char *arg);
-/*
- * Copy standard input to a new temporary file (for readers that read a file
- * twice); *out is its path, which the caller unlinks and frees. 0 or PROV_E*.
- */
-int cmd_spool_stdin(char **out);
 
 /*
  * `path` as an absolute path (symbolic links, "." and ".." resolved; for a

@@ -502,9 +502,6 @@ static int rederive_case(struct rederive *rd, struct store *st, int64_t id, char
 			"matched_by_text", "unmatched" };
 		json_t *sa = json_object_get(stored, "suspect"), *sb = json_object_get(now, "suspect");
 
-		/* which cached preparation the scan used is not a number of the case: the recomputation uses none */
-		json_object_del(json_object_get(stored, "corpus"), "preparation_sha256");
-		json_object_del(json_object_get(now, "corpus"), "preparation_sha256");
 		json_object_foreach(stored, key, val)
 			if (strcmp(key, "suspect") && strcmp(key, "error_rates"))
 				compare_member(&diff, stored, now, key);

@@ -743,6 +743,10 @@ static void render_calibration(struct pbuf *b, const json_t *cal, int md)
 	size_t i;
 
 	pbuf_adds(b, md ? "\n## Likelihood ratios: the calibration\n\n" : "\ncalibration (likelihood ratios)\n");
+	if (!json_is_object(w)) {
+		calibration_row(b, cal, "whole files", md);
+		return;
+	}
 	pbuf_addf(b, "%sHp: %s; Hd: %s. ln LR = %.4g", md ? "" : "  ",
 		json_string_value(json_object_get(json_object_get(cal, "propositions"), "hp")),
 		json_string_value(json_object_get(json_object_get(cal, "propositions"), "hd")),

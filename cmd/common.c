@@ -108,50 +108,6 @@ const char *cmd_input_path(const char *arg)
 	return arg && !strcmp(arg, "-") ? "/dev/stdin" : arg;
 }
 
-int cmd_spool_stdin(char **out)
-{
-	const char *dir = getenv("TMPDIR");
-	char buf[65536], *path;
-	size_t n;
-	FILE *fp;
-	int fd, rc = 0;
-
-	*out = NULL;
-	if (!dir || !*dir)
-		dir = "/tmp";
-	path = prov_calloc(1, strlen(dir) + 32);
-	if (!path)
-		return PROV_ENOMEM;
-	snprintf(path, strlen(dir) + 32, "%s/provenance-stdin.XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0 || !(fp = fdopen(fd, "wb"))) {
-		rc = prov_error(PROV_EIO, "standard input: cannot make a temporary copy in %s: %s", dir,
-			strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(path);
-		}
-		free(path);
-		return rc;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-		if (fwrite(buf, 1, n, fp) != n) {
-			rc = prov_error(PROV_EIO, "standard input: cannot copy to %s: %s", path, strerror(errno));
-			break;
-		}
-	if (!rc && ferror(stdin))
-		rc = prov_error(PROV_EIO, "standard input: read error: %s", strerror(errno));
-	if (fclose(fp) != 0 && !rc)
-		rc = prov_error(PROV_EIO, "standard input: cannot copy to %s", path);
-	if (rc) {
-		unlink(path);
-		free(path);
-		return rc;
-	}
-	*out = path;
-	return 0;
-}
-
 int cmd_exit_for(int prov_err)
 {
 	switch (prov_err) {

@@ -201,6 +201,11 @@ int ownctl_build(json_t **out, const struct suspect *s, const struct ownctl_opts
 		ta[i] = (struct tokens)TOKENS_INIT;
 	if ((rc = suspect_load_opt(&logged, cmd_input_path(o->logged), lib, SUSPECT_KEEP_DUPLICATES)))
 		goto done;
+	if (logged->duplicates) {   /* suspect_load keeps the first answer to a prompt: a repeat is an error here */
+		rc = prov_error(PROV_EDATA, "%s:%ld: the prompt of line %ld is logged again (one logged answer per"
+			" prompt)", logged->path, logged->dup_line, logged->dup_of_line);
+		goto done;
+	}
 	for (i = 0; i < o->nfresh; i++)
 		if ((rc = suspect_load_opt(&fresh[i], cmd_input_path(o->fresh[i]), lib, SUSPECT_KEEP_DUPLICATES)))
 			goto done;

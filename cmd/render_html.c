@@ -774,6 +774,8 @@ static void h_header(struct ht *h)
 		}
 		h_raw(h, "</li>\n");
 	}
+	if (rj_obj(h->doc, "sample_specific"))
+		h_f(h, "<li><a href=\"#s7\">%s</a></li>\n", render_ownctl_title);
 	h_raw(h, "</ol>\n</nav>\n");
 }
 

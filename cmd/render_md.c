@@ -277,6 +277,8 @@ static void md_header(struct md *m)
 	md_raw(m, " |\n\nContents: ");
 	for (i = 0; i < 6; i++)
 		md_f(m, "%s%zu. %s", i ? " \xc2\xb7 " : "", i + 1, render_sections[i]);
+	if (rj_obj(m->doc, "sample_specific"))
+		md_f(m, " \xc2\xb7 7. %s", render_ownctl_title);
 	md_raw(m, "\n");
 }
 

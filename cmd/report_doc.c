@@ -989,8 +989,6 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();
 	json_object_set_new(o, "snapshot_sha256", json_string(se->snap->sha256));
-	/* the cached preparation this scan used (null: computed in this run, not read from a cache) */
-	json_object_set_new(o, "preparation_sha256", se->prep_sha256[0] ? json_string(se->prep_sha256) : json_null());
 	json_object_set_new(o, "prompts", json_integer((json_int_t)se->snap->nprompts));
 	models = json_array();
 	for (j = 0; j < nm; j++) {

@@ -484,24 +484,17 @@ int session_open(struct session **out, const char *db_path, const char *patterns
 		params_key(pk, sizeof(pk), &se->params);
 		snprintf(key, sizeof(key), "prep:%s:%s:%s:%s", ENG_VERSION, se->fver, se->snap->sha256, pk);
 		rc = naive || session_no_cache ? 0 : store_cache_get(se->store, key, &blob);
-		if (rc == 1 && prov_sha256_hex(se->prep_sha256, blob.data ? blob.data : "", blob.len)) {
-			pbuf_release(&blob);
-			rc = PROV_EINTERNAL;
-			goto fail;
-		}
 		if (rc == 1 && eng_prep_decode_take(&se->prep, &blob, &se->corpus, &se->params) == 0) {
 			se->prep_cached = 1;
 			rc = 0;
 		} else if (rc >= 0) {
-			se->prep_sha256[0] = '\0';
 			pbuf_release(&blob);
 			if ((naive || se->fits) && (rc = session_load_all(se)))
 				goto fail;
 			rc = naive ? eng_prepare_naive(&se->prep, &se->corpus, &se->params) : !se->resp ?
 				prepare_streamed(se, se->store, &se->prep) : eng_prepare(&se->prep, &se->corpus, &se->params,
 				prep_threads());
-			if (!rc && !readonly && !naive && !session_no_cache && !(rc = eng_prep_encode(&blob, se->prep)) &&
-			    !(rc = prov_sha256_hex(se->prep_sha256, blob.data ? blob.data : "", blob.len)))
+			if (!rc && !readonly && !naive && !session_no_cache && !(rc = eng_prep_encode(&blob, se->prep)))
 				rc = store_cache_put(se->store, key, "prep", blob.data, blob.len);
 		}
 		se->prep_seconds = now_seconds() - t0;
@@ -544,7 +537,6 @@ static int without(struct session **out, struct session *base, const char *const
 	*se = *base;
 	se->base = base;
 	se->prep = NULL;
-	se->prep_sha256[0] = '\0';   /* its own preparation, computed afresh */
 	se->chunk_at = NULL;
 	se->memo = NULL;
 	se->nmemo = se->capmemo = 0;
@@ -790,8 +782,11 @@ int suspect_load_opt(struct suspect **out, const char *path, const struct pat_li
 				free(sr->model);
 				free(sr->sampling_json);
 				free(sr->served_model);
+				if (!s->duplicates++) {
+					s->dup_line = rec.line;
+					s->dup_of_line = s->recs[seen.vals[slot]].line;
+				}
 				s->n--;
-				s->duplicates++;
 			}
 		}
 	}

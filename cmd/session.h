@@ -47,7 +47,6 @@ struct session {
 	struct eng_prep *prep;           /* NULL when the corpus has no teachers */
 	double prep_seconds;
 	int prep_cached;
-	char prep_sha256[PROV_SHA256_HEX];   /* SHA-256 of the encoded preparation read from or written to the cache, or "" */
 	const struct session *base;      /* set for a session_without(): everything but resp and prep is borrowed */
 	const char *const *excluded;     /* session_without(): the models left out (borrowed), for the report */
 	size_t nexcluded;
@@ -142,6 +141,7 @@ struct suspect {
 	struct srec *recs;
 	struct feat *feats;
 	long duplicates;   /* records whose prompt an earlier record already asked (not kept) */
+	long dup_line, dup_of_line;   /* the first such record's line, and the line it repeats */
 };
 
 /*

@@ -2109,9 +2109,27 @@ int validation_list(struct store *s, struct validation_info **out, size_t *n_out
 	return 0;
 }
 
+static int validation_latest_where(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
+	char hash_out[PROV_SHA256_HEX], int calibrated);
+
 int store_validation_latest_hash(struct store *s, const char *snapshot, const char *tool_version,
 	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
 	char hash_out[PROV_SHA256_HEX])
+{
+	return validation_latest_where(s, snapshot, tool_version, patterns, id_out, created_out, result_out, hash_out, 0);
+}
+
+int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out)
+{
+	return validation_latest_where(s, snapshot, tool_version, patterns, id_out, created_out, result_out, NULL, 1);
+}
+
+/* The latest chained validation that matches (with a calibration: `calibrated`), checked: 1, 0 none, <0. */
+static int validation_latest_where(struct store *s, const char *snapshot, const char *tool_version,
+	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out,
+	char hash_out[PROV_SHA256_HEX], int calibrated)
 {
 	sqlite3_stmt *st = NULL;
 	struct verify_item *items = NULL;
@@ -2121,7 +2139,10 @@ int store_validation_latest_hash(struct store *s, const char *snapshot, const ch
 
 	if (store_version(s) < 6)
 		return 0;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT id, created_at, result, hash FROM validations"
+	if (sqlite3_prepare_v2(store_db(s), calibrated ? "SELECT id, created_at, result, hash FROM validations"
+		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 AND hash IS NOT NULL"
+		" AND json_extract(result, '$.calibration.weights') IS NOT NULL ORDER BY id DESC LIMIT 1" :
+		"SELECT id, created_at, result, hash FROM validations"
 		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3 AND hash IS NOT NULL"
 		" ORDER BY id DESC LIMIT 1", -1, &st, NULL))
 		return db_fail(s, "cannot read validations");

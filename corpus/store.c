@@ -2323,34 +2323,3 @@ done:
 	return rc;
 }
 
-int store_validation_latest_calibrated(struct store *s, const char *snapshot, const char *tool_version,
-	const char *patterns, int64_t *id_out, char created_out[32], struct pbuf *result_out)
-{
-	sqlite3_stmt *st = NULL;
-	char sha[PROV_SHA256_HEX];
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT id, created_at, result, result_sha256 FROM validations"
-		" WHERE snapshot_sha256 = ?1 AND tool_version = ?2 AND patterns_sha256 = ?3"
-		" AND json_extract(result, '$.calibration.weights') IS NOT NULL ORDER BY id DESC LIMIT 1", -1, &st, NULL))
-		return db_error(s, "cannot read validations");
-	sqlite3_bind_text(st, 1, snapshot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tool_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, patterns, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(st, 0);
-		snprintf(created_out, 32, "%s", (const char *)sqlite3_column_text(st, 1));
-		pbuf_reset(result_out);
-		rc = pbuf_add(result_out, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-		if (!rc && !(rc = prov_sha256_hex(sha, result_out->data, result_out->len)) &&
-		    strcmp(sha, (const char *)sqlite3_column_text(st, 3)))
-			rc = prov_error(PROV_ETAMPER, "%s: validation %lld does not match its SHA-256", s->path,
-				(long long)*id_out);
-		rc = rc ? rc : 1;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(s, "cannot read validations");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}

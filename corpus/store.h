@@ -279,8 +279,10 @@ int store_validation_add(struct store *s, const struct store_validation *v, int6
 
 /*
  * The latest validation recorded for this corpus snapshot, tool version and
- * pattern library: 1 (and its id, time, result), 0 if none, <0 on error
- * (PROV_ETAMPER if its result no longer matches its SHA-256).
+ * pattern library: 1 (and its id, time, result), 0 if none, <0 on error.
+ * Validations are evidence (corpus/cases.h): only one in the validation chain
+ * is considered, and one that does not verify is PROV_ETAMPER, naming it.
+ * (Implemented in corpus/cases.c with the chain.)
  */
 int store_validation_latest(struct store *s, const char *snapshot, const char *tool_version, const char *patterns,
 	int64_t *id_out, char created_out[32], struct pbuf *result_out);

@@ -91,8 +91,9 @@ done
 echo
 echo "### What breaks it: logged and fresh answers from different versions"
 echo
-echo "Each GPT-4 version in turn plays \"logged\" for every prompt and the other two \"fresh\"; the suspects are unmodified answers of other models"
-echo "(share 0), on all 805 prompts. A negative z means the suspect is closer to the fresh versions."
+echo "Each GPT-4 version in turn plays \"logged\" for every prompt and the other two \"fresh\"; the"
+echo "suspects are unmodified answers of other models (share 0), on all 805 prompts. A negative z means"
+echo "the suspect is closer to the fresh versions."
 echo
 echo "| logged | fresh | suspect | p | z |"
 echo "|---|---|---|---|---|"

@@ -250,3 +250,11 @@ test_expect "a damaged feature blob is named by model and prompt" '
 	check_contains err "the stored features of example-gpt'"'"'s answer to prompt ex05" &&
 	check_contains err "are damaged"
 '
+
+test_expect "real data: gpt-4-turbo's Arena-Hard answers added to its AlpacaEval ones are warned about" '
+	need_shared alpaca_eval
+	expect_code 0 prov corpus import -q --labels "$SHARED/data/labels.tsv" --select "*/gpt-4-turbo-2024-04-09.jsonl.gz" \
+		--select "alpaca_eval/gpt4_0314.jsonl.gz" &&
+	check_contains err "warning: model gpt-4-turbo-2024-04-09:" &&
+	check_contains err "adds 500 answers to prompts it had not answered; it already had 805"
+'

@@ -63,6 +63,7 @@ test_expect "with a corpus: stored with the case, re-rendered by report with the
 	check_contains err "case 1 stored" &&
 	check_contains a.md "## 7. Own-control test: logged versus fresh teacher answers" &&
 	check_contains a.md "## 1. Summary" &&
+	check_contains a.md "Chain of custody · 7. Own-control test: logged versus fresh teacher answers" &&
 	expect_code 0 prov report 1 --format md -o b.md && check_same a.md b.md &&
 	expect_code 0 own --format html -o a.html &&
 	expect_code 0 prov report 2 --format html -o b.html && check_same a.html b.html &&

@@ -75,6 +75,8 @@ test_expect "past the --memory limit the preparation reads the answers in chunks
 	w=$(peak_of whole.err) && c=$(peak_of capped.err) &&
 	[ -n "$w" ] && [ -n "$c" ] &&
 	{ [ "$c" -lt "$w" ] || { echo "capped peak $c MB, whole $w MB"; exit 1; }; } &&
+	check_eq "$(db_query capped.db "SELECT count(*) FROM cache")" 0 &&
+	PROVENANCE_MEMORY=16M "$PROVENANCE_BIN" --db capped.db scan -q --format json -o /dev/null suspect.jsonl 2>/dev/null &&
 	PROVENANCE_TIMING=1 PROVENANCE_MEMORY=16M "$PROVENANCE_BIN" --db capped.db scan --no-store --format json -o cached.json suspect.jsonl 2>cached.err &&
 	check_contains cached.err "preparation cached" &&
 	check_same whole.json cached.json

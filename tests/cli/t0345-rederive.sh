@@ -39,7 +39,6 @@ test_expect "verify --rederive passes on honest cases (whole, --teacher, --exclu
 	PROVENANCE_TIMING=1 prov scan --format json -o poisoned.json "$EX/suspect-independent.jsonl" 2>err &&
 	check_contains err "preparation cached" &&
 	! cmp -s honest.json poisoned.json &&
-	check_contains poisoned.json "\"preparation_sha256\": \"$(sha256sum v.bin | cut -c1-64)\"" &&
 	expect_code 0 prov verify --all &&
 	expect_code 1 prov verify --all --rederive &&
 	check_contains out "case 4: its hashes hold, but its numbers DIFFER from their recomputation (--rederive)" &&

@@ -106,6 +106,12 @@ CONF
 }
 
 cluster_stop() {
+	# jobs still running (a test stopped half-way): cancelled through this cluster's controller first,
+	# so that no job step outlives its slurmd
+	if [ -n "$CLUSTER_PIDS" ] && [ -n "${SLURM_CONF:-}" ] && [ -n "${CTLD_PID:-}" ] && kill -0 "$CTLD_PID" 2>/dev/null; then
+		scancel --quiet --user="$(id -un)" >/dev/null 2>&1 || true
+		wait_for 15 sh -c '[ -z "$(squeue -h -o %i 2>/dev/null)" ]' || true
+	fi
 	for p in $CLUSTER_PIDS; do
 		kill "$p" 2>/dev/null || true
 	done
