@@ -7,13 +7,16 @@
 #   make test-k8s         examples/k8s checked against the Kubernetes schemas (or rendered and checked)
 #   make check-asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-valgrind   the CLI tests under valgrind (leaks are failures)
+#   make fuzz             libFuzzer targets (tests/fuzz/fuzz_*.c: JSONL reader, features, renderers,
+#                         collect's reply parser) built with clang in build/fuzz, each run FUZZ_SECONDS
+#                         (default 60) from its seeds in tests/fuzz/corpus/NAME; a crash fails it
 #   make demo             import the bundled example corpus and scan the example suspect
 #   make bench            throughput and latency on ../shared/data (or generated data)
 #   make refusal-check    the refusal detector against XSTest's labels; table into docs/validation.md
 #   make install          binary, man page, bash and zsh completions, docs: PREFIX=/usr/local DESTDIR=
 #   make report-check     render a report, print it with headless Chromium (PNG, PDF), check the pages
 #
-# Knobs: CC, CFLAGS, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings),
+# Knobs: CC, CFLAGS, FUZZ_CC=clang, FUZZ_SECONDS=60, LDFLAGS, PKG_CONFIG, SANITIZE=address,undefined, DEVELOPER=1 (more warnings),
 # V=1 (show the full command lines).
 
 PKG_CONFIG ?= pkg-config
@@ -59,7 +62,7 @@ Q = @
 quiet = @printf '  %-7s %s\n'
 endif
 
-.PHONY: all test unit check-asan check-valgrind demo bench install uninstall clean report-check test-slurm test-k8s
+.PHONY: all test unit check-asan check-valgrind fuzz fuzz-targets demo bench install uninstall clean report-check test-slurm test-k8s
 
 all: $(PROG) provenance.1
 
@@ -158,6 +161,24 @@ check-valgrind: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
 	 PROVENANCE_NO_JIT=1 \
 	 PROVENANCE_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	 sh tests/run.sh
+
+# Fuzzing (tests/fuzz/fuzz.sh): the library is rebuilt with clang and
+# -fsanitize=fuzzer-no-link,address,undefined in build/fuzz; each target links it with libFuzzer.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES = $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+fuzz:
+	@sh tests/fuzz/fuzz.sh check "$(FUZZ_CC)"
+	@$(MAKE) --no-print-directory BUILD=build/fuzz PROG=build/fuzz/provenance CC="$(FUZZ_CC)" \
+	 SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" fuzz-targets
+	@sh tests/fuzz/fuzz.sh run build/fuzz "$(FUZZ_SECONDS)" $(FUZZ_NAMES)
+
+fuzz-targets: $(patsubst %,$(BUILD)/%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libcmd.a $(BUILD)/libprov.a
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libcmd.a $(BUILD)/libprov.a $(LIBS)
 
 demo: $(PROG)
 	@sh examples/demo.sh "$(abspath $(PROG))"
