@@ -985,6 +985,8 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 	json_object_set_new(o, "matched_by_id_only", json_integer(cx.by_id));
 	json_object_set_new(o, "matched_by_text", json_integer(cx.by_text));
 	json_object_set_new(o, "unmatched", json_integer((json_int_t)count - cx.by_id_and_text - cx.by_id - cx.by_text));
+	if (s->duplicates > 0)   /* records that asked a prompt again: counted, never scanned twice */
+		json_object_set_new(o, "repeated_prompts", json_integer((json_int_t)s->duplicates));
 	suspect_collection_json(o, s, first, count);
 	json_object_set_new(doc, "suspect", o);
 	o = json_object();

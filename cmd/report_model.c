@@ -229,7 +229,7 @@ static const struct rfield f_suspect[] = {
 	{ "lines", RT_INT, RT_ANY, NULL }, { "responses", RT_INT, RT_ANY, NULL },
 	{ "matched", RT_INT, RT_ANY, NULL }, { "matched_by_id", RT_INT, RT_ANY, NULL },
 	{ "matched_by_text", RT_INT, RT_ANY, NULL }, { "unmatched", RT_INT, RT_ANY, NULL },
-	{ "median_tokens", RT_NUM, RT_ANY, NULL },
+	{ "median_tokens", RT_NUM, RT_ANY, NULL }, { "repeated_prompts", RT_INT, RT_ANY, NULL },
 };
 static const struct rfield f_model[] = {
 	{ "model", RT_STR, RT_ANY, NULL }, { "family", RT_STR, RT_ANY, NULL },
@@ -1032,6 +1032,11 @@ int render_suspect_line(struct pbuf *out, const json_t *doc)
 		    "prompt's text; %s unmatched)", rf_get(sus, "matched", RF_NUM).s,
 		    rf_get(sus, "matched_by_id", RF_NUM).s, rf_get(sus, "matched_by_text", RF_NUM).s,
 		    rf_get(sus, "unmatched", RF_NUM).s)))
+		return rc;
+	if (rj_num(sus, "repeated_prompts", &x) &&
+	    (rc = pbuf_addf(out, " (%s more record%s asked a prompt already answered: the first answer stands, the"
+		    " repeats are counted here and not scanned)", rf_get(sus, "repeated_prompts", RF_NUM).s,
+		    x == 1 ? "" : "s")))
 		return rc;
 	if (rj_num(sus, "responses", &x) &&
 	    (rc = pbuf_adds(out, rj_num(sus, "median_tokens", &x) ? "; " : ". ")))

@@ -97,12 +97,16 @@ test_expect "a 200 KB gzip bomb of identical records: exit 3 under 200 MB and a 
 	check_contains err "more than 1048576 bytes (decompressed)"
 '
 
-test_expect "a suspect that asks a prompt twice is scanned once, and the repeat is counted" '
+test_expect "a suspect that asks a prompt twice is scanned once, and the repeat is counted and reported" '
 	prov corpus import -q --labels "$E/labels.tsv" 2>/dev/null &&
 	{ cat "$E/suspect-distilled.jsonl"; head -5 "$E/suspect-distilled.jsonl"; } >twice.jsonl &&
 	expect_code 0 prov scan --no-store --format json -o twice.json twice.jsonl &&
 	expect_code 0 prov scan --no-store --format json -o once.json "$E/suspect-distilled.jsonl" &&
-	grep -q "\"responses\": 40" twice.json && grep -q "\"responses\": 40" once.json
+	grep -q "\"responses\": 40" twice.json && grep -q "\"responses\": 40" once.json &&
+	check_contains twice.json "\"repeated_prompts\": 5" &&
+	check_not_contains once.json "repeated_prompts" &&
+	expect_code 0 prov scan --no-store --format md twice.jsonl &&
+	check_contains out "(5 more records asked a prompt already answered: the first answer stands, the repeats are counted here and not scanned)"
 '
 
 test_expect "a failed import leaves no new database file behind; a missing file is shown resolved" '
