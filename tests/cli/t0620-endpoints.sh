@@ -98,7 +98,10 @@ test_expect "a failing server is not audited, the rate-limited and the restarted
 	check_contains err "ans/broken.jsonl: not audited: " &&
 	# the rate limit was met and waited out; phoenix died after 15 answers and its second life gave the rest
 	[ "$(stat_of gamma requests)" -gt 40 ] && check_eq "$(stat_of gamma replies)" 40 &&
-	check_eq "$(stat_of phoenix replies)" 15 && check_eq "$(stat_of phoenix2 replies)" 25 &&
+	# (phoenix2 may be started more than once by the watcher before one binds the port, and each
+	# writes the same stats file: what it answered is at least one and at most the 25 left)
+	check_eq "$(stat_of phoenix replies)" 15 && r2=$(stat_of phoenix2 replies) &&
+	{ [ "$r2" -ge 1 ] && [ "$r2" -le 25 ] || { echo "phoenix2 replies: $r2"; exit 1; }; } &&
 	check_eq "$(wc -l <ans/phoenix.jsonl)" 40 &&
 	check_eq "$(grep -c "\"served_model\":\"student-p\"" ans/phoenix.jsonl)" 40 &&
 	check_eq "$(grep -c "\"sampling\":{[^}]*\"seed\":7" ans/gamma.jsonl)" 40 &&
