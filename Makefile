@@ -154,7 +154,7 @@ test-k8s: $(PROG)
 	@PROVENANCE_BIN="$(abspath $(PROG))" sh tests/k8s/test-k8s.sh
 
 check-asan:
-	$(MAKE) BUILD=build/asan PROG=build/asan/provenance SANITIZE=address,undefined CFLAGS="-O1 -g" test
+	PROVENANCE_SANITIZED=1 $(MAKE) BUILD=build/asan PROG=build/asan/provenance SANITIZE=address,undefined CFLAGS="-O1 -g" test
 
 check-valgrind: $(PROG) $(UNIT_BIN) $(TEST_HELPERS)
 	@PROVENANCE_BIN="$(abspath $(PROG))" UNIT_DIR="$(abspath $(BUILD)/tests)" \
