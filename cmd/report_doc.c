@@ -622,9 +622,9 @@ static char *summary_sentence(const struct eng_teacher *et, const struct session
 		/* rank 1 of 16 is closer than every control: "not closer" would contradict the rank */
 		if (et->rank < et->null_k + 1)
 			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s), but not significantly so: not by"
-				" enough to reach the weak level (corrected p below %s): no evidence.", pos, num, w);
+				" enough to reach the weak level (corrected p below %s): resemblance not established.", pos, num, w);
 		else
-			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s): no evidence.", pos, num);
+			snprintf(buf, sizeof(buf), "The suspect's answers are %s (%s): resemblance not established.", pos, num);
 	}
 	return prov_strdup(buf);
 }

@@ -158,7 +158,7 @@ const char *render_verdict_words(enum render_verdict v)
 	case RV_INCONCLUSIVE:
 		return "inconclusive";
 	case RV_NONE:
-		return "no evidence";
+		return "not established";
 	default:
 		return NULL;
 	}

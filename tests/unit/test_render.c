@@ -273,7 +273,7 @@ static void md_has_every_section(void)
 		CHECK(in_order(md, md_sections, 6));
 		check_facts(md);
 		CHECK(strstr(md, "### 3.1 example-gpt (openai): strong evidence") != NULL);
-		CHECK(strstr(md, "### 3.2 example-claude (anthropic): no evidence") != NULL);
+		CHECK(strstr(md, "### 3.2 example-claude (anthropic): not established") != NULL);
 		CHECK(strstr(md, "| example-gpt | openai | strong evidence | 5.84 | 5.2e-9 | 1 of 15 | 0.92 | 40 |")
 			!= NULL);
 		/* the excerpts: fenced text under the prompt, the shared words between [[ ]] on both sides */
