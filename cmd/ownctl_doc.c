@@ -8,10 +8,10 @@
 
 #include "cmd/cmd.h"
 #include "cmd/ownctl_doc.h"
+#include "cmd/report_doc.h"
 #include "detect/ownctl.h"
 #include "detect/text.h"
 
-#define SIDE_CONTEXT 90   /* bytes of context either side of a quoted passage */
 
 struct keyed {
 	const char *k;
@@ -75,33 +75,6 @@ static const struct srec *rec_at(const struct suspect *const *s, size_t g)
 	while (g >= s[f]->n)
 		g -= s[f++]->n;
 	return &s[f]->recs[g];
-}
-
-static json_t *side(const char *text, size_t len, size_t start, size_t end)
-{
-	size_t a = start > SIDE_CONTEXT ? start - SIDE_CONTEXT : 0, b = end + SIDE_CONTEXT;
-	json_t *o = json_object();
-
-	if (b > len)
-		b = len;
-	while (a > 0 && a < start && ((unsigned char)text[a] & 0xc0) == 0x80)
-		a--;
-	if (a > 0)
-		while (a < start && text[a - 1] != ' ' && text[a - 1] != '\n')
-			a++;
-	while (b < len && ((unsigned char)text[b] & 0xc0) == 0x80)
-		b++;
-	if (b < len)
-		while (b > end && text[b] != ' ' && text[b] != '\n')
-			b--;
-	json_object_set_new(o, "before", json_stringn(text + a, start - a));
-	json_object_set_new(o, "match", json_stringn(text + start, end - start));
-	json_object_set_new(o, "after", json_stringn(text + end, b - end));
-	json_object_set_new(o, "before_truncated", json_boolean(a > 0));
-	json_object_set_new(o, "after_truncated", json_boolean(b < len));
-	json_object_set_new(o, "start", json_integer((json_int_t)start));
-	json_object_set_new(o, "end", json_integer((json_int_t)end));
-	return o;
 }
 
 static json_t *file_json(const struct suspect *s)
@@ -169,9 +142,9 @@ static json_t *excerpts_json(struct unit *u, const struct ownctl_prompt *p, size
 			json_t *so = json_object();
 
 			json_object_set_new(so, "tokens", json_integer((json_int_t)sp->ntok));
-			json_object_set_new(so, "suspect", side(x->sus->response, x->sus->response_len, sp->a_start,
+			json_object_set_new(so, "suspect", report_excerpt(x->sus->response, x->sus->response_len, sp->a_start,
 				sp->a_end));
-			json_object_set_new(so, "logged", side(x->logged->response, x->logged->response_len, sp->b_start,
+			json_object_set_new(so, "logged", report_excerpt(x->logged->response, x->logged->response_len, sp->b_start,
 				sp->b_end));
 			json_array_append_new(spans, so);
 		}

@@ -43,8 +43,7 @@ static json_t *jsig(double x, int digits)
 	return jnum(sig(x, digits));
 }
 
-/* Cut an excerpt around [start, end) of text, snapped to UTF-8 and word boundaries. */
-static json_t *excerpt(const char *text, size_t len, size_t start, size_t end)
+json_t *report_excerpt(const char *text, size_t len, size_t start, size_t end)
 {
 	size_t a = start > EXCERPT_CONTEXT ? start - EXCERPT_CONTEXT : 0, b = end + EXCERPT_CONTEXT;
 	json_t *o = json_object();
@@ -279,8 +278,8 @@ static int add_spans(json_t *arr, struct ctx *cx, const struct eng_teacher *et)
 			json_object_set_new(o, "prompt_id", json_string(rec_id(sr, idbuf, sizeof(idbuf))));
 			json_object_set_new(o, "prompt", prompt_text(sr->prompt, sr->prompt_len));
 			json_object_set_new(o, "tokens", json_integer((json_int_t)sp[j].ntok));
-			json_object_set_new(o, "suspect", excerpt(sr->response, sr->response_len, sp[j].a_start, sp[j].a_end));
-			json_object_set_new(o, "teacher", excerpt(ttext.data, ttext.len, sp[j].b_start, sp[j].b_end));
+			json_object_set_new(o, "suspect", report_excerpt(sr->response, sr->response_len, sp[j].a_start, sp[j].a_end));
+			json_object_set_new(o, "teacher", report_excerpt(ttext.data, ttext.len, sp[j].b_start, sp[j].b_end));
 			json_array_append_new(arr, o);
 			break;
 		}

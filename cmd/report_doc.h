@@ -42,4 +42,11 @@ int analyse(json_t **out, struct session *se, const struct suspect *s, size_t fi
 int analyse_with(json_t **out, struct session *se, struct store *reader, const struct suspect *s, size_t first,
 	size_t count, const char *name, const char *const *teachers, size_t nteachers);
 
+/*
+ * An excerpt around [start, end) of text, snapped to UTF-8 and word boundaries, with 90 bytes of
+ * context either side: {before, match, after, before_truncated, after_truncated, start, end}
+ * (byte offsets into text). Every quoted passage of a report is cut by it.
+ */
+json_t *report_excerpt(const char *text, size_t len, size_t start, size_t end);
+
 #endif
