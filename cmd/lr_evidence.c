@@ -8,24 +8,10 @@
 #include <string.h>
 
 #include "cmd/lr_evidence.h"
+#include "cmd/report_doc.h"
 #include "corpus/cases.h"
 #include "detect/lr.h"
 #include "detect/util.h"
-
-static double sig(double x, int digits)
-{
-	char buf[64];
-
-	if (!isfinite(x) || x == 0)
-		return x;
-	snprintf(buf, sizeof(buf), "%.*g", digits, x);
-	return strtod(buf, NULL);
-}
-
-static json_t *jsig(double x, int digits)
-{
-	return isfinite(x) ? json_real(sig(x, digits)) : json_null();
-}
 
 /* The calibration (whole files or a slice size) whose mean prompt count is closest to count. */
 static const json_t *pick_group(const json_t *cal, size_t count)
@@ -58,7 +44,7 @@ static const json_t *pick_group(const json_t *cal, size_t count)
 /* "8.3", "140": an LR (or its inverse) in words. */
 static void times(char *buf, size_t n, double v)
 {
-	double s = sig(v, 2);
+	double s = report_sig(v, 2);
 
 	if (s >= 10)
 		snprintf(buf, n, "%.0f", s);
@@ -206,14 +192,14 @@ int lr_evidence_add(json_t *doc, struct store *reader, const char *snapshot, con
 			}
 			llr = lr_clamp(llr, &b, &which);
 			lr = exp(llr);
-			verbal = lr_verbal(sig(lr, 4), &for_hd);
-			json_object_set_new(e, "lr", jsig(lr, 4));
-			json_object_set_new(e, "log10_lr", jsig(llr / M_LN10, 3));
+			verbal = lr_verbal(report_sig(lr, 4), &for_hd);
+			json_object_set_new(e, "lr", report_jsig(lr, 4));
+			json_object_set_new(e, "log10_lr", report_jsig(llr / M_LN10, 3));
 			json_object_set_new(e, "verbal", json_string(verbal));
 			json_object_set_new(e, "supports", !strcmp(verbal, "neutral") ? json_null() :
 				json_string(for_hd ? "Hd" : "Hp"));
 			json_object_set_new(e, "bound", json_string(lr_bound_name(which)));
-			json_object_set_new(e, "position", jsig(fam[k].pos, 4));
+			json_object_set_new(e, "position", report_jsig(fam[k].pos, 4));
 			json_object_set(e, "calibration", ref);
 			json_array_append_new(arr, e);
 			if (lr > best) {

@@ -27,8 +27,7 @@ static json_t *jnum(double x)
 	return json_real(x);
 }
 
-/* Round to a fixed number of significant digits, so the document reads well and stays stable. */
-static double sig(double x, int digits)
+double report_sig(double x, int digits)
 {
 	char buf[64];
 
@@ -38,9 +37,9 @@ static double sig(double x, int digits)
 	return strtod(buf, NULL);
 }
 
-static json_t *jsig(double x, int digits)
+json_t *report_jsig(double x, int digits)
 {
-	return jnum(sig(x, digits));
+	return jnum(report_sig(x, digits));
 }
 
 json_t *report_excerpt(const char *text, size_t len, size_t start, size_t end)
@@ -430,15 +429,15 @@ static json_t *signal_json(const struct eng_sigres *sr, const struct session *se
 	json_t *o = json_object();
 
 	json_object_set_new(o, "available", json_boolean(sr->available));
-	json_object_set_new(o, "statistic", sr->available ? jsig(sr->z, 4) : json_null());
-	json_object_set_new(o, "effect", sr->available ? jsig(sr->effect, 4) : json_null());
-	json_object_set_new(o, "p_value", sr->available ? jsig(sr->p, 3) : json_null());
+	json_object_set_new(o, "statistic", sr->available ? report_jsig(sr->z, 4) : json_null());
+	json_object_set_new(o, "effect", sr->available ? report_jsig(sr->effect, 4) : json_null());
+	json_object_set_new(o, "p_value", sr->available ? report_jsig(sr->p, 3) : json_null());
 	json_object_set_new(o, "n", json_integer(sr->n));
 	json_object_set_new(o, "closest_control", sr->available && sr->closest >= 0 ?
 		json_string(se->models[sr->closest].name) : json_null());
-	json_object_set_new(o, "panel_statistic", sr->available ? jsig(sr->panel_z, 4) : json_null());
-	json_object_set_new(o, "panel_effect", sr->available ? jsig(sr->panel_effect, 4) : json_null());
-	json_object_set_new(o, "panel_p_value", sr->available ? jsig(sr->panel_p, 3) : json_null());
+	json_object_set_new(o, "panel_statistic", sr->available ? report_jsig(sr->panel_z, 4) : json_null());
+	json_object_set_new(o, "panel_effect", sr->available ? report_jsig(sr->panel_effect, 4) : json_null());
+	json_object_set_new(o, "panel_p_value", sr->available ? report_jsig(sr->panel_p, 3) : json_null());
 	return o;
 }
 
@@ -475,18 +474,18 @@ static json_t *calibration_json(const struct eng_teacher *et, const struct sessi
 	json_object_set_new(o, "method", json_string("Crawford-Howell single-case t: the suspect's statistic against"
 		" the same statistic of each null model (a control model scanned as a suspect on the suspect's prompts,"
 		" against the panel without its own family)"));
-	json_object_set_new(o, "statistic", jsig(et->stat, 4));
+	json_object_set_new(o, "statistic", report_jsig(et->stat, 4));
 	json_object_set_new(o, "null_models", json_integer(et->null_k));
-	json_object_set_new(o, "null_mean", jsig(et->null_mean, 4));
-	json_object_set_new(o, "null_sd", jsig(et->null_sd, 4));
-	json_object_set_new(o, "t", jsig(et->score, 4));
+	json_object_set_new(o, "null_mean", report_jsig(et->null_mean, 4));
+	json_object_set_new(o, "null_sd", report_jsig(et->null_sd, 4));
+	json_object_set_new(o, "t", report_jsig(et->score, 4));
 	json_object_set_new(o, "df", jnum(et->df));
-	json_object_set_new(o, "p_value", jsig(et->p_raw, 3));
-	json_object_set_new(o, "p_holm", jsig(et->p_holm, 3));
+	json_object_set_new(o, "p_value", report_jsig(et->p_raw, 3));
+	json_object_set_new(o, "p_holm", report_jsig(et->p_holm, 3));
 	json_object_set_new(o, "holm_factor", json_integer(et->holm_factor));
 	json_object_set_new(o, "rank", json_integer(et->rank));
-	json_object_set_new(o, "rank_p", jsig(et->rank_p, 3));
-	json_object_set_new(o, "position", jsig(et->position, 4));
+	json_object_set_new(o, "rank_p", report_jsig(et->rank_p, 3));
+	json_object_set_new(o, "position", report_jsig(et->position, 4));
 	json_object_set_new(th, "weak", jnum(p->weak_p));
 	json_object_set_new(th, "moderate", jnum(p->moderate_p));
 	json_object_set_new(th, "strong", jnum(p->strong_p));
@@ -495,7 +494,7 @@ static json_t *calibration_json(const struct eng_teacher *et, const struct sessi
 		json_t *n = json_object();
 
 		json_object_set_new(n, "model", json_string(se->models[et->nulls[k].model].name));
-		json_object_set_new(n, "statistic", jsig(et->nulls[k].stat, 4));
+		json_object_set_new(n, "statistic", report_jsig(et->nulls[k].stat, 4));
 		json_object_set_new(n, "prompts", json_integer(et->nulls[k].n));
 		json_object_set_new(n, "outlier", json_boolean(et->nulls[k].outlier));
 		json_array_append_new(a, n);
@@ -530,7 +529,7 @@ static json_t *robustness_json(const struct eng_teacher *et, const struct sessio
 			se->models[w->model].name));
 		json_object_set_new(x, "kind", json_string(w->kind ? "family" : "model"));
 		json_object_set_new(x, "verdict", json_string(eng_verdict_name(w->verdict)));
-		json_object_set_new(x, "p_value", jsig(w->p_holm, 3));
+		json_object_set_new(x, "p_value", report_jsig(w->p_holm, 3));
 		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "stable", json_boolean(et->stable));
@@ -1052,10 +1051,10 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			json_object_set_new(t, "model", json_string(tm->name));
 			json_object_set_new(t, "family", tm->family ? json_string(tm->family) : json_null());
 			json_object_set_new(t, "rank", json_integer((json_int_t)i + 1));
-			json_object_set_new(t, "score", jsig(et->score, 4));
-			json_object_set_new(t, "p_value", jsig(et->p_holm, 3));
-			json_object_set_new(t, "p_raw", jsig(et->p_raw, 3));
-			json_object_set_new(t, "effect", jsig(et->effect, 4));
+			json_object_set_new(t, "score", report_jsig(et->score, 4));
+			json_object_set_new(t, "p_value", report_jsig(et->p_holm, 3));
+			json_object_set_new(t, "p_raw", report_jsig(et->p_raw, 3));
+			json_object_set_new(t, "effect", report_jsig(et->effect, 4));
 			json_object_set_new(t, "verdict", json_string(eng_verdict_name(et->verdict)));
 			json_object_set_new(t, "reason", et->reason ? json_string(et->reason) : json_null());
 			json_object_set_new(t, "n", json_integer(et->n));
@@ -1078,9 +1077,9 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 					continue;
 				c = json_object();
 				json_object_set_new(c, "model", json_string(se->models[et->nulls[k].model].name));
-				json_object_set_new(c, "statistic", jsig(et->nulls[k].stat, 4));
-				json_object_set_new(c, "t", jsig(et->nulls[k].t, 4));
-				json_object_set_new(c, "p_value", jsig(et->nulls[k].p, 3));
+				json_object_set_new(c, "statistic", report_jsig(et->nulls[k].stat, 4));
+				json_object_set_new(c, "t", report_jsig(et->nulls[k].t, 4));
+				json_object_set_new(c, "p_value", report_jsig(et->nulls[k].p, 3));
 				json_array_append_new(x, c);
 			}
 			json_object_set_new(t, "contaminated_controls", x);
@@ -1090,17 +1089,17 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			json_object_set_new(x, "strong", et->needed_strong >= 0 ? json_integer(et->needed_strong) : json_null());
 			json_object_set_new(t, "prompts_needed", x);
 			x = json_object();
-			json_object_set_new(x, "z", jsig(et->panel_z, 4));
-			json_object_set_new(x, "effect", jsig(et->panel_effect, 4));
-			json_object_set_new(x, "p_value", jsig(et->panel_p, 3));
+			json_object_set_new(x, "z", report_jsig(et->panel_z, 4));
+			json_object_set_new(x, "effect", report_jsig(et->panel_effect, 4));
+			json_object_set_new(x, "p_value", report_jsig(et->panel_p, 3));
 			json_object_set_new(t, "panel", x);
 			for (k = 0; k < et->ncontrols; k++) {
 				json_t *c = json_object();
 
 				json_object_set_new(c, "model", json_string(se->models[et->controls[k].model].name));
-				json_object_set_new(c, "z", jsig(et->controls[k].z, 4));
-				json_object_set_new(c, "effect", jsig(et->controls[k].effect, 4));
-				json_object_set_new(c, "p_value", jsig(et->controls[k].p, 3));
+				json_object_set_new(c, "z", report_jsig(et->controls[k].z, 4));
+				json_object_set_new(c, "effect", report_jsig(et->controls[k].effect, 4));
+				json_object_set_new(c, "p_value", report_jsig(et->controls[k].p, 3));
 				json_object_set_new(c, "n", json_integer(et->controls[k].n));
 				json_array_append_new(ctrls, c);
 			}
@@ -1108,9 +1107,9 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			for (k = 0; k < SIG_COUNT; k++)
 				json_object_set_new(sg, eng_signal_name((enum eng_signal)k), signal_json(&et->sig[k], se));
 			x = json_object_get(sg, "lexical");
-			json_object_set_new(x, "similarity_teacher", jsig(et->lex_teacher, 4));
-			json_object_set_new(x, "similarity_controls", jsig(et->lex_controls, 4));
-			json_object_set_new(x, "containment", jsig(et->containment, 4));
+			json_object_set_new(x, "similarity_teacher", report_jsig(et->lex_teacher, 4));
+			json_object_set_new(x, "similarity_controls", report_jsig(et->lex_controls, 4));
+			json_object_set_new(x, "containment", report_jsig(et->containment, 4));
 			x = json_object_get(sg, "phrases");
 			arr = json_array();
 			for (k = 0; k < et->nphrases; k++) {
@@ -1138,23 +1137,23 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 				}
 				tokens_release(&tk);
 				json_object_set_new(po, "opening", json_boolean(ph->opening));
-				json_object_set_new(po, "suspect_share", jsig(ph->suspect_rate, 3));
-				json_object_set_new(po, "teacher_share", jsig(ph->teacher_rate, 3));
-				json_object_set_new(po, "controls_share", jsig(ph->control_rate, 3));
+				json_object_set_new(po, "suspect_share", report_jsig(ph->suspect_rate, 3));
+				json_object_set_new(po, "teacher_share", report_jsig(ph->teacher_rate, 3));
+				json_object_set_new(po, "controls_share", report_jsig(ph->control_rate, 3));
 				json_array_append_new(arr, po);
 			}
 			json_object_set_new(x, "top", arr);
 			x = json_object_get(sg, "style");
-			json_object_set_new(x, "opener_agreement", jsig(et->open_teacher, 4));
-			json_object_set_new(x, "opener_agreement_controls", jsig(et->open_controls, 4));
+			json_object_set_new(x, "opener_agreement", report_jsig(et->open_teacher, 4));
+			json_object_set_new(x, "opener_agreement_controls", report_jsig(et->open_controls, 4));
 			arr = json_array();
 			for (k = 0; k < et->nstyle; k++) {
 				json_t *so = json_object();
 
 				json_object_set_new(so, "name", json_string(feat_style_name((size_t)et->style[k].dim)));
-				json_object_set_new(so, "suspect", jsig(et->style[k].suspect, 3));
-				json_object_set_new(so, "teacher", jsig(et->style[k].teacher, 3));
-				json_object_set_new(so, "controls", jsig(et->style[k].controls, 3));
+				json_object_set_new(so, "suspect", report_jsig(et->style[k].suspect, 3));
+				json_object_set_new(so, "teacher", report_jsig(et->style[k].teacher, 3));
+				json_object_set_new(so, "controls", report_jsig(et->style[k].controls, 3));
 				json_array_append_new(arr, so);
 			}
 			json_object_set_new(x, "features", arr);
@@ -1164,7 +1163,7 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
 			json_object_set_new(x, "same_template", json_integer(et->same_template));
 			x = json_object_get(sg, "identity");
 			json_object_set_new(x, "suspect_claims", json_integer(et->suspect_claims));
-			json_object_set_new(x, "control_rate", jsig(et->control_claim_rate, 3));
+			json_object_set_new(x, "control_rate", report_jsig(et->control_claim_rate, 3));
 			json_object_set_new(t, "signals", sg);
 			json_object_set_new(t, "distribution", distribution(et->dist, et->ndist));
 			arr = json_array();

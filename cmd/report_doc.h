@@ -49,4 +49,9 @@ int analyse_with(json_t **out, struct session *se, struct store *reader, const s
  */
 json_t *report_excerpt(const char *text, size_t len, size_t start, size_t end);
 
+/* x rounded to `digits` significant digits (so a document reads well and stays stable); as JSON,
+ * null when x is not finite. */
+double report_sig(double x, int digits);
+json_t *report_jsig(double x, int digits);
+
 #endif
